@@ -1,7 +1,23 @@
 #include "sql/register.h"
 
+#include "sql/geometry.h"
+#include "sql/scan_stats.h"
+#include "sql/tensor_stats_vtab.h"
+#include "sql/weights_vtab.h"
+
 namespace hart {
 
-int register_sql(sqlite3* db, char** err) { return SQLITE_OK; }
+int register_sql(sqlite3* db, char** err) {
+  int (*const steps[])(sqlite3*) = {register_weights_vtab, register_tensor_stats_vtab, register_geometry,
+                                    register_scan_stats};
+  for (auto step : steps) {
+    int rc = step(db);
+    if (rc != SQLITE_OK) {
+      if (err) *err = sqlite3_mprintf("hartonomous: registering SQL functions failed: %s", sqlite3_errmsg(db));
+      return rc;
+    }
+  }
+  return SQLITE_OK;
+}
 
 }  // namespace hart

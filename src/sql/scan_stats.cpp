@@ -1,0 +1,38 @@
+#include "sql/scan_stats.h"
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace hart {
+namespace {
+
+std::mutex g_mutex;
+std::unordered_map<sqlite3*, ScanStats> g_last;  // keyed by connection
+
+void scan_stats_fn(sqlite3_context* ctx, int, sqlite3_value**) {
+  ScanStats s;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_last.find(sqlite3_context_db_handle(ctx));
+    if (it != g_last.end()) s = it->second;
+  }
+  std::string json = "{\"chunks_total\":" + std::to_string(s.chunks_total) +
+                     ",\"chunks_skipped\":" + std::to_string(s.chunks_skipped) +
+                     ",\"chunks_read\":" + std::to_string(s.chunks_read) +
+                     ",\"rows\":" + std::to_string(s.rows) + "}";
+  sqlite3_result_text(ctx, json.c_str(), -1, SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
+void publish_scan_stats(sqlite3* db, const ScanStats& s) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_last[db] = s;
+}
+
+int register_scan_stats(sqlite3* db) {
+  return sqlite3_create_function(db, "weights_scan_stats", 0, SQLITE_UTF8, nullptr, scan_stats_fn, nullptr, nullptr);
+}
+
+}  // namespace hart

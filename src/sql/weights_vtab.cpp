@@ -1,0 +1,373 @@
+// weights — one row per weight element of every stored tensor.
+//
+//   SELECT tensor, idx, value FROM weights
+//    WHERE model = 'stories260K' AND layer = 0 AND kind = 'attn_q' AND value > 0.5;
+//   -- blk.0.attn_q.weight | 1093 | 0.5261...
+//
+// Schema (the seeds' LINESTRING ZM as rows: X = idx, Y = value, Z = importance, M = meta):
+//   model TEXT, tensor TEXT, layer INTEGER, kind TEXT,
+//   idx INTEGER      element index in the flattened tensor (row-major)
+//   value REAL       the dequantized weight
+//   importance REAL  |value| / max |value| of the tensor (until real scores exist)
+//   meta INTEGER     the M coordinate: the layer index, -1 outside the blocks
+//
+// How constraints are pushed down (xBestIndex sets one bit per usable constraint;
+// xFilter receives their values in this order):
+//
+//   bit  constraint                  used for
+//   0    model = ?                   choosing tensors
+//   1    tensor = ?                  choosing tensors
+//   2    layer = ?                   choosing tensors
+//   3    kind = ?                    choosing tensors
+//   4    idx >= ? / idx > ?          chunk skipping (element range) + row skipping
+//   5    idx <= ? / idx < ?          "
+//   6    value >= ? / value > ?      chunk skipping through the chunk_zones R*Tree
+//   7    value <= ? / value < ?      "
+//   8    importance >= ? / > ?       "
+//   9    importance <= ? / < ?       "
+//
+// Bounds are applied inclusively and SQLite re-checks every constraint, so strict
+// comparisons stay exact. With any value or importance bound, candidate chunks come
+// from one R*Tree search; otherwise each chosen tensor's chunks are read in order.
+// Writing `+value` instead of `value` hides a constraint from the planner: that is
+// how the benchmark measures the same query without pushdown.
+#include "sql/weights_vtab.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sql/scan_stats.h"
+#include <nlohmann/json.hpp>
+
+#include "store/database.h"
+#include "store/chunk_layout.h"
+#include "store/tensor_data.h"
+#include "util/error.h"
+
+namespace hart {
+namespace {
+
+enum Col { kModel, kTensor, kLayer, kKind, kIdx, kValue, kImportance, kMeta };
+enum Bit { kBModel, kBTensor, kBLayer, kBKind, kBIdxLo, kBIdxHi, kBValLo, kBValHi, kBImpLo, kBImpHi, kNBits };
+
+struct WeightsVtab {
+  sqlite3_vtab base;
+  sqlite3* db;
+};
+
+struct Chunk {
+  size_t tensor;  // index into WeightsCursor::tensors
+  int64_t ordinal, chunk_id;
+  uint64_t elem_start, elem_count;
+};
+
+struct WeightsCursor {
+  sqlite3_vtab_cursor base;
+  sqlite3* db;
+  std::vector<TensorRow> tensors;
+  std::vector<std::string> model_names;  // per tensor
+  std::vector<Chunk> chunks;
+  size_t chunk_pos = 0;
+  std::vector<float> values;       // the current chunk, dequantized
+  uint64_t pos = 0, end = 0;       // current element and end, relative to the chunk
+  double val_lo = -INFINITY, val_hi = INFINITY, imp_lo = -INFINITY, imp_hi = INFINITY;
+  int64_t idx_lo = 0, idx_hi = std::numeric_limits<int64_t>::max();
+  double inv_max_abs = 0;
+  bool eof = true;
+  ScanStats stats;
+};
+
+int set_error(sqlite3_vtab* vt, const std::string& msg) {
+  sqlite3_free(vt->zErrMsg);
+  vt->zErrMsg = sqlite3_mprintf("%s", msg.c_str());
+  return SQLITE_ERROR;
+}
+
+int wConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) {
+  int rc = sqlite3_declare_vtab(db,
+      "CREATE TABLE x(model TEXT, tensor TEXT, layer INTEGER, kind TEXT, idx INTEGER,"
+      " value REAL, importance REAL, meta INTEGER)");
+  if (rc != SQLITE_OK) return rc;
+  auto* vt = new WeightsVtab{};
+  vt->db = db;
+  *out = &vt->base;
+  return SQLITE_OK;
+}
+
+int wDisconnect(sqlite3_vtab* vt) {
+  delete reinterpret_cast<WeightsVtab*>(vt);
+  return SQLITE_OK;
+}
+
+int bit_for(int column, unsigned char op) {
+  bool eq = op == SQLITE_INDEX_CONSTRAINT_EQ;
+  bool lo = op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE;
+  bool hi = op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE;
+  switch (column) {
+    case kModel: return eq ? kBModel : -1;
+    case kTensor: return eq ? kBTensor : -1;
+    case kLayer: return eq ? kBLayer : -1;
+    case kKind: return eq ? kBKind : -1;
+    case kIdx: return lo ? kBIdxLo : hi ? kBIdxHi : eq ? -2 : -1;
+    case kValue: return lo ? kBValLo : hi ? kBValHi : eq ? -3 : -1;
+    case kImportance: return lo ? kBImpLo : hi ? kBImpHi : eq ? -4 : -1;
+    default: return -1;
+  }
+}
+
+int wBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
+  int chosen[kNBits];
+  std::fill(chosen, chosen + kNBits, -1);
+  int eq_extra[3] = {-1, -1, -1};  // idx/value/importance equality feeds both bounds
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (!c.usable) continue;
+    int b = bit_for(c.iColumn, c.op);
+    if (b >= 0 && chosen[b] < 0) chosen[b] = i;
+    if (b <= -2 && eq_extra[-b - 2] < 0) eq_extra[-b - 2] = i;
+  }
+  // x = ? is the range [?, ?].
+  const int lo_bits[3] = {kBIdxLo, kBValLo, kBImpLo};
+  for (int k = 0; k < 3; ++k)
+    if (eq_extra[k] >= 0 && chosen[lo_bits[k]] < 0 && chosen[lo_bits[k] + 1] < 0)
+      chosen[lo_bits[k]] = chosen[lo_bits[k] + 1] = eq_extra[k];
+  int mask = 0, argc = 0;
+  double cost = 1e12;
+  for (int b = 0; b < kNBits; ++b) {
+    if (chosen[b] < 0) continue;
+    mask |= 1 << b;
+    auto& use = info->aConstraintUsage[chosen[b]];
+    if (use.argvIndex == 0) use.argvIndex = ++argc;
+    cost /= b <= kBKind ? 20 : 4;
+  }
+  // An equality used for both bounds has one argv slot; record which bits share it.
+  std::string plan;
+  for (int b = 0; b < kNBits; ++b)
+    if (mask & (1 << b)) plan += static_cast<char>('0' + info->aConstraintUsage[chosen[b]].argvIndex);
+  info->idxNum = mask;
+  info->idxStr = sqlite3_mprintf("%s", plan.c_str());
+  info->needToFreeIdxStr = 1;
+  info->estimatedCost = cost;
+  info->estimatedRows = static_cast<sqlite3_int64>(cost);
+  return SQLITE_OK;
+}
+
+int wOpen(sqlite3_vtab* vt, sqlite3_vtab_cursor** out) {
+  auto* c = new WeightsCursor{};
+  c->db = reinterpret_cast<WeightsVtab*>(vt)->db;
+  *out = &c->base;
+  return SQLITE_OK;
+}
+
+int wClose(sqlite3_vtab_cursor* cur) {
+  delete reinterpret_cast<WeightsCursor*>(cur);
+  return SQLITE_OK;
+}
+
+// Loads chunk c->chunk_pos and positions on its first element inside the bounds.
+void load_chunk(WeightsCursor* c) {
+  const Chunk& ch = c->chunks[c->chunk_pos];
+  const TensorRow& t = c->tensors[ch.tensor];
+  Stmt s(c->db, "SELECT data FROM chunk_data WHERE id = ?");
+  s.bind(1, ch.chunk_id);
+  if (!s.step()) throw Error("tensor '" + t.name + "': chunk " + std::to_string(ch.ordinal) + " is missing (the database is damaged)");
+  auto expect = dtype_row_bytes(t.dtype, ch.elem_count);
+  if (!expect || *expect != s.bytes(0))
+    throw Error("tensor '" + t.name + "': chunk " + std::to_string(ch.ordinal) + " has the wrong size (the database is damaged)");
+  c->values.resize(ch.elem_count);
+  dequantize(t.dtype, s.blob(0), c->values.data(), ch.elem_count);
+  c->inv_max_abs = t.max_abs > 0 ? 1.0 / t.max_abs : 0.0;
+  int64_t start = static_cast<int64_t>(ch.elem_start);
+  c->pos = c->idx_lo > start ? static_cast<uint64_t>(c->idx_lo - start) : 0;
+  int64_t last = std::min<int64_t>(c->idx_hi, start + static_cast<int64_t>(ch.elem_count) - 1);
+  c->end = last >= start ? static_cast<uint64_t>(last - start + 1) : 0;
+  c->stats.chunks_read++;
+}
+
+bool row_matches(const WeightsCursor* c) {
+  double v = c->values[c->pos];
+  if (!(v >= c->val_lo && v <= c->val_hi)) return false;
+  double imp = std::fabs(v) * c->inv_max_abs;
+  return imp >= c->imp_lo && imp <= c->imp_hi;
+}
+
+// Advances to the next element that can satisfy the bounds, loading chunks as needed.
+void settle(WeightsCursor* c) {
+  bool filter = c->val_lo > -INFINITY || c->val_hi < INFINITY || c->imp_lo > -INFINITY || c->imp_hi < INFINITY;
+  while (c->chunk_pos < c->chunks.size()) {
+    if (filter)
+      while (c->pos < c->end && !row_matches(c)) ++c->pos;
+    if (c->pos < c->end) return;
+    if (++c->chunk_pos < c->chunks.size()) load_chunk(c);
+  }
+  c->eof = true;
+}
+
+void choose_tensors(WeightsCursor* c, int mask, sqlite3_value** arg) {
+  std::string sql =
+      "SELECT t.id, m.name FROM tensors t JOIN models m ON m.id = t.model_id WHERE 1";
+  if (mask & (1 << kBModel)) sql += " AND m.name = ?1";
+  if (mask & (1 << kBTensor)) sql += " AND t.name = ?2";
+  if (mask & (1 << kBLayer)) sql += " AND t.layer = ?3";
+  if (mask & (1 << kBKind)) sql += " AND t.kind = ?4";
+  sql += " ORDER BY m.id, t.position";
+  Stmt s(c->db, sql);
+  for (int b = kBModel; b <= kBKind; ++b)
+    if (mask & (1 << b)) sqlite3_bind_value(s.raw(), b + 1, arg[b]);
+  std::vector<int64_t> ids;
+  while (s.step()) {
+    ids.push_back(s.int64(0));
+    c->model_names.push_back(s.text(1));
+  }
+  for (int64_t id : ids) c->tensors.push_back(*tensor_by_id(c->db, id));
+}
+
+void choose_chunks(WeightsCursor* c, bool zone_search, bool all_tensors) {
+  if (!zone_search) {
+    Stmt s(c->db,
+           "SELECT ordinal, chunk_id, elem_start, elem_count FROM tensor_chunks WHERE tensor_id = ?"
+           " AND elem_start <= ? AND elem_start + elem_count > ? ORDER BY ordinal");
+    for (size_t i = 0; i < c->tensors.size(); ++i) {
+      s.reset();
+      s.bind(1, c->tensors[i].id).bind(2, c->idx_hi).bind(3, c->idx_lo);
+      while (s.step()) {
+        c->chunks.push_back({i, s.int64(0), s.int64(1), static_cast<uint64_t>(s.int64(2)),
+                             static_cast<uint64_t>(s.int64(3))});
+      }
+    }
+    return;
+  }
+  // One R*Tree search over every chunk's zone map; keep the chosen tensors' chunks.
+  std::unordered_map<int64_t, size_t> position;
+  nlohmann::json ids = nlohmann::json::array();
+  for (size_t i = 0; i < c->tensors.size(); ++i) {
+    position[c->tensors[i].id] = i;
+    ids.push_back(c->tensors[i].id);
+  }
+  std::string sql =
+      "SELECT tc.tensor_id, tc.ordinal, tc.chunk_id, tc.elem_start, tc.elem_count"
+      " FROM chunk_zones z CROSS JOIN tensor_chunks tc ON tc.id = z.id"
+      " WHERE z.val_max >= ?1 AND z.val_min <= ?2 AND z.imp_max >= ?3 AND z.imp_min <= ?4"
+      " AND z.idx_max >= ?5 AND z.idx_min <= ?6";
+  if (!all_tensors) sql += " AND tc.tensor_id IN (SELECT value FROM json_each(?7))";
+  Stmt s(c->db, sql);
+  // The R*Tree stores float32 bounds rounded outward; clamp infinities to its range.
+  auto clamp = [](double v) { return std::max(-3.0e38, std::min(3.0e38, v)); };
+  s.bind(1, clamp(c->val_lo)).bind(2, clamp(c->val_hi)).bind(3, clamp(c->imp_lo)).bind(4, clamp(c->imp_hi))
+      .bind(5, static_cast<double>(c->idx_lo)).bind(6, static_cast<double>(c->idx_hi));
+  if (!all_tensors) s.bind(7, ids.dump());
+  while (s.step()) {
+    auto it = position.find(s.int64(0));
+    if (it == position.end()) continue;
+    c->chunks.push_back({it->second, s.int64(1), s.int64(2), static_cast<uint64_t>(s.int64(3)),
+                         static_cast<uint64_t>(s.int64(4))});
+  }
+  std::sort(c->chunks.begin(), c->chunks.end(), [](const Chunk& a, const Chunk& b) {
+    return a.tensor != b.tensor ? a.tensor < b.tensor : a.ordinal < b.ordinal;
+  });
+}
+
+int wFilter(sqlite3_vtab_cursor* cur, int mask, const char* plan, int argc, sqlite3_value** argv) {
+  auto* c = reinterpret_cast<WeightsCursor*>(cur);
+  try {
+    sqlite3_vtab_cursor base = c->base;
+    sqlite3* db = c->db;
+    *c = WeightsCursor{};
+    c->base = base;
+    c->db = db;
+    sqlite3_value* arg[kNBits] = {};
+    for (int b = 0, k = 0; b < kNBits; ++b)
+      if (mask & (1 << b)) arg[b] = argv[plan[k++] - '1'];
+    auto num = [&](int b, double dflt) {
+      return arg[b] && sqlite3_value_type(arg[b]) != SQLITE_NULL ? sqlite3_value_double(arg[b]) : dflt;
+    };
+    for (int b = 0; b < kNBits; ++b)  // a NULL bound matches nothing
+      if (arg[b] && sqlite3_value_type(arg[b]) == SQLITE_NULL) return SQLITE_OK;
+    c->val_lo = num(kBValLo, -INFINITY);
+    c->val_hi = num(kBValHi, INFINITY);
+    c->imp_lo = num(kBImpLo, -INFINITY);
+    c->imp_hi = num(kBImpHi, INFINITY);
+    c->idx_lo = static_cast<int64_t>(std::max(0.0, std::floor(num(kBIdxLo, 0))));
+    double hi = std::ceil(num(kBIdxHi, 9.2e18));
+    if (hi < 0) return SQLITE_OK;
+    c->idx_hi = hi >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi);
+    choose_tensors(c, mask, arg);
+    bool zone_search = mask & ((1 << kBValLo) | (1 << kBValHi) | (1 << kBImpLo) | (1 << kBImpHi));
+    bool all_tensors = !(mask & 0xF);
+    if (!c->tensors.empty()) choose_chunks(c, zone_search, all_tensors);
+    for (const TensorRow& t : c->tensors)
+      c->stats.chunks_total += static_cast<int64_t>(chunk_spans(t.dtype, t.n_elements).size());
+    c->stats.chunks_skipped = c->stats.chunks_total - static_cast<int64_t>(c->chunks.size());
+    c->eof = false;
+    c->chunk_pos = 0;
+    if (c->chunks.empty()) {
+      c->eof = true;
+    } else {
+      load_chunk(c);
+      settle(c);
+    }
+    publish_scan_stats(c->db, c->stats);
+    return SQLITE_OK;
+  } catch (const std::exception& e) {
+    return set_error(cur->pVtab, std::string("weights: ") + e.what());
+  }
+}
+
+int wNext(sqlite3_vtab_cursor* cur) {
+  auto* c = reinterpret_cast<WeightsCursor*>(cur);
+  try {
+    ++c->pos;
+    ++c->stats.rows;
+    settle(c);
+    if (c->eof) publish_scan_stats(c->db, c->stats);
+    return SQLITE_OK;
+  } catch (const std::exception& e) {
+    return set_error(cur->pVtab, std::string("weights: ") + e.what());
+  }
+}
+
+int wEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<WeightsCursor*>(cur)->eof; }
+
+int wColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
+  auto* c = reinterpret_cast<WeightsCursor*>(cur);
+  const Chunk& ch = c->chunks[c->chunk_pos];
+  const TensorRow& t = c->tensors[ch.tensor];
+  switch (col) {
+    case kModel: sqlite3_result_text(ctx, c->model_names[ch.tensor].c_str(), -1, SQLITE_TRANSIENT); break;
+    case kTensor: sqlite3_result_text(ctx, t.name.c_str(), -1, SQLITE_TRANSIENT); break;
+    case kLayer: if (t.layer) sqlite3_result_int64(ctx, *t.layer); else sqlite3_result_null(ctx); break;
+    case kKind: sqlite3_result_text(ctx, t.kind.c_str(), -1, SQLITE_TRANSIENT); break;
+    case kIdx: sqlite3_result_int64(ctx, static_cast<int64_t>(ch.elem_start + c->pos)); break;
+    case kValue: sqlite3_result_double(ctx, c->values[c->pos]); break;
+    case kImportance: sqlite3_result_double(ctx, std::fabs(static_cast<double>(c->values[c->pos])) * c->inv_max_abs); break;
+    case kMeta: sqlite3_result_int64(ctx, t.layer ? *t.layer : -1); break;
+  }
+  return SQLITE_OK;
+}
+
+int wRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
+  auto* c = reinterpret_cast<WeightsCursor*>(cur);
+  const Chunk& ch = c->chunks[c->chunk_pos];
+  // Unique within one scan: tensor id in the high bits, element index in the low 40.
+  *rowid = (c->tensors[ch.tensor].id << 40) | static_cast<int64_t>(ch.elem_start + c->pos);
+  return SQLITE_OK;
+}
+
+sqlite3_module kWeightsModule = {
+    .iVersion = 0, .xCreate = nullptr, .xConnect = wConnect, .xBestIndex = wBestIndex,
+    .xDisconnect = wDisconnect, .xDestroy = nullptr, .xOpen = wOpen, .xClose = wClose,
+    .xFilter = wFilter, .xNext = wNext, .xEof = wEof, .xColumn = wColumn, .xRowid = wRowid,
+};
+
+}  // namespace
+
+int register_weights_vtab(sqlite3* db) {
+  return sqlite3_create_module(db, "weights", &kWeightsModule, nullptr);
+}
+
+}  // namespace hart

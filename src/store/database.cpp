@@ -1,0 +1,137 @@
+#include "store/database.h"
+
+#include <filesystem>
+
+#include "sql/register.h"
+#include "store/schema.h"
+#include "util/error.h"
+
+namespace hart {
+
+void throw_sqlite(sqlite3* db, std::string_view context) {
+  throw Error(std::string(context) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+Stmt::Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &st_, nullptr) != SQLITE_OK)
+    throw_sqlite(db, "preparing SQL `" + std::string(sql.substr(0, 80)) + "`");
+}
+
+Stmt::~Stmt() { sqlite3_finalize(st_); }
+
+Stmt& Stmt::bind(int i, int64_t v) {
+  sqlite3_bind_int64(st_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, double v) {
+  sqlite3_bind_double(st_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, std::string_view v) {
+  sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_blob(int i, const void* data, size_t n) {
+  sqlite3_bind_blob64(st_, i, data, n, SQLITE_STATIC);  // caller keeps data alive until step()
+  return *this;
+}
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(st_, i);
+  return *this;
+}
+
+bool Stmt::step() {
+  int rc = sqlite3_step(st_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  std::string sql = sqlite3_sql(st_) ? sqlite3_sql(st_) : "";
+  sqlite3_reset(st_);
+  throw_sqlite(db_, "running `" + sql.substr(0, 80) + "`");
+}
+
+void Stmt::run() {
+  step();
+  reset();
+}
+
+void Stmt::reset() { sqlite3_reset(st_); }
+
+int64_t Stmt::int64(int col) const { return sqlite3_column_int64(st_, col); }
+double Stmt::real(int col) const { return sqlite3_column_double(st_, col); }
+std::string Stmt::text(int col) const {
+  const unsigned char* p = sqlite3_column_text(st_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(st_, col)) : std::string();
+}
+bool Stmt::is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+const void* Stmt::blob(int col) const { return sqlite3_column_blob(st_, col); }
+size_t Stmt::bytes(int col) const { return static_cast<size_t>(sqlite3_column_bytes(st_, col)); }
+
+Database::Database(const std::string& path, Mode mode) : path_(path) {
+  bool exists = std::filesystem::exists(path);
+  if (mode == Mode::kCreate && exists)
+    throw UsageError(path + ": already exists; `hart init` creates new databases only");
+  if (mode == Mode::kOpenExisting && !exists)
+    throw UsageError(path + ": no such database; create one with `hart init " + path + "`");
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (mode == Mode::kCreate) flags |= SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw Error(path + ": cannot open database: " + msg);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    if (mode == Mode::kCreate) exec("PRAGMA page_size = " + std::to_string(kPageSize));
+    exec("PRAGMA journal_mode = WAL");
+    // NORMAL in WAL mode never corrupts; a power cut can lose only the last commits.
+    exec("PRAGMA synchronous = NORMAL");
+    exec("PRAGMA foreign_keys = ON");
+    exec("PRAGMA cache_size = -65536");
+    migrate(*this, path, mode == Mode::kCreate);
+    char* err = nullptr;
+    if (register_sql(db_, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw Error(path + ": registering SQL functions failed: " + msg);
+    }
+  } catch (...) {
+    sqlite3_close(db_);
+    throw;
+  }
+}
+
+Database::Database(sqlite3* borrowed) : db_(borrowed), owned_(false) {
+  const char* f = sqlite3_db_filename(borrowed, "main");
+  path_ = f ? f : "";
+}
+
+Database::~Database() {
+  if (owned_ && db_) sqlite3_close_v2(db_);
+}
+
+void Database::exec(std::string_view sql) {
+  char* err = nullptr;
+  std::string s(sql);
+  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    throw Error(path_ + ": " + msg + " (in `" + s.substr(0, 80) + "`)");
+  }
+}
+
+int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace hart

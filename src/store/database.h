@@ -1,0 +1,84 @@
+// A connection to one Hartonomous database file, and RAII prepared statements.
+// Opening applies the connection settings every caller needs (WAL, foreign keys,
+// busy timeout) and registers the SQL functions and virtual tables.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/sqlite_api.h"
+
+namespace hart {
+
+class Stmt {
+ public:
+  Stmt(sqlite3* db, std::string_view sql);
+  ~Stmt();
+  Stmt(Stmt&& o) noexcept : db_(o.db_), st_(o.st_) { o.st_ = nullptr; }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  // Binds are 1-based as in SQLite; each returns *this for chaining.
+  Stmt& bind(int i, int64_t v);
+  Stmt& bind(int i, double v);
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind_blob(int i, const void* data, size_t n);
+  Stmt& bind_null(int i);
+
+  bool step();        // true while a row is available; throws on error
+  void run();         // step() expecting no row, then reset()
+  void reset();       // ready to run again; bindings are kept
+
+  int64_t int64(int col) const;
+  double real(int col) const;
+  std::string text(int col) const;
+  bool is_null(int col) const;
+  const void* blob(int col) const;
+  size_t bytes(int col) const;
+  sqlite3_stmt* raw() const { return st_; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+class Database {
+ public:
+  enum class Mode { kOpenExisting, kCreate };
+  // kCreate makes a new file (error if one exists); kOpenExisting requires a
+  // Hartonomous database and migrates it forward.
+  Database(const std::string& path, Mode mode);
+  // Wraps a connection owned by someone else (the loadable extension's host).
+  explicit Database(sqlite3* borrowed);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  sqlite3* handle() const { return db_; }
+  const std::string& path() const { return path_; }
+  void exec(std::string_view sql);
+  Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
+  int64_t last_insert_rowid() const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  bool owned_ = true;
+};
+
+// Runs `BEGIN IMMEDIATE` and rolls back unless commit() is called.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  void commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+// Throws hart::Error with SQLite's message, prefixed by `context`.
+[[noreturn]] void throw_sqlite(sqlite3* db, std::string_view context);
+
+}  // namespace hart

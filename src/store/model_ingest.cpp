@@ -1,0 +1,238 @@
+#include "store/model_ingest.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "formats/model_reader.h"
+#include "formats/tensor_names.h"
+#include "store/chunk_layout.h"
+#include "store/database.h"
+#include "store/value_summary.h"
+#include "util/error.h"
+#include "util/mapped_file.h"
+#include "util/progress.h"
+#include "util/sha256.h"
+
+namespace hart {
+namespace {
+
+constexpr size_t kMaxNameLength = 200;
+
+// Hashes the whole file on a second core while the main thread stores chunks.
+class FileHasher {
+ public:
+  FileHasher(const uint8_t* data, size_t size) {
+    thread_ = std::thread([this, data, size] {
+      Sha256Stream h;
+      constexpr size_t kPiece = 4 << 20;
+      for (size_t off = 0; off < size && !cancel_; off += kPiece)
+        h.update(data + off, std::min(kPiece, size - off));
+      digest_ = h.finish();
+    });
+  }
+  ~FileHasher() {
+    cancel_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string hex() {
+    thread_.join();
+    return to_hex(digest_);
+  }
+
+ private:
+  std::thread thread_;
+  std::atomic<bool> cancel_{false};
+  Sha256Digest digest_{};
+};
+
+std::string default_name(const std::string& path) {
+  return std::filesystem::path(path).stem().string();
+}
+
+void check_name(const std::string& name, const std::string& path) {
+  if (name.empty()) throw UsageError(path + ": model name is empty; pass --name");
+  if (name.size() > kMaxNameLength)
+    throw UsageError(path + ": model name is " + std::to_string(name.size()) + " bytes; at most " +
+                     std::to_string(kMaxNameLength) + " allowed");
+}
+
+std::string shape_json(const TensorInfo& t) {
+  ordered_json a = ordered_json::array();
+  for (uint64_t d : t.shape) a.push_back(d);
+  return a.dump();
+}
+
+// A chunk's zone map before importance can be normalised by the tensor's max |w|.
+struct PendingZone {
+  int64_t chunk_id;
+  ChunkSpan span;
+  ValueSummary summary;
+};
+
+class ModelWriter {
+ public:
+  ModelWriter(Database& db, IngestReport& report, Progress& progress)
+      : db_(db), report_(report), progress_(progress),
+        find_chunk_(db.prepare("SELECT id FROM chunks WHERE sha256 = ?")),
+        insert_chunk_(db.prepare("INSERT INTO chunks(sha256, n_bytes) VALUES(?, ?)")),
+        insert_data_(db.prepare("INSERT INTO chunk_data(id, data) VALUES(?, ?)")),
+        insert_tensor_(db.prepare(
+            "INSERT INTO tensors(model_id, position, name, layer, kind, shape, dtype, n_elements, n_bytes)"
+            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")),
+        insert_ref_(db.prepare(
+            "INSERT INTO tensor_chunks(tensor_id, ordinal, chunk_id, elem_start, elem_count,"
+            " val_min, val_max, imp_min, imp_max) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")),
+        update_stats_(db.prepare(
+            "UPDATE tensors SET v_min = ?, v_max = ?, v_mean = ?, v_std = ?, mean_abs = ?,"
+            " max_abs = ?, zero_fraction = ?, nan_count = ? WHERE id = ?")) {}
+
+  void write_tensor(int64_t model_id, size_t position, const TensorInfo& t, const uint8_t* bytes) {
+    TensorRole role = tensor_role(t.name);
+    insert_tensor_.bind(1, model_id).bind(2, static_cast<int64_t>(position)).bind(3, t.name);
+    if (role.layer) insert_tensor_.bind(4, *role.layer); else insert_tensor_.bind_null(4);
+    insert_tensor_.bind(5, role.kind).bind(6, shape_json(t)).bind(7, dtype_info(t.dtype).name)
+        .bind(8, static_cast<int64_t>(t.n_elements)).bind(9, static_cast<int64_t>(t.n_bytes));
+    insert_tensor_.run();
+    int64_t tensor_id = db_.last_insert_rowid();
+
+    std::vector<PendingZone> zones;
+    ValueSummary total;
+    for (const ChunkSpan& span : chunk_spans(t.dtype, t.n_elements)) {
+      const uint8_t* p = bytes + span.byte_offset;
+      int64_t chunk_id = store_chunk(p, span.n_bytes);
+      values_.resize(span.elem_count);
+      dequantize(t.dtype, p, values_.data(), span.elem_count);
+      ValueSummary s = summarize(values_.data(), span.elem_count);
+      total.merge(s);
+      zones.push_back({chunk_id, span, s});
+      progress_.advance(span.n_bytes);
+    }
+    // Importance until real scores exist: |w| normalised by the tensor's max |w|.
+    double scale = total.max_abs > 0 ? 1.0 / total.max_abs : 0.0;
+    for (size_t i = 0; i < zones.size(); ++i) {
+      const PendingZone& z = zones[i];
+      insert_ref_.bind(1, tensor_id).bind(2, static_cast<int64_t>(i)).bind(3, z.chunk_id)
+          .bind(4, static_cast<int64_t>(z.span.elem_start)).bind(5, static_cast<int64_t>(z.span.elem_count));
+      if (z.summary.has_values()) {
+        insert_ref_.bind(6, z.summary.min).bind(7, z.summary.max)
+            .bind(8, z.summary.min_abs * scale).bind(9, z.summary.max_abs * scale);
+      } else {
+        for (int c = 6; c <= 9; ++c) insert_ref_.bind_null(c);
+      }
+      insert_ref_.run();
+    }
+    if (total.has_values()) {
+      uint64_t n = total.count - total.nans;
+      update_stats_.bind(1, total.min).bind(2, total.max).bind(3, total.mean()).bind(4, total.stddev())
+          .bind(5, total.sum_abs / n).bind(6, total.max_abs)
+          .bind(7, static_cast<double>(total.zeros) / total.count);
+    } else {
+      for (int c = 1; c <= 7; ++c) update_stats_.bind_null(c);
+    }
+    update_stats_.bind(8, static_cast<int64_t>(total.nans)).bind(9, tensor_id);
+    update_stats_.run();
+  }
+
+ private:
+  int64_t store_chunk(const uint8_t* p, uint64_t n) {
+    Sha256Digest h = sha256(p, n);
+    find_chunk_.bind_blob(1, h.data(), h.size());
+    bool found = find_chunk_.step();
+    int64_t id = found ? find_chunk_.int64(0) : 0;
+    find_chunk_.reset();
+    if (found) {
+      report_.chunks_shared++;
+      report_.bytes_shared += n;
+      return id;
+    }
+    insert_chunk_.bind_blob(1, h.data(), h.size()).bind(2, static_cast<int64_t>(n)).run();
+    id = db_.last_insert_rowid();
+    insert_data_.bind(1, id).bind_blob(2, p, n).run();
+    report_.chunks_new++;
+    report_.bytes_written += n;
+    return id;
+  }
+
+  Database& db_;
+  IngestReport& report_;
+  Progress& progress_;
+  Stmt find_chunk_, insert_chunk_, insert_data_, insert_tensor_, insert_ref_, update_stats_;
+  std::vector<float> values_;
+};
+
+}  // namespace
+
+IngestReport ingest_model(Database& db, const std::string& path, const IngestOptions& options) {
+  auto start = std::chrono::steady_clock::now();
+  IngestReport report;
+  MappedFile file(path);
+  ModelFile model = read_model_file(file.data(), file.size(), path);  // validates before any write
+  file.advise_sequential();
+  std::string name = options.name.empty() ? default_name(path) : options.name;
+  check_name(name, path);
+
+  // A file of a size already stored might be a repeat: hash it first and write nothing if so.
+  std::string sha;
+  {
+    Stmt same_size = db.prepare("SELECT 1 FROM models WHERE source_size = ? LIMIT 1");
+    same_size.bind(1, static_cast<int64_t>(file.size()));
+    if (same_size.step()) {
+      sha = to_hex(sha256(file.data(), file.size()));
+      if (auto existing = find_model_by_sha256(db, sha)) {
+        report.model = *existing;
+        report.already_present = true;
+        return report;
+      }
+    }
+  }
+  if (find_model(db, name))
+    throw UsageError(path + ": a model named '" + name + "' is already stored (from a different file); "
+                     "choose another with --name");
+
+  for (const TensorInfo& t : model.tensors) report.tensor_bytes += t.n_bytes;
+  uint64_t parameters = 0;
+  for (const TensorInfo& t : model.tensors) parameters += t.n_elements;
+
+  Progress progress("ingest " + name, report.tensor_bytes, options.quiet);
+  Transaction tx(db);
+  std::unique_ptr<FileHasher> hasher;
+  if (sha.empty()) hasher = std::make_unique<FileHasher>(file.data(), file.size());
+
+  Stmt insert_model = db.prepare(
+      "INSERT INTO models(name, architecture, format, format_version, alignment, source_sha256,"
+      " source_size, source_path, metadata, metadata_types, parameter_count, n_tensors, n_bytes)"
+      " VALUES(?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)");
+  insert_model.bind(1, name).bind(2, model.architecture.empty() ? "unknown" : model.architecture)
+      .bind(3, model.format).bind(4, static_cast<int64_t>(model.format_version))
+      .bind(5, static_cast<int64_t>(model.alignment)).bind(6, static_cast<int64_t>(file.size()))
+      .bind(7, std::filesystem::absolute(path).string()).bind(8, model.metadata.dump())
+      .bind(9, model.metadata_types.dump()).bind(10, static_cast<int64_t>(parameters))
+      .bind(11, static_cast<int64_t>(model.tensors.size())).bind(12, static_cast<int64_t>(report.tensor_bytes));
+  insert_model.run();
+  int64_t model_id = db.last_insert_rowid();
+
+  ModelWriter writer(db, report, progress);
+  for (size_t i = 0; i < model.tensors.size(); ++i) {
+    const TensorInfo& t = model.tensors[i];
+    writer.write_tensor(model_id, i, t, file.data() + model.data_offset + t.offset);
+  }
+
+  if (hasher) sha = hasher->hex();
+  if (auto existing = find_model_by_sha256(db, sha)) {
+    // Another process stored the same file between our check and our transaction.
+    report.model = *existing;
+    report.already_present = true;
+    return report;  // the transaction rolls back
+  }
+  db.prepare("UPDATE models SET source_sha256 = ? WHERE id = ?").bind(1, sha).bind(2, model_id).run();
+  tx.commit();
+  progress.finish();
+  report.model = *find_model(db, name);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace hart

@@ -1,0 +1,138 @@
+#include "store/schema.h"
+
+#include <vector>
+
+#include "store/database.h"
+#include "util/error.h"
+
+namespace hart {
+namespace {
+
+// Migration N brings a database from user_version N-1 to N. Never edit a released
+// migration: append a new one.
+const std::vector<const char*> kMigrations = {
+    // 1: models, tensors, content-addressed chunks with zone maps.
+    R"sql(
+CREATE TABLE models(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  architecture TEXT NOT NULL,
+  format TEXT NOT NULL CHECK(format IN ('gguf', 'safetensors')),
+  format_version INTEGER NOT NULL,
+  alignment INTEGER NOT NULL,
+  source_sha256 TEXT NOT NULL,          -- hex SHA-256 of the whole source file
+  source_size INTEGER NOT NULL,
+  source_path TEXT,
+  metadata TEXT NOT NULL CHECK(json_valid(metadata)),              -- key -> value, file order
+  metadata_types TEXT NOT NULL CHECK(json_valid(metadata_types)),  -- key -> type tag
+  parameter_count INTEGER NOT NULL,
+  n_tensors INTEGER NOT NULL,
+  n_bytes INTEGER NOT NULL,             -- tensor data bytes
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX models_by_sha256 ON models(source_sha256);
+
+CREATE TABLE tensors(
+  id INTEGER PRIMARY KEY,
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  position INTEGER NOT NULL,            -- order in the source file
+  name TEXT NOT NULL,
+  layer INTEGER,                        -- block index, NULL outside the blocks
+  kind TEXT NOT NULL,                   -- attn_q, ffn_up, attn_norm, token_embd, ...
+  shape TEXT NOT NULL,                  -- JSON array, outermost dimension first
+  dtype TEXT NOT NULL,
+  n_elements INTEGER NOT NULL,
+  n_bytes INTEGER NOT NULL,
+  -- Statistics of the dequantized values, computed during ingestion (NaNs excluded).
+  v_min REAL, v_max REAL, v_mean REAL, v_std REAL,
+  mean_abs REAL, max_abs REAL, zero_fraction REAL, nan_count INTEGER,
+  UNIQUE(model_id, name),
+  UNIQUE(model_id, position)
+);
+CREATE INDEX tensors_by_layer ON tensors(model_id, layer, kind);
+
+CREATE TABLE chunks(
+  id INTEGER PRIMARY KEY,
+  sha256 BLOB NOT NULL UNIQUE,          -- 32 raw bytes
+  refcount INTEGER NOT NULL DEFAULT 0 CHECK(refcount >= 0),
+  n_bytes INTEGER NOT NULL
+);
+-- Bytes apart from the row whose refcount changes, so counting never rewrites data.
+CREATE TABLE chunk_data(
+  id INTEGER PRIMARY KEY REFERENCES chunks(id),
+  data BLOB NOT NULL
+);
+
+CREATE TABLE tensor_chunks(
+  id INTEGER PRIMARY KEY,               -- also the chunk_zones id
+  tensor_id INTEGER NOT NULL REFERENCES tensors(id),
+  ordinal INTEGER NOT NULL,
+  chunk_id INTEGER NOT NULL REFERENCES chunks(id),
+  elem_start INTEGER NOT NULL,
+  elem_count INTEGER NOT NULL,
+  val_min REAL, val_max REAL,           -- NULL when every value is NaN
+  imp_min REAL, imp_max REAL,
+  UNIQUE(tensor_id, ordinal)
+);
+CREATE INDEX tensor_chunks_by_chunk ON tensor_chunks(chunk_id);
+
+-- The zone maps as an R*Tree: X = element index, Y = value, Z = importance.
+-- Bounds are float32, rounded outward by SQLite, so the index is a superset.
+CREATE VIRTUAL TABLE chunk_zones USING rtree(id, idx_min, idx_max, val_min, val_max, imp_min, imp_max);
+
+-- Reference counts and cascades live in triggers so that plain SQL (`DELETE FROM
+-- models ...` in any sqlite3 client, even with foreign keys off) stays consistent.
+CREATE TRIGGER models_delete AFTER DELETE ON models BEGIN
+  DELETE FROM tensors WHERE model_id = old.id;
+END;
+CREATE TRIGGER tensors_delete AFTER DELETE ON tensors BEGIN
+  DELETE FROM tensor_chunks WHERE tensor_id = old.id;
+END;
+CREATE TRIGGER tensor_chunks_insert AFTER INSERT ON tensor_chunks BEGIN
+  UPDATE chunks SET refcount = refcount + 1 WHERE id = new.chunk_id;
+  INSERT INTO chunk_zones VALUES(new.id, new.elem_start, new.elem_start + new.elem_count - 1,
+    coalesce(new.val_min, 0), coalesce(new.val_max, 0),
+    coalesce(new.imp_min, 0), coalesce(new.imp_max, 0));
+END;
+CREATE TRIGGER tensor_chunks_delete AFTER DELETE ON tensor_chunks BEGIN
+  DELETE FROM chunk_zones WHERE id = old.id;
+  UPDATE chunks SET refcount = refcount - 1 WHERE id = old.chunk_id;
+END;
+CREATE TRIGGER chunks_orphaned AFTER UPDATE OF refcount ON chunks WHEN new.refcount = 0 BEGIN
+  DELETE FROM chunk_data WHERE id = new.id;
+  DELETE FROM chunks WHERE id = new.id;
+END;
+)sql",
+};
+
+int read_int_pragma(Database& db, const char* pragma) {
+  Stmt s = db.prepare(std::string("PRAGMA ") + pragma);
+  return s.step() ? static_cast<int>(s.int64(0)) : 0;
+}
+
+}  // namespace
+
+int schema_version_latest() { return static_cast<int>(kMigrations.size()); }
+
+void migrate(Database& db, const std::string& path, bool created) {
+  int app = read_int_pragma(db, "application_id");
+  int version = read_int_pragma(db, "user_version");
+  if (!created && app != kApplicationId) {
+    bool empty = read_int_pragma(db, "page_count") == 0;
+    throw UsageError(path + (empty ? ": empty file, not a Hartonomous database; remove it and run `hart init`"
+                                   : ": not a Hartonomous database (SQLite application_id is not 'HART')"));
+  }
+  if (version > schema_version_latest())
+    throw UsageError(path + ": schema version " + std::to_string(version) +
+                     " was written by a newer hart (this one knows up to " +
+                     std::to_string(schema_version_latest()) + "); upgrade hart");
+  for (int v = version; v < schema_version_latest(); ++v) {
+    Transaction tx(db);
+    db.exec(kMigrations[v]);
+    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    if (v == 0) db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+    tx.commit();
+  }
+}
+
+}  // namespace hart

@@ -1,0 +1,22 @@
+// The database schema and its forward migrations. ARCHITECTURE.md documents the
+// tables; this file is the truth they describe.
+#pragma once
+#include <string>
+
+namespace hart {
+
+class Database;
+
+// 'HART' in PRAGMA application_id marks a file as a Hartonomous database.
+inline constexpr int kApplicationId = 0x48415254;
+// Large pages keep 64 KiB tensor chunks to one overflow page each.
+inline constexpr int kPageSize = 65536;
+
+int schema_version_latest();
+
+// Brings the schema to the latest version, one migration per transaction. A file
+// that is not a Hartonomous database, or one written by a newer version, is an
+// error naming the path.
+void migrate(Database& db, const std::string& path, bool created);
+
+}  // namespace hart
