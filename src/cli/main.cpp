@@ -1,1 +1,160 @@
-int main() { return 0; }
+// hart — the command-line face of the Hartonomous engine.
+//
+//   hart init demo.db
+//   hart ingest demo.db stories260K.gguf
+//   hart models demo.db
+//   hart tensors demo.db stories260K
+//   hart sql demo.db "SELECT count(*) FROM weights WHERE model = 'stories260K'"
+//   hart export demo.db stories260K --format gguf out.gguf
+//   hart rm demo.db stories260K
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "cli/table_printer.h"
+#include "store/database.h"
+#include "store/model_export.h"
+#include "store/model_ingest.h"
+#include "store/models.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+namespace hart {
+namespace {
+
+struct OutputFlags {
+  bool csv = false, json = false;
+  OutputMode mode() const { return json ? OutputMode::kJson : csv ? OutputMode::kCsv : OutputMode::kTable; }
+};
+
+void add_output_flags(CLI::App* cmd, OutputFlags& f) {
+  auto* csv = cmd->add_flag("--csv", f.csv, "Print CSV");
+  cmd->add_flag("--json", f.json, "Print a JSON array of objects")->excludes(csv);
+}
+
+// Runs every statement in `sql`, printing the rows of those that return any.
+void run_sql(Database& db, const std::string& sql, OutputMode mode) {
+  const char* tail = sql.c_str();
+  while (*tail) {
+    sqlite3_stmt* st = nullptr;
+    const char* next = nullptr;
+    if (sqlite3_prepare_v2(db.handle(), tail, -1, &st, &next) != SQLITE_OK)
+      throw Error(std::string("SQL error: ") + sqlite3_errmsg(db.handle()));
+    tail = next;
+    if (!st) continue;  // whitespace or a comment
+    try {
+      ResultTable t = collect(st);
+      if (!t.columns.empty()) print_table(t, mode, stdout);
+    } catch (...) {
+      sqlite3_finalize(st);
+      throw;
+    }
+    sqlite3_finalize(st);
+  }
+}
+
+void print_ingest(const IngestReport& r) {
+  const ModelRow& m = r.model;
+  if (r.already_present) {
+    std::printf("already stored: this file is model '%s' (sha256 %s); nothing written\n", m.name.c_str(),
+                m.source_sha256.c_str());
+    return;
+  }
+  std::printf("stored model '%s' (%s, %s): %lld parameters in %lld tensors, %s of tensor data\n", m.name.c_str(),
+              m.architecture.c_str(), m.format.c_str(), static_cast<long long>(m.parameter_count),
+              static_cast<long long>(m.n_tensors), format_bytes(r.tensor_bytes).c_str());
+  std::printf("chunks: %llu new (%s written), %llu already stored (%s saved by deduplication); %.2f s, %s/s\n",
+              static_cast<unsigned long long>(r.chunks_new), format_bytes(r.bytes_written).c_str(),
+              static_cast<unsigned long long>(r.chunks_shared), format_bytes(r.bytes_shared).c_str(), r.seconds,
+              format_bytes(r.seconds > 0 ? r.tensor_bytes / r.seconds : 0).c_str());
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"hart — models and content in one SQL database"};
+  app.require_subcommand(1);
+  std::string db_path, model_file, model_name, name, out_path, format = "gguf", query;
+  bool quiet = false;
+  OutputFlags out;
+
+  auto* init = app.add_subcommand("init", "Create a new database file");
+  init->add_option("FILE", db_path, "Database file to create")->required();
+
+  auto* ingest = app.add_subcommand("ingest", "Store a model file (GGUF or safetensors) in the database");
+  ingest->add_option("FILE", db_path, "Database file")->required();
+  ingest->add_option("MODEL_FILE", model_file, "GGUF or safetensors file")->required();
+  ingest->add_option("--name", name, "Model name (default: the file name without extension)");
+  ingest->add_flag("--quiet", quiet, "No progress output");
+
+  auto* models = app.add_subcommand("models", "List stored models");
+  models->add_option("FILE", db_path, "Database file")->required();
+  add_output_flags(models, out);
+
+  auto* tensors = app.add_subcommand("tensors", "List a model's tensors");
+  tensors->add_option("FILE", db_path, "Database file")->required();
+  tensors->add_option("MODEL", model_name, "Model name")->required();
+  add_output_flags(tensors, out);
+
+  auto* rm = app.add_subcommand("rm", "Remove a model; chunks no other model uses are freed");
+  rm->add_option("FILE", db_path, "Database file")->required();
+  rm->add_option("MODEL", model_name, "Model name")->required();
+
+  auto* exp = app.add_subcommand("export", "Write a stored model as GGUF or safetensors");
+  exp->add_option("FILE", db_path, "Database file")->required();
+  exp->add_option("MODEL", model_name, "Model name")->required();
+  exp->add_option("OUT", out_path, "Output file")->required();
+  exp->add_option("--format", format, "gguf or safetensors")->check(CLI::IsMember({"gguf", "safetensors"}));
+
+  auto* sql = app.add_subcommand("sql", "Run SQL (all Hartonomous functions and tables available)");
+  sql->add_option("FILE", db_path, "Database file")->required();
+  sql->add_option("QUERY", query, "One or more SQL statements")->required();
+  add_output_flags(sql, out);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*init) {
+    Database db(db_path, Database::Mode::kCreate);
+    std::printf("created %s\n", db_path.c_str());
+    return 0;
+  }
+  Database db(db_path, Database::Mode::kOpenExisting);
+  if (*ingest) {
+    print_ingest(ingest_model(db, model_file, {name, quiet}));
+  } else if (*models) {
+    run_sql(db,
+            "SELECT name, architecture, format, parameter_count AS parameters, n_tensors AS tensors,"
+            " n_bytes AS bytes, substr(source_sha256, 1, 16) AS sha256, created_at FROM models ORDER BY id",
+            out.mode());
+  } else if (*tensors) {
+    ModelRow m = require_model(db, model_name);
+    run_sql(db,
+            "SELECT position AS pos, name, layer, kind, shape, dtype, n_elements AS elements, n_bytes AS bytes,"
+            " round(v_min, 6) AS min, round(v_max, 6) AS max, round(v_std, 6) AS std"
+            " FROM tensors WHERE model_id = " + std::to_string(m.id) + " ORDER BY position",
+            out.mode());
+  } else if (*rm) {
+    RemoveReport r = remove_model(db, model_name);
+    std::printf("removed model '%s'; freed %lld chunks (%s) no other model used\n", model_name.c_str(),
+                static_cast<long long>(r.chunks_freed), format_bytes(static_cast<double>(r.bytes_freed)).c_str());
+  } else if (*exp) {
+    ExportReport r = export_model(db, model_name, format == "gguf" ? ExportFormat::kGguf : ExportFormat::kSafetensors,
+                                  out_path);
+    std::printf("wrote %s: %lld tensors, %s\n", r.path.c_str(), static_cast<long long>(r.tensors),
+                format_bytes(static_cast<double>(r.bytes)).c_str());
+  } else if (*sql) {
+    run_sql(db, query, out.mode());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace hart
+
+int main(int argc, char** argv) {
+  try {
+    return hart::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "hart: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -165,7 +165,7 @@ std::string histogram_json(sqlite3* db, int64_t tensor_id, int bins) {
       }
     });
   }
-  nlohmann::json j = {{"min", lo}, {"max", hi}, {"counts", counts}};
+  nlohmann::ordered_json j = {{"min", lo}, {"max", hi}, {"counts", counts}};
   return j.dump();
 }
 
