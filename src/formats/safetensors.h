@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "formats/gguf.h"  // TensorDataWriter
 #include "formats/model_file.h"
@@ -23,5 +24,9 @@ ModelFile read_safetensors(const uint8_t* data, size_t size, const std::string& 
 // data back to back in the order of model.tensors). Only metadata tagged "str" can be
 // written; anything else is an Error naming the key.
 void write_safetensors(const ModelFile& model, const TensorDataWriter& write_data, OutputFile& out);
+
+// Architecture from Hugging Face-style tensor names: "llama", "gpt2", "bert" or
+// "unknown". Used when a file's metadata does not say.
+std::string guess_architecture(const std::vector<TensorInfo>& tensors);
 
 }  // namespace hart
