@@ -1,6 +1,7 @@
 // Helpers shared by the tests: paths to shared data (skipping loudly when absent),
 // temporary directories, and running the built binaries.
 #pragma once
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
