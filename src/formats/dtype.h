@@ -50,4 +50,9 @@ uint16_t f32_to_f16(float f);
 float bf16_to_f32(uint16_t h);
 uint16_t f32_to_bf16(float f);
 
+// Converts `n_elems` floats to type `t` (GGML's reference quantizers for Q8_0 and
+// Q4_0; F32, F16, BF16 by rounding to nearest even), writing dtype_row_bytes(t,
+// n_elems) bytes. For writing test models; throws Error for other types.
+void quantize(DType t, const float* src, void* dst, size_t n_elems);
+
 }  // namespace hart

@@ -1,0 +1,23 @@
+// Bulk half / bfloat16 -> float conversion. The SIMD paths are chosen once at run
+// time from what the CPU supports (the build targets the portable baseline), and
+// every path gives the same bits as the scalar f16_to_f32 / bf16_to_f32.
+// Sources may sit at any byte address (safetensors offsets need not be even).
+#pragma once
+#include <cstddef>
+
+namespace hart::half {
+
+enum class Path { Portable, Avx2, Avx512 };  // Avx2 = AVX2 + F16C
+
+Path best_path();                 // the path the plain functions below use
+bool path_supported(Path p);      // whether this CPU can run `p`
+const char* path_name(Path p);
+
+void f16_to_f32_row(const void* src, float* dst, size_t n);
+void bf16_to_f32_row(const void* src, float* dst, size_t n);
+
+// The same with an explicit path (tests compare paths); `p` must be supported.
+void f16_to_f32_row(Path p, const void* src, float* dst, size_t n);
+void bf16_to_f32_row(Path p, const void* src, float* dst, size_t n);
+
+}  // namespace hart::half
