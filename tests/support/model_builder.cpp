@@ -77,6 +77,20 @@ BuiltTensor& BuiltModel::add_f32(const std::string& name, std::vector<uint64_t> 
   return tensors.back();
 }
 
+BuiltTensor& BuiltModel::add_normal(const std::string& name, std::vector<uint64_t> shape, DType dtype,
+                                    float stddev, uint32_t seed) {
+  uint64_t n = 1;
+  for (uint64_t d : shape) n *= d;
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, stddev);
+  std::vector<float> values(n);
+  for (float& v : values) v = normal(rng);
+  std::string bytes(*dtype_row_bytes(dtype, n), '\0');
+  quantize(dtype, values.data(), bytes.data(), n);
+  tensors.push_back({name, std::move(shape), dtype, std::move(bytes)});
+  return tensors.back();
+}
+
 ModelFile BuiltModel::describe(const std::string& format) const {
   ModelFile f;
   f.format = format;

@@ -26,6 +26,10 @@ struct BuiltModel {
   BuiltTensor& add(const std::string& name, std::vector<uint64_t> shape, DType dtype, uint32_t seed);
   // Adds an F32 tensor with the given values.
   BuiltTensor& add_f32(const std::string& name, std::vector<uint64_t> shape, const std::vector<float>& values);
+  // Adds a tensor of `dtype` (one with a quantizer) holding N(0, stddev) values, as
+  // trained matrices look.
+  BuiltTensor& add_normal(const std::string& name, std::vector<uint64_t> shape, DType dtype, float stddev,
+                          uint32_t seed);
 
   ModelFile describe(const std::string& format) const;
   void write_gguf(const std::string& path) const;
