@@ -1,0 +1,102 @@
+// The hart command line, run as a user runs it.
+#include <nlohmann/json.hpp>
+
+#include "support/model_builder.h"
+#include "support/test_support.h"
+
+namespace hart::test {
+namespace {
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db = dir.file("cli.db");
+    BuiltModel m;
+    m.add("token_embd.weight", {64, 32}, DType::F32, 1);
+    m.add_normal("blk.0.attn_q.weight", {32, 32}, DType::Q8_0, 0.02f, 2);
+    m.write_gguf(dir.file("tiny.gguf"));
+    ASSERT_EQ(hart("init " + db), 0) << out;
+  }
+  int hart(const std::string& args) { return run_command(binary_dir() + "/src/hart " + args, &out); }
+  TempDir dir;
+  std::string db, out;
+};
+
+TEST_F(CliTest, IngestListQueryExportRemove) {
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("tiny.gguf")), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("stored model 'tiny'"));
+  EXPECT_THAT(out, ::testing::HasSubstr("3072 parameters in 2 tensors"));
+
+  ASSERT_EQ(hart("models " + db + " --json"), 0) << out;
+  auto models = nlohmann::json::parse(out);
+  ASSERT_EQ(models.size(), 1u);
+  EXPECT_EQ(models[0]["name"], "tiny");
+  EXPECT_EQ(models[0]["parameters"], 3072);
+
+  ASSERT_EQ(hart("tensors " + db + " tiny --csv"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("pos,name,layer,kind,shape,dtype"));
+  EXPECT_THAT(out, ::testing::HasSubstr("1,blk.0.attn_q.weight,0,attn_q,\"[32,32]\",Q8_0,1024,1088"));
+
+  ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) AS n FROM weights WHERE model = 'tiny'; SELECT 1 + 1 AS two\""), 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("n   \n----\n3072\n(1 row)"));
+  EXPECT_THAT(out, ::testing::HasSubstr("two\n---\n  2\n(1 row)"));
+
+  ASSERT_EQ(hart("export " + db + " tiny " + dir.file("back.gguf") + " --format gguf"), 0) << out;
+  EXPECT_EQ(read_file(dir.file("back.gguf")), read_file(dir.file("tiny.gguf")));
+
+  ASSERT_EQ(hart("rm " + db + " tiny"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("removed model 'tiny'; freed 2 chunks"));
+  ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) FROM chunks\" --csv"), 0);
+  EXPECT_EQ(out, "count(*)\n0\n");
+}
+
+TEST_F(CliTest, ReingestSaysAlreadyStored) {
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("tiny.gguf") + " --quiet"), 0) << out;
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("tiny.gguf") + " --name other"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("already stored: this file is model 'tiny'"));
+  EXPECT_THAT(out, ::testing::HasSubstr("nothing written"));
+}
+
+TEST_F(CliTest, ProgressIsLogLinesOffTerminalAndABarOnOne) {
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("tiny.gguf")), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("ingest tiny: 100%"));
+  EXPECT_EQ(out.find('\r'), std::string::npos);
+  std::string script;
+  if (run_command("script --version", &script) != 0) GTEST_SKIP() << "SKIPPED: util-linux `script` not found";
+  BuiltModel other;
+  other.add("token_embd.weight", {64, 32}, DType::F32, 7);
+  other.write_gguf(dir.file("other.gguf"));
+  // `script` gives the command a pseudo-terminal, as an interactive user has.
+  ASSERT_EQ(run_command("script -qec '" + binary_dir() + "/src/hart ingest " + db + " " + dir.file("other.gguf") +
+                            "' /dev/null",
+                        &out),
+            0)
+      << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("\r"));
+  EXPECT_THAT(out, ::testing::HasSubstr("[##############################] 100%"));
+}
+
+TEST_F(CliTest, ErrorsGoToStderrWithNonZeroExit) {
+  EXPECT_EQ(hart("tensors " + db + " missing"), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("hart: error: "));
+  EXPECT_THAT(out, ::testing::HasSubstr("no model named 'missing'"));
+  EXPECT_EQ(hart("sql " + db + " \"SELEC 1\""), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("SQL error"));
+  EXPECT_EQ(hart("ingest " + dir.file("nope.db") + " " + dir.file("tiny.gguf")), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("hart init"));
+  EXPECT_NE(hart("export " + db + " tiny x --format onnx"), 0);
+  EXPECT_NE(hart("frobnicate"), 0);
+}
+
+TEST_F(CliTest, JsonAndCsvQuoteAwkwardValues) {
+  ASSERT_EQ(hart("sql " + db + " \"SELECT 'a,b' AS s, NULL AS n, 1.5 AS r, x'00ff' AS b\" --csv"), 0) << out;
+  EXPECT_EQ(out, "s,n,r,b\n\"a,b\",,1.5,00ff\n");
+  ASSERT_EQ(hart("sql " + db + " \"SELECT 'q\\\"uote' AS s, NULL AS n, 1.5 AS r\" --json"), 0) << out;
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j[0]["s"], "q\"uote");
+  EXPECT_TRUE(j[0]["n"].is_null());
+  EXPECT_EQ(j[0]["r"], 1.5);
+}
+
+}  // namespace
+}  // namespace hart::test
