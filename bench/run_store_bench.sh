@@ -180,7 +180,7 @@ echo "   process overhead (\`hart sql DB 'SELECT 1'\`): $(calc '%.4f' "$NOOP_MED
 
 # ---------------------------------------------------------------- table
 echo
-echo "== Results (medians of $REPS; ratio > 1 means ours is better except where noted)"
+echo "== Results (medians of $REPS; ratio: higher is better — ingest MB/s ours/anchor, query time anchor/ours)"
 printf '%-44s | %-24s | %-34s | %-8s | %-8s | %s\n' measure ours anchor ratio target met?
 printf '%s\n' "$(printf -- '-%.0s' {1..136})"
 printf '%-44s | %-24s | %-34s | %-8s | %-8s | %s\n' \
