@@ -26,8 +26,9 @@
 //   8    importance >= ? / > ?       "
 //   9    importance <= ? / < ?       "
 //
-// Bounds are applied inclusively and SQLite re-checks every constraint, so strict
-// comparisons stay exact. With any value or importance bound, candidate chunks come
+// Bits 0-3 are exact and omitted from SQLite's per-row check. Range bounds are
+// applied inclusively and SQLite re-checks them, so strict comparisons stay exact.
+// With any value or importance bound, candidate chunks come
 // from one R*Tree search; otherwise each chosen tensor's chunks are read in order.
 // Writing `+value` instead of `value` hides a constraint from the planner: that is
 // how the benchmark measures the same query without pushdown.
@@ -143,6 +144,9 @@ int wBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
     mask |= 1 << b;
     auto& use = info->aConstraintUsage[chosen[b]];
     if (use.argvIndex == 0) use.argvIndex = ++argc;
+    // Tensor choice is exact (the same comparison, in SQL on `tensors`), so SQLite
+    // need not re-check it per row; range bounds are supersets and stay checked.
+    if (b <= kBKind) use.omit = 1;
     cost /= b <= kBKind ? 20 : 4;
   }
   // An equality used for both bounds has one argv slot; record which bits share it.
@@ -338,10 +342,11 @@ int wColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   const Chunk& ch = c->chunks[c->chunk_pos];
   const TensorRow& t = c->tensors[ch.tensor];
   switch (col) {
-    case kModel: sqlite3_result_text(ctx, c->model_names[ch.tensor].c_str(), -1, SQLITE_TRANSIENT); break;
-    case kTensor: sqlite3_result_text(ctx, t.name.c_str(), -1, SQLITE_TRANSIENT); break;
+    // The strings live in the cursor until the next xFilter or xClose.
+    case kModel: sqlite3_result_text(ctx, c->model_names[ch.tensor].c_str(), -1, SQLITE_STATIC); break;
+    case kTensor: sqlite3_result_text(ctx, t.name.c_str(), -1, SQLITE_STATIC); break;
     case kLayer: if (t.layer) sqlite3_result_int64(ctx, *t.layer); else sqlite3_result_null(ctx); break;
-    case kKind: sqlite3_result_text(ctx, t.kind.c_str(), -1, SQLITE_TRANSIENT); break;
+    case kKind: sqlite3_result_text(ctx, t.kind.c_str(), -1, SQLITE_STATIC); break;
     case kIdx: sqlite3_result_int64(ctx, static_cast<int64_t>(ch.elem_start + c->pos)); break;
     case kValue: sqlite3_result_double(ctx, c->values[c->pos]); break;
     case kImportance: sqlite3_result_double(ctx, std::fabs(static_cast<double>(c->values[c->pos])) * c->inv_max_abs); break;

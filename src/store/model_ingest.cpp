@@ -8,6 +8,7 @@
 
 #include "formats/model_reader.h"
 #include "formats/tensor_names.h"
+#include "store/chunk_analyzer.h"
 #include "store/chunk_layout.h"
 #include "store/database.h"
 #include "store/value_summary.h"
@@ -74,8 +75,8 @@ struct PendingZone {
 
 class ModelWriter {
  public:
-  ModelWriter(Database& db, IngestReport& report, Progress& progress)
-      : db_(db), report_(report), progress_(progress),
+  ModelWriter(Database& db, IngestReport& report, Progress& progress, ChunkAnalyzer& analyzer)
+      : db_(db), report_(report), progress_(progress), analyzer_(analyzer),
         find_chunk_(db.prepare("SELECT id FROM chunks WHERE sha256 = ?")),
         insert_chunk_(db.prepare("INSERT INTO chunks(sha256, n_bytes) VALUES(?, ?)")),
         insert_data_(db.prepare("INSERT INTO chunk_data(id, data) VALUES(?, ?)")),
@@ -89,6 +90,7 @@ class ModelWriter {
             "UPDATE tensors SET v_min = ?, v_max = ?, v_mean = ?, v_std = ?, mean_abs = ?,"
             " max_abs = ?, zero_fraction = ?, nan_count = ? WHERE id = ?")) {}
 
+  // Writes tensor `position`, whose chunks are the analyzer's jobs from `next_job` on.
   void write_tensor(int64_t model_id, size_t position, const TensorInfo& t, const uint8_t* bytes) {
     TensorRole role = tensor_role(t.name);
     insert_tensor_.bind(1, model_id).bind(2, static_cast<int64_t>(position)).bind(3, t.name);
@@ -100,14 +102,13 @@ class ModelWriter {
 
     std::vector<PendingZone> zones;
     ValueSummary total;
-    for (const ChunkSpan& span : chunk_spans(t.dtype, t.n_elements)) {
-      const uint8_t* p = bytes + span.byte_offset;
-      int64_t chunk_id = store_chunk(p, span.n_bytes);
-      values_.resize(span.elem_count);
-      dequantize(t.dtype, p, values_.data(), span.elem_count);
-      ValueSummary s = summarize(values_.data(), span.elem_count);
-      total.merge(s);
-      zones.push_back({chunk_id, span, s});
+    const auto& jobs = analyzer_.jobs();
+    for (; next_job_ < jobs.size() && jobs[next_job_].tensor == position; ++next_job_) {
+      const ChunkSpan& span = jobs[next_job_].span;
+      const ChunkAnalysis& a = analyzer_.get(next_job_);
+      int64_t chunk_id = store_chunk(a.sha256, bytes + span.byte_offset, span.n_bytes);
+      total.merge(a.summary);
+      zones.push_back({chunk_id, span, a.summary});
       progress_.advance(span.n_bytes);
     }
     // Importance until real scores exist: |w| normalised by the tensor's max |w|.
@@ -137,8 +138,7 @@ class ModelWriter {
   }
 
  private:
-  int64_t store_chunk(const uint8_t* p, uint64_t n) {
-    Sha256Digest h = sha256(p, n);
+  int64_t store_chunk(const Sha256Digest& h, const uint8_t* p, uint64_t n) {
     find_chunk_.bind_blob(1, h.data(), h.size());
     bool found = find_chunk_.step();
     int64_t id = found ? find_chunk_.int64(0) : 0;
@@ -159,8 +159,9 @@ class ModelWriter {
   Database& db_;
   IngestReport& report_;
   Progress& progress_;
+  ChunkAnalyzer& analyzer_;
+  size_t next_job_ = 0;
   Stmt find_chunk_, insert_chunk_, insert_data_, insert_tensor_, insert_ref_, update_stats_;
-  std::vector<float> values_;
 };
 
 }  // namespace
@@ -214,7 +215,8 @@ IngestReport ingest_model(Database& db, const std::string& path, const IngestOpt
   insert_model.run();
   int64_t model_id = db.last_insert_rowid();
 
-  ModelWriter writer(db, report, progress);
+  ChunkAnalyzer analyzer(model, file.data() + model.data_offset);
+  ModelWriter writer(db, report, progress, analyzer);
   for (size_t i = 0; i < model.tensors.size(); ++i) {
     const TensorInfo& t = model.tensors[i];
     writer.write_tensor(model_id, i, t, file.data() + model.data_offset + t.offset);

@@ -23,6 +23,9 @@ struct ValueSummary {
   double stddev() const;  // population standard deviation
 };
 
-ValueSummary summarize(const float* values, size_t n);
+// Uses AVX2 when the CPU has it (chosen at run time); allow_simd = false forces the
+// scalar reference, which tests compare against. Sums may differ in the last bits
+// between the two (float partial sums in another order); min, max and counts do not.
+ValueSummary summarize(const float* values, size_t n, bool allow_simd = true);
 
 }  // namespace hart
