@@ -1,0 +1,81 @@
+#include "model/generation_options.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace hart {
+namespace {
+
+using json = nlohmann::json;
+
+[[noreturn]] void bad(const std::string& key, const std::string& want, const json& got) {
+  throw UsageError("generate options: \"" + key + "\" must be " + want + ", got " + got.dump());
+}
+
+int get_int(const std::string& key, const json& v, int64_t lo, int64_t hi) {
+  if (!v.is_number_integer()) bad(key, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi), v);
+  int64_t x = v.get<int64_t>();
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) x = INT64_MAX;
+  if (x < lo || x > hi) bad(key, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi), v);
+  return static_cast<int>(x);
+}
+
+double get_real(const std::string& key, const json& v, double lo, double hi) {
+  char range[96];
+  std::snprintf(range, sizeof range, "a number from %g to %g", lo, hi);
+  if (!v.is_number()) bad(key, range, v);
+  double x = v.get<double>();
+  if (!(x >= lo && x <= hi)) bad(key, range, v);
+  return x;
+}
+
+}  // namespace
+
+GenerationOptions parse_generation_options(std::string_view text) {
+  GenerationOptions o;
+  if (text.empty()) return o;
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw UsageError("generate options: not valid JSON: " + std::string(text.substr(0, 200)));
+  if (!j.is_object()) throw UsageError("generate options: expected a JSON object such as {\"max_tokens\": 32}");
+  for (const auto& [key, v] : j.items()) {
+    if (key == "max_tokens") o.max_tokens = get_int(key, v, 1, kMaxGenerateTokens);
+    else if (key == "temperature") o.temperature = get_real(key, v, 0.0, 100.0);
+    else if (key == "top_k") o.top_k = get_int(key, v, 0, 1 << 30);
+    else if (key == "top_p") o.top_p = get_real(key, v, 0.0, 1.0);
+    else if (key == "min_p") o.min_p = get_real(key, v, 0.0, 1.0);
+    else if (key == "repeat_penalty") o.repeat_penalty = get_real(key, v, 0.0, 100.0);
+    else if (key == "repeat_last_n") o.repeat_last_n = get_int(key, v, 0, 1 << 20);
+    else if (key == "threads") o.threads = get_int(key, v, 1, kMaxThreads);
+    else if (key == "seed") {
+      if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
+        bad(key, "a non-negative integer", v);
+      o.seed = v.get<uint64_t>();
+    } else if (key == "stop") {
+      if (v.is_string()) v.get<std::string>().empty() ? bad(key, "a non-empty string or an array of them", v)
+                                                     : o.stop.push_back(v.get<std::string>());
+      else if (v.is_array()) {
+        for (const auto& s : v) {
+          if (!s.is_string() || s.get<std::string>().empty()) bad(key, "a non-empty string or an array of them", v);
+          o.stop.push_back(s.get<std::string>());
+        }
+      } else bad(key, "a non-empty string or an array of them", v);
+    } else {
+      throw UsageError("generate options: unknown key \"" + key +
+                       "\" (known: max_tokens, temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n,"
+                       " seed, stop, threads)");
+    }
+  }
+  return o;
+}
+
+std::string GenerationOptions::to_json() const {
+  json j = {{"max_tokens", max_tokens}, {"temperature", temperature}, {"top_k", top_k}, {"top_p", top_p},
+            {"min_p", min_p}, {"repeat_penalty", repeat_penalty}, {"repeat_last_n", repeat_last_n},
+            {"stop", stop}, {"threads", threads}};
+  if (seed) j["seed"] = *seed;
+  return j.dump();
+}
+
+}  // namespace hart

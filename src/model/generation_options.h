@@ -1,0 +1,37 @@
+// Options of generate(), as the JSON a user passes from SQL or the CLI:
+//   {"max_tokens": 64, "temperature": 0.8, "top_k": 40, "top_p": 0.95, "min_p": 0,
+//    "repeat_penalty": 1.1, "repeat_last_n": 64, "seed": 42, "stop": ["\n\n"], "threads": 2}
+// Unknown keys, wrong types and out-of-range values are errors naming the key, the
+// allowed range and the value given. Defaults are greedy decoding (temperature 0),
+// so a query gives the same answer every time unless asked otherwise.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hart {
+
+inline constexpr int kMaxGenerateTokens = 1 << 20;
+inline constexpr int kMaxThreads = 512;
+
+struct GenerationOptions {
+  int max_tokens = 128;          // new tokens at most (the context may end generation sooner)
+  double temperature = 0.0;      // 0 = greedy (argmax)
+  int top_k = 40;                // 0 = all tokens
+  double top_p = 1.0;            // nucleus: smallest set with this much probability (1 = off)
+  double min_p = 0.0;            // drop tokens below min_p x the top probability (0 = off)
+  double repeat_penalty = 1.0;   // llama.cpp style: logit / p if > 0, logit x p if < 0 (1 = off)
+  int repeat_last_n = 64;        // how many recent tokens the penalty looks at
+  std::optional<uint64_t> seed;  // unset: drawn from the clock and reported back
+  std::vector<std::string> stop; // generation ends before any of these strings
+  int threads = 0;               // 0 = the machine's core count
+
+  // The options as JSON, with the seed actually used; recorded with each inference.
+  std::string to_json() const;
+};
+
+GenerationOptions parse_generation_options(std::string_view json);
+
+}  // namespace hart

@@ -1,0 +1,107 @@
+#include "model/loaded_model.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "store/database.h"
+#include "store/tensor_data.h"
+#include "util/error.h"
+
+namespace hart {
+
+void LoadedModel::AlignedFree::operator()(uint8_t* p) const { std::free(p); }
+
+namespace {
+
+uint64_t align_up(uint64_t n) { return (n + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment; }
+
+// The chunk ids of a tensor in order: equal lists mean byte-identical tensors.
+std::vector<int64_t> chunk_list(sqlite3* db, int64_t tensor_id) {
+  Stmt s(db, "SELECT chunk_id FROM tensor_chunks WHERE tensor_id = ? ORDER BY ordinal");
+  s.bind(1, tensor_id);
+  std::vector<int64_t> ids;
+  while (s.step()) ids.push_back(s.int64(0));
+  return ids;
+}
+
+}  // namespace
+
+std::shared_ptr<const LoadedModel> LoadedModel::load(sqlite3* db, const ModelRow& model) {
+  auto m = std::shared_ptr<LoadedModel>(new LoadedModel());
+  m->row_ = model;
+  {
+    Stmt s(db, "SELECT metadata, metadata_types FROM models WHERE id = ?");
+    s.bind(1, model.id);
+    if (!s.step()) throw UsageError("model '" + model.name + "' was removed while loading");
+    m->metadata_ = ordered_json::parse(s.text(0));
+    m->metadata_types_ = ordered_json::parse(s.text(1));
+  }
+  std::vector<TensorRow> rows = model_tensors(db, model.id);
+  // Place each distinct tensor once; identical chunk lists share a placement.
+  std::map<std::vector<int64_t>, uint64_t> placed;
+  std::vector<uint64_t> offset(rows.size());
+  std::vector<bool> fill(rows.size(), false);
+  uint64_t total = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto [it, fresh] = placed.emplace(chunk_list(db, rows[i].id), total);
+    offset[i] = it->second;
+    if (fresh) {
+      fill[i] = true;
+      total += align_up(rows[i].n_bytes);
+    }
+  }
+  m->buffer_bytes_ = total;
+  m->buffer_.reset(static_cast<uint8_t*>(std::aligned_alloc(kTensorAlignment, std::max<uint64_t>(total, kTensorAlignment))));
+  if (!m->buffer_) throw Error("model '" + model.name + "': cannot allocate " + std::to_string(total) + " bytes");
+  uint8_t* base = m->buffer_.get();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const TensorRow& t = rows[i];
+    if (fill[i]) {
+      uint64_t at = offset[i];
+      for_each_chunk(db, t, [&](const ChunkRef&, const uint8_t* p, size_t n) {
+        std::memcpy(base + at, p, n);
+        at += n;
+      });
+    }
+    m->by_name_[t.name] = m->tensors_.size();
+    m->tensors_.push_back({t.name, t.dtype, t.shape, t.n_elements, base + offset[i], t.n_bytes});
+  }
+  return m;
+}
+
+const TensorView* LoadedModel::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &tensors_[it->second];
+}
+
+const TensorView& LoadedModel::require(const std::string& name) const {
+  if (const TensorView* t = find(name)) return *t;
+  throw Error("model '" + row_.name + "' (" + row_.architecture + ") has no tensor '" + name + "'");
+}
+
+std::optional<int64_t> LoadedModel::meta_int(const std::string& key) const {
+  auto it = metadata_.find(key);
+  if (it == metadata_.end() || !it->is_number()) return std::nullopt;
+  return it->get<int64_t>();
+}
+
+std::optional<double> LoadedModel::meta_float(const std::string& key) const {
+  auto it = metadata_.find(key);
+  if (it == metadata_.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+std::optional<std::string> LoadedModel::meta_string(const std::string& key) const {
+  auto it = metadata_.find(key);
+  if (it == metadata_.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+int64_t LoadedModel::require_int(const std::string& key) const {
+  if (auto v = meta_int(key)) return *v;
+  throw Error("model '" + row_.name + "' lacks metadata key '" + key + "' (needed by the " + row_.architecture +
+              " architecture)");
+}
+
+}  // namespace hart

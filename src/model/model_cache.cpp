@@ -1,0 +1,36 @@
+#include "model/model_cache.h"
+
+#include "store/database.h"
+
+namespace hart {
+
+ModelCache& ModelCache::global() {
+  static ModelCache cache;
+  return cache;
+}
+
+std::shared_ptr<const LoadedModel> ModelCache::get(sqlite3* db, const std::string& name) {
+  Database conn(db);  // borrowed: not closed here
+  ModelRow row = require_model(conn, name);
+  const char* file = sqlite3_db_filename(db, "main");
+  std::string key = std::string(file ? file : "") + '\n' + name;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = models_.find(key);
+  if (it != models_.end() && it->second->row().id == row.id && it->second->row().source_sha256 == row.source_sha256)
+    return it->second;
+  auto loaded = LoadedModel::load(db, row);
+  models_[key] = loaded;
+  return loaded;
+}
+
+void ModelCache::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  models_.clear();
+}
+
+size_t ModelCache::size() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return models_.size();
+}
+
+}  // namespace hart

@@ -1,0 +1,28 @@
+// Loaded models kept per process, keyed by name. Each lookup checks the database
+// row, so a model that was removed is an error and one that was replaced (same
+// name, another id or file) is loaded again.
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "model/loaded_model.h"
+
+namespace hart {
+
+class ModelCache {
+ public:
+  static ModelCache& global();
+  // The model named `name` in database `db`, loaded on first use.
+  std::shared_ptr<const LoadedModel> get(sqlite3* db, const std::string& name);
+  void clear();
+  size_t size();
+
+ private:
+  std::mutex mutex_;
+  // Keyed by database file + model name.
+  std::unordered_map<std::string, std::shared_ptr<const LoadedModel>> models_;
+};
+
+}  // namespace hart
