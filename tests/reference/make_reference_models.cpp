@@ -1,0 +1,27 @@
+// hart-reference-models — writes the tiny random-weight models the inference goldens
+// in tests/golden/reference/ were computed from (see reference_models.h).
+//
+//   hart-reference-models --out /tmp/hart-ref
+//
+// Prints one line per file in sha256sum's format (digest, two spaces, path relative
+// to --out), so `cd /tmp/hart-ref && sha256sum -c LIST` checks a copy.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "reference_models.h"
+
+int main(int argc, char** argv) {
+  std::string out;
+  CLI::App app{"hart-reference-models — write the reference models behind tests/golden/reference/"};
+  app.add_option("--out", out, "Output directory (created if missing)")->required();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    for (const auto& f : hart::reference::write_reference_models(out))
+      std::printf("%s  %s\n", f.sha256.c_str(), f.path.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hart-reference-models: error: %s\n", e.what());
+    return 1;
+  }
+}
