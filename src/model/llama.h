@@ -1,0 +1,45 @@
+// The Llama family as GGUF names it (architecture "llama"): see llama.cpp.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "model/causal_lm.h"
+#include "tensor/matmul.h"
+#include "tensor/thread_pool.h"
+
+namespace hart {
+
+struct LlamaConfig {
+  int32_t n_vocab = 0, dim = 0, n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0, ffn = 0, n_ctx = 0, n_rot = 0;
+  float eps = 1e-5f, rope_base = 10000.0f;
+};
+
+// Reads llama.* metadata; a missing required key is an Error naming it.
+LlamaConfig llama_config(const LoadedModel& m);
+
+class LlamaModel : public CausalLM {
+ public:
+  LlamaModel(std::shared_ptr<const LoadedModel> model, int threads);
+  int32_t n_vocab() const override { return c_.n_vocab; }
+  int32_t n_ctx() const override { return c_.n_ctx; }
+  const LlamaConfig& config() const { return c_; }
+  void eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits = false) override;
+
+ private:
+  struct Layer {
+    std::vector<float> attn_norm;
+    tensor::Weights wq, wk, wv, wo;
+    std::vector<float> ffn_norm;
+    tensor::Weights w_gate, w_up, w_down;
+  };
+  std::shared_ptr<const LoadedModel> m_;  // keeps the weights alive
+  LlamaConfig c_;
+  tensor::ThreadPool pool_;
+  std::vector<Layer> layers_;
+  std::vector<float> output_norm_;
+  tensor::Weights output_{};
+  std::vector<std::vector<float>> key_cache_, value_cache_;  // per layer: [position][kv_dim]
+  std::vector<float> x_, xb_, q_, att_, gate_, up_;          // scratch, sized per batch
+};
+
+}  // namespace hart
