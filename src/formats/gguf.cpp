@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "formats/gguf_types.h"
+#include "formats/json_util.h"
 #include "formats/safetensors.h"  // guess_architecture
 #include "util/byte_reader.h"
 #include "util/error.h"
@@ -71,6 +72,7 @@ class Parser {
 
   ByteReader r_;
   const std::string& what_;
+  std::unordered_set<std::string> keys_;
 };
 
 void Parser::read_header(ModelFile& m, uint64_t& n_tensors, uint64_t& n_kv) {
@@ -197,7 +199,7 @@ void Parser::read_key_value(ModelFile& m, uint64_t index) {
   if (!is_valid_utf8(raw))
     fail("metadata key #" + std::to_string(index) + " ('" + printable(raw) + "') is not valid UTF-8");
   std::string key(raw);
-  if (m.metadata.contains(key)) fail("duplicate metadata key '" + key + "'");
+  if (!keys_.insert(key).second) fail("duplicate metadata key '" + key + "'");
   try {
     uint32_t type = r_.read<uint32_t>("value type");
     ordered_json value;
@@ -209,8 +211,8 @@ void Parser::read_key_value(ModelFile& m, uint64_t index) {
         fail("general.alignment " + std::to_string(a) + " is not a nonzero power of two");
       m.alignment = a;
     }
-    m.metadata[key] = std::move(value);
-    m.metadata_types[key] = tag;
+    append_new_key(m.metadata, key, std::move(value));
+    append_new_key(m.metadata_types, key, tag);
   } catch (const FormatError& e) {
     rethrow_in("metadata key '" + key + "'", e);
   }

@@ -34,6 +34,21 @@ using TensorDataWriter = std::function<void(size_t tensor_index, OutputFile& out
 // aligned to `alignment`), then the data supplied by `write_data`. A file read by
 // read_gguf and written back this way is byte-identical when its tensors were laid out
 // in header order with minimal padding (what llama.cpp's writers do).
+//
+// Details both directions agree on:
+// - The alignment written is general.alignment (which must be a u32 power of two) or
+//   32; model.alignment is not consulted, since a reader can only learn it from there.
+// - Every tensor's data, the last one included, is padded to the alignment, and the
+//   reader requires that padding to be in the file (ggml reads it too).
+// - With no tensors, the padding after the tensor infos is written only when
+//   model.data_offset says the source had it (ggml's writer pads, gguf-py's
+//   vocab-only files do not).
+// - Dimensions of 0 are allowed (an empty tensor); ggml's own tensors allow them.
+// - Tag "arr[arr]" is an empty array of arrays (its inner element type is unknown).
+//   Arrays of arrays must have one element tag; sibling arrays whose strings are
+//   partly invalid UTF-8 are all stored as hexstr. Nesting is limited to 8 levels.
+// - Tensor offsets need not follow ggml's exact layout (only alignment and bounds are
+//   checked), and tensors may share bytes.
 void write_gguf(const ModelFile& model, const TensorDataWriter& write_data, OutputFile& out);
 
 }  // namespace hart

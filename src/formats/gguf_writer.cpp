@@ -7,6 +7,7 @@
 
 #include "formats/gguf.h"
 #include "formats/gguf_types.h"
+#include "formats/json_util.h"
 #include "util/error.h"
 
 namespace hart {
@@ -130,9 +131,12 @@ void write_gguf(const ModelFile& model, const TensorDataWriter& write_data, Outp
   out.put<uint64_t>(model.tensors.size());
   out.put<uint64_t>(model.metadata.size());
   Writer w(out);
-  for (const auto& [key, value] : model.metadata.items()) {
-    auto tag = model.metadata_types.find(key);
-    w.key_value(key, value, tag == model.metadata_types.end() ? ordered_json() : *tag);
+  if (!model.metadata.is_object() || !model.metadata_types.is_object())
+    throw Error("GGUF writer: metadata and metadata_types must be JSON objects");
+  InOrderLookup tags(model.metadata_types);
+  for (auto it = model.metadata.begin(); it != model.metadata.end(); ++it) {
+    const ordered_json* tag = tags.find(it.key());
+    w.key_value(it.key(), *it, tag ? *tag : ordered_json());
   }
 
   uint64_t offset = 0;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "formats/json_util.h"
 #include "util/error.h"
 
 namespace hart {
@@ -14,53 +15,79 @@ namespace {
 
 constexpr int kMaxJsonDepth = 64;  // a valid header nests 3 deep
 
-class HeaderParser {
- public:
-  explicit HeaderParser(const std::string& what) : what_(what) {}
+using Json = nlohmann::json;  // std::map objects: O(log n) inserts for huge headers
 
-  ordered_json parse(std::string_view text) {
-    auto cb = [this](int depth, ordered_json::parse_event_t ev, ordered_json& parsed) {
-      using E = ordered_json::parse_event_t;
-      if ((ev == E::object_start || ev == E::array_start) && depth >= kMaxJsonDepth)
-        fail("header JSON nests more than " + std::to_string(kMaxJsonDepth) + " deep");
-      if (ev == E::object_start) {
-        keys_.emplace_back();
-        last_key_.emplace_back();
-      } else if (ev == E::object_end) {
-        keys_.pop_back();
-        last_key_.pop_back();
-      } else if (ev == E::key) {
-        const std::string& k = parsed.get_ref<const std::string&>();
-        if (!keys_.back().insert(k).second)
-          fail("duplicate key '" + k + "' in the header" +
-               (keys_.size() > 1 ? " inside '" + last_key_[last_key_.size() - 2] + "'"
-                                 : std::string(" at the top level")));
-        last_key_.back() = k;
-      }
-      return true;
-    };
-    try {
-      return ordered_json::parse(text.begin(), text.end(), cb);
-    } catch (const ordered_json::exception& e) {
-      fail(std::string("header is not valid JSON: ") + e.what());
-    }
+// A first pass over the header as SAX events: refuses duplicate keys (the DOM
+// parser would silently keep one) and deep nesting, and records the order of the
+// "__metadata__" keys. (nlohmann's parser callback cannot be used for this: with a
+// callback, closing each object rescans its parent, O(n^2) for n tensors.)
+class HeaderChecker : public nlohmann::json_sax<Json> {
+ public:
+  explicit HeaderChecker(const std::string& what) : what_(what) {}
+
+  const std::vector<std::string>& metadata_order() const { return metadata_order_; }
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    enter();
+    keys_.emplace_back();
+    last_key_.emplace_back();
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (!keys_.back().insert(k).second)
+      fail("duplicate key '" + k + "' in the header" +
+           (keys_.size() > 1 ? " inside '" + last_key_[last_key_.size() - 2] + "'"
+                             : std::string(" at the top level")));
+    last_key_.back() = k;
+    if (keys_.size() == 2 && last_key_[0] == "__metadata__") metadata_order_.push_back(k);
+    return true;
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    last_key_.pop_back();
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    enter();
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    fail(std::string("header is not valid JSON: ") + e.what());
   }
 
  private:
   [[noreturn]] void fail(const std::string& msg) const { throw FormatError(what_ + ": " + msg); }
+  void enter() {
+    if (++depth_ > kMaxJsonDepth)
+      fail("header JSON nests more than " + std::to_string(kMaxJsonDepth) + " deep");
+  }
 
   const std::string& what_;
+  int depth_ = 0;
   std::vector<std::unordered_set<std::string>> keys_;
   std::vector<std::string> last_key_;
+  std::vector<std::string> metadata_order_;
 };
 
-std::optional<uint64_t> as_u64(const ordered_json& v) {
+std::optional<uint64_t> as_u64(const Json& v) {
   if (v.is_number_unsigned()) return v.get<uint64_t>();
   if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
   return std::nullopt;
 }
 
-TensorInfo parse_tensor(const std::string& name, const ordered_json& v, uint64_t data_size,
+TensorInfo parse_tensor(const std::string& name, const Json& v, uint64_t data_size,
                         const std::string& what) {
   auto fail = [&](const std::string& msg) {
     throw FormatError(what + ": tensor '" + name + "': " + msg);
@@ -140,7 +167,9 @@ ModelFile read_safetensors(const uint8_t* data, size_t size, const std::string& 
          std::to_string(size) + " bytes)");
   std::string_view text(reinterpret_cast<const char*>(data) + 8, static_cast<size_t>(n));
   if (text.empty() || text[0] != '{') fail("header is not a JSON object (does not start with '{')");
-  ordered_json header = HeaderParser(what).parse(text);
+  HeaderChecker checker(what);
+  Json::sax_parse(text.begin(), text.end(), &checker);
+  Json header = Json::parse(text.begin(), text.end());  // valid: the checker passed
   if (!header.is_object()) fail("header is not a JSON object");
 
   ModelFile m;
@@ -154,10 +183,11 @@ ModelFile read_safetensors(const uint8_t* data, size_t size, const std::string& 
       continue;
     }
     if (!value.is_object()) fail("__metadata__ is not a JSON object");
-    for (const auto& [mk, mv] : value.items()) {
+    for (const std::string& mk : checker.metadata_order()) {  // file order
+      const Json& mv = value.at(mk);
       if (!mv.is_string()) fail("__metadata__ value of '" + mk + "' is not a string");
-      m.metadata[mk] = mv;
-      m.metadata_types[mk] = "str";
+      append_new_key(m.metadata, mk, mv.get<std::string>());
+      append_new_key(m.metadata_types, mk, "str");
     }
   }
   // Data order, not header order; empty tensors cannot overlap anything.

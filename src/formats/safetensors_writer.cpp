@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "formats/gguf_types.h"  // is_valid_utf8
+#include "formats/json_util.h"
 #include "formats/safetensors.h"
 #include "util/error.h"
 
@@ -12,17 +13,20 @@ void write_safetensors(const ModelFile& model, const TensorDataWriter& write_dat
   const std::string prefix = "safetensors writer: ";
   ordered_json header = ordered_json::object();
   if (!model.metadata.empty()) {
+    if (!model.metadata.is_object() || !model.metadata_types.is_object())
+      throw Error(prefix + "metadata and metadata_types must be JSON objects");
     ordered_json meta = ordered_json::object();
+    InOrderLookup tags(model.metadata_types);
     for (const auto& [key, value] : model.metadata.items()) {
-      auto tag = model.metadata_types.find(key);
-      if (tag == model.metadata_types.end() || *tag != "str" || !value.is_string())
+      const ordered_json* tag = tags.find(key);
+      if (!tag || *tag != "str" || !value.is_string())
         throw Error(prefix + "metadata key '" + key +
                     "' is not a string (safetensors metadata holds strings only)");
       if (!gguf::is_valid_utf8(key) || !gguf::is_valid_utf8(value.get_ref<const std::string&>()))
         throw Error(prefix + "metadata key '" + key + "' is not valid UTF-8");
-      meta[key] = value;
+      append_new_key(meta, key, value);
     }
-    header["__metadata__"] = std::move(meta);
+    append_new_key(header, "__metadata__", std::move(meta));
   }
   uint64_t offset = 0;
   std::unordered_set<std::string> names;
@@ -38,7 +42,8 @@ void write_safetensors(const ModelFile& model, const TensorDataWriter& write_dat
     auto bytes = dtype_row_bytes(t.dtype, n);
     if (n != t.n_elements || !bytes || *bytes != t.n_bytes)
       throw Error(ctx + "has n_elements/n_bytes inconsistent with its shape and type");
-    header[t.name] = {{"dtype", dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.n_bytes}}};
+    append_new_key(header, t.name,
+                   {{"dtype", dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.n_bytes}}});
     offset += t.n_bytes;
   }
   std::string text = header.dump();

@@ -216,6 +216,17 @@ TEST(Gguf, Stories260KContents) {
   EXPECT_EQ(m.data_offset, 14176u);
 }
 
+TEST(Gguf, ManyKeysParseQuickly) {
+  // Quadratic key handling would take minutes here; linear takes milliseconds.
+  const int n = 200000;
+  Bytes f;
+  f.gguf_header(3, 0, n);
+  for (int i = 0; i < n; ++i) f.str("k" + std::to_string(i)).u32(0).u8(1);
+  ModelFile m = parse(f.b);
+  EXPECT_EQ(m.metadata.size(), static_cast<size_t>(n));
+  EXPECT_EQ(gguf_bytes(m), f.b);
+}
+
 // ---- malformed input ----
 
 TEST(GgufErrors, WrongMagic) {

@@ -103,6 +103,21 @@ TEST(Safetensors, ArchitectureFromMetadataOrNames) {
   EXPECT_EQ(arch({"model.layers.0.w"}, "mistral"), "mistral");
 }
 
+TEST(Safetensors, ManyKeysParseQuicklyAndKeepMetadataOrder) {
+  const int n = 200000;
+  std::string json = "{\"__metadata__\":{";
+  for (int i = n; i > 0; --i) json += "\"k" + std::to_string(i) + "\":\"v\",";
+  json += "\"last\":\"x\"}";
+  for (int i = 0; i < n; ++i) json += ",\"t" + std::to_string(i) + "\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}";
+  json += "}";
+  ModelFile m = parse(file_with(json));
+  EXPECT_EQ(m.tensors.size(), static_cast<size_t>(n));
+  ASSERT_EQ(m.metadata.size(), static_cast<size_t>(n + 1));
+  EXPECT_EQ(m.metadata.begin().key(), "k" + std::to_string(n));  // file order, not sorted
+  EXPECT_EQ(m.metadata.items().begin().key(), "k" + std::to_string(n));
+  EXPECT_NO_THROW(safetensors_bytes(m));
+}
+
 // ---- malformed input ----
 
 TEST(SafetensorsErrors, HeaderLength) {
