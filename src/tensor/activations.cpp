@@ -1,0 +1,78 @@
+// Activation quantization to Q8_0 / Q8_K blocks (see activations.h for the form).
+#include "tensor/activations.h"
+
+#include <cmath>
+#include <string>
+
+#include "util/error.h"
+
+namespace hart::tensor {
+namespace {
+
+// Round half to even for |v| < 2^22, as CVTPS2DQ does under the default MXCSR:
+// adding 1.5 * 2^23 leaves no fraction bits, so the float add itself rounds.
+inline int round_even(float v) { return static_cast<int>((v + 12582912.0f) - 12582912.0f); }
+
+void quantize_block(const float* x, size_t b, int8_t* qs, float* d) {
+  float amax = 0.0f;
+  for (size_t i = 0; i < b; ++i) amax = std::fmax(amax, std::fabs(x[i]));
+  const float scale = amax / 127.0f;
+  const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+  *d = scale;
+  for (size_t i = 0; i < b; ++i) qs[i] = static_cast<int8_t>(round_even(x[i] * inv));
+}
+
+}  // namespace
+
+ActFormat act_format(DType t) {
+  switch (t) {
+    case DType::F32: case DType::F16: case DType::BF16: return ActFormat::F32;
+    case DType::Q8_0: case DType::Q4_0: return ActFormat::Q8_0;
+    case DType::Q4_K: case DType::Q6_K: return ActFormat::Q8_K;
+    default:
+      throw Error(std::string("tensor kernels: no matmul for weight type ") + dtype_info(t).name +
+                  " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
+  }
+}
+
+size_t act_block(ActFormat f) { return f == ActFormat::Q8_0 ? 32 : f == ActFormat::Q8_K ? 256 : 1; }
+
+static size_t sum_group(ActFormat f) { return f == ActFormat::Q8_0 ? 32 : 16; }
+
+void prepare_activations(ActFormat f, size_t n, size_t cols, Activations& out) {
+  const size_t b = act_block(f);
+  if (cols % b)
+    throw Error("tensor kernels: activation width " + std::to_string(cols) + " is not a multiple of " +
+                std::to_string(b) + " (the block size)");
+  out.format = f;
+  out.n = n;
+  out.cols = cols;
+  out.f32 = nullptr;
+  if (f == ActFormat::F32) return;
+  out.qs.resize(n * cols);
+  out.d.resize(n * cols / b);
+  out.sums.resize(n * cols / sum_group(f));
+}
+
+void quantize_activation_row(const float* x, size_t r, Activations& out) {
+  const size_t b = act_block(out.format), g = sum_group(out.format), cols = out.cols;
+  int8_t* qs = out.qs.data() + r * cols;
+  for (size_t i = 0; i < cols / b; ++i) quantize_block(x + i * b, b, qs + i * b, out.d.data() + r * cols / b + i);
+  int16_t* sums = out.sums.data() + r * cols / g;
+  for (size_t i = 0; i < cols / g; ++i) {
+    int s = 0;
+    for (size_t j = 0; j < g; ++j) s += qs[i * g + j];
+    sums[i] = static_cast<int16_t>(s);
+  }
+}
+
+void quantize_activations(ActFormat f, const float* x, size_t n, size_t cols, Activations& out) {
+  prepare_activations(f, n, cols, out);
+  if (f == ActFormat::F32) {
+    out.f32 = x;
+    return;
+  }
+  for (size_t r = 0; r < n; ++r) quantize_activation_row(x + r * cols, r, out);
+}
+
+}  // namespace hart::tensor

@@ -1,0 +1,43 @@
+// Activation rows in the form a weight type's kernel consumes. Quantized weights
+// are multiplied by activations quantized once per call (as llama.cpp does) so the
+// inner loops are integer dot products: Q8_0 (32-element blocks, for Q8_0/Q4_0
+// weights) or Q8_K (256-element blocks, for Q4_K/Q6_K weights). Float weights
+// take the float rows as they are.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "formats/dtype.h"
+
+namespace hart::tensor {
+
+enum class ActFormat { F32, Q8_0, Q8_K };
+
+// The activation form `weight_type` needs; throws Error naming unsupported types.
+ActFormat act_format(DType weight_type);
+size_t act_block(ActFormat f);  // elements per scale: 1, 32 or 256
+
+// n rows of `cols` activations. For Q8_0/Q8_K, element i of row r is
+// d[r*cols/B + i/B] * qs[r*cols + i] with |qs| <= 127, d = max|x| / 127 over the
+// block (a float, not rounded to f16), qs = round-half-even(x / d).
+struct Activations {
+  ActFormat format = ActFormat::F32;
+  size_t n = 0, cols = 0;
+  const float* f32 = nullptr;   // F32: the caller's rows (not owned, stride cols)
+  std::vector<int8_t> qs;       // n * cols
+  std::vector<float> d;         // n * cols / B
+  std::vector<int16_t> sums;    // sums of qs: per 32 (Q8_0) or per 16 (Q8_K) elements
+};
+
+// Fills `out` from n rows of x (stride cols), sizing its arrays. `cols` must be a
+// multiple of the block size (Error otherwise). Scalar code on every CPU: it is
+// O(n*cols) against the matmul's O(n*rows*cols).
+void quantize_activations(ActFormat f, const float* x, size_t n, size_t cols, Activations& out);
+
+// Sizes `out` for n rows without filling it (matmul fills rows on its threads).
+void prepare_activations(ActFormat f, size_t n, size_t cols, Activations& out);
+// Quantizes row r of x into `out` (prepared for at least r+1 rows).
+void quantize_activation_row(const float* x_row, size_t r, Activations& out);
+
+}  // namespace hart::tensor

@@ -1,0 +1,331 @@
+// AVX-512 (F/BW/VL/DQ + VNNI) block kernels, chosen at run time (cpu_path.h).
+// Q8_0/Q4_0 take two 32-element blocks per 512-bit VPDPBUSD; Q4_K/Q6_K multiply
+// by their sub-block scales with VPDPWSSD (madd + add in one). Every output keeps
+// its own accumulators, so a tile computes each output exactly as a 1 x 1 tile.
+#include <cmath>
+#include <cstring>
+
+#include "tensor/gemm_kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+// GCC 12 warns inside its own unmasked AVX-512 intrinsics (they start from
+// _mm512_undefined_*); the warnings are bogus.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#define HART_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+
+namespace hart::tensor::detail {
+namespace {
+
+HART_AVX512 inline float hsum(__m512 v) {
+  __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+HART_AVX512 inline float hsum(__m128 s) {
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+HART_AVX512 inline float half_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+template <class T>
+HART_AVX512 inline __m256i ld256(const T* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+template <class T>
+HART_AVX512 inline __m512i ld512(const T* p) { return _mm512_loadu_si512(p); }
+HART_AVX512 inline __m512i join(__m256i lo, __m256i hi) { return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1); }
+
+struct LoadF32 {
+  HART_AVX512 static __m512 vec(const uint8_t* w, size_t i) { return _mm512_loadu_ps(w + 4 * i); }
+  HART_AVX512 static float one(const uint8_t* w, size_t i) {
+    float v;
+    std::memcpy(&v, w + 4 * i, 4);
+    return v;
+  }
+};
+struct LoadF16 {
+  HART_AVX512 static __m512 vec(const uint8_t* w, size_t i) { return _mm512_maskz_cvtph_ps(0xFFFF, ld256(w + 2 * i)); }
+  HART_AVX512 static float one(const uint8_t* w, size_t i) { return half_at(w + 2 * i); }
+};
+struct LoadBF16 {
+  HART_AVX512 static __m512 vec(const uint8_t* w, size_t i) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(ld256(w + 2 * i)), 16));
+  }
+  HART_AVX512 static float one(const uint8_t* w, size_t i) {
+    uint16_t h;
+    std::memcpy(&h, w + 2 * i, 2);
+    uint32_t b = uint32_t(h) << 16;
+    float f;
+    std::memcpy(&f, &b, 4);
+    return f;
+  }
+};
+
+// Float weights: two 16-lane accumulators per output, 32 elements a step.
+template <class L>
+struct FloatK {
+  static constexpr int R = 2, C = 2;
+  template <int NR, int NC>
+  HART_AVX512 static void tile(const GemmArgs& g, size_t r, size_t c) {
+    const size_t n = g.cols;
+    const uint8_t* w[NR];
+    const float* x[NC];
+    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    for (int j = 0; j < NC; ++j) x[j] = g.a->f32 + (c + j) * n;
+    __m512 a0[NR][NC], a1[NR][NC];
+    for (int k = 0; k < NR; ++k)
+      for (int j = 0; j < NC; ++j) a0[k][j] = a1[k][j] = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {  // the hot loop: where the time goes
+      __m512 w0[NR], w1[NR];
+      for (int k = 0; k < NR; ++k) w0[k] = L::vec(w[k], i), w1[k] = L::vec(w[k], i + 16);
+      for (int j = 0; j < NC; ++j) {
+        const __m512 x0 = _mm512_loadu_ps(x[j] + i), x1 = _mm512_loadu_ps(x[j] + i + 16);
+        for (int k = 0; k < NR; ++k) {
+          a0[k][j] = _mm512_fmadd_ps(w0[k], x0, a0[k][j]);
+          a1[k][j] = _mm512_fmadd_ps(w1[k], x1, a1[k][j]);
+        }
+      }
+    }
+    const bool sixteen = i + 16 <= n;
+    for (int k = 0; k < NR; ++k)
+      for (int j = 0; j < NC; ++j) {
+        if (sixteen) a0[k][j] = _mm512_fmadd_ps(L::vec(w[k], i), _mm512_loadu_ps(x[j] + i), a0[k][j]);
+        float s = hsum(_mm512_add_ps(a0[k][j], a1[k][j]));
+        for (size_t t = i + (sixteen ? 16 : 0); t < n; ++t) s = std::fma(L::one(w[k], t), x[j][t], s);
+        g.y[(c + j) * g.ldy + r + k] = s;
+      }
+  }
+};
+
+template <int NC>
+struct QuantRows {
+  const int8_t* q[NC];
+  const float* d[NC];
+  const int16_t* s[NC];
+  QuantRows(const GemmArgs& g, size_t c, size_t block, size_t group) {
+    const Activations& a = *g.a;
+    for (int j = 0; j < NC; ++j) {
+      q[j] = a.qs.data() + (c + j) * g.cols;
+      d[j] = a.d.data() + (c + j) * (g.cols / block);
+      s[j] = a.sums.data() + (c + j) * (g.cols / group);
+    }
+  }
+};
+
+// Q8_0 and Q4_0 against Q8_0 activations, two blocks per 512-bit step. `Unpack`
+// gives the weights of blocks b and b+1 (zeros for a missing b+1) as bytes for
+// VPDPBUSD's unsigned operand, the activations to match and a per-lane correction.
+template <class Unpack>
+struct Pair32K {
+  static constexpr int R = 2, C = 4;
+  template <int NR, int NC>
+  HART_AVX512 static void tile(const GemmArgs& g, size_t r, size_t c) {
+    const size_t nb = g.cols / 32;
+    QuantRows<NC> x(g, c, 32, 32);
+    const uint8_t* w[NR];
+    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    __m512 acc[NR][NC];
+    for (auto& row : acc)
+      for (auto& v : row) v = _mm512_setzero_ps();
+    for (size_t b = 0; b < nb; b += 2) {  // the hot loop: where the time goes
+      const bool two = b + 1 < nb;
+      for (int k = 0; k < NR; ++k) {
+        const uint8_t* blk = w[k] + Unpack::kBytes * b;
+        const float d0 = half_at(blk), d1 = two ? half_at(blk + Unpack::kBytes) : 0.0f;
+        const typename Unpack::Weights wq = Unpack::weights(blk, two);
+        for (int j = 0; j < NC; ++j) {
+          const __m512i xv = two ? ld512(x.q[j] + 32 * b) : _mm512_zextsi256_si512(ld256(x.q[j] + 32 * b));
+          const int s1 = two ? x.s[j][b + 1] : 0;
+          const __m512i p = Unpack::dot(wq, xv, x.s[j][b], s1);
+          const __m512 scale = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(d0 * x.d[j][b]),
+                                                    _mm512_set1_ps(two ? d1 * x.d[j][b + 1] : 0.0f));
+          acc[k][j] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(p), acc[k][j]);
+        }
+      }
+    }
+    for (int k = 0; k < NR; ++k)
+      for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
+  }
+};
+
+// Q8_0: |w| as the unsigned operand, the sign moved onto x.
+struct UnpackQ8_0 {
+  static constexpr size_t kBytes = 34;
+  struct Weights { __m512i abs; __mmask64 neg; };
+  HART_AVX512 static Weights weights(const uint8_t* blk, bool two) {
+    const __m512i q = two ? join(ld256(blk + 2), ld256(blk + 36)) : _mm512_zextsi256_si512(ld256(blk + 2));
+    return {_mm512_abs_epi8(q), _mm512_movepi8_mask(q)};
+  }
+  HART_AVX512 static __m512i dot(const Weights& w, __m512i x, int, int) {
+    const __m512i sx = _mm512_mask_sub_epi8(x, w.neg, _mm512_setzero_si512(), x);
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w.abs, sx);
+  }
+};
+
+// Q4_0: nibbles 0..15 unsigned; the -8 offset is -8 * sum(x) added to one lane per block.
+struct UnpackQ4_0 {
+  static constexpr size_t kBytes = 18;
+  using Weights = __m512i;
+  HART_AVX512 static __m256i nibbles(const uint8_t* qs) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0xF));
+  }
+  HART_AVX512 static Weights weights(const uint8_t* blk, bool two) {
+    return two ? join(nibbles(blk + 2), nibbles(blk + 20)) : _mm512_zextsi256_si512(nibbles(blk + 2));
+  }
+  HART_AVX512 static __m512i dot(const Weights& w, __m512i x, int s0, int s1) {
+    const __m512i corr = _mm512_mask_set1_epi32(_mm512_maskz_set1_epi32(0x0001, -8 * s0), 0x0100, -8 * s1);
+    return _mm512_dpbusd_epi32(corr, w, x);
+  }
+};
+
+inline void q4k_scales(const uint8_t* packed, uint32_t u[4]) {
+  constexpr uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+  std::memcpy(u, packed, 12);
+  u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+  const uint32_t mins_lo = u[1] & k1;
+  u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+  u[2] = mins_lo;
+  u[0] &= k1;
+}
+
+// Q4_K x Q8_K: 64 elements (sub-blocks 2h, 2h+1) per 512-bit maddubs + dpwssd.
+struct Q4_KK {
+  static constexpr int R = 1, C = 4;
+  template <int NR, int NC>
+  HART_AVX512 static void tile(const GemmArgs& g, size_t r, size_t c) {
+    const size_t nb = g.cols / 256;
+    QuantRows<NC> x(g, c, 256, 16);
+    const uint8_t* w[NR];
+    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    __m512 acc[NR][NC];
+    __m128 macc[NR][NC];
+    for (int k = 0; k < NR; ++k)
+      for (int j = 0; j < NC; ++j) acc[k][j] = _mm512_setzero_ps(), macc[k][j] = _mm_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
+      for (int k = 0; k < NR; ++k) {
+        const uint8_t* blk = w[k] + 144 * b;
+        const float d = half_at(blk), dmin = half_at(blk + 2);
+        uint32_t u[4];
+        q4k_scales(blk + 4, u);
+        uint8_t sc[8];
+        std::memcpy(sc, u, 8);
+        const __m128i mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, int(u[3]), int(u[2])));
+        __m512i sumi[NC];
+        for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
+        for (int h = 0; h < 4; ++h) {
+          const __m256i qv = ld256(blk + 16 + 32 * h);
+          const __m512i q = join(_mm256_and_si256(qv, m4), _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4));
+          const __m512i s = join(_mm256_set1_epi16(sc[2 * h]), _mm256_set1_epi16(sc[2 * h + 1]));
+          for (int j = 0; j < NC; ++j)
+            sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(q, ld512(x.q[j] + 256 * b + 64 * h)), s);
+        }
+        for (int j = 0; j < NC; ++j) {
+          const float dx = x.d[j][b];
+          acc[k][j] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(sumi[j]), acc[k][j]);
+          const int16_t* bs = x.s[j] + 16 * b;
+          const __m128i s8 = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bs)),
+                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(bs + 8)));
+          macc[k][j] = _mm_fmadd_ps(_mm_set1_ps(dmin * dx), _mm_cvtepi32_ps(_mm_madd_epi16(mins, s8)), macc[k][j]);
+        }
+      }
+    }
+    for (int k = 0; k < NR; ++k)
+      for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]) - hsum(macc[k][j]);
+  }
+};
+
+// Q6_K x Q8_K: 64 elements per 512-bit step; scales spread per 16 elements by
+// VPERMW; the -32 offset is 32 * sum_j sc_j * bsum_j.
+struct Q6_KK {
+  static constexpr int R = 1, C = 4;
+  template <int NR, int NC>
+  HART_AVX512 static void tile(const GemmArgs& g, size_t r, size_t c) {
+    const size_t nb = g.cols / 256;
+    QuantRows<NC> x(g, c, 256, 16);
+    const uint8_t* w[NR];
+    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    __m512 acc[NR][NC];
+    for (auto& row : acc)
+      for (auto& v : row) v = _mm512_setzero_ps();
+    const __m512i m4 = _mm512_set1_epi8(0xF), m2 = _mm512_set1_epi8(3);
+    // 16-bit lane l of a 64-element step belongs to sub-block l / 8 (+ 4 for the high nibbles).
+    __m512i idx_lo, idx_hi, sh_lo, sh_hi;
+    {
+      alignas(64) int16_t il[32], ih[32], sl[32], shv[32];
+      for (int l = 0; l < 32; ++l) il[l] = int16_t(l / 8), ih[l] = int16_t(l / 8 + 4), sl[l] = int16_t(l < 16 ? 0 : 2),
+                                   shv[l] = int16_t(l < 16 ? 4 : 6);
+      idx_lo = ld512(il), idx_hi = ld512(ih), sh_lo = ld512(sl), sh_hi = ld512(shv);
+    }
+    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
+      for (int k = 0; k < NR; ++k) {
+        const uint8_t* blk = w[k] + 210 * b;
+        const float d = half_at(blk + 208);
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192)));
+        const __m512i scz = _mm512_castsi256_si512(sc16);
+        __m512i sumi[NC];
+        for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
+        for (int h = 0; h < 2; ++h) {
+          const __m512i ql = ld512(blk + 64 * h);
+          const __m256i hb = ld256(blk + 128 + 32 * h);
+          const __m512i qh = join(hb, hb);
+          const __m512i qa = _mm512_or_si512(
+              _mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh_lo), m2), 4));
+          const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
+                                             _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh_hi), m2), 4));
+          const __m512i off = _mm512_set1_epi16(int16_t(8 * h));
+          const __m512i sa = _mm512_permutexvar_epi16(_mm512_add_epi16(idx_lo, off), scz);
+          const __m512i sb = _mm512_permutexvar_epi16(_mm512_add_epi16(idx_hi, off), scz);
+          for (int j = 0; j < NC; ++j) {
+            const int8_t* xp = x.q[j] + 256 * b + 128 * h;
+            sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(qa, ld512(xp)), sa);
+            sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(qb, ld512(xp + 64)), sb);
+          }
+        }
+        for (int j = 0; j < NC; ++j) {
+          const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, ld256(x.s[j] + 16 * b)), 5);
+          const __m512i tot = _mm512_sub_epi32(sumi[j], _mm512_zextsi256_si512(off));
+          acc[k][j] = _mm512_fmadd_ps(_mm512_set1_ps(d * x.d[j][b]), _mm512_cvtepi32_ps(tot), acc[k][j]);
+        }
+      }
+    }
+    for (int k = 0; k < NR; ++k)
+      for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
+  }
+};
+
+}  // namespace
+
+GemmBlockFn gemm_avx512(DType t) {
+  switch (t) {
+    case DType::F32: return drive<FloatK<LoadF32>>;
+    case DType::F16: return drive<FloatK<LoadF16>>;
+    case DType::BF16: return drive<FloatK<LoadBF16>>;
+    case DType::Q8_0: return drive<Pair32K<UnpackQ8_0>>;
+    case DType::Q4_0: return drive<Pair32K<UnpackQ4_0>>;
+    case DType::Q4_K: return drive<Q4_KK>;
+    case DType::Q6_K: return drive<Q6_KK>;
+    default: return nullptr;
+  }
+}
+
+}  // namespace hart::tensor::detail
+
+#else
+namespace hart::tensor::detail {
+GemmBlockFn gemm_avx512(DType) { return nullptr; }
+}  // namespace hart::tensor::detail
+#endif

@@ -1,0 +1,45 @@
+// Internal: the per-path block kernels behind matmul.h. A block kernel computes
+// y[c * ldy + r] = dot(weight row r, activation row c) for r in [r0, r1), c in
+// [c0, c1). Each output is accumulated by the same sequence of operations whatever
+// the block bounds or tile shape, so results never depend on how work is split.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "formats/dtype.h"
+#include "tensor/activations.h"
+
+namespace hart::tensor::detail {
+
+struct GemmArgs {
+  const uint8_t* w;   // weight rows, row_bytes apart, any byte alignment
+  size_t row_bytes;
+  size_t cols;
+  const Activations* a;
+  float* y;
+  size_t ldy;
+};
+
+using GemmBlockFn = void (*)(const GemmArgs&, size_t r0, size_t r1, size_t c0, size_t c1);
+
+GemmBlockFn gemm_scalar(DType t);  // nullptr when the type has no kernel
+GemmBlockFn gemm_avx2(DType t);
+GemmBlockFn gemm_avx512(DType t);
+
+// Walks a block in tiles of K::R weight rows x K::C activation rows (edges in
+// tiles of 1); K::tile<R, C>(g, r, c) computes one tile.
+template <class K, int R>
+void drive_cols(const GemmArgs& g, size_t r, size_t c0, size_t c1) {
+  size_t c = c0;
+  for (; c + K::C <= c1; c += K::C) K::template tile<R, K::C>(g, r, c);
+  for (; c < c1; ++c) K::template tile<R, 1>(g, r, c);
+}
+
+template <class K>
+void drive(const GemmArgs& g, size_t r0, size_t r1, size_t c0, size_t c1) {
+  size_t r = r0;
+  for (; r + K::R <= r1; r += K::R) drive_cols<K, K::R>(g, r, c0, c1);
+  for (; r < r1; ++r) drive_cols<K, 1>(g, r, c0, c1);
+}
+
+}  // namespace hart::tensor::detail

@@ -1,0 +1,44 @@
+// Matrix-vector and matrix-matrix products with weights in their stored type:
+// y = W x (one token) and Y = X W^T (a batch of n activation rows: prompt
+// processing). W is [rows x cols] row-major in F32, F16, BF16, Q8_0, Q4_0, Q4_K or
+// Q6_K, each row a whole number of blocks, at any byte address; activations and
+// outputs are float32. Blocks are decoded in registers, never the whole tensor.
+//
+// Quantized weights multiply activations quantized once per call (Q8_0 or Q8_K,
+// see activations.h) with integer dot products, as llama.cpp does; float weights
+// use the float activations. Output rows are split over the pool's threads in
+// fixed ranges and every output is computed the same way whatever the split, so
+// results are identical for any thread count.
+#pragma once
+#include <cstddef>
+
+#include "formats/dtype.h"
+#include "tensor/activations.h"
+#include "tensor/cpu_path.h"
+#include "tensor/thread_pool.h"
+
+namespace hart::tensor {
+
+struct Weights {
+  DType type;
+  const void* data;  // rows * dtype_row_bytes(type, cols) bytes
+  size_t rows, cols;
+};
+
+bool matmul_supported(DType t);  // F32 F16 BF16 Q8_0 Q4_0 Q4_K Q6_K
+
+// y[r] = sum_i W[r][i] x[i], r < rows.
+void matvec(const Weights& w, const float* x, float* y, ThreadPool& pool);
+// y[c * rows + r] = sum_i W[r][i] x[c * cols + i], c < n.
+void matmul(const Weights& w, const float* x, size_t n, float* y, ThreadPool& pool);
+// The same with activations prepared by quantize_activations (for several weight
+// matrices that read the same input, e.g. Q, K and V); a.format must be
+// act_format(w.type) and a.cols == w.cols.
+void matmul(const Weights& w, const Activations& a, float* y, ThreadPool& pool);
+
+// The same on an explicit path (tests compare paths); `p` must be supported.
+void matvec(Path p, const Weights& w, const float* x, float* y, ThreadPool& pool);
+void matmul(Path p, const Weights& w, const float* x, size_t n, float* y, ThreadPool& pool);
+void matmul(Path p, const Weights& w, const Activations& a, float* y, ThreadPool& pool);
+
+}  // namespace hart::tensor

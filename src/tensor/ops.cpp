@@ -1,0 +1,75 @@
+#include "tensor/ops.h"
+
+#include <cmath>
+#include <string>
+
+#include "util/error.h"
+
+namespace hart::tensor {
+
+void rmsnorm(const float* x, const float* w, float* out, size_t n, float eps) {
+  double ss = 0;
+  for (size_t i = 0; i < n; ++i) ss += double(x[i]) * x[i];
+  const float scale = float(1.0 / std::sqrt(ss / double(n) + eps));
+  for (size_t i = 0; i < n; ++i) out[i] = x[i] * scale * (w ? w[i] : 1.0f);
+}
+
+void layernorm(const float* x, const float* w, const float* b, float* out, size_t n, float eps) {
+  double mean = 0, var = 0;
+  for (size_t i = 0; i < n; ++i) mean += x[i];
+  mean /= double(n);
+  for (size_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+  const double inv = 1.0 / std::sqrt(var / double(n) + eps);
+  for (size_t i = 0; i < n; ++i) out[i] = float((x[i] - mean) * inv) * (w ? w[i] : 1.0f) + (b ? b[i] : 0.0f);
+}
+
+void softmax(float* x, size_t n) {
+  if (n == 0) return;
+  float mx = x[0];
+  for (size_t i = 1; i < n; ++i) mx = std::fmax(mx, x[i]);
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += (x[i] = std::exp(x[i] - mx));
+  const float inv = float(1.0 / sum);
+  for (size_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void silu(float* x, size_t n) {
+  for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
+}
+
+void gelu(float* x, size_t n) {
+  constexpr float k = 0.7978845608028654f;  // sqrt(2 / pi)
+  for (size_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::tanh(k * x[i] * (1.0f + 0.044715f * x[i] * x[i])));
+}
+
+void add(const float* a, const float* b, float* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+}
+
+void mul(const float* a, const float* b, float* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+
+void swiglu(const float* gate, const float* up, float* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void rope(float* x, size_t n_heads, size_t head_dim, size_t n_rot, size_t pos, float base, RopeLayout layout) {
+  if (n_rot % 2 || n_rot > head_dim)
+    throw Error("rope: rotated dimensions " + std::to_string(n_rot) + " must be even and at most the head size " +
+                std::to_string(head_dim));
+  const size_t half = n_rot / 2;
+  for (size_t i = 0; i < half; ++i) {
+    const double theta = double(pos) * std::pow(double(base), -2.0 * double(i) / double(n_rot));
+    const float c = float(std::cos(theta)), s = float(std::sin(theta));
+    for (size_t h = 0; h < n_heads; ++h) {
+      float* v = x + h * head_dim;
+      const size_t a = layout == RopeLayout::Norm ? 2 * i : i, b = layout == RopeLayout::Norm ? 2 * i + 1 : i + half;
+      const float x0 = v[a], x1 = v[b];
+      v[a] = x0 * c - x1 * s;
+      v[b] = x0 * s + x1 * c;
+    }
+  }
+}
+
+}  // namespace hart::tensor

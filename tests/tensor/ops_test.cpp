@@ -1,0 +1,75 @@
+#include "tensor/ops.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "util/error.h"
+
+namespace hart::tensor {
+namespace {
+
+TEST(Ops, RmsnormAndLayernorm) {
+  std::vector<float> x = {1, -2, 3, 4}, w = {1, 2, 1, 0.5f}, b = {0, 1, 0, 0}, y(4);
+  rmsnorm(x.data(), w.data(), y.data(), 4, 0.0f);
+  const float r = 1.0f / std::sqrt((1 + 4 + 9 + 16) / 4.0f);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(y[i], x[i] * r * w[i], 1e-6f);
+  layernorm(x.data(), w.data(), b.data(), y.data(), 4, 0.0f);  // mean 1.5, var 5.25
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(y[i], (x[i] - 1.5f) / std::sqrt(5.25f) * w[i] + b[i], 1e-6f);
+  rmsnorm(x.data(), nullptr, x.data(), 4, 0.0f);  // in place, no weight
+  EXPECT_NEAR(x[2], 3 * r, 1e-6f);
+}
+
+TEST(Ops, SoftmaxIsStableAndSumsToOne) {
+  std::vector<float> x = {1000, 1001, 999};
+  softmax(x.data(), 3);
+  const double e1 = std::exp(1.0), s = 1 + e1 + 1 / e1;
+  EXPECT_NEAR(x[0], 1 / s, 1e-6);
+  EXPECT_NEAR(x[1], e1 / s, 1e-6);
+  EXPECT_NEAR(x[0] + x[1] + x[2], 1.0, 1e-6);
+}
+
+TEST(Ops, Activations) {
+  std::vector<float> x = {-3, 0, 0.5f, 4}, s = x, g = x, up = {2, 2, 2, 2}, out(4);
+  silu(s.data(), 4);
+  gelu(g.data(), 4);
+  swiglu(x.data(), up.data(), out.data(), 4);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NEAR(s[i], x[i] / (1 + std::exp(-x[i])), 1e-6f);
+    EXPECT_NEAR(g[i], 0.5 * x[i] * (1 + std::erf(x[i] / std::sqrt(2.0))), 2e-3);  // tanh form ~ erf form
+    EXPECT_NEAR(out[i], 2 * s[i], 1e-5f);
+  }
+  std::vector<float> a = {1, 2}, b = {3, 4}, c(2);
+  add(a.data(), b.data(), c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{4, 6}));
+  mul(a.data(), b.data(), c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{3, 8}));
+}
+
+// Both layouts rotate the same pairs by the same angles, only which elements pair up differs.
+TEST(Ops, RopeNormAndNeoxPairs) {
+  const size_t hd = 8, pos = 3;
+  const float base = 10000;
+  std::vector<float> x(2 * hd);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(i + 1);
+  std::vector<float> norm = x, neox = x;
+  rope(norm.data(), 2, hd, hd, pos, base, RopeLayout::Norm);
+  rope(neox.data(), 2, hd, hd, pos, base, RopeLayout::Neox);
+  for (size_t h = 0; h < 2; ++h)
+    for (size_t i = 0; i < hd / 2; ++i) {
+      const double th = pos * std::pow(base, -2.0 * i / hd);
+      const float* v = x.data() + h * hd;
+      EXPECT_NEAR(norm[h * hd + 2 * i], v[2 * i] * std::cos(th) - v[2 * i + 1] * std::sin(th), 1e-4);
+      EXPECT_NEAR(norm[h * hd + 2 * i + 1], v[2 * i] * std::sin(th) + v[2 * i + 1] * std::cos(th), 1e-4);
+      EXPECT_NEAR(neox[h * hd + i], v[i] * std::cos(th) - v[i + hd / 2] * std::sin(th), 1e-4);
+      EXPECT_NEAR(neox[h * hd + i + hd / 2], v[i] * std::sin(th) + v[i + hd / 2] * std::cos(th), 1e-4);
+    }
+  std::vector<float> p0 = x;  // position 0 is the identity; partial rotation leaves the tail
+  rope(p0.data(), 2, hd, 4, 0, base, RopeLayout::Neox);
+  EXPECT_EQ(p0, x);
+  EXPECT_THROW(rope(p0.data(), 2, hd, 3, 1, base, RopeLayout::Norm), Error);
+}
+
+}  // namespace
+}  // namespace hart::tensor
