@@ -10,6 +10,8 @@
 #include <string>
 
 #include "model/ops.h"
+#include "tensor/ops.h"
+#include "model/weights_check.h"
 #include "tensor/matmul.h"
 #include "util/error.h"
 
@@ -44,45 +46,21 @@ LlamaConfig llama_config(const LoadedModel& m) {
 // ----------------------------------------------------------------------------
 // Weights
 
-namespace {
-
-tensor::Weights matrix(const LoadedModel& m, const std::string& name, int64_t rows, int64_t cols) {
-  const TensorView& t = m.require(name);
-  if (static_cast<int64_t>(t.rows()) != rows || static_cast<int64_t>(t.cols()) != cols)
-    throw Error("model '" + m.row().name + "': tensor '" + name + "' is " + std::to_string(t.rows()) + "x" +
-                std::to_string(t.cols()) + ", expected " + std::to_string(rows) + "x" + std::to_string(cols));
-  if (!tensor::matmul_supported(t.dtype))
-    throw Error("model '" + m.row().name + "': tensor '" + name + "' has type " + dtype_info(t.dtype).name +
-                ", which the engine cannot multiply yet (supported: F32 F16 BF16 Q8_0 Q4_0 Q4_K Q6_K)");
-  return {t.dtype, t.data, static_cast<size_t>(rows), static_cast<size_t>(cols)};
-}
-
-std::vector<float> vector_of(const LoadedModel& m, const std::string& name, int64_t n) {
-  const TensorView& t = m.require(name);
-  if (static_cast<int64_t>(t.n_elements) != n)
-    throw Error("model '" + m.row().name + "': tensor '" + name + "' has " + std::to_string(t.n_elements) +
-                " elements, expected " + std::to_string(n));
-  return ops::to_floats(t);
-}
-
-}  // namespace
-
 LlamaModel::LlamaModel(std::shared_ptr<const LoadedModel> model, int threads)
-    : m_(std::move(model)), c_(llama_config(*m_)), pool_(threads) {
+    : m_(std::move(model)), c_(llama_config(*m_)), pool_(threads),
+      cache_(c_.n_layer, static_cast<size_t>(c_.n_head_kv) * c_.head_dim, c_.n_ctx) {
   const int q_dim = c_.n_head * c_.head_dim, kv_dim = c_.n_head_kv * c_.head_dim;
   for (int l = 0; l < c_.n_layer; ++l) {
     std::string b = "blk." + std::to_string(l) + ".";
-    layers_.push_back({vector_of(*m_, b + "attn_norm.weight", c_.dim), matrix(*m_, b + "attn_q.weight", q_dim, c_.dim),
-                       matrix(*m_, b + "attn_k.weight", kv_dim, c_.dim), matrix(*m_, b + "attn_v.weight", kv_dim, c_.dim),
-                       matrix(*m_, b + "attn_output.weight", c_.dim, q_dim),
-                       vector_of(*m_, b + "ffn_norm.weight", c_.dim), matrix(*m_, b + "ffn_gate.weight", c_.ffn, c_.dim),
-                       matrix(*m_, b + "ffn_up.weight", c_.ffn, c_.dim), matrix(*m_, b + "ffn_down.weight", c_.dim, c_.ffn)});
+    layers_.push_back({check_vector(*m_, b + "attn_norm.weight", c_.dim), check_matrix(*m_, b + "attn_q.weight", q_dim, c_.dim),
+                       check_matrix(*m_, b + "attn_k.weight", kv_dim, c_.dim), check_matrix(*m_, b + "attn_v.weight", kv_dim, c_.dim),
+                       check_matrix(*m_, b + "attn_output.weight", c_.dim, q_dim),
+                       check_vector(*m_, b + "ffn_norm.weight", c_.dim), check_matrix(*m_, b + "ffn_gate.weight", c_.ffn, c_.dim),
+                       check_matrix(*m_, b + "ffn_up.weight", c_.ffn, c_.dim), check_matrix(*m_, b + "ffn_down.weight", c_.dim, c_.ffn)});
   }
-  output_norm_ = vector_of(*m_, "output_norm.weight", c_.dim);
+  output_norm_ = check_vector(*m_, "output_norm.weight", c_.dim);
   // Tied output: no output.weight means the embedding doubles as the output matrix.
-  output_ = matrix(*m_, m_->find("output.weight") ? "output.weight" : "token_embd.weight", c_.n_vocab, c_.dim);
-  key_cache_.assign(c_.n_layer, {});
-  value_cache_.assign(c_.n_layer, {});
+  output_ = check_matrix(*m_, m_->find("output.weight") ? "output.weight" : "token_embd.weight", c_.n_vocab, c_.dim);
 }
 
 // ----------------------------------------------------------------------------
@@ -90,80 +68,46 @@ LlamaModel::LlamaModel(std::shared_ptr<const LoadedModel> model, int threads)
 
 void LlamaModel::eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits) {
   const size_t n = tokens.size();
-  if (n == 0) throw UsageError("eval: no tokens to process");
-  if (n_past_ + static_cast<int64_t>(n) > c_.n_ctx)
-    throw UsageError("model '" + m_->row().name + "': " + std::to_string(n_past_ + n) +
-                     " tokens exceed the context length " + std::to_string(c_.n_ctx));
+  check_eval(*m_, tokens, n_past_, c_.n_ctx, c_.n_vocab);
   const TensorView& emb = m_->require("token_embd.weight");
-  const size_t dim = c_.dim, hd = c_.head_dim, q_dim = c_.n_head * hd, kv_dim = c_.n_head_kv * hd;
+  const size_t dim = c_.dim, hd = c_.head_dim, q_dim = c_.n_head * hd;
   x_.resize(n * dim);
   xb_.resize(n * dim);
   q_.resize(n * q_dim);
   att_.resize(n * q_dim);
   gate_.resize(n * c_.ffn);
   up_.resize(n * c_.ffn);
-  for (size_t i = 0; i < n; ++i) {
-    if (tokens[i] < 0 || tokens[i] >= c_.n_vocab)
-      throw UsageError("token id " + std::to_string(tokens[i]) + " is outside the vocabulary (0.." +
-                       std::to_string(c_.n_vocab - 1) + ")");
-    ops::read_row(emb, static_cast<uint64_t>(tokens[i]), &x_[i * dim]);
-  }
+  for (size_t i = 0; i < n; ++i) ops::read_row(emb, static_cast<uint64_t>(tokens[i]), &x_[i * dim]);
   const size_t end = n_past_ + n;
+  const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head_kv), hd};
   for (int l = 0; l < c_.n_layer; ++l) {
     const Layer& L = layers_[l];
-    std::vector<float>& kc = key_cache_[l];
-    std::vector<float>& vc = value_cache_[l];
-    if (kc.size() < end * kv_dim) {  // grow the cache in steps, never past the context
-      size_t cap = std::min<size_t>(c_.n_ctx, std::max<size_t>(end, 2 * kc.size() / kv_dim + 64));
-      kc.resize(cap * kv_dim);
-      vc.resize(cap * kv_dim);
-    }
+    cache_.reserve(l, end);
     // Attention: new keys and values go straight into the cache.
-    for (size_t i = 0; i < n; ++i) ops::rmsnorm(&xb_[i * dim], &x_[i * dim], L.attn_norm.data(), dim, c_.eps);
+    for (size_t i = 0; i < n; ++i) tensor::rmsnorm(&x_[i * dim], L.attn_norm.data(), &xb_[i * dim], dim, c_.eps);
     tensor::matmul(L.wq, xb_.data(), n, q_.data(), pool_);
-    tensor::matmul(L.wk, xb_.data(), n, &kc[n_past_ * kv_dim], pool_);
-    tensor::matmul(L.wv, xb_.data(), n, &vc[n_past_ * kv_dim], pool_);
+    tensor::matmul(L.wk, xb_.data(), n, cache_.keys(l, n_past_), pool_);
+    tensor::matmul(L.wv, xb_.data(), n, cache_.values(l, n_past_), pool_);
     for (size_t i = 0; i < n; ++i) {
-      ops::rope_norm(&q_[i * q_dim], c_.n_head, hd, c_.n_rot, static_cast<int32_t>(n_past_ + i), c_.rope_base);
-      ops::rope_norm(&kc[(n_past_ + i) * kv_dim], c_.n_head_kv, hd, c_.n_rot, static_cast<int32_t>(n_past_ + i),
-                     c_.rope_base);
+      const size_t pos = n_past_ + i;
+      tensor::rope(&q_[i * q_dim], c_.n_head, hd, c_.n_rot, pos, c_.rope_base, tensor::RopeLayout::Norm);
+      tensor::rope(cache_.keys(l, pos), c_.n_head_kv, hd, c_.n_rot, pos, c_.rope_base, tensor::RopeLayout::Norm);
     }
-    const size_t group = c_.n_head / c_.n_head_kv;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-    pool_.parallel_for(n * c_.n_head, 1, [&](size_t b, size_t e) {
-      std::vector<float> score(end);
-      for (size_t job = b; job < e; ++job) {
-        size_t i = job / c_.n_head, h = job % c_.n_head, kvh = h / group;
-        size_t upto = n_past_ + i + 1;  // causal: this token and those before it
-        const float* q = &q_[i * q_dim + h * hd];
-        for (size_t t = 0; t < upto; ++t) {
-          const float* k = &kc[t * kv_dim + kvh * hd];
-          float dot = 0;
-          for (size_t d = 0; d < hd; ++d) dot += q[d] * k[d];
-          score[t] = dot * scale;
-        }
-        ops::softmax(score.data(), upto);
-        float* out = &att_[i * q_dim + h * hd];
-        std::fill(out, out + hd, 0.0f);
-        for (size_t t = 0; t < upto; ++t) {
-          const float* v = &vc[t * kv_dim + kvh * hd];
-          for (size_t d = 0; d < hd; ++d) out[d] += score[t] * v[d];
-        }
-      }
-    });
+    attention(q_.data(), att_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, pool_);
     tensor::matmul(L.wo, att_.data(), n, xb_.data(), pool_);
-    ops::add(x_.data(), xb_.data(), n * dim);
+    tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
     // Feed-forward: SwiGLU.
-    for (size_t i = 0; i < n; ++i) ops::rmsnorm(&xb_[i * dim], &x_[i * dim], L.ffn_norm.data(), dim, c_.eps);
+    for (size_t i = 0; i < n; ++i) tensor::rmsnorm(&x_[i * dim], L.ffn_norm.data(), &xb_[i * dim], dim, c_.eps);
     tensor::matmul(L.w_gate, xb_.data(), n, gate_.data(), pool_);
     tensor::matmul(L.w_up, xb_.data(), n, up_.data(), pool_);
-    ops::swiglu(gate_.data(), up_.data(), n * c_.ffn);
+    tensor::swiglu(gate_.data(), up_.data(), gate_.data(), n * c_.ffn);
     tensor::matmul(L.w_down, gate_.data(), n, xb_.data(), pool_);
-    ops::add(x_.data(), xb_.data(), n * dim);
+    tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
   }
   // Logits: of every token, or only of the last one (all that generation needs).
   size_t first = all_logits ? 0 : n - 1, rows = n - first;
-  for (size_t i = first; i < n; ++i) ops::rmsnorm(&xb_[(i - first) * dim], &x_[i * dim], output_norm_.data(), dim, c_.eps);
+  for (size_t i = first; i < n; ++i)
+    tensor::rmsnorm(&x_[i * dim], output_norm_.data(), &xb_[(i - first) * dim], dim, c_.eps);
   logits.resize(rows * c_.n_vocab);
   tensor::matmul(output_, xb_.data(), rows, logits.data(), pool_);
   n_past_ = static_cast<int32_t>(end);

@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "model/attention.h"
 #include "model/causal_lm.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
@@ -38,7 +39,7 @@ class LlamaModel : public CausalLM {
   std::vector<Layer> layers_;
   std::vector<float> output_norm_;
   tensor::Weights output_{};
-  std::vector<std::vector<float>> key_cache_, value_cache_;  // per layer: [position][kv_dim]
+  KvCache cache_;
   std::vector<float> x_, xb_, q_, att_, gate_, up_;          // scratch, sized per batch
 };
 

@@ -105,3 +105,16 @@ int64_t LoadedModel::require_int(const std::string& key) const {
 }
 
 }  // namespace hart
+
+namespace hart {
+
+const Tokenizer& LoadedModel::tokenizer() const {
+  std::call_once(tokenizer_once_, [this] {
+    if (!metadata_.contains("tokenizer.ggml.model"))
+      throw Error("model '" + row_.name + "' carries no tokenizer (no tokenizer.ggml.* metadata)");
+    tokenizer_ = std::make_shared<const Tokenizer>(metadata_, metadata_types_);
+  });
+  return *tokenizer_;
+}
+
+}  // namespace hart

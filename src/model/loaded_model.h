@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include "formats/model_file.h"
 #include "store/models.h"
 #include "store/sqlite_api.h"
+#include "tokenizer/tokenizer.h"
 
 namespace hart {
 
@@ -54,6 +56,10 @@ class LoadedModel {
   std::optional<std::string> meta_string(const std::string& key) const;
   int64_t require_int(const std::string& key) const;
 
+  // The model's own tokenizer (tokenizer.ggml.* metadata), built on first use.
+  // Throws Error when the model has none or it is of an unsupported kind.
+  const Tokenizer& tokenizer() const;
+
  private:
   struct AlignedFree {
     void operator()(uint8_t* p) const;
@@ -64,6 +70,8 @@ class LoadedModel {
   std::unordered_map<std::string, size_t> by_name_;
   std::unique_ptr<uint8_t, AlignedFree> buffer_;
   uint64_t buffer_bytes_ = 0;
+  mutable std::once_flag tokenizer_once_;
+  mutable std::shared_ptr<const Tokenizer> tokenizer_;
 };
 
 }  // namespace hart

@@ -103,6 +103,28 @@ CREATE TRIGGER chunks_orphaned AFTER UPDATE OF refcount ON chunks WHEN new.refco
   DELETE FROM chunks WHERE id = new.id;
 END;
 )sql",
+    // 2: every inference is a row (later issues extend it into full provenance).
+    R"sql(
+CREATE TABLE inferences(
+  id INTEGER PRIMARY KEY,
+  model_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
+  model_name TEXT NOT NULL,             -- kept when the model is removed
+  task TEXT NOT NULL,                   -- generate, tokenize, embed
+  input TEXT NOT NULL,
+  output TEXT,
+  options TEXT CHECK(options IS NULL OR json_valid(options)),  -- with the seed actually used
+  started_at TEXT NOT NULL,
+  duration_ms REAL NOT NULL,
+  prompt_tokens INTEGER,
+  output_tokens INTEGER,
+  stop_reason TEXT
+);
+CREATE INDEX inferences_by_model ON inferences(model_id, started_at);
+-- Plain SQL deletes of models leave their inferences with model_id NULL, foreign keys on or off.
+CREATE TRIGGER models_delete_inferences AFTER DELETE ON models BEGIN
+  UPDATE inferences SET model_id = NULL WHERE model_id = old.id;
+END;
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {

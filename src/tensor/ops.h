@@ -14,6 +14,7 @@ void layernorm(const float* x, const float* w, const float* b, float* out, size_
 void softmax(float* x, size_t n);
 void silu(float* x, size_t n);        // x * sigmoid(x)
 void gelu(float* x, size_t n);        // tanh approximation (GPT-2, GGML's gelu)
+void gelu_erf(float* x, size_t n);    // exact 0.5 x (1 + erf(x / sqrt 2)) (BERT, as Hugging Face)
 void add(const float* a, const float* b, float* out, size_t n);
 void mul(const float* a, const float* b, float* out, size_t n);
 void swiglu(const float* gate, const float* up, float* out, size_t n);  // silu(gate) * up

@@ -65,9 +65,9 @@ double row_error(const float* a, const float* b, int n) {
   return diff / scale;
 }
 
-class LlamaGoldenTest : public StoreTest, public ::testing::WithParamInterface<std::string> {};
+class DecoderGoldenTest : public StoreTest, public ::testing::WithParamInterface<std::string> {};
 
-TEST_P(LlamaGoldenTest, LogitsAndGreedyMatchTheReference) {
+TEST_P(DecoderGoldenTest, LogitsAndGreedyMatchTheReference) {
   const std::string name = GetParam();
   Golden g = read_golden(name);
   TempDir models;
@@ -111,8 +111,9 @@ TEST_P(LlamaGoldenTest, LogitsAndGreedyMatchTheReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Reference, LlamaGoldenTest,
-                         ::testing::Values("llama_f32", "llama_tied_f32", "llama_f16", "llama_q8_0", "llama_q4_0"));
+INSTANTIATE_TEST_SUITE_P(Reference, DecoderGoldenTest,
+                         ::testing::Values("llama_f32", "llama_tied_f32", "llama_f16", "llama_q8_0", "llama_q4_0",
+                                           "gpt2_f32"));
 
 }  // namespace
 }  // namespace hart::test

@@ -1,0 +1,36 @@
+// Causal multi-head attention over a growing F32 KV cache, shared by every
+// decoder architecture. Grouped-query attention when n_head_kv < n_head.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "tensor/thread_pool.h"
+
+namespace hart {
+
+// Per layer, [position][kv_dim] keys and values; grows on demand up to n_ctx.
+class KvCache {
+ public:
+  KvCache(size_t n_layer, size_t kv_dim, size_t n_ctx) : k_(n_layer), v_(n_layer), kv_dim_(kv_dim), n_ctx_(n_ctx) {}
+  // Makes room for positions [0, end) of `layer`.
+  void reserve(size_t layer, size_t end);
+  float* keys(size_t layer, size_t pos) { return &k_[layer][pos * kv_dim_]; }
+  float* values(size_t layer, size_t pos) { return &v_[layer][pos * kv_dim_]; }
+  size_t kv_dim() const { return kv_dim_; }
+
+ private:
+  std::vector<std::vector<float>> k_, v_;
+  size_t kv_dim_, n_ctx_;
+};
+
+struct AttentionShape {
+  size_t n_head, n_head_kv, head_dim;
+};
+
+// For tokens i in [0, n) at positions n_past + i: out[i] = softmax(q[i] K^T / sqrt(d)) V
+// over positions 0..n_past + i of `layer` (causal), or over all n_past + n positions
+// (an encoder). q and out are [n][n_head * head_dim].
+void attention(const float* q, float* out, size_t n, size_t n_past, KvCache& cache, size_t layer,
+               const AttentionShape& shape, bool causal, tensor::ThreadPool& pool);
+
+}  // namespace hart

@@ -1,0 +1,122 @@
+// BERT forward pass, top to bottom:
+//   word + position + token-type embeddings -> LayerNorm -> per block:
+//   Q, K, V (+bias), bidirectional attention, output (+bias), LayerNorm(x + attn);
+//   up (+bias), GELU, down (+bias), LayerNorm(x + ffn) -> mean pool -> L2 normalise.
+#include "model/bert.h"
+
+#include <cmath>
+#include <string>
+
+#include "model/ops.h"
+#include "tensor/ops.h"
+#include "model/weights_check.h"
+#include "util/error.h"
+
+namespace hart {
+
+BertConfig bert_config(const LoadedModel& m) {
+  BertConfig c;
+  c.dim = static_cast<int32_t>(m.require_int("bert.embedding_length"));
+  c.n_layer = static_cast<int32_t>(m.require_int("bert.block_count"));
+  c.n_head = static_cast<int32_t>(m.require_int("bert.attention.head_count"));
+  c.ffn = static_cast<int32_t>(m.require_int("bert.feed_forward_length"));
+  c.n_ctx = static_cast<int32_t>(m.require_int("bert.context_length"));
+  c.eps = static_cast<float>(m.meta_float("bert.attention.layer_norm_epsilon").value_or(1e-12));
+  if (c.n_head <= 0 || c.dim % c.n_head)
+    throw Error("model '" + m.row().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
+                std::to_string(c.dim));
+  if (auto pooling = m.meta_int("bert.pooling_type"); pooling && *pooling != 1)
+    throw Error("model '" + m.row().name + "': pooling type " + std::to_string(*pooling) +
+                " is not supported (supported: 1 = mean, as sentence-transformers)");
+  c.head_dim = c.dim / c.n_head;
+  c.n_vocab = static_cast<int32_t>(m.require("token_embd.weight").rows());
+  c.n_types = static_cast<int32_t>(m.require("token_types.weight").rows());
+  return c;
+}
+
+BertEncoder::BertEncoder(std::shared_ptr<const LoadedModel> model, int threads)
+    : m_(std::move(model)), c_(bert_config(*m_)), pool_(threads) {
+  const LoadedModel& m = *m_;
+  auto linear_of = [&](const std::string& p, int64_t rows, int64_t cols) {
+    return Linear{check_matrix(m, p + ".weight", rows, cols), check_vector(m, p + ".bias", rows)};
+  };
+  check_matrix(m, "position_embd.weight", c_.n_ctx, c_.dim, /*multiplied=*/false);
+  check_matrix(m, "token_types.weight", c_.n_types, c_.dim, /*multiplied=*/false);
+  emb_norm_w_ = check_vector(m, "token_embd_norm.weight", c_.dim);
+  emb_norm_b_ = check_vector(m, "token_embd_norm.bias", c_.dim);
+  for (int l = 0; l < c_.n_layer; ++l) {
+    std::string b = "blk." + std::to_string(l) + ".";
+    layers_.push_back({linear_of(b + "attn_q", c_.dim, c_.dim), linear_of(b + "attn_k", c_.dim, c_.dim),
+                       linear_of(b + "attn_v", c_.dim, c_.dim), linear_of(b + "attn_output", c_.dim, c_.dim),
+                       check_vector(m, b + "attn_output_norm.weight", c_.dim),
+                       check_vector(m, b + "attn_output_norm.bias", c_.dim), linear_of(b + "ffn_up", c_.ffn, c_.dim),
+                       linear_of(b + "ffn_down", c_.dim, c_.ffn), check_vector(m, b + "layer_output_norm.weight", c_.dim),
+                       check_vector(m, b + "layer_output_norm.bias", c_.dim)});
+  }
+}
+
+void BertEncoder::linear(const Linear& l, const float* x, size_t n, float* y) {
+  tensor::matmul(l.w, x, n, y, pool_);
+  for (size_t i = 0; i < n; ++i) tensor::add(y + i * l.w.rows, l.b.data(), y + i * l.w.rows, l.w.rows);
+}
+
+std::vector<float> BertEncoder::encode(std::span<const int32_t> tokens, std::span<const int32_t> types) {
+  const size_t n = tokens.size(), dim = c_.dim;
+  check_eval(*m_, tokens, 0, c_.n_ctx, c_.n_vocab);
+  if (!types.empty() && types.size() != n)
+    throw UsageError("embed: " + std::to_string(types.size()) + " token types for " + std::to_string(n) + " tokens");
+  for (int32_t t : types)
+    if (t < 0 || t >= c_.n_types)
+      throw UsageError("embed: token type " + std::to_string(t) + " outside 0.." + std::to_string(c_.n_types - 1));
+  std::vector<float> x(n * dim), xb(n * dim), q(n * dim), att(n * dim), h(n * c_.ffn), row(dim);
+  const TensorView& wte = m_->require("token_embd.weight");
+  const TensorView& wpe = m_->require("position_embd.weight");
+  const TensorView& wtt = m_->require("token_types.weight");
+  for (size_t i = 0; i < n; ++i) {
+    ops::read_row(wte, static_cast<uint64_t>(tokens[i]), &xb[i * dim]);
+    ops::read_row(wpe, i, row.data());
+    tensor::add(&xb[i * dim], row.data(), &xb[i * dim], dim);
+    ops::read_row(wtt, types.empty() ? 0 : static_cast<uint64_t>(types[i]), row.data());
+    tensor::add(&xb[i * dim], row.data(), &xb[i * dim], dim);
+    tensor::layernorm(&xb[i * dim], emb_norm_w_.data(), emb_norm_b_.data(), &x[i * dim], dim, c_.eps);
+  }
+  KvCache cache(1, dim, n);  // one layer's keys and values at a time
+  const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
+  for (const Layer& L : layers_) {
+    cache.reserve(0, n);
+    linear(L.q, x.data(), n, q.data());
+    linear(L.k, x.data(), n, cache.keys(0, 0));
+    linear(L.v, x.data(), n, cache.values(0, 0));
+    attention(q.data(), att.data(), n, 0, cache, 0, shape, /*causal=*/false, pool_);
+    linear(L.out, att.data(), n, xb.data());
+    tensor::add(xb.data(), x.data(), xb.data(), n * dim);
+    for (size_t i = 0; i < n; ++i)
+      tensor::layernorm(&xb[i * dim], L.attn_norm_w.data(), L.attn_norm_b.data(), &x[i * dim], dim, c_.eps);
+    linear(L.up, x.data(), n, h.data());
+    tensor::gelu_erf(h.data(), n * c_.ffn);
+    linear(L.down, h.data(), n, xb.data());
+    tensor::add(xb.data(), x.data(), xb.data(), n * dim);
+    for (size_t i = 0; i < n; ++i)
+      tensor::layernorm(&xb[i * dim], L.out_norm_w.data(), L.out_norm_b.data(), &x[i * dim], dim, c_.eps);
+  }
+  return x;
+}
+
+std::vector<float> BertEncoder::embed(std::span<const int32_t> tokens, std::span<const int32_t> types) {
+  std::vector<float> hidden = encode(tokens, types);
+  const size_t n = tokens.size(), dim = c_.dim;
+  std::vector<double> sum(dim, 0.0);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t d = 0; d < dim; ++d) sum[d] += hidden[i * dim + d];
+  double norm = 0;
+  for (double& v : sum) {
+    v /= n;
+    norm += v * v;
+  }
+  norm = std::max(std::sqrt(norm), 1e-12);
+  std::vector<float> out(dim);
+  for (size_t d = 0; d < dim; ++d) out[d] = static_cast<float>(sum[d] / norm);
+  return out;
+}
+
+}  // namespace hart

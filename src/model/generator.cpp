@@ -1,0 +1,100 @@
+#include "model/generator.h"
+
+#include <chrono>
+
+#include "model/sampler.h"
+#include "util/error.h"
+
+namespace hart {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Longest suffix of `text` that is a proper prefix of some stop string: that much
+// must be held back from the stream until we know it is not a stop.
+size_t held_back(std::string_view text, const std::vector<std::string>& stops) {
+  size_t hold = 0;
+  for (const std::string& s : stops)
+    for (size_t k = std::min(s.size() - 1, text.size()); k > hold; --k)
+      if (text.substr(text.size() - k) == std::string_view(s).substr(0, k)) {
+        hold = k;
+        break;
+      }
+  return hold;
+}
+
+}  // namespace
+
+GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
+                               const GenerationOptions& options, const TextCallback& on_text) {
+  GenerationResult r;
+  std::vector<int32_t> ids = tokenizer.encode(prompt, /*add_special=*/true);
+  if (ids.empty()) {
+    if (tokenizer.special().bos < 0)
+      throw UsageError("generate: the prompt is empty and the model has no BOS token to start from");
+    ids.push_back(tokenizer.special().bos);
+  }
+  if (static_cast<int64_t>(ids.size()) >= lm.n_ctx())
+    throw UsageError("generate: the prompt is " + std::to_string(ids.size()) + " tokens; the model's context is " +
+                     std::to_string(lm.n_ctx()) + " tokens (shorten the prompt)");
+  r.prompt_tokens = static_cast<int32_t>(ids.size());
+
+  Sampler sampler(options);
+  r.seed = sampler.seed();
+  StreamDecoder decoder(tokenizer);
+  std::vector<float> logits;
+  lm.reset();
+  auto t0 = Clock::now();
+  lm.eval(ids, logits);
+  r.prompt_seconds = seconds_since(t0);
+  auto t1 = Clock::now();
+
+  std::string pending;  // decoded text not yet streamed (may be the start of a stop string)
+  auto emit = [&](std::string_view piece) { return !on_text || on_text(piece); };
+  r.stop_reason = "max_tokens";
+  for (int i = 0; i < options.max_tokens; ++i) {
+    SampledToken t = sampler.sample(logits, ids);
+    if (t.id == tokenizer.special().eos) {
+      r.stop_reason = "eos";
+      break;
+    }
+    ids.push_back(t.id);
+    std::string piece = decoder.push(t.id);
+    r.tokens.push_back({static_cast<int32_t>(ids.size() - 1), t.id, piece, t.logprob});
+    pending += piece;
+    bool stopped = false;
+    for (const std::string& s : options.stop) {
+      size_t at = pending.find(s);
+      if (at != std::string::npos) {
+        pending.resize(at);
+        stopped = true;
+      }
+    }
+    if (stopped) {
+      r.stop_reason = "stop";
+      break;
+    }
+    size_t keep = held_back(pending, options.stop);
+    std::string ready = pending.substr(0, pending.size() - keep);
+    r.text += ready;
+    pending.erase(0, ready.size());
+    if (!ready.empty() && !emit(ready)) {
+      r.stop_reason = "cancelled";
+      break;
+    }
+    if (static_cast<int32_t>(ids.size()) >= lm.n_ctx()) {
+      r.stop_reason = "context";
+      break;
+    }
+    if (i + 1 < options.max_tokens) lm.eval(std::span<const int32_t>(&ids.back(), 1), logits);
+  }
+  if (r.stop_reason != "stop") pending += decoder.finish();
+  r.text += pending;
+  if (!pending.empty()) emit(pending);
+  r.generate_seconds = seconds_since(t1);
+  return r;
+}
+
+}  // namespace hart

@@ -1,0 +1,116 @@
+// GPT-2 forward pass, top to bottom:
+//   token + position embedding -> per block: LayerNorm, fused QKV (+bias), causal
+//   attention over the KV cache, projection (+bias), residual; LayerNorm, up (+bias),
+//   GELU, down (+bias), residual -> final LayerNorm -> output matrix.
+#include "model/gpt2.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "model/ops.h"
+#include "tensor/ops.h"
+#include "model/weights_check.h"
+#include "util/error.h"
+
+namespace hart {
+
+// ----------------------------------------------------------------------------
+// Configuration from the model's own metadata
+
+Gpt2Config gpt2_config(const LoadedModel& m) {
+  Gpt2Config c;
+  c.dim = static_cast<int32_t>(m.require_int("gpt2.embedding_length"));
+  c.n_layer = static_cast<int32_t>(m.require_int("gpt2.block_count"));
+  c.n_head = static_cast<int32_t>(m.require_int("gpt2.attention.head_count"));
+  c.ffn = static_cast<int32_t>(m.meta_int("gpt2.feed_forward_length").value_or(4 * c.dim));
+  c.n_ctx = static_cast<int32_t>(m.require_int("gpt2.context_length"));
+  c.eps = static_cast<float>(m.meta_float("gpt2.attention.layer_norm_epsilon").value_or(1e-5));
+  if (c.n_head <= 0 || c.dim % c.n_head)
+    throw Error("model '" + m.row().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
+                std::to_string(c.dim));
+  c.head_dim = c.dim / c.n_head;
+  c.n_vocab = static_cast<int32_t>(m.require("token_embd.weight").rows());
+  return c;
+}
+
+// ----------------------------------------------------------------------------
+// Weights
+
+Gpt2Model::Gpt2Model(std::shared_ptr<const LoadedModel> model, int threads)
+    : m_(std::move(model)), c_(gpt2_config(*m_)), pool_(threads), cache_(c_.n_layer, c_.dim, c_.n_ctx) {
+  const LoadedModel& m = *m_;
+  auto linear_of = [&](const std::string& p, int64_t rows, int64_t cols) {
+    return Linear{check_matrix(m, p + ".weight", rows, cols), check_vector(m, p + ".bias", rows)};
+  };
+  check_matrix(m, "position_embd.weight", c_.n_ctx, c_.dim, /*multiplied=*/false);
+  for (int l = 0; l < c_.n_layer; ++l) {
+    std::string b = "blk." + std::to_string(l) + ".";
+    layers_.push_back({check_vector(m, b + "attn_norm.weight", c_.dim), check_vector(m, b + "attn_norm.bias", c_.dim),
+                       linear_of(b + "attn_qkv", 3 * c_.dim, c_.dim), linear_of(b + "attn_output", c_.dim, c_.dim),
+                       check_vector(m, b + "ffn_norm.weight", c_.dim), check_vector(m, b + "ffn_norm.bias", c_.dim),
+                       linear_of(b + "ffn_up", c_.ffn, c_.dim), linear_of(b + "ffn_down", c_.dim, c_.ffn)});
+  }
+  lnf_w_ = check_vector(m, "output_norm.weight", c_.dim);
+  lnf_b_ = check_vector(m, "output_norm.bias", c_.dim);
+  output_ = check_matrix(m, m.find("output.weight") ? "output.weight" : "token_embd.weight", c_.n_vocab, c_.dim);
+}
+
+void Gpt2Model::linear(const Linear& l, const float* x, size_t n, float* y) {
+  tensor::matmul(l.w, x, n, y, pool_);
+  for (size_t i = 0; i < n; ++i) tensor::add(y + i * l.w.rows, l.b.data(), y + i * l.w.rows, l.w.rows);
+}
+
+// ----------------------------------------------------------------------------
+// Forward pass
+
+void Gpt2Model::eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits) {
+  const size_t n = tokens.size(), dim = c_.dim;
+  check_eval(*m_, tokens, n_past_, c_.n_ctx, c_.n_vocab);
+  const TensorView& wte = m_->require("token_embd.weight");
+  const TensorView& wpe = m_->require("position_embd.weight");
+  x_.resize(n * dim);
+  xb_.resize(n * dim);
+  qkv_.resize(n * 3 * dim);
+  q_.resize(n * dim);
+  att_.resize(n * dim);
+  h_.resize(n * c_.ffn);
+  std::vector<float> pos(dim);
+  for (size_t i = 0; i < n; ++i) {
+    ops::read_row(wte, static_cast<uint64_t>(tokens[i]), &x_[i * dim]);
+    ops::read_row(wpe, n_past_ + i, pos.data());
+    tensor::add(&x_[i * dim], pos.data(), &x_[i * dim], dim);
+  }
+  const size_t end = n_past_ + n;
+  const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
+  for (int l = 0; l < c_.n_layer; ++l) {
+    const Layer& L = layers_[l];
+    cache_.reserve(l, end);
+    for (size_t i = 0; i < n; ++i)
+      tensor::layernorm(&x_[i * dim], L.ln1_w.data(), L.ln1_b.data(), &xb_[i * dim], dim, c_.eps);
+    linear(L.qkv, xb_.data(), n, qkv_.data());
+    for (size_t i = 0; i < n; ++i) {  // split [q | k | v]; k and v go into the cache
+      const float* row = &qkv_[i * 3 * dim];
+      std::memcpy(&q_[i * dim], row, dim * sizeof(float));
+      std::memcpy(cache_.keys(l, n_past_ + i), row + dim, dim * sizeof(float));
+      std::memcpy(cache_.values(l, n_past_ + i), row + 2 * dim, dim * sizeof(float));
+    }
+    attention(q_.data(), att_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, pool_);
+    linear(L.proj, att_.data(), n, xb_.data());
+    tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
+    for (size_t i = 0; i < n; ++i)
+      tensor::layernorm(&x_[i * dim], L.ln2_w.data(), L.ln2_b.data(), &xb_[i * dim], dim, c_.eps);
+    linear(L.up, xb_.data(), n, h_.data());
+    tensor::gelu(h_.data(), n * c_.ffn);
+    linear(L.down, h_.data(), n, xb_.data());
+    tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
+  }
+  size_t first = all_logits ? 0 : n - 1, rows = n - first;
+  for (size_t i = first; i < n; ++i)
+    tensor::layernorm(&x_[i * dim], lnf_w_.data(), lnf_b_.data(), &xb_[(i - first) * dim], dim, c_.eps);
+  logits.resize(rows * c_.n_vocab);
+  tensor::matmul(output_, xb_.data(), rows, logits.data(), pool_);
+  n_past_ = static_cast<int32_t>(end);
+}
+
+}  // namespace hart

@@ -1,0 +1,101 @@
+#include "model/inference.h"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "model/bert.h"
+#include "model/model_cache.h"
+#include "util/error.h"
+#include "store/inferences.h"
+
+namespace hart {
+namespace {
+
+int default_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 1;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_view prompt,
+                          const GenerationOptions& options, const TextCallback& on_text) {
+  auto start = std::chrono::steady_clock::now();
+  std::string started_at = utc_now_iso8601();
+  auto loaded = ModelCache::global().get(db, model);
+  GenerationOptions used = options;
+  if (used.threads == 0) used.threads = default_threads();
+  auto lm = make_causal_lm(loaded, used.threads);
+  GenerateCall call;
+  call.result = generate_text(*lm, loaded->tokenizer(), prompt, used, on_text);
+  used.seed = call.result.seed;
+  InferenceRow row;
+  row.model_id = loaded->row().id;
+  row.model_name = model;
+  row.task = "generate";
+  row.input = std::string(prompt);
+  row.output = call.result.text;
+  row.options_json = used.to_json();
+  row.started_at = started_at;
+  row.duration_ms = ms_since(start);
+  row.prompt_tokens = call.result.prompt_tokens;
+  row.output_tokens = static_cast<int64_t>(call.result.tokens.size());
+  row.stop_reason = call.result.stop_reason;
+  call.inference_id = record_inference(db, row);
+  return call;
+}
+
+std::vector<int32_t> run_tokenize(sqlite3* db, const std::string& model, std::string_view text) {
+  auto start = std::chrono::steady_clock::now();
+  std::string started_at = utc_now_iso8601();
+  auto loaded = ModelCache::global().get(db, model);
+  std::vector<int32_t> ids = loaded->tokenizer().encode(text, /*add_special=*/true);
+  InferenceRow row;
+  row.model_id = loaded->row().id;
+  row.model_name = model;
+  row.task = "tokenize";
+  row.input = std::string(text);
+  row.output = nlohmann::json(ids).dump();
+  row.started_at = started_at;
+  row.duration_ms = ms_since(start);
+  row.prompt_tokens = static_cast<int64_t>(ids.size());
+  record_inference(db, row);
+  return ids;
+}
+
+}  // namespace hart
+
+namespace hart {
+
+std::vector<float> run_embed(sqlite3* db, const std::string& model, std::string_view text, int threads) {
+  auto start = std::chrono::steady_clock::now();
+  std::string started_at = utc_now_iso8601();
+  auto loaded = ModelCache::global().get(db, model);
+  if (loaded->architecture() != "bert")
+    throw UsageError("embed: model '" + model + "' is a " + loaded->architecture() +
+                     " model; embeddings come from the bert architecture");
+  std::vector<int32_t> ids = loaded->tokenizer().encode(text, /*add_special=*/true);
+  BertEncoder encoder(loaded, threads > 0 ? threads : default_threads());
+  if (static_cast<int64_t>(ids.size()) > encoder.config().n_ctx)
+    throw UsageError("embed: the text is " + std::to_string(ids.size()) + " tokens; the model's context is " +
+                     std::to_string(encoder.config().n_ctx) + " tokens");
+  std::vector<float> e = encoder.embed(ids);
+  InferenceRow row;
+  row.model_id = loaded->row().id;
+  row.model_name = model;
+  row.task = "embed";
+  row.input = std::string(text);
+  row.output = "float32[" + std::to_string(e.size()) + "]";
+  row.started_at = started_at;
+  row.duration_ms = ms_since(start);
+  row.prompt_tokens = static_cast<int64_t>(ids.size());
+  record_inference(db, row);
+  return e;
+}
+
+}  // namespace hart

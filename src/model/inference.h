@@ -1,0 +1,28 @@
+// What the SQL functions and the CLI call: load the named model (through the
+// process cache), run it, and record the call in the inferences table.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/generator.h"
+#include "store/sqlite_api.h"
+
+namespace hart {
+
+struct GenerateCall {
+  GenerationResult result;
+  int64_t inference_id = 0;  // the inferences row (0 when the database is read-only)
+};
+
+GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_view prompt,
+                          const GenerationOptions& options, const TextCallback& on_text = {});
+
+std::vector<int32_t> run_tokenize(sqlite3* db, const std::string& model, std::string_view text);
+
+// The sentence embedding of `text` (BERT family: mean-pooled, L2-normalised).
+// A model of another architecture is an error naming the supported ones.
+std::vector<float> run_embed(sqlite3* db, const std::string& model, std::string_view text, int threads = 0);
+
+}  // namespace hart
