@@ -8,10 +8,13 @@
 //   hart export demo.db stories260K --format gguf out.gguf
 //   hart rm demo.db stories260K
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "cli/table_printer.h"
+#include "model/inference.h"
 #include "store/database.h"
 #include "store/model_export.h"
 #include "store/model_ingest.h"
@@ -104,6 +107,32 @@ int run(int argc, char** argv) {
   exp->add_option("OUT", out_path, "Output file")->required();
   exp->add_option("--format", format, "gguf or safetensors")->check(CLI::IsMember({"gguf", "safetensors"}));
 
+  auto* gen = app.add_subcommand("generate", "Generate text with a stored model, streaming tokens as they come");
+  gen->add_option("FILE", db_path, "Database file")->required();
+  gen->add_option("MODEL", model_name, "Model name")->required();
+  gen->add_option("PROMPT", query, "The prompt (may be empty)")->required();
+  std::string options_json;
+  int max_tokens = 0, threads = 0, top_k = -1;
+  double temperature = -1, top_p = -1;
+  long long seed = -1;
+  gen->add_option("--options", options_json, "Options as JSON (see README), e.g. '{\"stop\": [\"\\n\"]}'");
+  gen->add_option("--max-tokens,-n", max_tokens, "New tokens at most")->check(CLI::PositiveNumber);
+  gen->add_option("--temperature,-t", temperature, "0 = greedy")->check(CLI::NonNegativeNumber);
+  gen->add_option("--top-k", top_k, "0 = all")->check(CLI::NonNegativeNumber);
+  gen->add_option("--top-p", top_p, "Nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
+  gen->add_option("--seed", seed, "Random seed")->check(CLI::NonNegativeNumber);
+  gen->add_option("--threads", threads, "Threads (default: all cores)")->check(CLI::PositiveNumber);
+
+  auto* tok = app.add_subcommand("tokenize", "Show the token ids a model's tokenizer gives a text");
+  tok->add_option("FILE", db_path, "Database file")->required();
+  tok->add_option("MODEL", model_name, "Model name")->required();
+  tok->add_option("TEXT", query, "Text")->required();
+
+  auto* emb = app.add_subcommand("embed", "Print a BERT-family model's sentence embedding of a text (JSON array)");
+  emb->add_option("FILE", db_path, "Database file")->required();
+  emb->add_option("MODEL", model_name, "Model name")->required();
+  emb->add_option("TEXT", query, "Text")->required();
+
   auto* sql = app.add_subcommand("sql", "Run SQL (all Hartonomous functions and tables available)");
   sql->add_option("FILE", db_path, "Database file")->required();
   sql->add_option("QUERY", query, "One or more SQL statements")->required();
@@ -140,6 +169,35 @@ int run(int argc, char** argv) {
                                   out_path);
     std::printf("wrote %s: %lld tensors, %s\n", r.path.c_str(), static_cast<long long>(r.tensors),
                 format_bytes(static_cast<double>(r.bytes)).c_str());
+  } else if (*gen) {
+    // Flags override the same keys in --options.
+    nlohmann::json o = options_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(options_json, nullptr, false);
+    if (o.is_discarded() || !o.is_object()) throw UsageError("--options: not a JSON object: " + options_json);
+    if (max_tokens > 0) o["max_tokens"] = max_tokens;
+    if (temperature >= 0) o["temperature"] = temperature;
+    if (top_k >= 0) o["top_k"] = top_k;
+    if (top_p >= 0) o["top_p"] = top_p;
+    if (seed >= 0) o["seed"] = seed;
+    if (threads > 0) o["threads"] = threads;
+    GenerationOptions opts = parse_generation_options(o.dump());
+    std::fputs(query.c_str(), stdout);
+    std::fflush(stdout);
+    GenerateCall call = run_generate(db.handle(), model_name, query, opts, [](std::string_view piece) {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+      return true;
+    });
+    const GenerationResult& r = call.result;
+    std::printf("\n");
+    std::fprintf(stderr, "[%d prompt tokens in %.1f ms (%.0f tok/s); %zu generated in %.1f ms (%.0f tok/s); stop: %s; seed %llu; inference #%lld]\n",
+                 r.prompt_tokens, r.prompt_seconds * 1e3, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9),
+                 r.tokens.size(), r.generate_seconds * 1e3, r.tokens.size() / std::max(r.generate_seconds, 1e-9),
+                 r.stop_reason.c_str(), static_cast<unsigned long long>(r.seed), static_cast<long long>(call.inference_id));
+  } else if (*emb) {
+    std::printf("%s\n", nlohmann::json(run_embed(db.handle(), model_name, query)).dump().c_str());
+  } else if (*tok) {
+    std::vector<int32_t> ids = run_tokenize(db.handle(), model_name, query);
+    std::printf("%s\n", nlohmann::json(ids).dump().c_str());
   } else if (*sql) {
     run_sql(db, query, out.mode());
   }

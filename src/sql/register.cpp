@@ -1,6 +1,7 @@
 #include "sql/register.h"
 
 #include "sql/geometry.h"
+#include "sql/inference_functions.h"
 #include "sql/scan_stats.h"
 #include "sql/tensor_stats_vtab.h"
 #include "sql/weights_vtab.h"
@@ -9,7 +10,7 @@ namespace hart {
 
 int register_sql(sqlite3* db, char** err) {
   int (*const steps[])(sqlite3*) = {register_weights_vtab, register_tensor_stats_vtab, register_geometry,
-                                    register_scan_stats};
+                                    register_scan_stats, register_inference_functions};
   for (auto step : steps) {
     int rc = step(db);
     if (rc != SQLITE_OK) {

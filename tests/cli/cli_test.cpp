@@ -98,5 +98,27 @@ TEST_F(CliTest, JsonAndCsvQuoteAwkwardValues) {
   EXPECT_EQ(j[0]["r"], 1.5);
 }
 
+TEST_F(CliTest, GenerateStreamsLlamaCppsContinuation) {
+  HART_REQUIRE_SHARED(model, "stories260K/stories260K.gguf");
+  ASSERT_EQ(hart("ingest " + db + " " + model + " --quiet"), 0) << out;
+  ASSERT_EQ(run_command("(" + binary_dir() + "/src/hart generate " + db +
+                            " stories260K 'Once upon a time' -n 64 --threads 1 2>/dev/null)", &out), 0) << out;
+  EXPECT_EQ(out,
+            "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she "
+            "saw a big, red ball. She wanted to play with it, but it was too high.\nLily's mom said\n");
+  ASSERT_EQ(hart("generate " + db + " stories260K 'Once' -n 4"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("prompt tokens"));
+  EXPECT_THAT(out, ::testing::HasSubstr("stop: max_tokens"));
+  ASSERT_EQ(hart("tokenize " + db + " stories260K 'Once upon a time'"), 0);
+  EXPECT_EQ(out, "[1,403,407,261,378]\n");
+  EXPECT_EQ(hart("embed " + db + " stories260K 'x'"), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("embeddings come from the bert architecture"));
+  EXPECT_NE(hart("generate " + db + " stories260K 'x' --threads 0"), 0);
+  EXPECT_EQ(hart("generate " + db + " stories260K 'x' --options '{\"top_q\": 1}'"), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("unknown key \"top_q\""));
+  ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) FROM inferences\" --csv"), 0);
+  EXPECT_EQ(out, "count(*)\n3\n");  // two generations and a tokenization; failed calls record nothing
+}
+
 }  // namespace
 }  // namespace hart::test
