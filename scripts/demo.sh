@@ -69,5 +69,18 @@ step "11. Remove a model: reference counts fall, chunks nothing uses are freed"
 "$hart" rm "$db" "$model-safetensors"
 sql "SELECT count(*) AS chunks, max(refcount) AS max_refcount FROM chunks"
 
+step "12. The database is the model: generate text from the stored tensors"
+if [ "$model" = stories260K ]; then
+  echo "(llama.cpp's greedy continuation of this prompt is in ../shared/reference/stories260K-greedy.md: the same tokens)"
+  "$hart" generate "$db" "$model" "Once upon a time" --max-tokens 64
+  sql "SELECT tokenize('$model', 'Once upon a time') AS ids"
+  sql "SELECT generate('$model', 'The little dog', '{\"max_tokens\": 24, \"temperature\": 0.8, \"seed\": 7}') AS sampled"
+  sql "SELECT position, token_id, text, round(logprob, 3) AS logprob FROM generate_tokens('$model', 'Once upon a time', '{\"max_tokens\": 5}')"
+  step "13. Every inference is a row"
+  sql "SELECT id, task, model_name, substr(input, 1, 20) AS input, substr(replace(output, char(10), ' '), 1, 40) AS output, prompt_tokens, output_tokens, stop_reason, round(duration_ms, 1) AS ms FROM inferences"
+else
+  echo "(skipped: the generated stand-in model has random weights and no trained tokenizer worth showing)"
+fi
+
 echo
 echo "The database is $db ($(du -h "$db" | cut -f1)). Try: $hart sql $db \"SELECT ...\""
