@@ -57,6 +57,31 @@ TEST_F(StoreTest, RealModelIngestsAndExportsByteForByte) {
   EXPECT_EQ(file_sha(dir.file("out.gguf")), file_sha(path)) << "export must reproduce the file byte for byte";
 }
 
+// Every real GGUF in ../shared/data: stored, counted and exported byte for byte.
+TEST_F(StoreTest, EveryRealGgufRoundTripsThroughTheDatabase) {
+  HART_REQUIRE_SHARED(stories, "stories260K/stories260K.gguf");
+  std::vector<std::string> files = {stories};
+  for (const char* v : {"llamacpp-vocab/ggml-vocab-bert-bge.gguf", "llamacpp-vocab/ggml-vocab-llama-spm.gguf",
+                        "llamacpp-vocab/ggml-vocab-gpt-2.gguf"}) {
+    std::string p = shared_data(v);
+    if (!p.empty()) files.push_back(p);
+  }
+  for (const std::string& path : files) {
+    IngestReport r = ingest(*db, path);
+    SCOPED_TRACE(path);
+    Stmt count = db->prepare("SELECT count(*) FROM weights WHERE model = ?");
+    count.bind(1, r.model.name);
+    count.step();
+    EXPECT_EQ(count.int64(0), r.model.parameter_count);
+    EXPECT_EQ(r.model.parameter_count, scalar(*db, "SELECT coalesce(sum(n_elements), 0) FROM tensors WHERE model_id = " +
+                                                       std::to_string(r.model.id)));
+    export_model(*db, r.model.name, ExportFormat::kGguf, dir.file("out.gguf"));
+    EXPECT_EQ(file_sha(dir.file("out.gguf")), file_sha(path));
+  }
+  EXPECT_EQ(scalar(*db, "SELECT count(*) FROM models"), static_cast<int64_t>(files.size()));
+  expect_refcounts_consistent(*db);
+}
+
 TEST_F(StoreTest, ReingestingTheSameFileWritesNothing) {
   BuiltModel m = every_gguf_dtype();
   m.write_gguf(dir.file("m.gguf"));
