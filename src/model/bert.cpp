@@ -37,27 +37,19 @@ BertConfig bert_config(const LoadedModel& m) {
 BertEncoder::BertEncoder(std::shared_ptr<const LoadedModel> model, int threads)
     : m_(std::move(model)), c_(bert_config(*m_)), pool_(threads) {
   const LoadedModel& m = *m_;
-  auto linear_of = [&](const std::string& p, int64_t rows, int64_t cols) {
-    return Linear{check_matrix(m, p + ".weight", rows, cols), check_vector(m, p + ".bias", rows)};
-  };
   check_matrix(m, "position_embd.weight", c_.n_ctx, c_.dim, /*multiplied=*/false);
   check_matrix(m, "token_types.weight", c_.n_types, c_.dim, /*multiplied=*/false);
   emb_norm_w_ = check_vector(m, "token_embd_norm.weight", c_.dim);
   emb_norm_b_ = check_vector(m, "token_embd_norm.bias", c_.dim);
   for (int l = 0; l < c_.n_layer; ++l) {
     std::string b = "blk." + std::to_string(l) + ".";
-    layers_.push_back({linear_of(b + "attn_q", c_.dim, c_.dim), linear_of(b + "attn_k", c_.dim, c_.dim),
-                       linear_of(b + "attn_v", c_.dim, c_.dim), linear_of(b + "attn_output", c_.dim, c_.dim),
+    layers_.push_back({check_linear(m, b + "attn_q", c_.dim, c_.dim), check_linear(m, b + "attn_k", c_.dim, c_.dim),
+                       check_linear(m, b + "attn_v", c_.dim, c_.dim), check_linear(m, b + "attn_output", c_.dim, c_.dim),
                        check_vector(m, b + "attn_output_norm.weight", c_.dim),
-                       check_vector(m, b + "attn_output_norm.bias", c_.dim), linear_of(b + "ffn_up", c_.ffn, c_.dim),
-                       linear_of(b + "ffn_down", c_.dim, c_.ffn), check_vector(m, b + "layer_output_norm.weight", c_.dim),
+                       check_vector(m, b + "attn_output_norm.bias", c_.dim), check_linear(m, b + "ffn_up", c_.ffn, c_.dim),
+                       check_linear(m, b + "ffn_down", c_.dim, c_.ffn), check_vector(m, b + "layer_output_norm.weight", c_.dim),
                        check_vector(m, b + "layer_output_norm.bias", c_.dim)});
   }
-}
-
-void BertEncoder::linear(const Linear& l, const float* x, size_t n, float* y) {
-  tensor::matmul(l.w, x, n, y, pool_);
-  for (size_t i = 0; i < n; ++i) tensor::add(y + i * l.w.rows, l.b.data(), y + i * l.w.rows, l.w.rows);
 }
 
 std::vector<float> BertEncoder::encode(std::span<const int32_t> tokens, std::span<const int32_t> types) {
@@ -84,17 +76,17 @@ std::vector<float> BertEncoder::encode(std::span<const int32_t> tokens, std::spa
   const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
   for (const Layer& L : layers_) {
     cache.reserve(0, n);
-    linear(L.q, x.data(), n, q.data());
-    linear(L.k, x.data(), n, cache.keys(0, 0));
-    linear(L.v, x.data(), n, cache.values(0, 0));
+    apply(L.q, x.data(), n, q.data(), pool_);
+    apply(L.k, x.data(), n, cache.keys(0, 0), pool_);
+    apply(L.v, x.data(), n, cache.values(0, 0), pool_);
     attention(q.data(), att.data(), n, 0, cache, 0, shape, /*causal=*/false, pool_);
-    linear(L.out, att.data(), n, xb.data());
+    apply(L.out, att.data(), n, xb.data(), pool_);
     tensor::add(xb.data(), x.data(), xb.data(), n * dim);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&xb[i * dim], L.attn_norm_w.data(), L.attn_norm_b.data(), &x[i * dim], dim, c_.eps);
-    linear(L.up, x.data(), n, h.data());
+    apply(L.up, x.data(), n, h.data(), pool_);
     tensor::gelu_erf(h.data(), n * c_.ffn);
-    linear(L.down, h.data(), n, xb.data());
+    apply(L.down, h.data(), n, xb.data(), pool_);
     tensor::add(xb.data(), x.data(), xb.data(), n * dim);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&xb[i * dim], L.out_norm_w.data(), L.out_norm_b.data(), &x[i * dim], dim, c_.eps);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/attention.h"
+#include "model/linear.h"
 #include "model/loaded_model.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
@@ -31,17 +32,12 @@ class BertEncoder {
   std::vector<float> embed(std::span<const int32_t> tokens, std::span<const int32_t> token_types = {});
 
  private:
-  struct Linear {
-    tensor::Weights w;
-    std::vector<float> b;
-  };
   struct Layer {
     Linear q, k, v, out;
     std::vector<float> attn_norm_w, attn_norm_b;
     Linear up, down;
     std::vector<float> out_norm_w, out_norm_b;
   };
-  void linear(const Linear& l, const float* x, size_t n, float* y);
 
   std::shared_ptr<const LoadedModel> m_;
   BertConfig c_;

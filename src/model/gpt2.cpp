@@ -40,25 +40,17 @@ Gpt2Config gpt2_config(const LoadedModel& m) {
 Gpt2Model::Gpt2Model(std::shared_ptr<const LoadedModel> model, int threads)
     : m_(std::move(model)), c_(gpt2_config(*m_)), pool_(threads), cache_(c_.n_layer, c_.dim, c_.n_ctx) {
   const LoadedModel& m = *m_;
-  auto linear_of = [&](const std::string& p, int64_t rows, int64_t cols) {
-    return Linear{check_matrix(m, p + ".weight", rows, cols), check_vector(m, p + ".bias", rows)};
-  };
   check_matrix(m, "position_embd.weight", c_.n_ctx, c_.dim, /*multiplied=*/false);
   for (int l = 0; l < c_.n_layer; ++l) {
     std::string b = "blk." + std::to_string(l) + ".";
     layers_.push_back({check_vector(m, b + "attn_norm.weight", c_.dim), check_vector(m, b + "attn_norm.bias", c_.dim),
-                       linear_of(b + "attn_qkv", 3 * c_.dim, c_.dim), linear_of(b + "attn_output", c_.dim, c_.dim),
+                       check_linear(m, b + "attn_qkv", 3 * c_.dim, c_.dim), check_linear(m, b + "attn_output", c_.dim, c_.dim),
                        check_vector(m, b + "ffn_norm.weight", c_.dim), check_vector(m, b + "ffn_norm.bias", c_.dim),
-                       linear_of(b + "ffn_up", c_.ffn, c_.dim), linear_of(b + "ffn_down", c_.dim, c_.ffn)});
+                       check_linear(m, b + "ffn_up", c_.ffn, c_.dim), check_linear(m, b + "ffn_down", c_.dim, c_.ffn)});
   }
   lnf_w_ = check_vector(m, "output_norm.weight", c_.dim);
   lnf_b_ = check_vector(m, "output_norm.bias", c_.dim);
   output_ = check_matrix(m, m.find("output.weight") ? "output.weight" : "token_embd.weight", c_.n_vocab, c_.dim);
-}
-
-void Gpt2Model::linear(const Linear& l, const float* x, size_t n, float* y) {
-  tensor::matmul(l.w, x, n, y, pool_);
-  for (size_t i = 0; i < n; ++i) tensor::add(y + i * l.w.rows, l.b.data(), y + i * l.w.rows, l.w.rows);
 }
 
 // ----------------------------------------------------------------------------
@@ -88,7 +80,7 @@ void Gpt2Model::eval(std::span<const int32_t> tokens, std::vector<float>& logits
     cache_.reserve(l, end);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&x_[i * dim], L.ln1_w.data(), L.ln1_b.data(), &xb_[i * dim], dim, c_.eps);
-    linear(L.qkv, xb_.data(), n, qkv_.data());
+    apply(L.qkv, xb_.data(), n, qkv_.data(), pool_);
     for (size_t i = 0; i < n; ++i) {  // split [q | k | v]; k and v go into the cache
       const float* row = &qkv_[i * 3 * dim];
       std::memcpy(&q_[i * dim], row, dim * sizeof(float));
@@ -96,13 +88,13 @@ void Gpt2Model::eval(std::span<const int32_t> tokens, std::vector<float>& logits
       std::memcpy(cache_.values(l, n_past_ + i), row + 2 * dim, dim * sizeof(float));
     }
     attention(q_.data(), att_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, pool_);
-    linear(L.proj, att_.data(), n, xb_.data());
+    apply(L.proj, att_.data(), n, xb_.data(), pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&x_[i * dim], L.ln2_w.data(), L.ln2_b.data(), &xb_[i * dim], dim, c_.eps);
-    linear(L.up, xb_.data(), n, h_.data());
+    apply(L.up, xb_.data(), n, h_.data(), pool_);
     tensor::gelu(h_.data(), n * c_.ffn);
-    linear(L.down, h_.data(), n, xb_.data());
+    apply(L.down, h_.data(), n, xb_.data(), pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
   }
   size_t first = all_logits ? 0 : n - 1, rows = n - first;

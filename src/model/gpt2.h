@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "model/attention.h"
+#include "model/linear.h"
 #include "model/causal_lm.h"
 #include "tensor/matmul.h"
 #include "tensor/thread_pool.h"
@@ -26,17 +27,12 @@ class Gpt2Model : public CausalLM {
   void eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits = false) override;
 
  private:
-  struct Linear {
-    tensor::Weights w;
-    std::vector<float> b;
-  };
   struct Layer {
     std::vector<float> ln1_w, ln1_b;
     Linear qkv, proj;
     std::vector<float> ln2_w, ln2_b;
     Linear up, down;
   };
-  void linear(const Linear& l, const float* x, size_t n, float* y);
 
   std::shared_ptr<const LoadedModel> m_;
   Gpt2Config c_;

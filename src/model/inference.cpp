@@ -21,6 +21,19 @@ double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
+// The part of an inferences row every task fills the same way.
+InferenceRow row_for(const LoadedModel& m, const std::string& name, const char* task, std::string_view input,
+                     std::string started_at, std::chrono::steady_clock::time_point start) {
+  InferenceRow row;
+  row.model_id = m.row().id;
+  row.model_name = name;
+  row.task = task;
+  row.input = std::string(input);
+  row.started_at = std::move(started_at);
+  row.duration_ms = ms_since(start);
+  return row;
+}
+
 }  // namespace
 
 GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_view prompt,
@@ -34,15 +47,9 @@ GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_vie
   GenerateCall call;
   call.result = generate_text(*lm, loaded->tokenizer(), prompt, used, on_text);
   used.seed = call.result.seed;
-  InferenceRow row;
-  row.model_id = loaded->row().id;
-  row.model_name = model;
-  row.task = "generate";
-  row.input = std::string(prompt);
+  InferenceRow row = row_for(*loaded, model, "generate", prompt, started_at, start);
   row.output = call.result.text;
   row.options_json = used.to_json();
-  row.started_at = started_at;
-  row.duration_ms = ms_since(start);
   row.prompt_tokens = call.result.prompt_tokens;
   row.output_tokens = static_cast<int64_t>(call.result.tokens.size());
   row.stop_reason = call.result.stop_reason;
@@ -55,22 +62,12 @@ std::vector<int32_t> run_tokenize(sqlite3* db, const std::string& model, std::st
   std::string started_at = utc_now_iso8601();
   auto loaded = ModelCache::global().get(db, model);
   std::vector<int32_t> ids = loaded->tokenizer().encode(text, /*add_special=*/true);
-  InferenceRow row;
-  row.model_id = loaded->row().id;
-  row.model_name = model;
-  row.task = "tokenize";
-  row.input = std::string(text);
+  InferenceRow row = row_for(*loaded, model, "tokenize", text, started_at, start);
   row.output = nlohmann::json(ids).dump();
-  row.started_at = started_at;
-  row.duration_ms = ms_since(start);
   row.prompt_tokens = static_cast<int64_t>(ids.size());
   record_inference(db, row);
   return ids;
 }
-
-}  // namespace hart
-
-namespace hart {
 
 std::vector<float> run_embed(sqlite3* db, const std::string& model, std::string_view text, int threads) {
   auto start = std::chrono::steady_clock::now();
@@ -85,14 +82,8 @@ std::vector<float> run_embed(sqlite3* db, const std::string& model, std::string_
     throw UsageError("embed: the text is " + std::to_string(ids.size()) + " tokens; the model's context is " +
                      std::to_string(encoder.config().n_ctx) + " tokens");
   std::vector<float> e = encoder.embed(ids);
-  InferenceRow row;
-  row.model_id = loaded->row().id;
-  row.model_name = model;
-  row.task = "embed";
-  row.input = std::string(text);
+  InferenceRow row = row_for(*loaded, model, "embed", text, started_at, start);
   row.output = "float32[" + std::to_string(e.size()) + "]";
-  row.started_at = started_at;
-  row.duration_ms = ms_since(start);
   row.prompt_tokens = static_cast<int64_t>(ids.size());
   record_inference(db, row);
   return e;

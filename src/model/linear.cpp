@@ -1,0 +1,17 @@
+#include "model/linear.h"
+
+#include "model/weights_check.h"
+#include "tensor/ops.h"
+
+namespace hart {
+
+Linear check_linear(const LoadedModel& m, const std::string& prefix, int64_t rows, int64_t cols) {
+  return {check_matrix(m, prefix + ".weight", rows, cols), check_vector(m, prefix + ".bias", rows)};
+}
+
+void apply(const Linear& l, const float* x, size_t n, float* y, tensor::ThreadPool& pool) {
+  tensor::matmul(l.w, x, n, y, pool);
+  for (size_t i = 0; i < n; ++i) tensor::add(y + i * l.w.rows, l.b.data(), y + i * l.w.rows, l.w.rows);
+}
+
+}  // namespace hart

@@ -1,0 +1,22 @@
+// A linear layer with a bias (GPT-2, BERT): y = x W^T + b for a batch of rows.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model/loaded_model.h"
+#include "tensor/matmul.h"
+#include "tensor/thread_pool.h"
+
+namespace hart {
+
+struct Linear {
+  tensor::Weights w;     // [out, in]
+  std::vector<float> b;  // [out]
+};
+
+// `prefix`.weight ([rows, cols]) and `prefix`.bias ([rows]), checked.
+Linear check_linear(const LoadedModel& m, const std::string& prefix, int64_t rows, int64_t cols);
+// y[n][rows] = x[n][cols] W^T + b
+void apply(const Linear& l, const float* x, size_t n, float* y, tensor::ThreadPool& pool);
+
+}  // namespace hart
