@@ -44,6 +44,9 @@ GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::st
   Sampler sampler(options);
   r.seed = sampler.seed();
   StreamDecoder decoder(tokenizer);
+  // The continuation follows the prompt's text: decode the prompt first (and drop it)
+  // so a leading space of the first new token is kept, as in decode(prompt + new).
+  for (int32_t id : ids) decoder.push(id);
   std::vector<float> logits;
   lm.reset();
   auto t0 = Clock::now();

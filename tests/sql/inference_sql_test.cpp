@@ -62,6 +62,14 @@ TEST_F(InferenceSqlTest, GenerateReproducesLlamaCppAndIsRecorded) {
   EXPECT_EQ(s.int64(9), require_model(*db, "stories260K").id);
 }
 
+TEST_F(InferenceSqlTest, ContinuationKeepsTheSpaceBeforeItsFirstWord) {
+  REQUIRE_STORIES();
+  // llama.cpp continues "Once upon a time," with " there was a".
+  EXPECT_EQ(text("SELECT generate('stories260K', 'Once upon a time,', '{\"max_tokens\": 3}')"), " there was a");
+  // From BOS alone the story starts without a space, as llama.cpp prints it.
+  EXPECT_EQ(text("SELECT generate('stories260K', '', '{\"max_tokens\": 1}')"), "Once");
+}
+
 TEST_F(InferenceSqlTest, GenerateTokensGivesOneRowPerToken) {
   REQUIRE_STORIES();
   Stmt s = db->prepare("SELECT position, token_id, text, logprob FROM generate_tokens('stories260K', 'Once upon a time',"
