@@ -62,6 +62,20 @@ TEST_F(InferenceSqlTest, GenerateReproducesLlamaCppAndIsRecorded) {
   EXPECT_EQ(s.int64(9), require_model(*db, "stories260K").id);
 }
 
+// Greedy continuations llama.cpp gave for prompts of our own
+// (tests/golden/llamacpp/stories260K-greedy-prompts.json records how they were made).
+TEST_F(InferenceSqlTest, OtherPromptsMatchLlamaCpp) {
+  REQUIRE_STORIES();
+  auto golden = nlohmann::json::parse(read_file(source_dir() + "/tests/golden/llamacpp/stories260K-greedy-prompts.json"));
+  ASSERT_GE(golden["cases"].size(), 5u);
+  for (const auto& c : golden["cases"]) {
+    Stmt s = db->prepare("SELECT generate('stories260K', ?, json_object('max_tokens', ?, 'threads', 1))");
+    s.bind(1, c["prompt"].get<std::string>()).bind(2, c["n_predict"].get<int64_t>());
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.text(0), c["continuation"].get<std::string>()) << c["prompt"];
+  }
+}
+
 TEST_F(InferenceSqlTest, ContinuationKeepsTheSpaceBeforeItsFirstWord) {
   REQUIRE_STORIES();
   // llama.cpp continues "Once upon a time," with " there was a".
