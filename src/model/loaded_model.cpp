@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "model/hf_adapter.h"
 #include "store/database.h"
 #include "store/tensor_data.h"
 #include "util/error.h"
@@ -30,12 +31,14 @@ std::vector<int64_t> chunk_list(sqlite3* db, int64_t tensor_id) {
 std::shared_ptr<const LoadedModel> LoadedModel::load(sqlite3* db, const ModelRow& model) {
   auto m = std::shared_ptr<LoadedModel>(new LoadedModel());
   m->row_ = model;
+  ordered_json config;
   {
-    Stmt s(db, "SELECT metadata, metadata_types FROM models WHERE id = ?");
+    Stmt s(db, "SELECT metadata, metadata_types, config FROM models WHERE id = ?");
     s.bind(1, model.id);
     if (!s.step()) throw UsageError("model '" + model.name + "' was removed while loading");
     m->metadata_ = ordered_json::parse(s.text(0));
     m->metadata_types_ = ordered_json::parse(s.text(1));
+    if (!s.is_null(2)) config = ordered_json::parse(s.text(2));
   }
   std::vector<TensorRow> rows = model_tensors(db, model.id);
   // Place each distinct tensor once; identical chunk lists share a placement.
@@ -67,7 +70,38 @@ std::shared_ptr<const LoadedModel> LoadedModel::load(sqlite3* db, const ModelRow
     m->by_name_[t.name] = m->tensors_.size();
     m->tensors_.push_back({t.name, t.dtype, t.shape, t.n_elements, base + offset[i], t.n_bytes});
   }
+  if (config.is_object()) m->adapt_hugging_face(config);
   return m;
+}
+
+void LoadedModel::adapt_hugging_face(const ordered_json& config) {
+  std::optional<HfAdaptation> plan = plan_hf_adaptation(row_.name, row_.architecture, config, tensors_);
+  if (!plan) return;
+  for (auto& [key, value] : plan->metadata.items()) {
+    metadata_[key] = value;
+    metadata_types_[key] = value.is_number_integer() ? "u32" : "f32";
+  }
+  for (size_t i : plan->transpose) {
+    TensorView& t = tensors_[i];
+    const DTypeInfo& info = dtype_info(t.dtype);
+    if (t.shape.size() != 2 || info.block_elems != 1)
+      throw Error("model '" + row_.name + "': tensor '" + t.name + "' (" + info.name +
+                  ") cannot be transposed from Hugging Face's Conv1D layout");
+    const uint64_t in = t.shape[0], out = t.shape[1], size = info.block_bytes;
+    std::unique_ptr<uint8_t, AlignedFree> copy(static_cast<uint8_t*>(
+        std::aligned_alloc(kTensorAlignment, std::max<uint64_t>((t.n_bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment, kTensorAlignment))));
+    if (!copy) throw Error("model '" + row_.name + "': out of memory transposing '" + t.name + "'");
+    for (uint64_t r = 0; r < in; ++r)
+      for (uint64_t c = 0; c < out; ++c) std::memcpy(copy.get() + (c * in + r) * size, t.data + (r * out + c) * size, size);
+    t.data = copy.get();
+    t.shape = {out, in};
+    adapted_.push_back(std::move(copy));
+  }
+  for (auto& [i, name] : plan->renames) {
+    by_name_.erase(tensors_[i].name);
+    tensors_[i].name = name;
+    by_name_[name] = i;
+  }
 }
 
 const TensorView* LoadedModel::find(const std::string& name) const {

@@ -70,6 +70,8 @@ class LoadedModel {
   std::unordered_map<std::string, size_t> by_name_;
   std::unique_ptr<uint8_t, AlignedFree> buffer_;
   uint64_t buffer_bytes_ = 0;
+  std::vector<std::unique_ptr<uint8_t, AlignedFree>> adapted_;  // transposed copies (Hugging Face Conv1D)
+  void adapt_hugging_face(const ordered_json& config);
   mutable std::once_flag tokenizer_once_;
   mutable std::shared_ptr<const Tokenizer> tokenizer_;
 };

@@ -49,6 +49,22 @@ class FileHasher {
   Sha256Digest digest_{};
 };
 
+constexpr uintmax_t kMaxConfigBytes = 1 << 20;
+
+// config.json beside a safetensors file, as Hugging Face saves models; empty if none.
+std::string sibling_config(const std::string& path, const ModelFile& model) {
+  if (model.format != "safetensors") return "";
+  std::filesystem::path config = std::filesystem::path(path).parent_path() / "config.json";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(config, ec)) return "";
+  if (std::filesystem::file_size(config, ec) > kMaxConfigBytes)
+    throw FormatError(config.string() + ": larger than " + std::to_string(kMaxConfigBytes) + " bytes; not a model config");
+  MappedFile f(config.string());
+  auto j = nlohmann::json::parse(f.data(), f.data() + f.size(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw FormatError(config.string() + ": not a JSON object");
+  return j.dump();
+}
+
 std::string default_name(const std::string& path) {
   return std::filesystem::path(path).stem().string();
 }
@@ -172,6 +188,11 @@ IngestReport ingest_model(Database& db, const std::string& path, const IngestOpt
   MappedFile file(path);
   ModelFile model = read_model_file(file.data(), file.size(), path);  // validates before any write
   file.advise_sequential();
+  std::string config = sibling_config(path, model);
+  if (!config.empty()) {  // its model_type names the architecture better than tensor names do
+    auto type = nlohmann::json::parse(config).value("model_type", "");
+    if (type == "llama" || type == "gpt2" || type == "bert") model.architecture = type;
+  }
   std::string name = options.name.empty() ? default_name(path) : options.name;
   check_name(name, path);
 
@@ -204,14 +225,15 @@ IngestReport ingest_model(Database& db, const std::string& path, const IngestOpt
 
   Stmt insert_model = db.prepare(
       "INSERT INTO models(name, architecture, format, format_version, alignment, source_sha256,"
-      " source_size, source_path, metadata, metadata_types, parameter_count, n_tensors, n_bytes)"
-      " VALUES(?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)");
+      " source_size, source_path, metadata, metadata_types, parameter_count, n_tensors, n_bytes, config)"
+      " VALUES(?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)");
   insert_model.bind(1, name).bind(2, model.architecture.empty() ? "unknown" : model.architecture)
       .bind(3, model.format).bind(4, static_cast<int64_t>(model.format_version))
       .bind(5, static_cast<int64_t>(model.alignment)).bind(6, static_cast<int64_t>(file.size()))
       .bind(7, std::filesystem::absolute(path).string()).bind(8, model.metadata.dump())
       .bind(9, model.metadata_types.dump()).bind(10, static_cast<int64_t>(parameters))
       .bind(11, static_cast<int64_t>(model.tensors.size())).bind(12, static_cast<int64_t>(report.tensor_bytes));
+  if (config.empty()) insert_model.bind_null(13); else insert_model.bind(13, config);
   insert_model.run();
   int64_t model_id = db.last_insert_rowid();
 

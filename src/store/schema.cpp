@@ -125,6 +125,11 @@ CREATE TRIGGER models_delete_inferences AFTER DELETE ON models BEGIN
   UPDATE inferences SET model_id = NULL WHERE model_id = old.id;
 END;
 )sql",
+    // 3: a Hugging Face config.json found beside a safetensors file (hyperparameters
+    // the safetensors file itself does not carry).
+    R"sql(
+ALTER TABLE models ADD COLUMN config TEXT CHECK(config IS NULL OR json_valid(config));
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {

@@ -21,10 +21,11 @@ double row_error(const float* a, const float* b, size_t n) {  // the goldens' me
   return diff / scale;
 }
 
-class BertGoldenTest : public StoreTest {};
+class BertGoldenTest : public StoreTest, public ::testing::WithParamInterface<std::string> {};
 
-TEST_F(BertGoldenTest, HiddenStatesAndEmbeddingMatchTheReference) {
-  std::string path = source_dir() + "/tests/golden/reference/bert_f32.golden.safetensors";
+TEST_P(BertGoldenTest, HiddenStatesAndEmbeddingMatchTheReference) {
+  const std::string golden = GetParam();
+  std::string path = source_dir() + "/tests/golden/reference/" + golden + ".golden.safetensors";
   MappedFile f(path);
   ModelFile g = read_safetensors(f.data(), f.size(), path);
   auto bytes = [&](const std::string& name) {
@@ -41,10 +42,11 @@ TEST_F(BertGoldenTest, HiddenStatesAndEmbeddingMatchTheReference) {
   std::vector<float> hidden = as(bytes("hidden"), float{}), embedding = as(bytes("embedding"), float{});
   double tol = std::stod(g.metadata["tolerance"].get<std::string>());
 
+  const std::string model_path = g.metadata["model"].get<std::string>();
   TempDir models;
   for (const auto& w : reference::write_reference_models(models.path()))
-    if (w.path == "bert_f32.gguf") ASSERT_EQ(w.sha256, g.metadata["model_sha256"].get<std::string>());
-  ingest_model(*db, models.file("bert_f32.gguf"), {"bert", true});
+    if (w.path == model_path) ASSERT_EQ(w.sha256, g.metadata["model_sha256"].get<std::string>());
+  ingest_model(*db, models.file(model_path), {"bert", true});
   BertEncoder enc(LoadedModel::load(db->handle(), require_model(*db, "bert")), 2);
   const size_t dim = enc.config().dim;
   std::vector<float> h = enc.encode(tokens, types);
@@ -61,8 +63,11 @@ TEST_F(BertGoldenTest, HiddenStatesAndEmbeddingMatchTheReference) {
   double norm = 0;
   for (float v : e) norm += v * v;
   EXPECT_NEAR(norm, 1.0, 1e-5);
-  std::printf("bert_f32: worst hidden-row error %.3g, embedding error %.3g (tolerance %g)\n", worst, e_err, tol);
+  std::printf("%s: worst hidden-row error %.3g, embedding error %.3g (tolerance %g)\n", golden.c_str(), worst, e_err,
+              tol);
 }
+
+INSTANTIATE_TEST_SUITE_P(Reference, BertGoldenTest, ::testing::Values("bert_f32", "bert_hf"));
 
 }  // namespace
 }  // namespace hart::test

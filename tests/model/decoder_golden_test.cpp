@@ -20,7 +20,7 @@ struct Golden {
   std::vector<float> margin, logits;  // logits: [31, vocab]
   int vocab = 0;
   double tolerance = 0;
-  std::string model_sha256;
+  std::string model_sha256, model_path;  // path relative to the reference models' folder
 };
 
 Golden read_golden(const std::string& name) {
@@ -52,6 +52,7 @@ Golden read_golden(const std::string& name) {
   g.vocab = static_cast<int>(data("logits").shape.back());
   g.tolerance = std::stod(m.metadata["tolerance"].get<std::string>());
   g.model_sha256 = m.metadata["model_sha256"].get<std::string>();
+  g.model_path = m.metadata["model"].get<std::string>();
   return g;
 }
 
@@ -73,12 +74,13 @@ TEST_P(DecoderGoldenTest, LogitsAndGreedyMatchTheReference) {
   TempDir models;
   bool found = false;
   for (const auto& w : reference::write_reference_models(models.path()))
-    if (w.path == name + ".gguf") {
+    if (w.path == g.model_path) {
       ASSERT_EQ(w.sha256, g.model_sha256) << "the writers changed: regenerate the goldens (tests/reference/README.md)";
       found = true;
     }
   ASSERT_TRUE(found);
-  ingest_model(*db, models.file(name + ".gguf"), {name, true});
+  // A Hugging Face folder's config.json is picked up beside its model.safetensors.
+  ingest_model(*db, models.file(g.model_path), {name, true});
   auto model = LoadedModel::load(db->handle(), require_model(*db, name));
 
   // Prefill of the whole sequence, every row compared.
@@ -113,7 +115,7 @@ TEST_P(DecoderGoldenTest, LogitsAndGreedyMatchTheReference) {
 
 INSTANTIATE_TEST_SUITE_P(Reference, DecoderGoldenTest,
                          ::testing::Values("llama_f32", "llama_tied_f32", "llama_f16", "llama_q8_0", "llama_q4_0",
-                                           "gpt2_f32"));
+                                           "gpt2_f32", "gpt2_hf"));
 
 }  // namespace
 }  // namespace hart::test

@@ -205,6 +205,29 @@ TEST_F(BadInputTest, SafetensorsShapeOverflows) {
                   {"w", "overflow"}, "bad.safetensors");
 }
 
+TEST_F(BadInputTest, BrokenConfigJsonBesideSafetensors) {
+  std::filesystem::create_directory(dir.file("hf"));
+  BuiltModel m;
+  m.add("model.layers.0.mlp.up_proj.weight", {8, 8}, DType::F32, 3);
+  m.write_safetensors(dir.file("hf/model.safetensors"));
+  write_file(dir.file("hf/config.json"), "[1, 2");
+  try {
+    ingest_model(*db, dir.file("hf/model.safetensors"), {"", true});
+    ADD_FAILURE() << "a broken config.json must be refused";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(dir.file("hf/config.json")));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("not a JSON object"));
+  }
+  EXPECT_EQ(counts(*db), before);
+  write_file(dir.file("hf/config.json"), R"({"model_type": "llama", "hidden_size": 8})");
+  IngestReport r = ingest_model(*db, dir.file("hf/model.safetensors"), {"", true});
+  Stmt s = db->prepare("SELECT json_extract(config, '$.hidden_size'), architecture FROM models WHERE id = ?");
+  s.bind(1, r.model.id);
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.int64(0), 8);
+  EXPECT_EQ(s.text(1), "llama");
+}
+
 TEST_F(BadInputTest, MissingPathAndDirectory) {
   EXPECT_THROW(ingest_model(*db, dir.file("does-not-exist.gguf"), {"", true}), Error);
   EXPECT_THROW(ingest_model(*db, dir.path(), {"", true}), Error);
