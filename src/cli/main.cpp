@@ -189,6 +189,7 @@ int run(int argc, char** argv) {
     });
     const GenerationResult& r = call.result;
     std::printf("\n");
+    std::fflush(stdout);  // the text ends before the statistics line, even through a pipe
     std::fprintf(stderr, "[%d prompt tokens in %.1f ms (%.0f tok/s); %zu generated in %.1f ms (%.0f tok/s); stop: %s; seed %llu; inference #%lld]\n",
                  r.prompt_tokens, r.prompt_seconds * 1e3, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9),
                  r.tokens.size(), r.generate_seconds * 1e3, r.tokens.size() / std::max(r.generate_seconds, 1e-9),
