@@ -86,7 +86,8 @@ void ThreadPool::take_tasks(uint32_t job) {
   const uint64_t tag = uint64_t(job) << 32;
   for (uint64_t v = next_.load(std::memory_order_acquire);;) {
     if ((v & ~uint64_t(0xFFFFFFFF)) != tag) return;  // a later job: not ours to take
-    const size_t task = v & 0xFFFFFFFF, total = n_tasks_.load(std::memory_order_relaxed);
+    // acquire: a new count implies the close above is visible, so the CAS below fails.
+    const size_t task = v & 0xFFFFFFFF, total = n_tasks_.load(std::memory_order_acquire);
     if (task >= total) return;
     if (!next_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) continue;
     try {
@@ -120,15 +121,18 @@ void ThreadPool::run_raw(size_t n_tasks, Fn fn, void* ctx) {
     for (size_t t = 0; t < n_tasks; ++t) fn(ctx, t);
     return;
   }
-  if (n_tasks > 0xFFFFFFFF) throw Error("thread pool: too many tasks in one job: " + std::to_string(n_tasks));
+  if (n_tasks >= 0xFFFFFFFF) throw Error("thread pool: too many tasks in one job: " + std::to_string(n_tasks));
   std::lock_guard<std::mutex> lock(run_mutex_);
+  const uint32_t job = generation_.load(std::memory_order_relaxed) + 1;
+  // Close the previous job before touching its state: a worker still holding the old
+  // job's tag must not pair it with the new task count (it would run a task twice).
+  next_.store((uint64_t(job) << 32) | 0xFFFFFFFFu);
   fn_.store(fn, std::memory_order_relaxed);
   ctx_.store(ctx, std::memory_order_relaxed);
-  n_tasks_.store(n_tasks, std::memory_order_relaxed);
   failed_.store(false, std::memory_order_relaxed);
   error_ = nullptr;
   done_.store(0, std::memory_order_relaxed);
-  const uint32_t job = generation_.load(std::memory_order_relaxed) + 1;
+  n_tasks_.store(n_tasks, std::memory_order_release);
   next_.store(uint64_t(job) << 32, std::memory_order_release);
   generation_.store(job);  // seq_cst: orders the sleepers_ check below
   if (sleepers_.load() > 0) wake_all(generation_);
