@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "formats/dtype.h"
 #include "tensor/gemm_kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -65,10 +66,7 @@ struct LoadBF16 {
   HART_AVX512 static float one(const uint8_t* w, size_t i) {
     uint16_t h;
     std::memcpy(&h, w + 2 * i, 2);
-    uint32_t b = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &b, 4);
-    return f;
+    return bf16_to_f32(h);
   }
 };
 
