@@ -10,6 +10,7 @@
 #include "formats/tensor_names.h"
 #include "store/chunk_analyzer.h"
 #include "store/chunk_layout.h"
+#include "store/chunk_store.h"
 #include "store/database.h"
 #include "store/value_summary.h"
 #include "util/error.h"
@@ -92,10 +93,7 @@ struct PendingZone {
 class ModelWriter {
  public:
   ModelWriter(Database& db, IngestReport& report, Progress& progress, ChunkAnalyzer& analyzer)
-      : db_(db), report_(report), progress_(progress), analyzer_(analyzer),
-        find_chunk_(db.prepare("SELECT id FROM chunks WHERE sha256 = ?")),
-        insert_chunk_(db.prepare("INSERT INTO chunks(sha256, n_bytes) VALUES(?, ?)")),
-        insert_data_(db.prepare("INSERT INTO chunk_data(id, data) VALUES(?, ?)")),
+      : db_(db), report_(report), progress_(progress), analyzer_(analyzer), chunks_(db),
         insert_tensor_(db.prepare(
             "INSERT INTO tensors(model_id, position, name, layer, kind, shape, dtype, n_elements, n_bytes)"
             " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")),
@@ -155,29 +153,19 @@ class ModelWriter {
 
  private:
   int64_t store_chunk(const Sha256Digest& h, const uint8_t* p, uint64_t n) {
-    find_chunk_.bind_blob(1, h.data(), h.size());
-    bool found = find_chunk_.step();
-    int64_t id = found ? find_chunk_.int64(0) : 0;
-    find_chunk_.reset();
-    if (found) {
-      report_.chunks_shared++;
-      report_.bytes_shared += n;
-      return id;
-    }
-    insert_chunk_.bind_blob(1, h.data(), h.size()).bind(2, static_cast<int64_t>(n)).run();
-    id = db_.last_insert_rowid();
-    insert_data_.bind(1, id).bind_blob(2, p, n).run();
-    report_.chunks_new++;
-    report_.bytes_written += n;
-    return id;
+    ChunkStore::Put put = chunks_.put(h, p, n);
+    (put.is_new ? report_.chunks_new : report_.chunks_shared)++;
+    (put.is_new ? report_.bytes_written : report_.bytes_shared) += n;
+    return put.id;
   }
 
   Database& db_;
   IngestReport& report_;
   Progress& progress_;
   ChunkAnalyzer& analyzer_;
+  ChunkStore chunks_;
   size_t next_job_ = 0;
-  Stmt find_chunk_, insert_chunk_, insert_data_, insert_tensor_, insert_ref_, update_stats_;
+  Stmt insert_tensor_, insert_ref_, update_stats_;
 };
 
 }  // namespace

@@ -130,6 +130,108 @@ END;
     R"sql(
 ALTER TABLE models ADD COLUMN config TEXT CHECK(config IS NULL OR json_valid(config));
 )sql",
+    // 4: content as atoms. Payloads are cut into the same content-addressed `chunks`
+    // as tensors (shared, reference counted); atoms count their users (sources and
+    // parent atoms). Unused atoms are removed by atom_gc(), not by a trigger: SQLite
+    // does not re-enter a trigger already running, so a trigger cascade would stop
+    // one level down a parent -> child -> grandchild chain.
+    R"sql(
+CREATE TABLE atoms(
+  id INTEGER PRIMARY KEY,
+  sha256 BLOB NOT NULL UNIQUE CHECK(length(sha256) = 32),  -- of the content bytes
+  modality TEXT NOT NULL CHECK(modality IN
+    ('text', 'image', 'audio', 'video', 'document', 'archive', 'binary', 'tensor')),
+  subtype TEXT NOT NULL,                -- file, member, passage, model, ...
+  mime TEXT,
+  size INTEGER NOT NULL CHECK(size >= 0),
+  refcount INTEGER NOT NULL DEFAULT 0 CHECK(refcount >= 0),  -- sources + parent relations
+  text TEXT,                            -- extracted text when it differs from the payload
+  metadata TEXT NOT NULL DEFAULT '{}' CHECK(json_valid(metadata)),
+  error TEXT,                           -- why extraction failed (the payload is still stored)
+  model_id INTEGER REFERENCES models(id),  -- tensor atoms: the model their file became
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX atoms_by_modality ON atoms(modality, subtype);
+CREATE INDEX atoms_unused ON atoms(id) WHERE refcount = 0;
+
+-- An atom's payload in order; passages and tensor atoms have none (their content is
+-- atoms.text, or the model).
+CREATE TABLE atom_chunks(
+  atom_id INTEGER NOT NULL REFERENCES atoms(id),
+  ordinal INTEGER NOT NULL,
+  chunk_id INTEGER NOT NULL REFERENCES chunks(id),
+  PRIMARY KEY(atom_id, ordinal)
+) WITHOUT ROWID;
+CREATE INDEX atom_chunks_by_chunk ON atom_chunks(chunk_id);
+
+CREATE TABLE atom_relations(
+  id INTEGER PRIMARY KEY,
+  parent_id INTEGER NOT NULL REFERENCES atoms(id),
+  child_id INTEGER NOT NULL REFERENCES atoms(id),
+  relation TEXT NOT NULL,               -- passage, member, ...
+  ordinal INTEGER NOT NULL,
+  label TEXT,                           -- a member's path inside its archive
+  weight REAL,
+  UNIQUE(parent_id, relation, ordinal)
+);
+CREATE INDEX atom_relations_by_child ON atom_relations(child_id);
+
+CREATE TABLE sources(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,            -- absolute path or URI
+  size INTEGER,
+  mtime_ns INTEGER,
+  atom_id INTEGER REFERENCES atoms(id), -- NULL when the file could not be read
+  ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  error TEXT
+);
+CREATE INDEX sources_by_atom ON sources(atom_id);
+
+CREATE TRIGGER atom_chunks_insert AFTER INSERT ON atom_chunks BEGIN
+  UPDATE chunks SET refcount = refcount + 1 WHERE id = new.chunk_id;
+END;
+CREATE TRIGGER atom_chunks_delete AFTER DELETE ON atom_chunks BEGIN
+  UPDATE chunks SET refcount = refcount - 1 WHERE id = old.chunk_id;
+END;
+CREATE TRIGGER atom_relations_insert AFTER INSERT ON atom_relations BEGIN
+  UPDATE atoms SET refcount = refcount + 1 WHERE id = new.child_id;
+END;
+CREATE TRIGGER atom_relations_delete AFTER DELETE ON atom_relations BEGIN
+  UPDATE atoms SET refcount = refcount - 1 WHERE id = old.child_id;
+END;
+CREATE TRIGGER sources_insert AFTER INSERT ON sources WHEN new.atom_id IS NOT NULL BEGIN
+  UPDATE atoms SET refcount = refcount + 1 WHERE id = new.atom_id;
+END;
+CREATE TRIGGER sources_delete AFTER DELETE ON sources WHEN old.atom_id IS NOT NULL BEGIN
+  UPDATE atoms SET refcount = refcount - 1 WHERE id = old.atom_id;
+END;
+CREATE TRIGGER sources_update AFTER UPDATE OF atom_id ON sources BEGIN
+  UPDATE atoms SET refcount = refcount - 1 WHERE id = old.atom_id;
+  UPDATE atoms SET refcount = refcount + 1 WHERE id = new.atom_id;
+END;
+-- Deleting an atom releases its chunks and its children (whose counts drop; atom_gc()
+-- then removes the ones nothing uses any more).
+CREATE TRIGGER atoms_delete AFTER DELETE ON atoms BEGIN
+  DELETE FROM atom_chunks WHERE atom_id = old.id;
+  DELETE FROM atom_relations WHERE parent_id = old.id;
+END;
+CREATE TRIGGER models_delete_atoms AFTER DELETE ON models BEGIN
+  UPDATE atoms SET model_id = NULL, error = 'its model was removed; ingest the file again to restore it'
+   WHERE model_id = old.id;
+END;
+
+-- Per modality: distinct atoms, how often they are used, and the bytes that
+-- deduplication did not have to store (size x (uses - 1)). Chunk-level sharing
+-- between different atoms is not counted here.
+CREATE VIEW dedup_stats AS
+SELECT modality,
+       count(*) AS unique_atoms,
+       sum(refcount) AS total_references,
+       sum(size) AS bytes_stored,
+       sum(size * max(refcount - 1, 0)) AS bytes_saved
+  FROM atoms WHERE refcount > 0 GROUP BY modality;
+
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {
