@@ -2,6 +2,8 @@
 //
 //   hart init demo.db
 //   hart ingest demo.db stories260K.gguf
+//   hart ingest demo.db ~/Documents photos.zip     (files and folders of any kind)
+//   hart rm-source demo.db ~/Documents
 //   hart models demo.db
 //   hart tensors demo.db stories260K
 //   hart sql demo.db "SELECT count(*) FROM weights WHERE model = 'stories260K'"
@@ -14,6 +16,8 @@
 #include <string>
 
 #include "cli/table_printer.h"
+#include "ingest/ingest_run.h"
+#include "store/atoms.h"
 #include "model/inference.h"
 #include "store/database.h"
 #include "store/model_export.h"
@@ -72,21 +76,65 @@ void print_ingest(const IngestReport& r) {
               format_bytes(r.seconds > 0 ? r.tensor_bytes / r.seconds : 0).c_str());
 }
 
+void print_issues(const char* title, const std::vector<ContentIssue>& issues) {
+  if (issues.empty()) return;
+  std::printf("%s (%zu):\n", title, issues.size());
+  for (const ContentIssue& i : issues) std::printf("  %s: %s\n", i.where.c_str(), i.error.c_str());
+}
+
+// Returns the exit status: 0, or 2 when some files could not be stored as intended.
+int print_content_run(const ContentRunReport& r) {
+  for (const IngestReport& m : r.models) print_ingest(m);
+  const DedupCounters& d = r.dedup;
+  std::printf("files: %llu found, %llu ingested, %llu unchanged (skipped), %llu failed; %llu ignored by .hartignore\n",
+              static_cast<unsigned long long>(r.files), static_cast<unsigned long long>(r.files_ingested),
+              static_cast<unsigned long long>(r.files_unchanged), static_cast<unsigned long long>(r.failures.size()),
+              static_cast<unsigned long long>(r.ignored));
+  std::printf("atoms: %llu new, %llu reused; %s stored, %s saved by deduplication; %s read in %.2f s (%s/s)\n",
+              static_cast<unsigned long long>(d.atoms_new), static_cast<unsigned long long>(d.atoms_reused),
+              format_bytes(d.bytes_stored).c_str(), format_bytes(d.bytes_saved).c_str(),
+              format_bytes(r.bytes_read).c_str(), r.seconds, format_bytes(r.seconds > 0 ? r.bytes_read / r.seconds : 0).c_str());
+  if (r.atoms_freed) std::printf("atoms no longer used by changed files, removed: %llu\n", static_cast<unsigned long long>(r.atoms_freed));
+  print_issues("failed (stored as binary with the error, or not stored)", r.failures);
+  print_issues("warnings", r.warnings);
+  print_issues("skipped while walking", r.skipped);
+  return r.failures.empty() ? 0 : 2;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"hart — models and content in one SQL database"};
   app.require_subcommand(1);
-  std::string db_path, model_file, model_name, name, out_path, format = "gguf", query;
+  std::string db_path, model_name, name, out_path, format = "gguf", query;
   bool quiet = false;
   OutputFlags out;
 
   auto* init = app.add_subcommand("init", "Create a new database file");
   init->add_option("FILE", db_path, "Database file to create")->required();
 
-  auto* ingest = app.add_subcommand("ingest", "Store a model file (GGUF or safetensors) in the database");
+  std::vector<std::string> ingest_paths_arg, rm_paths;
+  ContentRunOptions content;
+  auto* ingest = app.add_subcommand(
+      "ingest", "Store files and folders of any kind as deduplicated atoms (model files become models); "
+                "exit status 2 when some files failed");
   ingest->add_option("FILE", db_path, "Database file")->required();
-  ingest->add_option("MODEL_FILE", model_file, "GGUF or safetensors file")->required();
-  ingest->add_option("--name", name, "Model name (default: the file name without extension)");
+  ingest->add_option("PATH", ingest_paths_arg, "Files or folders (a GGUF/safetensors file is stored as a model)")
+      ->required();
+  ingest->add_option("--name", name, "Model name for a single model file (default: the file name without extension)");
   ingest->add_flag("--quiet", quiet, "No progress output");
+  ingest->add_option("--passage-size", content.content.passages.max_bytes, "Passage size in bytes")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  ingest->add_option("--passage-overlap", content.content.passages.overlap_bytes, "Passage overlap in bytes")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  ingest->add_option("--max-depth", content.content.limits.max_archive_depth, "Archives inside archives, levels")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  ingest->add_option("--max-expansion", content.content.limits.max_expansion_bytes,
+                     "Bytes an archive may unpack to, all levels")->capture_default_str();
+  ingest->add_option("--max-expansion-ratio", content.content.limits.max_expansion_ratio,
+                     "Unpacked / packed size an archive may reach (past 16 MiB)")->capture_default_str();
+
+  auto* rm_source = app.add_subcommand("rm-source", "Forget ingested files or folders; free atoms nothing else uses");
+  rm_source->add_option("FILE", db_path, "Database file")->required();
+  rm_source->add_option("PATH", rm_paths, "Files or folders as they were ingested")->required();
 
   auto* models = app.add_subcommand("models", "List stored models");
   models->add_option("FILE", db_path, "Database file")->required();
@@ -147,7 +195,20 @@ int run(int argc, char** argv) {
   }
   Database db(db_path, Database::Mode::kOpenExisting);
   if (*ingest) {
-    print_ingest(ingest_model(db, model_file, {name, quiet}));
+    if (!name.empty() && ingest_paths_arg.size() != 1)
+      throw UsageError("--name names one model file; give a single PATH with it");
+    content.model_name = name;
+    content.quiet = quiet;
+    if (content.content.passages.overlap_bytes >= content.content.passages.max_bytes)
+      throw UsageError("--passage-overlap must be smaller than --passage-size");
+    return print_content_run(ingest_paths(db, ingest_paths_arg, content));
+  } else if (*rm_source) {
+    for (const std::string& p : rm_paths) {
+      SourceRemoval r = remove_source(db, p);
+      std::printf("removed %lld source(s) under %s; freed %lld atoms (%s of chunks) nothing else used\n",
+                  static_cast<long long>(r.sources), source_path(p).c_str(), static_cast<long long>(r.atoms_freed),
+                  format_bytes(static_cast<double>(r.bytes_freed)).c_str());
+    }
   } else if (*models) {
     run_sql(db,
             "SELECT name, architecture, format, parameter_count AS parameters, n_tensors AS tensors,"

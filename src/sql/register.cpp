@@ -1,5 +1,6 @@
 #include "sql/register.h"
 
+#include "sql/atom_functions.h"
 #include "sql/geometry.h"
 #include "sql/inference_functions.h"
 #include "sql/scan_stats.h"
@@ -10,7 +11,8 @@ namespace hart {
 
 int register_sql(sqlite3* db, char** err) {
   int (*const steps[])(sqlite3*) = {register_weights_vtab, register_tensor_stats_vtab, register_geometry,
-                                    register_scan_stats, register_inference_functions};
+                                    register_scan_stats, register_inference_functions,
+                                    register_atom_functions};
   for (auto step : steps) {
     int rc = step(db);
     if (rc != SQLITE_OK) {

@@ -1,0 +1,117 @@
+#include "ingest/content_type.h"
+
+#include <magic.h>
+
+#include <array>
+#include <string_view>
+
+#include "formats/gguf.h"
+#include "formats/safetensors.h"
+#include "util/error.h"
+
+namespace hart {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// Structured text formats libmagic files under application/.
+bool is_textual_application(std::string_view mime) {
+  constexpr std::array<std::string_view, 6> kTextual = {
+      "application/json", "application/xml", "application/javascript", "application/x-ndjson",
+      "application/x-sh", "application/x-subrip"};
+  for (auto t : kTextual)
+    if (mime == t) return true;
+  return mime.ends_with("+xml") || mime.ends_with("+json");
+}
+
+bool is_archive(std::string_view mime) {
+  constexpr std::array<std::string_view, 8> kArchives = {
+      "application/zip", "application/x-tar", "application/x-7z-compressed", "application/x-cpio",
+      "application/vnd.rar", "application/x-rar", "application/x-iso9660-image", "application/x-archive"};
+  for (auto a : kArchives)
+    if (mime == a) return true;
+  return false;
+}
+
+bool is_compressed_stream(std::string_view mime) {
+  constexpr std::array<std::string_view, 6> kFilters = {"application/gzip", "application/x-bzip2", "application/x-xz",
+                                                        "application/zstd", "application/x-lzma", "application/x-lzip"};
+  for (auto f : kFilters)
+    if (mime == f) return true;
+  return false;
+}
+
+}  // namespace
+
+const char* modality_of(ContentKind kind) {
+  switch (kind) {
+    case ContentKind::kText: return "text";
+    case ContentKind::kArchive: return "archive";
+    case ContentKind::kModel: return "tensor";
+    case ContentKind::kImage: return "image";
+    case ContentKind::kAudio: return "audio";
+    case ContentKind::kVideo: return "video";
+    case ContentKind::kDocument: return "document";
+    case ContentKind::kEmpty:
+    case ContentKind::kBinary: return "binary";
+  }
+  return "binary";
+}
+
+ContentSniffer::ContentSniffer() {
+  magic_ = magic_open(MAGIC_MIME_TYPE | MAGIC_MIME_ENCODING | MAGIC_ERROR);
+  if (!magic_) throw Error("libmagic: cannot allocate a handle (out of memory?)");
+  if (magic_load(magic_, nullptr) != 0) {
+    std::string why = magic_error(magic_) ? magic_error(magic_) : "unknown error";
+    magic_close(magic_);
+    throw Error("libmagic: cannot load its file-type database (" + why + "); install the libmagic-mgc package");
+  }
+}
+
+ContentSniffer::~ContentSniffer() { magic_close(magic_); }
+
+ContentType ContentSniffer::sniff(const uint8_t* prefix, size_t n, uint64_t total_size) {
+  ContentType t;
+  if (total_size == 0) {
+    t.kind = ContentKind::kEmpty;
+    t.mime = "application/x-empty";
+    return t;
+  }
+  // The model formats first: libmagic does not know safetensors, and these decide
+  // whether the model store takes the file.
+  if (is_gguf(prefix, n)) {
+    t.kind = ContentKind::kModel;
+    t.mime = "application/x-gguf";
+    return t;
+  }
+  // Only the first 9 bytes are read; the header length is checked against the file's size.
+  if (n >= 10 && is_safetensors(prefix, static_cast<size_t>(total_size))) {
+    t.kind = ContentKind::kModel;
+    t.mime = "application/x-safetensors";
+    return t;
+  }
+  const char* found = magic_buffer(magic_, prefix, n);
+  std::string answer = found ? found : "application/octet-stream";  // "type/sub; charset=x"
+  size_t semi = answer.find(';');
+  t.mime = answer.substr(0, semi);
+  if (semi != std::string::npos) {
+    size_t eq = answer.find("charset=", semi);
+    if (eq != std::string::npos) t.charset = answer.substr(eq + 8);
+  }
+  std::string_view m = t.mime;
+  if (starts_with(m, "text/") || is_textual_application(m)) t.kind = ContentKind::kText;
+  else if (is_archive(m)) t.kind = ContentKind::kArchive;
+  else if (is_compressed_stream(m)) t.kind = ContentKind::kArchive, t.compressed_stream = true;
+  else if (starts_with(m, "image/")) t.kind = ContentKind::kImage;
+  else if (starts_with(m, "audio/")) t.kind = ContentKind::kAudio;
+  else if (starts_with(m, "video/")) t.kind = ContentKind::kVideo;
+  else if (m == "application/pdf" || m == "application/postscript" || starts_with(m, "application/vnd.oasis") ||
+           starts_with(m, "application/vnd.openxmlformats") || m == "application/msword")
+    t.kind = ContentKind::kDocument;
+  // libmagic calls UTF-16 text without a BOM "application/octet-stream; charset=utf-16le"
+  // at best; a charset on an otherwise unknown type still means text.
+  else if (!t.charset.empty() && t.charset != "binary" && m == "application/octet-stream") t.kind = ContentKind::kText;
+  return t;
+}
+
+}  // namespace hart

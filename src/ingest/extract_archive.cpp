@@ -1,0 +1,127 @@
+#include "ingest/extractors.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "ingest/content_ingester.h"
+#include "ingest/input_file.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+namespace hart {
+namespace {
+
+using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
+
+constexpr uint64_t kRatioFloor = 16ull << 20;  // small archives may expand any amount up to this
+
+std::string archive_message(struct archive* a) {
+  const char* m = archive_error_string(a);
+  return m ? m : "unknown libarchive error";
+}
+
+ArchivePtr open_archive(InputFile& file, bool compressed_stream) {
+  ArchivePtr a(archive_read_new(), archive_read_free);
+  if (!a) throw Error("libarchive: cannot allocate a reader (out of memory?)");
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_all(a.get());
+  // A lone .gz/.xz/... holds one file, not an archive: read it as one member.
+  if (compressed_stream) archive_read_support_format_raw(a.get());
+  if (::lseek(file.fd(), 0, SEEK_SET) != 0) throw Error(file.display() + ": cannot seek to the start");
+  if (archive_read_open_fd(a.get(), file.fd(), 1 << 16) != ARCHIVE_OK)
+    throw FormatError(file.display() + ": not a readable archive: " + archive_message(a.get()));
+  return a;
+}
+
+// Checks the unpacking budget before `more` bytes are added below the top-level file.
+void charge(Nesting& n, uint64_t more, const IngestLimits& limits, const std::string& where) {
+  n.expanded_bytes += more;
+  if (n.expanded_bytes > limits.max_expansion_bytes)
+    throw FormatError(where + ": unpacks to more than " + format_bytes(limits.max_expansion_bytes) +
+                      " (the expansion limit); refusing a possible zip bomb. Raise --max-expansion if the archive is genuine");
+  if (n.expanded_bytes > kRatioFloor && n.expanded_bytes / std::max<uint64_t>(n.top_size, 1) > limits.max_expansion_ratio)
+    throw FormatError(where + ": unpacks to more than " + std::to_string(limits.max_expansion_ratio) +
+                      " times its packed size (" + format_bytes(n.top_size) +
+                      "); refusing a possible zip bomb. Raise --max-expansion-ratio if the archive is genuine");
+}
+
+// Copies the current member's data into an anonymous temporary file.
+int spool_member(struct archive* a, Nesting& nesting, const IngestLimits& limits, const std::string& where) {
+  int fd = make_spool_file();
+  try {
+    const void* block;
+    size_t size;
+    la_int64_t offset;
+    for (;;) {
+      int rc = archive_read_data_block(a, &block, &size, &offset);
+      if (rc == ARCHIVE_EOF) break;
+      if (rc < ARCHIVE_WARN) throw FormatError(where + ": corrupt archive member: " + archive_message(a));
+      charge(nesting, size, limits, where);
+      // Sparse members give an offset; pwrite leaves the hole as zeros.
+      const char* p = static_cast<const char*>(block);
+      size_t done = 0;
+      while (done < size) {
+        ssize_t w = ::pwrite(fd, p + done, size - done, static_cast<off_t>(offset + done));
+        if (w < 0) throw Error(where + ": cannot write the temporary copy (is $TMPDIR full?)");
+        done += static_cast<size_t>(w);
+      }
+    }
+    return fd;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+}  // namespace
+
+void extract_archive(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
+                     AtomInfo& info, Nesting& nesting) {
+  const IngestLimits& limits = ingester.options().limits;
+  if (nesting.depth() == 0) nesting.top_size = file.size();
+  if (nesting.depth() >= limits.max_archive_depth)
+    throw FormatError(file.display() + ": archives nested more than " + std::to_string(limits.max_archive_depth) +
+                      " deep; not unpacked (raise --max-depth to go further)");
+  ArchivePtr a = open_archive(file, type.compressed_stream);
+  nesting.ancestors.push_back(atom_id);
+  struct PopAncestor {
+    Nesting& n;
+    ~PopAncestor() { n.ancestors.pop_back(); }
+  } pop{nesting};
+  int64_t ordinal = 0;
+  uint64_t skipped = 0;
+  for (;;) {
+    struct archive_entry* entry = nullptr;
+    int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc < ARCHIVE_WARN) throw FormatError(file.display() + ": corrupt archive: " + archive_message(a.get()));
+    if (archive_entry_filetype(entry) != AE_IFREG) {
+      skipped += archive_entry_filetype(entry) != AE_IFDIR;  // links, devices: not content
+      continue;
+    }
+    if (++nesting.members > limits.max_members)
+      throw FormatError(file.display() + ": more than " + std::to_string(limits.max_members) +
+                        " archive members; refusing a possible zip bomb");
+    const char* name = archive_entry_pathname(entry);
+    std::string label = name ? name : ("member " + std::to_string(ordinal));
+    std::string where = file.display() + "!" + label;
+    InputFile member(spool_member(a.get(), nesting, limits, where), where);
+    StoredAtom child = ingester.ingest(member, "member", nesting);
+    // An archive that contains itself (a zip quine) must not become a cycle.
+    if (std::find(nesting.ancestors.begin(), nesting.ancestors.end(), child.id) != nesting.ancestors.end()) {
+      info.metadata["cycles_refused"] = info.metadata.value("cycles_refused", 0) + 1;
+      continue;
+    }
+    ingester.store().relate(atom_id, child.id, "member", ordinal++, label);
+  }
+  info.metadata["members"] = ordinal;
+  if (skipped) info.metadata["non_file_members_skipped"] = skipped;
+  const char* format = archive_format_name(a.get());
+  if (format) info.metadata["format"] = format;
+}
+
+}  // namespace hart

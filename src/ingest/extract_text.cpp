@@ -1,0 +1,52 @@
+#include "ingest/extractors.h"
+
+#include "ingest/content_ingester.h"
+#include "ingest/input_file.h"
+#include "ingest/text_decode.h"
+
+namespace hart {
+
+void extract_text(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
+                  AtomInfo& info) {
+  const IngestLimits& limits = ingester.options().limits;
+  if (file.size() > limits.max_text_bytes) {
+    // Stored whole, searchable later once split by a streaming decoder.
+    info.metadata["text_extracted"] = false;
+    info.metadata["note"] = "text larger than " + std::to_string(limits.max_text_bytes) +
+                            " bytes is stored but not decoded";
+    return;
+  }
+  std::string bytes = file.read_all(limits.max_text_bytes);
+  DecodedText text = decode_text(bytes);
+  bytes = std::string();  // free before the passages are built
+  info.metadata["encoding"] = text.encoding;
+  info.metadata["encoding_detected_by"] = text.detected_by;
+  if (!type.charset.empty()) info.metadata["libmagic_charset"] = type.charset;
+  if (text.invalid_bytes > 0) {
+    info.metadata["invalid_bytes"] = text.invalid_bytes;
+    info.metadata["first_invalid_offset"] = text.first_invalid_offset;
+    info.error = std::to_string(text.invalid_bytes) + " byte(s) invalid in " + text.encoding +
+                 " (first at offset " + std::to_string(text.first_invalid_offset) + ") replaced by U+FFFD";
+    ingester.issues().push_back({file.display(), *info.error, true});
+  }
+  // The text column holds text only where it differs from the payload bytes.
+  if (!text.same_as_input) info.text = text.utf8;
+
+  AtomStore& store = ingester.store();
+  std::vector<std::string_view> passages = split_passages(text.utf8, ingester.options().passages);
+  info.metadata["passages"] = passages.size();
+  AtomInfo passage_info;
+  passage_info.modality = "text";
+  passage_info.subtype = "passage";
+  passage_info.mime = "text/plain; charset=utf-8";
+  int64_t ordinal = 0;
+  for (std::string_view p : passages) {
+    if (text.same_as_input && p.size() == text.utf8.size()) continue;  // the document is its only passage
+    StoredAtom a = store.put_text(p, passage_info);
+    // Same bytes as the document (surrounding white space aside): no self-relation.
+    if (a.id == atom_id) continue;
+    store.relate(atom_id, a.id, "passage", ordinal++);
+  }
+}
+
+}  // namespace hart

@@ -1,0 +1,28 @@
+// Extractors, one module per kind of content. Each runs only for a new atom, inside
+// a savepoint (content_ingester.cpp): it fills `info` (text, metadata, error) and
+// adds child atoms and relations, or throws and leaves a binary atom with the error.
+#pragma once
+#include <cstdint>
+
+namespace hart {
+
+class ContentIngester;
+class InputFile;
+struct ContentType;
+struct AtomInfo;
+struct Nesting;
+
+// extract_text.cpp — plain text of any common encoding: decoded to UTF-8
+// (text_decode.h), encoding and invalid bytes recorded, then split into passage
+// atoms related to the document as 'passage' with ordinals 0, 1, ...
+void extract_text(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type, AtomInfo& info);
+
+// extract_archive.cpp — zip, tar, 7z, cpio, ... and gzip/bzip2/xz streams through
+// libarchive: each regular member is spooled to a temporary file, ingested as an
+// atom of its own kind (recursively) and related to the archive as 'member' with its
+// path as the label. Limits on depth, members and unpacked bytes (absolute, and as a
+// ratio to the top-level file) stop zip bombs with an error naming the limit hit.
+void extract_archive(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
+                     AtomInfo& info, Nesting& nesting);
+
+}  // namespace hart

@@ -1,0 +1,33 @@
+// Lists the files an ingestion run will read: the given files, and every file below
+// the given folders that no .hartignore excludes. Symbolic links are followed, but a
+// folder already being walked (a link loop, or two links to one folder) is entered
+// once. Entries come in a stable order (sorted by name within each folder).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hart {
+
+struct WalkEntry {
+  std::string path;  // absolute, as reached (through links, not resolved)
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+struct WalkProblem {
+  std::string path, error;
+};
+
+struct WalkResult {
+  std::vector<WalkEntry> files;
+  std::vector<WalkProblem> problems;  // unreadable folders, broken links, loops skipped
+  uint64_t total_bytes = 0;
+  uint64_t ignored = 0;  // entries a .hartignore excluded
+};
+
+// `exclude` lists files never to read (the database itself and its journal files).
+// Throws UsageError naming a root that does not exist.
+WalkResult walk_paths(const std::vector<std::string>& roots, const std::vector<std::string>& exclude);
+
+}  // namespace hart

@@ -1,0 +1,59 @@
+// `hart ingest` on folders and `hart rm-source`, run as a user runs them.
+#include <filesystem>
+
+#include "ingest_fixture.h"
+#include "support/test_support.h"
+
+namespace hart::test {
+namespace {
+
+class CliIngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db = dir.file("c.db");
+    ASSERT_EQ(hart("init " + db), 0) << out;
+    std::filesystem::create_directories(dir.file("docs/sub"));
+    write_file(dir.file("docs/a.txt"), "Alpha. A small text file.");
+    write_file(dir.file("docs/sub/b.txt"), "Beta. Another small text file.");
+    write_file(dir.file("docs/sub/a-copy.txt"), "Alpha. A small text file.");
+  }
+  int hart(const std::string& args) { return run_command(binary_dir() + "/src/hart " + args, &out); }
+  TempDir dir;
+  std::string db, out;
+};
+
+TEST_F(CliIngestTest, IngestsAFolderSummarisesAndSkipsItWhenUnchanged) {
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("docs")), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("files: 3 found, 3 ingested, 0 unchanged (skipped), 0 failed"));
+  EXPECT_THAT(out, ::testing::HasSubstr("atoms: 2 new, 1 reused;"));
+  EXPECT_THAT(out, ::testing::HasSubstr("ingest 3/3 files: 100%"));  // log lines, not a bar, off a terminal
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("docs") + " --quiet"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("files: 3 found, 0 ingested, 3 unchanged (skipped)"));
+  ASSERT_EQ(hart("sql " + db + " \"SELECT modality, unique_atoms, total_references FROM dedup_stats\" --csv"), 0);
+  EXPECT_EQ(out, "modality,unique_atoms,total_references\ntext,2,3\n");
+}
+
+TEST_F(CliIngestTest, FailuresAreListedWithExitStatusTwoAndMissingPathsAreErrors) {
+  write_archive(dir.file("whole.zip"), "zip", "none", {{"m.txt", "A member that will be cut in half."}});
+  std::string zip = read_file(dir.file("whole.zip"));
+  write_file(dir.file("docs/broken.zip"), zip.substr(0, zip.size() / 2));
+  EXPECT_EQ(hart("ingest " + db + " " + dir.file("docs") + " --quiet"), 2) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("1 failed"));
+  EXPECT_THAT(out, ::testing::HasSubstr("failed (stored as binary with the error, or not stored) (1):"));
+  EXPECT_THAT(out, ::testing::HasSubstr("broken.zip: "));
+  EXPECT_EQ(hart("ingest " + db + " " + dir.file("nowhere")), 1) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("hart: error: " + dir.file("nowhere") + ": No such file or directory"));
+}
+
+TEST_F(CliIngestTest, RmSourceFreesAtomsNothingElseUses) {
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("docs") + " --quiet"), 0) << out;
+  ASSERT_EQ(hart("rm-source " + db + " " + dir.file("docs/sub")), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("removed 2 source(s) under " + dir.file("docs/sub") + "; freed 1 atoms"));
+  ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) AS n FROM atoms\" --csv"), 0);
+  EXPECT_EQ(out, "n\n1\n");
+  EXPECT_EQ(hart("rm-source " + db + " " + dir.file("docs/sub")), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("nothing was ingested from this path"));
+}
+
+}  // namespace
+}  // namespace hart::test

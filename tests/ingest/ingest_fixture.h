@@ -1,0 +1,77 @@
+// Shared by the ingest tests: a fresh database, archives written with libarchive,
+// and short queries.
+#pragma once
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ingest/ingest_run.h"
+#include "store/database.h"
+#include "util/error.h"
+#include "support/test_support.h"
+
+namespace hart::test {
+
+using Members = std::vector<std::pair<std::string, std::string>>;  // name, bytes
+
+// Writes an archive: format "zip" or "gnutar", filter "none" or "gzip".
+inline void write_archive(const std::string& path, const std::string& format, const std::string& filter,
+                          const Members& members) {
+  struct archive* a = archive_write_new();
+  ASSERT_EQ(archive_write_set_format_by_name(a, format.c_str()), ARCHIVE_OK);
+  if (filter == "gzip") {
+    ASSERT_EQ(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+  }
+  ASSERT_EQ(archive_write_open_filename(a, path.c_str()), ARCHIVE_OK);
+  for (const auto& [name, bytes] : members) {
+    struct archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_size(e, static_cast<la_int64_t>(bytes.size()));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+    ASSERT_EQ(archive_write_data(a, bytes.data(), bytes.size()), static_cast<la_ssize_t>(bytes.size()));
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db = std::make_unique<Database>(dir.file("t.db"), Database::Mode::kCreate);
+    options.quiet = true;
+  }
+  ContentRunReport ingest(const std::vector<std::string>& paths) { return ingest_paths(*db, paths, options); }
+  int64_t scalar(const std::string& sql) {
+    Stmt s = db->prepare(sql);
+    EXPECT_TRUE(s.step()) << sql;
+    return s.is_null(0) ? -1 : s.int64(0);
+  }
+  std::string text(const std::string& sql) {
+    Stmt s = db->prepare(sql);
+    EXPECT_TRUE(s.step()) << sql;
+    return s.is_null(0) ? "<null>" : s.text(0);
+  }
+  std::string path(const std::string& name) { return dir.file(name); }
+  void write(const std::string& name, const std::string& bytes) { write_file(dir.file(name), bytes); }
+
+  TempDir dir;
+  std::unique_ptr<Database> db;
+  ContentRunOptions options;
+};
+
+// Joined failure messages, for assertions that read well.
+inline std::string all_errors(const std::vector<ContentIssue>& issues) {
+  std::string s;
+  for (const ContentIssue& i : issues) s += i.where + ": " + i.error + "\n";
+  return s;
+}
+
+}  // namespace hart::test
