@@ -47,7 +47,7 @@ AtomStore::AtomStore(Database& db)
       relate_(db.prepare("INSERT INTO atom_relations(parent_id, child_id, relation, ordinal, label)"
                          " VALUES(?, ?, ?, ?, ?)")),
       mark_failed_(db.prepare("UPDATE atoms SET modality = 'binary', error = ?, text = NULL WHERE id = ?")),
-      update_(db.prepare("UPDATE atoms SET text = ?, metadata = ?, error = ? WHERE id = ?")) {}
+      update_(db.prepare("UPDATE atoms SET text = ?, metadata = ?, error = ?, modality = ? WHERE id = ?")) {}
 
 std::optional<int64_t> AtomStore::find(const Sha256Digest& digest) {
   find_.bind_blob(1, digest.data(), digest.size());
@@ -124,7 +124,7 @@ void AtomStore::update_extraction(int64_t atom_id, const AtomInfo& info) {
   bind_optional(update_, 1, info.text);
   update_.bind(2, info.metadata.dump());
   bind_optional(update_, 3, info.error);
-  update_.bind(4, atom_id).run();
+  update_.bind(4, info.modality).bind(5, atom_id).run();
 }
 
 }  // namespace hart

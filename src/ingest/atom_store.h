@@ -78,7 +78,7 @@ class AtomStore {
               std::optional<std::string> label = std::nullopt);
   // Records a failed extraction: the atom stays, as a binary atom with the error.
   void mark_failed(int64_t atom_id, std::string_view error);
-  // Replaces text, metadata and error after extraction.
+  // Replaces text, metadata, error and modality after extraction.
   void update_extraction(int64_t atom_id, const AtomInfo& info);
 
  private:

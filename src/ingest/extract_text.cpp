@@ -2,9 +2,41 @@
 
 #include "ingest/content_ingester.h"
 #include "ingest/input_file.h"
+#include "ingest/markup_text.h"
 #include "ingest/text_decode.h"
 
 namespace hart {
+namespace {
+
+enum class Markup { kNone, kMarkdown, kHtml };
+
+// HTML is recognised by content (libmagic); Markdown has no signature, so plain text
+// whose name ends in .md or .markdown is read as Markdown.
+Markup markup_of(const ContentType& type, const std::string& name) {
+  if (type.mime == "text/html" || type.mime == "application/xhtml+xml") return Markup::kHtml;
+  if (type.mime == "text/markdown") return Markup::kMarkdown;
+  auto ends = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (type.mime == "text/plain" && (ends(".md") || ends(".markdown"))) return Markup::kMarkdown;
+  return Markup::kNone;
+}
+
+// The document's visible text from its markup; records title, headings and links.
+std::string apply_markup(Markup markup, const std::string& utf8, AtomInfo& info) {
+  MarkupText m = markup == Markup::kHtml ? html_text(utf8) : markdown_text(utf8);
+  info.modality = "document";
+  info.metadata["markup"] = markup == Markup::kHtml ? "html" : "markdown";
+  if (!m.title.empty()) info.metadata["title"] = m.title;
+  if (!m.headings.empty()) info.metadata["headings"] = m.headings;
+  nlohmann::json links = nlohmann::json::array();
+  for (const MarkupLink& l : m.links) links.push_back({{"href", l.href}, {"text", l.text}});
+  if (!links.empty()) info.metadata["links"] = std::move(links);
+  if (m.links_truncated) info.metadata["links_truncated"] = true;
+  return std::move(m.text);
+}
+
+}  // namespace
 
 void extract_text(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
                   AtomInfo& info) {
@@ -28,6 +60,11 @@ void extract_text(ContentIngester& ingester, int64_t atom_id, InputFile& file, c
     info.error = std::to_string(text.invalid_bytes) + " byte(s) invalid in " + text.encoding +
                  " (first at offset " + std::to_string(text.first_invalid_offset) + ") replaced by U+FFFD";
     ingester.issues().push_back({file.display(), *info.error, true});
+  }
+  Markup markup = markup_of(type, file.display());
+  if (markup != Markup::kNone) {
+    text.utf8 = apply_markup(markup, text.utf8, info);
+    text.same_as_input = false;
   }
   // The text column holds text only where it differs from the payload bytes.
   if (!text.same_as_input) info.text = text.utf8;
