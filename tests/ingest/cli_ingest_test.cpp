@@ -33,6 +33,17 @@ TEST_F(CliIngestTest, IngestsAFolderSummarisesAndSkipsItWhenUnchanged) {
   EXPECT_EQ(out, "modality,unique_atoms,total_references\ntext,2,3\n");
 }
 
+TEST_F(CliIngestTest, ATerminalGetsABarWithFilesBytesRateAndEta) {
+  std::string version;
+  if (run_command("script --version", &version) != 0) GTEST_SKIP() << "SKIPPED: util-linux `script` not found";
+  // `script` gives hart a pseudo-terminal, as an interactive user has.
+  ASSERT_EQ(run_command("script -qec '" + binary_dir() + "/src/hart ingest " + db + " " + dir.file("docs") +
+                            "' /dev/null", &out), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("\r"));
+  EXPECT_THAT(out, ::testing::HasSubstr("ingest 3/3 files [##############################] 100% 80 B/80 B"));
+  EXPECT_THAT(out, ::testing::HasSubstr("/s in 0:00"));
+}
+
 TEST_F(CliIngestTest, FailuresAreListedWithExitStatusTwoAndMissingPathsAreErrors) {
   write_archive(dir.file("whole.zip"), "zip", "none", {{"m.txt", "A member that will be cut in half."}});
   std::string zip = read_file(dir.file("whole.zip"));
