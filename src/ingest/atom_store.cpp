@@ -47,7 +47,8 @@ AtomStore::AtomStore(Database& db)
       relate_(db.prepare("INSERT INTO atom_relations(parent_id, child_id, relation, ordinal, label)"
                          " VALUES(?, ?, ?, ?, ?)")),
       mark_failed_(db.prepare("UPDATE atoms SET modality = 'binary', error = ?, text = NULL WHERE id = ?")),
-      update_(db.prepare("UPDATE atoms SET text = ?, metadata = ?, error = ?, modality = ? WHERE id = ?")) {}
+      update_(db.prepare("UPDATE atoms SET text = ?, metadata = ?, error = ?, modality = ? WHERE id = ?")),
+      problem_(db.prepare("SELECT modality, error FROM atoms WHERE id = ? AND error IS NOT NULL")) {}
 
 std::optional<int64_t> AtomStore::find(const Sha256Digest& digest) {
   find_.bind_blob(1, digest.data(), digest.size());
@@ -118,6 +119,14 @@ void AtomStore::relate(int64_t parent, int64_t child, std::string_view relation,
 
 void AtomStore::mark_failed(int64_t atom_id, std::string_view error) {
   mark_failed_.bind(1, error).bind(2, atom_id).run();
+}
+
+std::optional<AtomStore::Problem> AtomStore::recorded_problem(int64_t atom_id) {
+  problem_.bind(1, atom_id);
+  std::optional<Problem> p;
+  if (problem_.step()) p = Problem{problem_.text(0), problem_.text(1)};
+  problem_.reset();
+  return p;
 }
 
 void AtomStore::update_extraction(int64_t atom_id, const AtomInfo& info) {

@@ -78,6 +78,12 @@ class AtomStore {
               std::optional<std::string> label = std::nullopt);
   // Records a failed extraction: the atom stays, as a binary atom with the error.
   void mark_failed(int64_t atom_id, std::string_view error);
+  struct Problem {
+    std::string modality, error;
+  };
+  // The error recorded on an atom, if any (binary: extraction failed; otherwise a
+  // warning such as invalid bytes).
+  std::optional<Problem> recorded_problem(int64_t atom_id);
   // Replaces text, metadata, error and modality after extraction.
   void update_extraction(int64_t atom_id, const AtomInfo& info);
 
@@ -89,7 +95,7 @@ class AtomStore {
   Database& db_;
   ChunkStore chunks_;
   DedupCounters counters_;
-  Stmt find_, insert_, insert_chunk_ref_, relate_, mark_failed_, update_;
+  Stmt find_, insert_, insert_chunk_ref_, relate_, mark_failed_, update_, problem_;
 };
 
 }  // namespace hart

@@ -55,12 +55,19 @@ StoredAtom ContentIngester::ingest(InputFile& file, const std::string& subtype, 
   uint64_t read = file.stream([&](const char* p, size_t n) { payload.write(p, n); });
   if (read != file.size()) info.metadata["note"] = "the file changed size while being read; the bytes read are stored";
   StoredAtom atom = store_.put_payload(payload, info);
-  if (!atom.is_new) return atom;
+  if (!atom.is_new) {
+    // Known content: not extracted again, but its recorded problem still concerns this file.
+    if (auto known = store_.recorded_problem(atom.id))
+      issues_.push_back({file.display(), known->error, known->modality != "binary"});
+    return atom;
+  }
   if (info.error) {
     issues_.push_back({file.display(), *info.error});
     return atom;
   }
   std::string error;
+  bool failed = false;
+  size_t issues_before = issues_.size();
   {
     Savepoint sp(store_.db());  // rolled back unless released
     try {
@@ -69,10 +76,13 @@ StoredAtom ContentIngester::ingest(InputFile& file, const std::string& subtype, 
       sp.release();
     } catch (const std::exception& e) {
       error = e.what();
+      failed = true;
     }
   }
-  if (!error.empty()) {
-    // The extractor's rows are gone; the payload stays, as binary, with the reason.
+  if (failed) {
+    // The extractor's rows are gone (members' problems with them); the payload
+    // stays, as binary, with the reason.
+    issues_.resize(issues_before);
     store_.mark_failed(atom.id, error);
     issues_.push_back({file.display(), error});
   }

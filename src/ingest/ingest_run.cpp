@@ -152,7 +152,9 @@ class Run {
       report_.failures.push_back({path, std::string(e.what()) + " (stored as a binary atom)"});
       Transaction tx(db_);
       Nesting nesting;
+      size_t issues_before = ingester_.issues().size();
       StoredAtom atom = ingester_.ingest(file, "file", nesting);
+      ingester_.issues().resize(issues_before);  // the failure above says it all
       if (atom.is_new) store_.mark_failed(atom.id, e.what());
       set_source(path, file, atom.id, std::nullopt);
       tx.commit();

@@ -43,6 +43,12 @@ TEST_F(IngestTest, EmptyFilesAndWrongExtensionsAreJudgedByContent) {
   EXPECT_EQ(kind("really_zip.txt"), "archive application/zip");
   ASSERT_EQ(r.failures.size(), 1u) << all_errors(r.failures);
   EXPECT_NE(r.failures[0].error.find("empty file"), std::string::npos);
+  // A second empty file is the same (known bad) atom, and still a listed failure.
+  write("empty2.dat", "");
+  ContentRunReport second = ingest({path("empty2.dat")});
+  ASSERT_EQ(second.failures.size(), 1u);
+  EXPECT_EQ(second.failures[0].where, path("empty2.dat"));
+  EXPECT_EQ(second.dedup.atoms_reused, 1u);
 }
 
 TEST_F(IngestTest, AZipBombStopsAtTheExpansionLimitWithAClearError) {
