@@ -98,10 +98,16 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
     case ContentKind::kArchive:
       extract_archive(*this, atom_id, file, type, info, nesting);
       break;
+    case ContentKind::kDocument:
+      if (type.mime == "application/pdf") {
+        extract_pdf(*this, atom_id, file, info);
+        break;
+      }
+      info.metadata["extracted"] = false;  // office formats: stored whole for now
+      break;
     case ContentKind::kImage:
     case ContentKind::kAudio:
     case ContentKind::kVideo:
-    case ContentKind::kDocument:
       info.metadata["extracted"] = false;  // stored whole; its extractor is a later step
       break;
     default:

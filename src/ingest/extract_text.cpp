@@ -69,21 +69,24 @@ void extract_text(ContentIngester& ingester, int64_t atom_id, InputFile& file, c
   // The text column holds text only where it differs from the payload bytes.
   if (!text.same_as_input) info.text = text.utf8;
 
+  info.metadata["passages"] = add_passages(ingester, atom_id, text.utf8, text.same_as_input);
+}
+
+size_t add_passages(ContentIngester& ingester, int64_t parent_id, std::string_view text, bool text_is_parent) {
   AtomStore& store = ingester.store();
-  std::vector<std::string_view> passages = split_passages(text.utf8, ingester.options().passages);
-  info.metadata["passages"] = passages.size();
   AtomInfo passage_info;
   passage_info.modality = "text";
   passage_info.subtype = "passage";
   passage_info.mime = "text/plain; charset=utf-8";
   int64_t ordinal = 0;
-  for (std::string_view p : passages) {
-    if (text.same_as_input && p.size() == text.utf8.size()) continue;  // the document is its only passage
+  for (std::string_view p : split_passages(text, ingester.options().passages)) {
+    if (text_is_parent && p.size() == text.size()) continue;  // the parent is its only passage
     StoredAtom a = store.put_text(p, passage_info);
-    // Same bytes as the document (surrounding white space aside): no self-relation.
-    if (a.id == atom_id) continue;
-    store.relate(atom_id, a.id, "passage", ordinal++);
+    // Same bytes as the parent (surrounding white space aside): no self-relation.
+    if (a.id == parent_id) continue;
+    store.relate(parent_id, a.id, "passage", ordinal++);
   }
+  return static_cast<size_t>(ordinal);
 }
 
 }  // namespace hart

@@ -2,7 +2,9 @@
 // a savepoint (content_ingester.cpp): it fills `info` (text, metadata, error) and
 // adds child atoms and relations, or throws and leaves a binary atom with the error.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace hart {
 
@@ -16,6 +18,16 @@ struct Nesting;
 // (text_decode.h), encoding and invalid bytes recorded, then split into passage
 // atoms related to the document as 'passage' with ordinals 0, 1, ...
 void extract_text(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type, AtomInfo& info);
+
+// Splits `text` into passage atoms related to `parent_id` as 'passage' (ordinals 0, 1,
+// ...); returns how many. `text_is_parent`: the text is the parent's own content, so
+// a passage equal to all of it is the parent itself and is not added.
+size_t add_passages(ContentIngester& ingester, int64_t parent_id, std::string_view text, bool text_is_parent);
+
+// extract_pdf.cpp — PDF through Poppler: each page's text becomes a 'page' atom
+// (text modality, ordinal = page index) with its own passages; the document records
+// its page count, version and Title/Author/Subject in metadata.
+void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info);
 
 // extract_archive.cpp — zip, tar, 7z, cpio, ... and gzip/bzip2/xz streams through
 // libarchive: each regular member is spooled to a temporary file, ingested as an

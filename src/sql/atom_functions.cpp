@@ -1,6 +1,7 @@
 // SQL over content atoms (schema version 4).
 //
 //   SELECT atom_text(id) FROM atoms WHERE modality = 'text' AND subtype = 'passage';
+//   -- a PDF's text: its pages' text joined by form feeds
 //   SELECT length(atom_payload(id)) FROM atoms WHERE id = 1;    -- bytes, reassembled
 //   SELECT * FROM atom_children(1);      -- direct parts: members, passages, ...
 //   SELECT * FROM atom_parts(1);         -- everything atom 1 is made of, any depth
@@ -32,12 +33,28 @@ void atom_text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
       std::string t = s.text(0);
       return sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
     }
-    if (s.text(1) != "text") return sqlite3_result_null(ctx);
-    // A UTF-8 text file's text is its payload (not stored twice).
     std::string text;
-    read_atom_payload(db, sqlite3_value_int64(argv[0]), [&](const void* p, size_t n) {
-      text.append(static_cast<const char*>(p), n);
-    });
+    if (s.text(1) == "document") {
+      // A paged document's text is its pages' (stored once, on the page atoms).
+      Stmt pages(db,
+                 "SELECT a.text FROM atom_relations r JOIN atoms a ON a.id = r.child_id"
+                 " WHERE r.parent_id = ? AND r.relation = 'page' ORDER BY r.ordinal");
+      pages.bind(1, static_cast<int64_t>(sqlite3_value_int64(argv[0])));
+      bool any = false;
+      while (pages.step()) {
+        if (any) text += "\f";
+        text += pages.text(0);
+        any = true;
+      }
+      if (!any) return sqlite3_result_null(ctx);
+    } else if (s.text(1) == "text") {
+      // A UTF-8 text file's text is its payload (not stored twice).
+      read_atom_payload(db, sqlite3_value_int64(argv[0]), [&](const void* p, size_t n) {
+        text.append(static_cast<const char*>(p), n);
+      });
+    } else {
+      return sqlite3_result_null(ctx);
+    }
     sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   } catch (const std::exception& e) {
     sqlite3_result_error(ctx, (std::string("atom_text: ") + e.what()).c_str(), -1);
