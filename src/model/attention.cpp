@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "model/ops.h"
+#include "tensor/dot.h"
 #include "tensor/ops.h"
 
 namespace hart {
@@ -23,25 +24,19 @@ void attention(const float* q_all, float* out_all, size_t n, size_t n_past, KvCa
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const float* keys = cache.keys(layer, 0);
   const float* values = cache.values(layer, 0);
+  // Jobs run head by head (job = h * n + i): a thread's consecutive queries read the
+  // same head's keys and values, which then stay in cache.
   pool.parallel_for(n * s.n_head, 1, [&](size_t b, size_t e) {
     std::vector<float> score(n_past + n);
     for (size_t job = b; job < e; ++job) {
-      size_t i = job / s.n_head, h = job % s.n_head, kvh = h / group;
+      size_t h = job / n, i = job % n, kvh = h / group;
       size_t upto = causal ? n_past + i + 1 : n_past + n;  // causal: this token and those before it
       const float* q = q_all + i * q_dim + h * hd;
-      for (size_t t = 0; t < upto; ++t) {
-        const float* k = keys + t * kv_dim + kvh * hd;
-        float dot = 0;
-        for (size_t d = 0; d < hd; ++d) dot += q[d] * k[d];
-        score[t] = dot * scale;
-      }
+      for (size_t t = 0; t < upto; ++t) score[t] = tensor::dot(q, keys + t * kv_dim + kvh * hd, hd) * scale;
       tensor::softmax(score.data(), upto);
       float* out = out_all + i * q_dim + h * hd;
       std::fill(out, out + hd, 0.0f);
-      for (size_t t = 0; t < upto; ++t) {
-        const float* v = values + t * kv_dim + kvh * hd;
-        for (size_t d = 0; d < hd; ++d) out[d] += score[t] * v[d];
-      }
+      for (size_t t = 0; t < upto; ++t) tensor::axpy(score[t], values + t * kv_dim + kvh * hd, out, hd);
     }
   });
 }

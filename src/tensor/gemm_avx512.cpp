@@ -79,26 +79,26 @@ struct FloatK {
     const size_t n = g.cols;
     const uint8_t* w[NR];
     const float* x[NC];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    for (int j = 0; j < NC; ++j) x[j] = g.a->f32 + (c + j) * n;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int j = 0; j < NC; ++j) x[j] = g.a->f32 + (c + j) * n;
     __m512 a0[NR][NC], a1[NR][NC];
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) a0[k][j] = a1[k][j] = _mm512_setzero_ps();
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) a0[k][j] = a1[k][j] = _mm512_setzero_ps();
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {  // the hot loop: where the time goes
       __m512 w0[NR], w1[NR];
-      for (int k = 0; k < NR; ++k) w0[k] = L::vec(w[k], i), w1[k] = L::vec(w[k], i + 16);
-      for (int j = 0; j < NC; ++j) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) w0[k] = L::vec(w[k], i), w1[k] = L::vec(w[k], i + 16);
+      HART_UNROLL for (int j = 0; j < NC; ++j) {
         const __m512 x0 = _mm512_loadu_ps(x[j] + i), x1 = _mm512_loadu_ps(x[j] + i + 16);
-        for (int k = 0; k < NR; ++k) {
+        HART_UNROLL for (int k = 0; k < NR; ++k) {
           a0[k][j] = _mm512_fmadd_ps(w0[k], x0, a0[k][j]);
           a1[k][j] = _mm512_fmadd_ps(w1[k], x1, a1[k][j]);
         }
       }
     }
     const bool sixteen = i + 16 <= n;
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) {
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) {
         if (sixteen) a0[k][j] = _mm512_fmadd_ps(L::vec(w[k], i), _mm512_loadu_ps(x[j] + i), a0[k][j]);
         float s = hsum(_mm512_add_ps(a0[k][j], a1[k][j]));
         for (size_t t = i + (sixteen ? 16 : 0); t < n; ++t) s = std::fma(L::one(w[k], t), x[j][t], s);
@@ -114,7 +114,7 @@ struct QuantRows {
   const int16_t* s[NC];
   QuantRows(const GemmArgs& g, size_t c, size_t block, size_t group) {
     const Activations& a = *g.a;
-    for (int j = 0; j < NC; ++j) {
+    HART_UNROLL for (int j = 0; j < NC; ++j) {
       q[j] = a.qs.data() + (c + j) * g.cols;
       d[j] = a.d.data() + (c + j) * (g.cols / block);
       s[j] = a.sums.data() + (c + j) * (g.cols / group);
@@ -133,17 +133,17 @@ struct Pair32K {
     const size_t nb = g.cols / 32;
     QuantRows<NC> x(g, c, 32, 32);
     const uint8_t* w[NR];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
     __m512 acc[NR][NC];
-    for (auto& row : acc)
-      for (auto& v : row) v = _mm512_setzero_ps();
+    HART_UNROLL for (auto& row : acc)
+      HART_UNROLL for (auto& v : row) v = _mm512_setzero_ps();
     for (size_t b = 0; b < nb; b += 2) {  // the hot loop: where the time goes
       const bool two = b + 1 < nb;
-      for (int k = 0; k < NR; ++k) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) {
         const uint8_t* blk = w[k] + Unpack::kBytes * b;
         const float d0 = half_at(blk), d1 = two ? half_at(blk + Unpack::kBytes) : 0.0f;
         const typename Unpack::Weights wq = Unpack::weights(blk, two);
-        for (int j = 0; j < NC; ++j) {
+        HART_UNROLL for (int j = 0; j < NC; ++j) {
           const __m512i xv = two ? ld512(x.q[j] + 32 * b) : _mm512_zextsi256_si512(ld256(x.q[j] + 32 * b));
           const int s1 = two ? x.s[j][b + 1] : 0;
           const __m512i p = Unpack::dot(wq, xv, x.s[j][b], s1);
@@ -153,8 +153,8 @@ struct Pair32K {
         }
       }
     }
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
   }
 };
 
@@ -207,14 +207,14 @@ struct Q4_KK {
     const size_t nb = g.cols / 256;
     QuantRows<NC> x(g, c, 256, 16);
     const uint8_t* w[NR];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
     __m512 acc[NR][NC];
     __m128 macc[NR][NC];
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) acc[k][j] = _mm512_setzero_ps(), macc[k][j] = _mm_setzero_ps();
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) acc[k][j] = _mm512_setzero_ps(), macc[k][j] = _mm_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0xF);
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      for (int k = 0; k < NR; ++k) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) {
         const uint8_t* blk = w[k] + 144 * b;
         const float d = half_at(blk), dmin = half_at(blk + 2);
         uint32_t u[4];
@@ -223,15 +223,15 @@ struct Q4_KK {
         std::memcpy(sc, u, 8);
         const __m128i mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, int(u[3]), int(u[2])));
         __m512i sumi[NC];
-        for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
+        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
         for (int h = 0; h < 4; ++h) {
           const __m256i qv = ld256(blk + 16 + 32 * h);
           const __m512i q = join(_mm256_and_si256(qv, m4), _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4));
           const __m512i s = join(_mm256_set1_epi16(sc[2 * h]), _mm256_set1_epi16(sc[2 * h + 1]));
-          for (int j = 0; j < NC; ++j)
+          HART_UNROLL for (int j = 0; j < NC; ++j)
             sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(q, ld512(x.q[j] + 256 * b + 64 * h)), s);
         }
-        for (int j = 0; j < NC; ++j) {
+        HART_UNROLL for (int j = 0; j < NC; ++j) {
           const float dx = x.d[j][b];
           acc[k][j] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(sumi[j]), acc[k][j]);
           const int16_t* bs = x.s[j] + 16 * b;
@@ -241,8 +241,8 @@ struct Q4_KK {
         }
       }
     }
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]) - hsum(macc[k][j]);
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]) - hsum(macc[k][j]);
   }
 };
 
@@ -255,10 +255,10 @@ struct Q6_KK {
     const size_t nb = g.cols / 256;
     QuantRows<NC> x(g, c, 256, 16);
     const uint8_t* w[NR];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
     __m512 acc[NR][NC];
-    for (auto& row : acc)
-      for (auto& v : row) v = _mm512_setzero_ps();
+    HART_UNROLL for (auto& row : acc)
+      HART_UNROLL for (auto& v : row) v = _mm512_setzero_ps();
     const __m512i m4 = _mm512_set1_epi8(0xF), m2 = _mm512_set1_epi8(3);
     // 16-bit lane l of a 64-element step belongs to sub-block l / 8 (+ 4 for the high nibbles).
     __m512i idx_lo, idx_hi, sh_lo, sh_hi;
@@ -269,13 +269,13 @@ struct Q6_KK {
       idx_lo = ld512(il), idx_hi = ld512(ih), sh_lo = ld512(sl), sh_hi = ld512(shv);
     }
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      for (int k = 0; k < NR; ++k) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) {
         const uint8_t* blk = w[k] + 210 * b;
         const float d = half_at(blk + 208);
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192)));
         const __m512i scz = _mm512_castsi256_si512(sc16);
         __m512i sumi[NC];
-        for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
+        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
         for (int h = 0; h < 2; ++h) {
           const __m512i ql = ld512(blk + 64 * h);
           const __m256i hb = ld256(blk + 128 + 32 * h);
@@ -287,21 +287,21 @@ struct Q6_KK {
           const __m512i off = _mm512_set1_epi16(int16_t(8 * h));
           const __m512i sa = _mm512_permutexvar_epi16(_mm512_add_epi16(idx_lo, off), scz);
           const __m512i sb = _mm512_permutexvar_epi16(_mm512_add_epi16(idx_hi, off), scz);
-          for (int j = 0; j < NC; ++j) {
+          HART_UNROLL for (int j = 0; j < NC; ++j) {
             const int8_t* xp = x.q[j] + 256 * b + 128 * h;
             sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(qa, ld512(xp)), sa);
             sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(qb, ld512(xp + 64)), sb);
           }
         }
-        for (int j = 0; j < NC; ++j) {
+        HART_UNROLL for (int j = 0; j < NC; ++j) {
           const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, ld256(x.s[j] + 16 * b)), 5);
           const __m512i tot = _mm512_sub_epi32(sumi[j], _mm512_zextsi256_si512(off));
           acc[k][j] = _mm512_fmadd_ps(_mm512_set1_ps(d * x.d[j][b]), _mm512_cvtepi32_ps(tot), acc[k][j]);
         }
       }
     }
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
   }
 };
 
