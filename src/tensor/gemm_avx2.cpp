@@ -70,26 +70,26 @@ struct FloatK {
     const size_t n = g.cols;
     const uint8_t* w[NR];
     const float* x[NC];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    for (int j = 0; j < NC; ++j) x[j] = g.a->f32 + (c + j) * n;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int j = 0; j < NC; ++j) x[j] = g.a->f32 + (c + j) * n;
     __m256 a0[NR][NC], a1[NR][NC];
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) a0[k][j] = a1[k][j] = _mm256_setzero_ps();
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) a0[k][j] = a1[k][j] = _mm256_setzero_ps();
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {  // the hot loop: where the time goes
       __m256 w0[NR], w1[NR];
-      for (int k = 0; k < NR; ++k) w0[k] = L::vec(w[k], i), w1[k] = L::vec(w[k], i + 8);
-      for (int j = 0; j < NC; ++j) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) w0[k] = L::vec(w[k], i), w1[k] = L::vec(w[k], i + 8);
+      HART_UNROLL for (int j = 0; j < NC; ++j) {
         const __m256 x0 = _mm256_loadu_ps(x[j] + i), x1 = _mm256_loadu_ps(x[j] + i + 8);
-        for (int k = 0; k < NR; ++k) {
+        HART_UNROLL for (int k = 0; k < NR; ++k) {
           a0[k][j] = _mm256_fmadd_ps(w0[k], x0, a0[k][j]);
           a1[k][j] = _mm256_fmadd_ps(w1[k], x1, a1[k][j]);
         }
       }
     }
     const bool eight = i + 8 <= n;
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) {
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) {
         if (eight) a0[k][j] = _mm256_fmadd_ps(L::vec(w[k], i), _mm256_loadu_ps(x[j] + i), a0[k][j]);
         float s = hsum(_mm256_add_ps(a0[k][j], a1[k][j]));
         for (size_t t = i + (eight ? 8 : 0); t < n; ++t) s = std::fma(L::one(w[k], t), x[j][t], s);
@@ -106,7 +106,7 @@ struct QuantRows {
   const int16_t* s[NC];
   QuantRows(const GemmArgs& g, size_t c, size_t block, size_t group) {
     const Activations& a = *g.a;
-    for (int j = 0; j < NC; ++j) {
+    HART_UNROLL for (int j = 0; j < NC; ++j) {
       q[j] = a.qs.data() + (c + j) * g.cols;
       d[j] = a.d.data() + (c + j) * (g.cols / block);
       s[j] = a.sums.data() + (c + j) * (g.cols / group);
@@ -116,8 +116,8 @@ struct QuantRows {
 
 template <int NR, int NC, class V>
 HART_AVX2 void store(const GemmArgs& g, size_t r, size_t c, V acc[NR][NC]) {
-  for (int k = 0; k < NR; ++k)
-    for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
+  HART_UNROLL for (int k = 0; k < NR; ++k)
+    HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
 }
 
 // Q8_0 x Q8_0: the sign trick makes the weight unsigned for maddubs.
@@ -128,18 +128,18 @@ struct Q8_0K {
     const size_t nb = g.cols / 32;
     QuantRows<NC> x(g, c, 32, 32);
     const uint8_t* w[NR];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
     __m256 acc[NR][NC];
-    for (auto& row : acc)
-      for (auto& v : row) v = _mm256_setzero_ps();
+    HART_UNROLL for (auto& row : acc)
+      HART_UNROLL for (auto& v : row) v = _mm256_setzero_ps();
     const __m256i ones = _mm256_set1_epi16(1);
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      for (int k = 0; k < NR; ++k) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) {
         const uint8_t* blk = w[k] + 34 * b;
         const float dw = half_at(blk);
         const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
         const __m256i aq = _mm256_sign_epi8(q, q);
-        for (int j = 0; j < NC; ++j) {
+        HART_UNROLL for (int j = 0; j < NC; ++j) {
           const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q[j] + 32 * b));
           const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(xv, q)), ones);
           acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * x.d[j][b]), _mm256_cvtepi32_ps(p), acc[k][j]);
@@ -158,18 +158,18 @@ struct Q4_0K {
     const size_t nb = g.cols / 32;
     QuantRows<NC> x(g, c, 32, 32);
     const uint8_t* w[NR];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
     __m256 acc[NR][NC];
-    for (auto& row : acc)
-      for (auto& v : row) v = _mm256_setzero_ps();
+    HART_UNROLL for (auto& row : acc)
+      HART_UNROLL for (auto& v : row) v = _mm256_setzero_ps();
     const __m256i ones = _mm256_set1_epi16(1), m4 = _mm256_set1_epi8(0xF);
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      for (int k = 0; k < NR; ++k) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) {
         const uint8_t* blk = w[k] + 18 * b;
         const float dw = half_at(blk);
         const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2));
         const __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), m4);
-        for (int j = 0; j < NC; ++j) {
+        HART_UNROLL for (int j = 0; j < NC; ++j) {
           const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q[j] + 32 * b));
           __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, xv), ones);
           p = _mm256_add_epi32(p, _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * x.s[j][b])));
@@ -201,14 +201,14 @@ struct Q4_KK {
     const size_t nb = g.cols / 256;
     QuantRows<NC> x(g, c, 256, 16);
     const uint8_t* w[NR];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
     __m256 acc[NR][NC];
     __m128 macc[NR][NC];
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) acc[k][j] = _mm256_setzero_ps(), macc[k][j] = _mm_setzero_ps();
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) acc[k][j] = _mm256_setzero_ps(), macc[k][j] = _mm_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0xF);
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      for (int k = 0; k < NR; ++k) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) {
         const uint8_t* blk = w[k] + 144 * b;
         const float d = half_at(blk), dmin = half_at(blk + 2);
         uint32_t u[4];
@@ -217,12 +217,12 @@ struct Q4_KK {
         std::memcpy(sc, u, 8);
         const __m128i mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, int(u[3]), int(u[2])));
         __m256i sumi[NC];
-        for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
+        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
         for (int h = 0; h < 4; ++h) {
           const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16 + 32 * h));
           const __m256i lo = _mm256_and_si256(qv, m4), hi = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
           const __m256i slo = _mm256_set1_epi16(sc[2 * h]), shi = _mm256_set1_epi16(sc[2 * h + 1]);
-          for (int j = 0; j < NC; ++j) {
+          HART_UNROLL for (int j = 0; j < NC; ++j) {
             const int8_t* xp = x.q[j] + 256 * b + 64 * h;
             const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp));
             const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32));
@@ -230,7 +230,7 @@ struct Q4_KK {
             sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, xh), shi));
           }
         }
-        for (int j = 0; j < NC; ++j) {
+        HART_UNROLL for (int j = 0; j < NC; ++j) {
           const float dx = x.d[j][b];
           acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(d * dx), _mm256_cvtepi32_ps(sumi[j]), acc[k][j]);
           const int16_t* bs = x.s[j] + 16 * b;
@@ -240,8 +240,8 @@ struct Q4_KK {
         }
       }
     }
-    for (int k = 0; k < NR; ++k)
-      for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]) - hsum(macc[k][j]);
+    HART_UNROLL for (int k = 0; k < NR; ++k)
+      HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]) - hsum(macc[k][j]);
   }
 };
 
@@ -253,18 +253,18 @@ struct Q6_KK {
     const size_t nb = g.cols / 256;
     QuantRows<NC> x(g, c, 256, 16);
     const uint8_t* w[NR];
-    for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
+    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
     __m256 acc[NR][NC];
-    for (auto& row : acc)
-      for (auto& v : row) v = _mm256_setzero_ps();
+    HART_UNROLL for (auto& row : acc)
+      HART_UNROLL for (auto& v : row) v = _mm256_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3);
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      for (int k = 0; k < NR; ++k) {
+      HART_UNROLL for (int k = 0; k < NR; ++k) {
         const uint8_t* blk = w[k] + 210 * b;
         const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
         const float d = half_at(blk + 208);
         __m256i sumi[NC];
-        for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
+        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
         for (int h = 0; h < 2; ++h) {
           const uint8_t* ql = blk + 64 * h;
           const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
@@ -280,7 +280,7 @@ struct Q6_KK {
                                  _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m2), 4));
           for (int m = 0; m < 4; ++m)  // 32 elements = sub-blocks 8h+2m (low lane) and 8h+2m+1
             s[m] = _mm256_set_m128i(_mm_set1_epi16(sc[8 * h + 2 * m + 1]), _mm_set1_epi16(sc[8 * h + 2 * m]));
-          for (int j = 0; j < NC; ++j) {
+          HART_UNROLL for (int j = 0; j < NC; ++j) {
             const int8_t* xp = x.q[j] + 256 * b + 128 * h;
             for (int m = 0; m < 4; ++m) {
               const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32 * m));
@@ -289,7 +289,7 @@ struct Q6_KK {
           }
         }
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
-        for (int j = 0; j < NC; ++j) {
+        HART_UNROLL for (int j = 0; j < NC; ++j) {
           const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.s[j] + 16 * b));
           const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5);
           acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(d * x.d[j][b]), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi[j], off)),
