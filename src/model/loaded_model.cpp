@@ -7,6 +7,7 @@
 #include "model/hf_adapter.h"
 #include "store/database.h"
 #include "store/tensor_data.h"
+#include "tensor/interleave.h"
 #include "util/error.h"
 
 namespace hart {
@@ -71,7 +72,17 @@ std::shared_ptr<const LoadedModel> LoadedModel::load(sqlite3* db, const ModelRow
     m->tensors_.push_back({t.name, t.dtype, t.shape, t.n_elements, base + offset[i], t.n_bytes});
   }
   if (config.is_object()) m->adapt_hugging_face(config);
+  m->interleave_matrices();
   return m;
+}
+
+void LoadedModel::interleave_matrices() {
+  std::map<const uint8_t*, bool> done;  // tensors sharing a placement are re-laid once
+  for (TensorView& t : tensors_) {
+    if (t.shape.size() != 2 || !tensor::interleave_pays(t.dtype, t.rows(), t.cols())) continue;
+    if (!done[t.data]) tensor::interleave(t.dtype, const_cast<uint8_t*>(t.data), t.rows(), t.cols());
+    done[t.data] = t.interleaved = true;
+  }
 }
 
 void LoadedModel::adapt_hugging_face(const ordered_json& config) {

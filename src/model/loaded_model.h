@@ -1,7 +1,9 @@
 // A stored model made runnable: every tensor's bytes copied from its chunks into
 // one 64-byte-aligned buffer (quantized blocks stay quantized), plus the model's
 // metadata. Tensors whose chunk lists are identical (a tied output matrix that
-// repeats the embedding) share one copy.
+// repeats the embedding) share one copy. Q8_0/Q4_0 matrices are re-laid in place
+// for the AVX-512 kernels when this CPU runs them (TensorView::interleaved; read
+// rows with model/ops.h, which knows the layout).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -28,6 +30,7 @@ struct TensorView {
   uint64_t n_elements = 0;
   const uint8_t* data = nullptr;  // kTensorAlignment-aligned
   uint64_t n_bytes = 0;
+  bool interleaved = false;  // Q8_0/Q4_0 re-laid for the AVX-512 kernels (tensor/interleave.h)
 
   uint64_t rows() const { return shape.size() >= 2 ? n_elements / shape.back() : 1; }
   uint64_t cols() const { return shape.empty() ? 0 : shape.back(); }
@@ -72,6 +75,7 @@ class LoadedModel {
   uint64_t buffer_bytes_ = 0;
   std::vector<std::unique_ptr<uint8_t, AlignedFree>> adapted_;  // transposed copies (Hugging Face Conv1D)
   void adapt_hugging_face(const ordered_json& config);
+  void interleave_matrices();
   mutable std::once_flag tokenizer_once_;
   mutable std::shared_ptr<const Tokenizer> tokenizer_;
 };

@@ -14,7 +14,7 @@ tensor::Weights check_matrix(const LoadedModel& m, const std::string& name, int6
   if (multiplied && !tensor::matmul_supported(t.dtype))
     throw Error("model '" + m.row().name + "': tensor '" + name + "' has type " + dtype_info(t.dtype).name +
                 ", which the engine cannot multiply yet (supported: F32 F16 BF16 Q8_0 Q4_0 Q4_K Q6_K)");
-  return {t.dtype, t.data, static_cast<size_t>(rows), static_cast<size_t>(cols)};
+  return {t.dtype, t.data, static_cast<size_t>(rows), static_cast<size_t>(cols), t.interleaved};
 }
 
 std::vector<float> check_vector(const LoadedModel& m, const std::string& name, int64_t n) {

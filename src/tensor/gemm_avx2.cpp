@@ -98,22 +98,6 @@ struct FloatK {
   }
 };
 
-// Pointers to activation row c + j's quantized values, scales and sums.
-template <int NC>
-struct QuantRows {
-  const int8_t* q[NC];
-  const float* d[NC];
-  const int16_t* s[NC];
-  QuantRows(const GemmArgs& g, size_t c, size_t block, size_t group) {
-    const Activations& a = *g.a;
-    HART_UNROLL for (int j = 0; j < NC; ++j) {
-      q[j] = a.qs.data() + (c + j) * g.cols;
-      d[j] = a.d.data() + (c + j) * (g.cols / block);
-      s[j] = a.sums.data() + (c + j) * (g.cols / group);
-    }
-  }
-};
-
 template <int NR, int NC, class V>
 HART_AVX2 void store(const GemmArgs& g, size_t r, size_t c, V acc[NR][NC]) {
   HART_UNROLL for (int k = 0; k < NR; ++k)

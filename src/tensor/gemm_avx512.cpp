@@ -107,21 +107,6 @@ struct FloatK {
   }
 };
 
-template <int NC>
-struct QuantRows {
-  const int8_t* q[NC];
-  const float* d[NC];
-  const int16_t* s[NC];
-  QuantRows(const GemmArgs& g, size_t c, size_t block, size_t group) {
-    const Activations& a = *g.a;
-    HART_UNROLL for (int j = 0; j < NC; ++j) {
-      q[j] = a.qs.data() + (c + j) * g.cols;
-      d[j] = a.d.data() + (c + j) * (g.cols / block);
-      s[j] = a.sums.data() + (c + j) * (g.cols / group);
-    }
-  }
-};
-
 // Q8_0 and Q4_0 against Q8_0 activations, two blocks per 512-bit step. `Unpack`
 // gives the weights of blocks b and b+1 (zeros for a missing b+1) as bytes for
 // VPDPBUSD's unsigned operand, the activations to match and a per-lane correction.

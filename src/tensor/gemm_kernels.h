@@ -30,6 +30,24 @@ using GemmBlockFn = void (*)(const GemmArgs&, size_t r0, size_t r1, size_t c0, s
 GemmBlockFn gemm_scalar(DType t);  // nullptr when the type has no kernel
 GemmBlockFn gemm_avx2(DType t);
 GemmBlockFn gemm_avx512(DType t);
+// For weights in interleave.h's layout (AVX-512 only); r0 and r1 multiples of 16.
+GemmBlockFn gemm_avx512_interleaved(DType t);
+
+// The quantized activation rows c..c+NC-1: quants, per-`block` scales and per-`group` sums.
+template <int NC>
+struct QuantRows {
+  const int8_t* q[NC];
+  const float* d[NC];
+  const int16_t* s[NC];
+  QuantRows(const GemmArgs& g, size_t c, size_t block, size_t group) {
+    const Activations& a = *g.a;
+    HART_UNROLL for (int j = 0; j < NC; ++j) {
+      q[j] = a.qs.data() + (c + j) * g.cols;
+      d[j] = a.d.data() + (c + j) * (g.cols / block);
+      s[j] = a.sums.data() + (c + j) * (g.cols / group);
+    }
+  }
+};
 
 // Walks a block in tiles of K::R weight rows x K::C activation rows (edges in
 // tiles of 1); K::tile<R, C>(g, r, c) computes one tile.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tensor/gemm_kernels.h"
+#include "tensor/interleave.h"
 #include "util/error.h"
 
 namespace hart::tensor {
@@ -13,8 +14,16 @@ namespace {
 using detail::GemmArgs;
 using detail::GemmBlockFn;
 
-GemmBlockFn kernel(Path p, DType t) {
+GemmBlockFn kernel(Path p, const Weights& w) {
+  const DType t = w.type;
   if (!path_supported(p)) throw Error(std::string("tensor kernels: this CPU cannot run the ") + path_name(p) + " path");
+  if (w.interleaved) {
+    GemmBlockFn fn = p == Path::Avx512 ? detail::gemm_avx512_interleaved(t) : nullptr;
+    if (!fn || w.rows % kInterleaveRows)
+      throw Error(std::string("tensor kernels: interleaved ") + dtype_info(t).name + " weights need the avx512 path, not " +
+                  path_name(p) + ", and rows in groups of 16");
+    return fn;
+  }
   GemmBlockFn fn = p == Path::Avx512 ? detail::gemm_avx512(t) : p == Path::Avx2 ? detail::gemm_avx2(t) : detail::gemm_scalar(t);
   if (!fn) act_format(t);  // throws naming the unsupported type
   return fn;
@@ -53,7 +62,8 @@ void run(GemmBlockFn fn, const Weights& w, size_t rb, const Activations& a, floa
   const GemmArgs g{static_cast<const uint8_t*>(w.data), rb, w.cols, &a, y, w.rows};
   const size_t chunk = act_chunk(a), n = a.n;
   if (w.rows * w.cols * n < kInlineWork) return fn(g, 0, w.rows, 0, n);
-  pool.parallel_for(w.rows, 4, [&](size_t r0, size_t r1) {
+  // Interleaved weights come in groups of 16 rows; others are split 4 rows at a time.
+  pool.parallel_for(w.rows, w.interleaved ? kInterleaveRows : 4, [&](size_t r0, size_t r1) {
     for (size_t c0 = 0; c0 < n; c0 += chunk) fn(g, r0, r1, c0, std::min(n, c0 + chunk));
   });
 }
@@ -63,12 +73,12 @@ void run(GemmBlockFn fn, const Weights& w, size_t rb, const Activations& a, floa
 bool matmul_supported(DType t) { return detail::gemm_scalar(t) != nullptr; }
 
 void matmul(Path p, const Weights& w, const Activations& a, float* y, ThreadPool& pool) {
-  run(kernel(p, w.type), w, row_bytes(w), a, y, pool);
+  run(kernel(p, w), w, row_bytes(w), a, y, pool);
 }
 
 void matmul(Path p, const Weights& w, const float* x, size_t n, float* y, ThreadPool& pool) {
   const size_t rb = row_bytes(w);
-  GemmBlockFn fn = kernel(p, w.type);
+  GemmBlockFn fn = kernel(p, w);
   Activations a;
   prepare_activations(act_format(w.type), n, w.cols, a);
   if (a.format == ActFormat::F32)
@@ -82,7 +92,7 @@ void matmul(Path p, const Weights& w, const float* x, size_t n, float* y, Thread
 
 void matvec(Path p, const Weights& w, const float* x, float* y, ThreadPool& pool) {
   const size_t rb = row_bytes(w);
-  GemmBlockFn fn = kernel(p, w.type);
+  GemmBlockFn fn = kernel(p, w);
   Activations& a = tls_acts;
   prepare_activations(act_format(w.type), 1, w.cols, a);
   if (a.format == ActFormat::F32)

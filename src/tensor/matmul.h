@@ -23,6 +23,7 @@ struct Weights {
   DType type;
   const void* data;  // rows * dtype_row_bytes(type, cols) bytes
   size_t rows, cols;
+  bool interleaved = false;  // Q8_0/Q4_0 in interleave.h's layout (AVX-512 path only)
 };
 
 bool matmul_supported(DType t);  // F32 F16 BF16 Q8_0 Q4_0 Q4_K Q6_K

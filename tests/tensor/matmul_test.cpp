@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "formats/quant_blocks.h"
+#include "tensor/interleave.h"
 #include "tensor/kernel_data.h"
 #include "util/error.h"
 
@@ -102,8 +103,7 @@ void check_case(const Case& c, ThreadPool& pool) {
   const double u = std::ldexp(1.0, -24), K = double(terms(c.t, c.cols));
   const size_t blk = act_block(a.format);
 
-  std::vector<std::vector<float>> results;
-  for (Path p : supported_paths()) {
+  auto check = [&](const Weights& W, Path p, const std::string& what) {
     std::vector<float> y(c.n * c.rows, NAN);
     if (c.n == 1)
       matvec(p, W, x.data(), y.data(), pool);
@@ -122,12 +122,18 @@ void check_case(const Case& c, ThreadPool& pool) {
         }
         const double boundB = (K + 8) * u * S;
         const float got = y[j * c.rows + r];
-        ASSERT_LE(std::fabs(exact - emul), boundA) << "(A) " << label(c, p) << " row " << r << " act " << j;
+        ASSERT_LE(std::fabs(exact - emul), boundA) << "(A) " << what << " row " << r << " act " << j;
         ASSERT_LE(std::fabs(got - emul), boundB)
-            << "(B) " << label(c, p) << " row " << r << " act " << j << ": got " << got << ", dequantized dot "
-            << emul << " (exact " << exact << ")";
+            << "(B) " << what << " row " << r << " act " << j << ": got " << got << ", dequantized dot " << emul
+            << " (exact " << exact << ")";
       }
-    results.push_back(std::move(y));
+  };
+  for (Path p : supported_paths()) check(W, p, label(c, p));
+  // The same weights re-laid 16 rows side by side, as LoadedModel does for AVX-512.
+  if (path_supported(Path::Avx512) && interleave_pays(c.t, c.rows, c.cols)) {
+    std::string inter = wbytes;
+    interleave(c.t, reinterpret_cast<uint8_t*>(inter.data()), c.rows, c.cols);
+    check({c.t, inter.data(), c.rows, c.cols, true}, Path::Avx512, label(c, Path::Avx512) + " interleaved");
   }
 }
 
@@ -137,10 +143,18 @@ TEST(Matmul, EveryTypeAndPathMatchesDequantizeThenDot) {
     for (size_t n : {1, 5}) check_case({t, 37, 512, n}, pool);
 }
 
+// Rows in groups of 16: Q8_0 and Q4_0 also run interleaved (tile edges n = 1..9).
+TEST(Matmul, InterleavedQ8_0AndQ4_0MatchDequantizeThenDot) {
+  if (!path_supported(Path::Avx512)) GTEST_SKIP() << "interleaved kernels need AVX-512, which this CPU lacks";
+  ThreadPool pool(3);
+  for (DType t : {DType::Q8_0, DType::Q4_0})
+    for (size_t n : {1, 2, 3, 4, 5, 9}) check_case({t, 48, 320, n}, pool);
+}
+
 TEST(Matmul, RandomByteQ8_0AndQ4_0Blocks) {  // Q8_0 quants of -128, every nibble value
   ThreadPool pool(2);
   for (DType t : {DType::Q8_0, DType::Q4_0})
-    for (size_t n : {1, 6}) check_case({t, 19, 256, n, true}, pool);
+    for (size_t n : {1, 6}) check_case({t, 19, 256, n, true}, pool), check_case({t, 32, 256, n, true}, pool);
 }
 
 TEST(Matmul, OddSizes) {
@@ -183,6 +197,26 @@ TEST(Matmul, ThreadCountsGiveIdenticalResults) {
         ASSERT_EQ(0, std::memcmp(y1.data(), y8.data(), n * 4)) << dtype_info(t).name;
         ASSERT_EQ(y1[0], ys[0][0]);  // and a row computes the same alone as among others
       }
+}
+
+TEST(Matmul, InterleavedThreadCountsGiveIdenticalResults) {
+  if (!path_supported(Path::Avx512)) GTEST_SKIP() << "interleaved kernels need AVX-512, which this CPU lacks";
+  ThreadPool p1(1), p2(2), p3(3), p8(8);
+  for (DType t : {DType::Q8_0, DType::Q4_0})
+    for (size_t n : {1, 7}) {
+      const size_t rows = 80, cols = 512;
+      std::string wb = make_weights(t, rows, cols, 99);
+      interleave(t, reinterpret_cast<uint8_t*>(wb.data()), rows, cols);
+      const std::vector<float> x = make_acts(n * cols, 5);
+      std::vector<std::vector<float>> ys;
+      for (ThreadPool* pool : {&p1, &p2, &p3, &p8}) {
+        std::vector<float> y(n * rows);
+        matmul(Path::Avx512, {t, wb.data(), rows, cols, true}, x.data(), n, y.data(), *pool);
+        ys.push_back(y);
+      }
+      for (size_t k = 1; k < ys.size(); ++k)
+        ASSERT_EQ(0, std::memcmp(ys[0].data(), ys[k].data(), ys[0].size() * 4)) << dtype_info(t).name << " n " << n;
+    }
 }
 
 TEST(Matmul, MatvecEqualsMatmulOfOneRowAndPreparedActivations) {
@@ -228,6 +262,10 @@ TEST(Matmul, ErrorsNameTheProblem) {
   EXPECT_NE(error_of([&] { matmul({DType::Q8_0, bytes.data(), 1, 512}, a, y.data(), pool); }).find("256"),
             std::string::npos);
   EXPECT_NE(error_of([&] { quantize_activations(ActFormat::Q8_K, x.data(), 1, 100, a); }).find("100"),
+            std::string::npos);
+  const Weights inter{DType::Q8_0, bytes.data(), 16, 32, true};
+  EXPECT_NE(error_of([&] { matvec(Path::Scalar, inter, x.data(), y.data(), pool); }).find("avx512"), std::string::npos);
+  EXPECT_NE(error_of([&] { interleave(DType::Q4_K, reinterpret_cast<uint8_t*>(bytes.data()), 16, 256); }).find("Q4_K"),
             std::string::npos);
 }
 
