@@ -70,10 +70,11 @@ struct LoadBF16 {
   }
 };
 
-// Float weights: two 16-lane accumulators per output, 32 elements a step.
+// Float weights: one 16-lane accumulator per output, 16 elements a step. A 4 x 4
+// tile loads 8 vectors for 16 FMAs, so the FMA units, not the loads, set the pace.
 template <class L>
 struct FloatK {
-  static constexpr int R = 2, C = 2;
+  static constexpr int R = 4, C = 4;
   template <int NR, int NC>
   HART_AVX512 static void tile(const GemmArgs& g, size_t r, size_t c) {
     const size_t n = g.cols;
@@ -81,27 +82,22 @@ struct FloatK {
     const float* x[NC];
     HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
     HART_UNROLL for (int j = 0; j < NC; ++j) x[j] = g.a->f32 + (c + j) * n;
-    __m512 a0[NR][NC], a1[NR][NC];
+    __m512 acc[NR][NC];
     HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) a0[k][j] = a1[k][j] = _mm512_setzero_ps();
+      HART_UNROLL for (int j = 0; j < NC; ++j) acc[k][j] = _mm512_setzero_ps();
     size_t i = 0;
-    for (; i + 32 <= n; i += 32) {  // the hot loop: where the time goes
-      __m512 w0[NR], w1[NR];
-      HART_UNROLL for (int k = 0; k < NR; ++k) w0[k] = L::vec(w[k], i), w1[k] = L::vec(w[k], i + 16);
+    for (; i + 16 <= n; i += 16) {  // the hot loop: where the time goes
+      __m512 wv[NR];
+      HART_UNROLL for (int k = 0; k < NR; ++k) wv[k] = L::vec(w[k], i);
       HART_UNROLL for (int j = 0; j < NC; ++j) {
-        const __m512 x0 = _mm512_loadu_ps(x[j] + i), x1 = _mm512_loadu_ps(x[j] + i + 16);
-        HART_UNROLL for (int k = 0; k < NR; ++k) {
-          a0[k][j] = _mm512_fmadd_ps(w0[k], x0, a0[k][j]);
-          a1[k][j] = _mm512_fmadd_ps(w1[k], x1, a1[k][j]);
-        }
+        const __m512 xv = _mm512_loadu_ps(x[j] + i);
+        HART_UNROLL for (int k = 0; k < NR; ++k) acc[k][j] = _mm512_fmadd_ps(wv[k], xv, acc[k][j]);
       }
     }
-    const bool sixteen = i + 16 <= n;
     HART_UNROLL for (int k = 0; k < NR; ++k)
       HART_UNROLL for (int j = 0; j < NC; ++j) {
-        if (sixteen) a0[k][j] = _mm512_fmadd_ps(L::vec(w[k], i), _mm512_loadu_ps(x[j] + i), a0[k][j]);
-        float s = hsum(_mm512_add_ps(a0[k][j], a1[k][j]));
-        for (size_t t = i + (sixteen ? 16 : 0); t < n; ++t) s = std::fma(L::one(w[k], t), x[j][t], s);
+        float s = hsum(acc[k][j]);
+        for (size_t t = i; t < n; ++t) s = std::fma(L::one(w[k], t), x[j][t], s);
         g.y[(c + j) * g.ldy + r + k] = s;
       }
   }
