@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "model/ops.h"
-#include "tensor/dot.h"
+#include "tensor/attend.h"
 #include "tensor/ops.h"
 
 namespace hart {
@@ -31,12 +31,8 @@ void attention(const float* q_all, float* out_all, size_t n, size_t n_past, KvCa
     for (size_t job = b; job < e; ++job) {
       size_t h = job / n, i = job % n, kvh = h / group;
       size_t upto = causal ? n_past + i + 1 : n_past + n;  // causal: this token and those before it
-      const float* q = q_all + i * q_dim + h * hd;
-      for (size_t t = 0; t < upto; ++t) score[t] = tensor::dot(q, keys + t * kv_dim + kvh * hd, hd) * scale;
-      tensor::softmax(score.data(), upto);
-      float* out = out_all + i * q_dim + h * hd;
-      std::fill(out, out + hd, 0.0f);
-      for (size_t t = 0; t < upto; ++t) tensor::axpy(score[t], values + t * kv_dim + kvh * hd, out, hd);
+      tensor::attend(q_all + i * q_dim + h * hd, keys + kvh * hd, values + kvh * hd, kv_dim, upto, hd, scale,
+                     score.data(), out_all + i * q_dim + h * hd);
     }
   });
 }

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "tensor/attend.h"
 #include "util/error.h"
 
 namespace hart::tensor {
@@ -69,6 +71,38 @@ TEST(Ops, RopeNormAndNeoxPairs) {
   rope(p0.data(), 2, hd, 4, 0, base, RopeLayout::Neox);
   EXPECT_EQ(p0, x);
   EXPECT_THROW(rope(p0.data(), 2, hd, 3, 1, base, RopeLayout::Norm), Error);
+}
+
+// attend() against softmax attention in double, on rows strided like a KV cache;
+// heads of 8 (stories260K), 64, and 13 (a vector tail); scores spread over ~60 so
+// exp sees arguments from 0 down past -87 (where it must give 0, not garbage).
+TEST(Attend, MatchesDoublePrecisionAttention) {
+  uint32_t seed = 12345;
+  auto rnd = [&] { return (seed = seed * 1664525u + 1013904223u) / 4294967296.0 * 2 - 1; };
+  for (size_t hd : {8, 13, 64})
+    for (size_t n : {1, 2, 7, 9, 100}) {
+      const size_t stride = 3 * hd + 5;
+      std::vector<float> q(hd), keys(n * stride), values(n * stride), score(n), out(hd);
+      for (float& v : q) v = float(rnd() * 8);
+      for (float& v : keys) v = float(rnd() * 8);
+      for (float& v : values) v = float(rnd());
+      const float scale = 1.0f / std::sqrt(float(hd));
+      attend(q.data(), keys.data(), values.data(), stride, n, hd, scale, score.data(), out.data());
+      std::vector<double> p(n);
+      double mx = -1e300, sum = 0;
+      for (size_t t = 0; t < n; ++t) {
+        double s = 0;
+        for (size_t d = 0; d < hd; ++d) s += double(q[d]) * keys[t * stride + d];
+        p[t] = s * scale;
+        mx = std::max(mx, p[t]);
+      }
+      for (double& v : p) sum += (v = std::exp(v - mx));
+      for (size_t d = 0; d < hd; ++d) {
+        double want = 0;
+        for (size_t t = 0; t < n; ++t) want += p[t] / sum * values[t * stride + d];
+        ASSERT_NEAR(out[d], want, 2e-5) << "head_dim " << hd << " n " << n << " dim " << d;
+      }
+    }
 }
 
 }  // namespace

@@ -1,0 +1,129 @@
+#include "tensor/attend.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tensor/cpu_path.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HART_AVX2_FMA __attribute__((target("avx2,fma")))
+#endif
+
+namespace hart::tensor {
+namespace {
+
+void attend_scalar(const float* q, const float* keys, const float* values, size_t stride, size_t n, size_t hd,
+                   float scale, float* score, float* out) {
+  float mx = -INFINITY;
+  for (size_t t = 0; t < n; ++t) {
+    const float* k = keys + t * stride;
+    float s = 0;
+    for (size_t d = 0; d < hd; ++d) s = std::fma(q[d], k[d], s);
+    score[t] = s * scale;
+    mx = std::max(mx, score[t]);
+  }
+  float sum = 0;
+  for (size_t t = 0; t < n; ++t) sum += (score[t] = std::exp(score[t] - mx));
+  std::fill(out, out + hd, 0.0f);
+  for (size_t t = 0; t < n; ++t)
+    for (size_t d = 0; d < hd; ++d) out[d] = std::fma(score[t], values[t * stride + d], out[d]);
+  const float inv = 1.0f / sum;
+  for (size_t d = 0; d < hd; ++d) out[d] *= inv;
+}
+
+#ifdef HART_AVX2_FMA
+HART_AVX2_FMA inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+HART_AVX2_FMA inline float hmax(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// exp(x) for x <= 0 (softmax after subtracting the max): 2^k * p(r), x = k ln2 + r,
+// |r| <= ln2/2, p a degree-6 Taylor polynomial (error < 2 ulp); x < -87 gives 0.
+HART_AVX2_FMA inline __m256 exp_neg(__m256 x) {
+  const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), x);
+  r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.428606765330187e-06f), r);
+  __m256 p = _mm256_set1_ps(1.0f / 720);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  const __m256i scale = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+  const __m256 e = _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
+  return _mm256_and_ps(e, _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_GE_OQ));
+}
+
+HART_AVX2_FMA float dot(const float* a, const float* b, size_t n) {
+  __m256 s = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s);
+  float r = hsum(s);
+  for (; i < n; ++i) r = std::fma(a[i], b[i], r);
+  return r;
+}
+
+HART_AVX2_FMA void attend_avx2(const float* q, const float* keys, const float* values, size_t stride, size_t n,
+                               size_t hd, float scale, float* score, float* out) {
+  for (size_t t = 0; t < n; ++t) score[t] = dot(q, keys + t * stride, hd) * scale;
+  // max, then exp and sum, 8 positions at a time
+  size_t t = 0;
+  __m256 mv = _mm256_set1_ps(-INFINITY);
+  for (; t + 8 <= n; t += 8) mv = _mm256_max_ps(mv, _mm256_loadu_ps(score + t));
+  float mx = hmax(mv);
+  for (; t < n; ++t) mx = std::max(mx, score[t]);
+  const __m256 m8 = _mm256_set1_ps(mx);
+  __m256 sv = _mm256_setzero_ps();
+  for (t = 0; t + 8 <= n; t += 8) {
+    const __m256 e = exp_neg(_mm256_sub_ps(_mm256_loadu_ps(score + t), m8));
+    _mm256_storeu_ps(score + t, e);
+    sv = _mm256_add_ps(sv, e);
+  }
+  float sum = hsum(sv);
+  for (; t < n; ++t) sum += (score[t] = std::exp(score[t] - mx));
+  // out = sum_t p_t v_t / sum, 8 dims at a time
+  const float inv = 1.0f / sum;
+  size_t d = 0;
+  for (; d + 8 <= hd; d += 8) {
+    __m256 acc = _mm256_setzero_ps();
+    for (t = 0; t < n; ++t) acc = _mm256_fmadd_ps(_mm256_set1_ps(score[t]), _mm256_loadu_ps(values + t * stride + d), acc);
+    _mm256_storeu_ps(out + d, _mm256_mul_ps(acc, _mm256_set1_ps(inv)));
+  }
+  for (; d < hd; ++d) {
+    float acc = 0;
+    for (t = 0; t < n; ++t) acc = std::fma(score[t], values[t * stride + d], acc);
+    out[d] = acc * inv;
+  }
+}
+#endif
+
+using AttendFn = void (*)(const float*, const float*, const float*, size_t, size_t, size_t, float, float*, float*);
+
+AttendFn pick() {
+#ifdef HART_AVX2_FMA
+  if (path_supported(Path::Avx2)) return attend_avx2;
+#endif
+  return attend_scalar;
+}
+
+const AttendFn attend_fn = pick();
+
+}  // namespace
+
+void attend(const float* q, const float* keys, const float* values, size_t stride, size_t n, size_t head_dim,
+            float scale, float* score, float* out) {
+  attend_fn(q, keys, values, stride, n, head_dim, scale, score, out);
+}
+
+}  // namespace hart::tensor
