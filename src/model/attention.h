@@ -29,7 +29,8 @@ struct AttentionShape {
 
 // For tokens i in [0, n) at positions n_past + i: out[i] = softmax(q[i] K^T / sqrt(d)) V
 // over positions 0..n_past + i of `layer` (causal), or over all n_past + n positions
-// (an encoder). q and out are [n][n_head * head_dim].
+// (an encoder). q and out are [n][n_head * head_dim]; out may be q (each head's
+// query is read in full before its output is written).
 void attention(const float* q, float* out, size_t n, size_t n_past, KvCache& cache, size_t layer,
                const AttentionShape& shape, bool causal, tensor::ThreadPool& pool);
 

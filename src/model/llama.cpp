@@ -74,7 +74,6 @@ void LlamaModel::eval(std::span<const int32_t> tokens, std::vector<float>& logit
   x_.resize(n * dim);
   xb_.resize(n * dim);
   q_.resize(n * q_dim);
-  att_.resize(n * q_dim);
   gate_.resize(n * c_.ffn);
   up_.resize(n * c_.ffn);
   for (size_t i = 0; i < n; ++i) ops::read_row(emb, static_cast<uint64_t>(tokens[i]), &x_[i * dim]);
@@ -93,8 +92,8 @@ void LlamaModel::eval(std::span<const int32_t> tokens, std::vector<float>& logit
       tensor::rope(&q_[i * q_dim], c_.n_head, hd, c_.n_rot, pos, c_.rope_base, tensor::RopeLayout::Norm);
       tensor::rope(cache_.keys(l, pos), c_.n_head_kv, hd, c_.n_rot, pos, c_.rope_base, tensor::RopeLayout::Norm);
     }
-    attention(q_.data(), att_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, pool_);
-    tensor::matmul(L.wo, att_.data(), n, xb_.data(), pool_);
+    attention(q_.data(), q_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, pool_);  // in place
+    tensor::matmul(L.wo, q_.data(), n, xb_.data(), pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
     // Feed-forward: SwiGLU.
     for (size_t i = 0; i < n; ++i) tensor::rmsnorm(&x_[i * dim], L.ffn_norm.data(), &xb_[i * dim], dim, c_.eps);

@@ -40,7 +40,7 @@ class LlamaModel : public CausalLM {
   std::vector<float> output_norm_;
   tensor::Weights output_{};
   KvCache cache_;
-  std::vector<float> x_, xb_, q_, att_, gate_, up_;          // scratch, sized per batch
+  std::vector<float> x_, xb_, q_, gate_, up_;  // scratch, sized per batch
 };
 
 }  // namespace hart

@@ -27,9 +27,37 @@ std::vector<int64_t> chunk_list(sqlite3* db, int64_t tensor_id) {
   return ids;
 }
 
+// The page cache (64 MiB for hart's connections) would fill with chunk pages that
+// are read once and copied out, and stay resident beside the model: a load reads
+// through a 1 MiB cache instead, and the connection's own size comes back after.
+class SmallPageCache {
+ public:
+  explicit SmallPageCache(sqlite3* db) : db_(db) {
+    Stmt get(db, "PRAGMA cache_size");
+    saved_ = get.step() ? get.int64(0) : -2000;
+    set(-1024);
+  }
+  ~SmallPageCache() {
+    try {
+      set(saved_);
+      sqlite3_db_release_memory(db_);
+    } catch (...) {  // a destructor must not throw; the cache size is only a tuning
+    }
+  }
+
+ private:
+  void set(int64_t kib_or_pages) {
+    Stmt s(db_, "PRAGMA cache_size = " + std::to_string(kib_or_pages));
+    s.step();
+  }
+  sqlite3* db_;
+  int64_t saved_;
+};
+
 }  // namespace
 
 std::shared_ptr<const LoadedModel> LoadedModel::load(sqlite3* db, const ModelRow& model) {
+  SmallPageCache small_cache(db);
   auto m = std::shared_ptr<LoadedModel>(new LoadedModel());
   m->row_ = model;
   ordered_json config;

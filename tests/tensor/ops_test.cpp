@@ -88,6 +88,9 @@ TEST(Attend, MatchesDoublePrecisionAttention) {
       for (float& v : values) v = float(rnd());
       const float scale = 1.0f / std::sqrt(float(hd));
       attend(q.data(), keys.data(), values.data(), stride, n, hd, scale, score.data(), out.data());
+      std::vector<float> in_place = q;  // out may be q: Llama's forward pass relies on it
+      attend(in_place.data(), keys.data(), values.data(), stride, n, hd, scale, score.data(), in_place.data());
+      ASSERT_EQ(in_place, out) << "head_dim " << hd << " n " << n;
       std::vector<double> p(n);
       double mx = -1e300, sum = 0;
       for (size_t t = 0; t < n; ++t) {
