@@ -7,6 +7,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "tensor/simd_sum.h"
 #define HART_AVX2_FMA __attribute__((target("avx2,fma")))
 #endif
 
@@ -33,19 +35,8 @@ void attend_scalar(const float* q, const float* keys, const float* values, size_
 }
 
 #ifdef HART_AVX2_FMA
-HART_AVX2_FMA inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-HART_AVX2_FMA inline float hmax(__m256 v) {
-  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_max_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+using simd::hmax;
+using simd::hsum;
 
 // exp(x) for x <= 0 (softmax after subtracting the max): 2^k * p(r), x = k ln2 + r,
 // |r| <= ln2/2, p a degree-6 Taylor polynomial (error < 2 ulp); x < -87 gives 0.

@@ -11,6 +11,8 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
+#include "tensor/simd_sum.h"
+
 // GCC 12 warns inside its own unmasked AVX-512 intrinsics (they start from
 // _mm512_undefined_*); the warnings are bogus.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -21,19 +23,7 @@
 namespace hart::tensor::detail {
 namespace {
 
-HART_AVX512 inline float hsum(__m512 v) {
-  __m256 s8 = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-HART_AVX512 inline float hsum(__m128 s) {
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+using simd::hsum;
 
 HART_AVX512 inline float half_at(const uint8_t* p) {
   uint16_t h;
