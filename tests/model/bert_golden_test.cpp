@@ -45,7 +45,9 @@ TEST_P(BertGoldenTest, HiddenStatesAndEmbeddingMatchTheReference) {
   const std::string model_path = g.metadata["model"].get<std::string>();
   TempDir models;
   for (const auto& w : reference::write_reference_models(models.path())) {
-    if (w.path == model_path) ASSERT_EQ(w.sha256, g.metadata["model_sha256"].get<std::string>());
+    if (w.path == model_path) {
+      ASSERT_EQ(w.sha256, g.metadata["model_sha256"].get<std::string>());
+    }
   }
   ingest_model(*db, models.file(model_path), {"bert", true});
   BertEncoder enc(LoadedModel::load(db->handle(), require_model(*db, "bert")), 2);
