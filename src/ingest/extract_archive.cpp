@@ -62,13 +62,7 @@ int spool_member(struct archive* a, Nesting& nesting, const IngestLimits& limits
       if (rc < ARCHIVE_WARN) throw FormatError(where + ": corrupt archive member: " + archive_message(a));
       charge(nesting, size, limits, where);
       // Sparse members give an offset; pwrite leaves the hole as zeros.
-      const char* p = static_cast<const char*>(block);
-      size_t done = 0;
-      while (done < size) {
-        ssize_t w = ::pwrite(fd, p + done, size - done, static_cast<off_t>(offset + done));
-        if (w < 0) throw Error(where + ": cannot write the temporary copy (is $TMPDIR full?)");
-        done += static_cast<size_t>(w);
-      }
+      spool_write(fd, block, size, static_cast<uint64_t>(offset), where);
     }
     return fd;
   } catch (...) {

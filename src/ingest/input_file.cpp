@@ -91,4 +91,15 @@ int make_spool_file() {
   return fd;
 }
 
+void spool_write(int fd, const void* data, size_t n, uint64_t offset, const std::string& where) {
+  const char* p = static_cast<const char*>(data);
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = ::pwrite(fd, p + done, n - done, static_cast<off_t>(offset + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) fail(where, "cannot write the temporary copy (is $TMPDIR full?)");
+    done += static_cast<size_t>(w);
+  }
+}
+
 }  // namespace hart

@@ -2,6 +2,7 @@
 // a file truncated by someone else while mapped kills the process with SIGBUS,
 // while read() just returns fewer bytes.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -41,6 +42,10 @@ class InputFile {
 };
 
 // An anonymous temporary file (unlinked at once; gone when closed) in $TMPDIR.
+// Extractors spool what they unpack or render (archive members, video key frames
+// and audio tracks) into one and ingest it as an InputFile of its own.
 int make_spool_file();
+// Writes all `n` bytes at `offset` of a spool file; throws Error naming `where`.
+void spool_write(int fd, const void* data, size_t n, uint64_t offset, const std::string& where);
 
 }  // namespace hart
