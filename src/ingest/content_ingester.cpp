@@ -105,9 +105,11 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
       }
       info.metadata["extracted"] = false;  // office formats: stored whole for now
       break;
+    case ContentKind::kVideo:
+      extract_video(*this, atom_id, file, info, nesting);
+      break;
     case ContentKind::kImage:
     case ContentKind::kAudio:
-    case ContentKind::kVideo:
       info.metadata["extracted"] = false;  // stored whole; its extractor is a later step
       break;
     default:

@@ -37,4 +37,12 @@ void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, At
 void extract_archive(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
                      AtomInfo& info, Nesting& nesting);
 
+// extract_video.cpp — anything FFmpeg reads: duration, frame rate, resolution, codecs
+// and stream count in metadata; up to 32 key frames spread over the duration, each a
+// PNG image atom related as 'keyframe' (ordinal = index, label = seconds); the first
+// 10 minutes of the audio as a 16 kHz mono 16-bit WAV audio atom related as
+// 'audio_track'. Both are spooled and ingested like archive members, so they get the
+// image and audio extractors. Throws when neither picture nor sound can be decoded.
+void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting);
+
 }  // namespace hart
