@@ -425,6 +425,28 @@ double duration_of(const AVFormatContext* fmt, const AVStream* st) {
   return d > 0 && d < 1e7 ? d : 0;  // past 115 days it is a broken header, not a film
 }
 
+// Where `pkt` ends, in seconds from its stream's start (0 when it has no time).
+double packet_end(const AVFormatContext* fmt, const AVPacket* pkt) {
+  const AVStream* st = fmt->streams[pkt->stream_index];
+  int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+  if (ts == AV_NOPTS_VALUE) return 0;
+  int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+  return static_cast<double>(ts + std::max<int64_t>(pkt->duration, 0) - start) * av_q2d(st->time_base);
+}
+
+// A container whose index sits up front (Matroska, AVI, MP4 with "faststart") just
+// ends early when cut: FFmpeg reports end of file. Its header still declares the
+// whole duration, which the packets must reach (within 10 %, and half a second).
+void check_not_truncated(const AVFormatContext* fmt, double duration, double packets_end, const std::string& where) {
+  if (duration <= 0 || fmt->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE) return;  // a guess
+  if (packets_end < duration * 0.9 - 0.5) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, ": truncated: the streams end at %.2f s of the %.2f s the header declares",
+                  packets_end, duration);
+    throw FormatError(where + msg);
+  }
+}
+
 }  // namespace
 
 void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting) {
@@ -472,11 +494,16 @@ void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
   }
 
   PacketPtr pkt(checked_alloc(av_packet_alloc()));
+  double packets_end = 0;
   for (;;) {
     if ((!keyframes || keyframes->done()) && (!audio || audio->done())) break;
     int rc = av_read_frame(fmt, pkt.get());
-    if (rc == AVERROR_EOF) break;
+    if (rc == AVERROR_EOF) {
+      check_not_truncated(fmt, duration, packets_end, where);
+      break;
+    }
     if (rc < 0) throw FormatError(where + ": corrupt or truncated: " + why(rc));
+    packets_end = std::max(packets_end, packet_end(fmt, pkt.get()));
     if (keyframes && pkt->stream_index == v) keyframes->offer(pkt.get());
     else if (audio && pkt->stream_index == a) audio->offer(pkt.get());
     av_packet_unref(pkt.get());

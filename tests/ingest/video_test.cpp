@@ -250,11 +250,19 @@ TEST_F(VideoIngestTest, BrokenVideosAreBinaryWithTheErrorAndTheRunGoesOn) {
   for (size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<char>((i * 2654435761u) >> 13);
   write("noise.mp4", whole.substr(0, 32) + noise);
   write("random.mp4", noise);  // not even a header: a binary atom like any unknown bytes
-  ContentRunReport r = ingest({path("truncated.mp4"), path("noise.mp4"), path("random.mp4"), path("whole.mp4")});
-  ASSERT_EQ(r.failures.size(), 2u) << all_errors(r.failures);
-  for (const char* name : {"truncated.mp4", "noise.mp4"}) {
+  VideoSpec s;
+  s.container = "matroska";
+  make_video(path("whole.mkv"), s);
+  std::string mkv = read_bytes(path("whole.mkv"));
+  write("truncated.mkv", mkv.substr(0, mkv.size() / 2));  // readable up to the cut
+  ContentRunReport r = ingest({path("truncated.mp4"), path("noise.mp4"), path("random.mp4"), path("truncated.mkv"),
+                               path("whole.mp4")});
+  ASSERT_EQ(r.failures.size(), 3u) << all_errors(r.failures);
+  EXPECT_NE(all_errors(r.failures).find("truncated.mkv: truncated: the streams end at 1."), std::string::npos)
+      << all_errors(r.failures);
+  for (const char* name : {"truncated.mp4", "noise.mp4", "truncated.mkv"}) {
     int64_t atom = source_atom(name);
-    EXPECT_EQ(text("SELECT modality || ' ' || mime FROM atoms WHERE id = " + std::to_string(atom)), "binary video/mp4");
+    EXPECT_EQ(text("SELECT modality FROM atoms WHERE id = " + std::to_string(atom)), "binary");
     EXPECT_NE(text("SELECT error FROM atoms WHERE id = " + std::to_string(atom)).find(name), std::string::npos);
     EXPECT_EQ(scalar("SELECT count(*) FROM atom_relations WHERE parent_id = " + std::to_string(atom)), 0);  // rolled back
   }
