@@ -524,7 +524,7 @@ void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
       ingester.store().relate(atom_id, track->id, "audio_track", 0);
       has_audio = true;
       info.metadata["audio_track_seconds"] = static_cast<double>(audio->samples()) / kWavRate;
-      if (audio->samples() >= kMaxAudioSamples) info.metadata["audio_track_truncated"] = true;
+      if (audio->samples() >= kMaxAudioSamples) info.metadata["audio_track_capped"] = true;  // at 10 minutes
     }
     if (audio->errors()) problems.push_back("audio: " + std::to_string(audio->errors()) + " packet(s) could not be decoded");
   }

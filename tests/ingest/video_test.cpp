@@ -241,6 +241,20 @@ TEST_F(VideoIngestTest, SoundOnlyInAVideoContainerGivesTheAudioTrack) {
   EXPECT_EQ(scalar("SELECT count(*) FROM atom_relations WHERE relation = 'audio_track'"), 1);
 }
 
+TEST_F(VideoIngestTest, AVideoInsideAZipIsExtractedLikeAFile) {
+  VideoSpec s;
+  s.container = "matroska", s.seconds = 2;
+  make_video(path("inner.mkv"), s);
+  write_archive(path("clips.zip"), "zip", "none", {{"clips/inner.mkv", read_bytes(path("inner.mkv"))}});
+  ContentRunReport r = ingest({path("clips.zip")});
+  EXPECT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t member = scalar("SELECT child_id FROM atom_relations WHERE relation = 'member'");
+  EXPECT_EQ(text("SELECT modality || ' ' || mime FROM atoms WHERE id = " + std::to_string(member)), "video video/x-matroska");
+  EXPECT_EQ(keyframes(member), (std::vector<std::string>{"0.000@64x48", "1.000@64x48"}));
+  EXPECT_EQ(scalar("SELECT count(*) FROM atom_relations WHERE relation = 'audio_track' AND parent_id = " +
+                   std::to_string(member)), 1);
+}
+
 TEST_F(VideoIngestTest, BrokenVideosAreBinaryWithTheErrorAndTheRunGoesOn) {
   make_video(path("whole.mp4"), {});
   std::string whole = read_bytes(path("whole.mp4"));
