@@ -1,33 +1,24 @@
 // Video through FFmpeg: the container is read through a custom AVIOContext over the
 // InputFile (pread, never mmap), key frames become PNG image atoms and the first
-// audio track a 16 kHz mono WAV audio atom; both are spooled to unlinked temporary
-// files and ingested like archive members, so they get their own kind's extractor.
+// audio track a 16 kHz mono WAV audio atom (video_audio_track.cpp); both are spooled
+// to unlinked temporary files and ingested like archive members, so they get their
+// own kind's extractor.
 #include "ingest/extractors.h"
 
 extern "C" {
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/channel_layout.h>
 #include <libavutil/pixdesc.h>
-#include <libswresample/swresample.h>
-#include <libswscale/swscale.h>
 }
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "ingest/content_ingester.h"
-#include "ingest/input_file.h"
+#include "ingest/ffmpeg_io.h"
+#include "ingest/video_audio_track.h"
 #include "util/error.h"
 
 namespace hart {
@@ -35,63 +26,15 @@ namespace {
 
 constexpr int kMaxKeyframes = 32;             // spread over the duration, at most this many
 constexpr double kUnknownDurationSpacing = 10;  // seconds between key frames when the duration is unknown
-constexpr int kWavRate = 16000;               // the audio track: 16 kHz mono 16-bit PCM (speech models' input)
-constexpr int64_t kMaxAudioSamples = int64_t{600} * kWavRate;  // its first 10 minutes
 constexpr int kMaxSide = 16384;               // larger frames are refused, not allocated
-constexpr int kMaxChannels = 64;
-constexpr int kMaxSampleRate = 1000000;
+constexpr int64_t kMaxPixels = int64_t{8192} * 8192;  // twice 8K UHD; 192 MiB as RGB
 constexpr int kIoBufferBytes = 1 << 16;
-
-// FFmpeg prints to stderr by default. Instead its last error message on this thread
-// is kept, to complete the errors that name what went wrong.
-thread_local std::string t_last_log;
-
-void remember_log(void*, int level, const char* format, va_list args) {
-  if (level > AV_LOG_ERROR) return;
-  char line[512];
-  std::vsnprintf(line, sizeof line, format, args);
-  std::string s = line;
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  if (!s.empty()) t_last_log = s;
-}
-
-void quiet_ffmpeg() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_callback(remember_log); });
-}
-
-std::string why(int rc) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(rc, buf, sizeof buf);
-  std::string s = buf;
-  if (!t_last_log.empty()) s += " (" + t_last_log + ")";
-  return s;
-}
-
-template <typename T, void (*Free)(T**)>
-struct FreeWith {
-  void operator()(T* p) const { Free(&p); }
-};
-using CodecPtr = std::unique_ptr<AVCodecContext, FreeWith<AVCodecContext, avcodec_free_context>>;
-using FramePtr = std::unique_ptr<AVFrame, FreeWith<AVFrame, av_frame_free>>;
-using PacketPtr = std::unique_ptr<AVPacket, FreeWith<AVPacket, av_packet_free>>;
-using SwrPtr = std::unique_ptr<SwrContext, FreeWith<SwrContext, swr_free>>;
-struct FreeSws {
-  void operator()(SwsContext* p) const { sws_freeContext(p); }
-};
-using SwsPtr = std::unique_ptr<SwsContext, FreeSws>;
-
-template <typename T>
-T* checked_alloc(T* p) {
-  if (!p) throw Error("FFmpeg: out of memory");
-  return p;
-}
 
 // The container, demuxed from the InputFile's descriptor with pread.
 class Demuxer {
  public:
   explicit Demuxer(const InputFile& file) : fd_(file.fd()), size_(static_cast<int64_t>(file.size())) {
-    auto* buffer = static_cast<uint8_t*>(checked_alloc(av_malloc(kIoBufferBytes)));
+    auto* buffer = static_cast<uint8_t*>(ffmpeg_alloc(av_malloc(kIoBufferBytes)));
     io_ = avio_alloc_context(buffer, kIoBufferBytes, 0, this, &Demuxer::read, nullptr, &Demuxer::seek);
     if (!io_) {
       av_free(buffer);
@@ -112,7 +55,7 @@ class Demuxer {
 
  private:
   void open(const InputFile& file) {
-    fmt_ = checked_alloc(avformat_alloc_context());
+    fmt_ = ffmpeg_alloc(avformat_alloc_context());
     fmt_->pb = io_;
     fmt_->flags |= AVFMT_FLAG_CUSTOM_IO;
     // A playlist (HLS, concat) must not make us open other files or URLs.
@@ -120,9 +63,9 @@ class Demuxer {
     av_dict_set(&options, "protocol_whitelist", "none", 0);
     int rc = avformat_open_input(&fmt_, nullptr, nullptr, &options);  // frees fmt_ on failure
     av_dict_free(&options);
-    if (rc < 0) throw FormatError(file.display() + ": not a video FFmpeg can read: " + why(rc));
+    if (rc < 0) throw FormatError(file.display() + ": not a video FFmpeg can read: " + ffmpeg_error(rc));
     rc = avformat_find_stream_info(fmt_, nullptr);
-    if (rc < 0) throw FormatError(file.display() + ": cannot read the streams' parameters: " + why(rc));
+    if (rc < 0) throw FormatError(file.display() + ": cannot read the streams' parameters: " + ffmpeg_error(rc));
   }
   void close() {
     avformat_close_input(&fmt_);
@@ -156,49 +99,11 @@ class Demuxer {
   AVFormatContext* fmt_ = nullptr;
 };
 
-// An opened decoder for `st`, or null with `problem` saying why not.
-CodecPtr open_decoder(const AVStream* st, std::string& problem) {
-  const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-  if (!codec) {
-    problem = std::string("no decoder for ") + avcodec_get_name(st->codecpar->codec_id);
-    return nullptr;
-  }
-  CodecPtr ctx(checked_alloc(avcodec_alloc_context3(codec)));
-  int rc = avcodec_parameters_to_context(ctx.get(), st->codecpar);
-  ctx->thread_count = 1;  // the ingest runs beside other work; key frames are few
-  ctx->pkt_timebase = st->time_base;
-  if (rc >= 0) rc = avcodec_open2(ctx.get(), codec, nullptr);
-  if (rc < 0) {
-    problem = std::string("cannot open the ") + codec->name + " decoder: " + why(rc);
-    return nullptr;
-  }
-  return ctx;
-}
-
-// An anonymous temporary file being written; ingested once complete.
-class Spool {
- public:
-  explicit Spool(std::string where) : fd_(make_spool_file()), where_(std::move(where)) {}
-  ~Spool() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Spool(const Spool&) = delete;
-  Spool& operator=(const Spool&) = delete;
-  void write_at(const void* data, size_t n, uint64_t offset) { spool_write(fd_, data, n, offset, where_); }
-  StoredAtom ingest(ContentIngester& ingester, const std::string& subtype, Nesting& nesting) {
-    InputFile file(std::exchange(fd_, -1), where_);
-    return ingester.ingest(file, subtype, nesting);
-  }
-
- private:
-  int fd_;
-  std::string where_;
-};
-
 void check_frame_size(int width, int height, const std::string& where) {
-  if (width <= 0 || height <= 0 || width > kMaxSide || height > kMaxSide)
+  if (width <= 0 || height <= 0 || width > kMaxSide || height > kMaxSide || int64_t{width} * height > kMaxPixels)
     throw FormatError(where + ": frame size " + std::to_string(width) + "x" + std::to_string(height) +
-                      " is out of range (1.." + std::to_string(kMaxSide) + " per side); refusing the video");
+                      " is out of range (1.." + std::to_string(kMaxSide) + " per side, " +
+                      std::to_string(kMaxPixels >> 20) + " Mpixels in all); refusing the video");
 }
 
 // `frame` as RGB24 in a PNG, with libavcodec's PNG encoder.
@@ -207,10 +112,12 @@ std::string encode_png(const AVFrame* frame, SwsPtr& sws, const std::string& whe
   check_frame_size(w, h, where);
   sws.reset(sws_getCachedContext(sws.release(), w, h, static_cast<AVPixelFormat>(frame->format), w, h,
                                  AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr));
-  if (!sws)
-    throw FormatError(where + ": cannot convert pixel format " +
-                      av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format)) + " to RGB");
-  FramePtr rgb(checked_alloc(av_frame_alloc()));
+  if (!sws) {
+    const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(frame->format));
+    throw FormatError(where + ": cannot convert pixel format " + (name ? name : std::to_string(frame->format)) +
+                      " to RGB");
+  }
+  FramePtr rgb(ffmpeg_alloc(av_frame_alloc()));
   rgb->format = AV_PIX_FMT_RGB24;
   rgb->width = w;
   rgb->height = h;
@@ -220,16 +127,16 @@ std::string encode_png(const AVFrame* frame, SwsPtr& sws, const std::string& whe
 
   const AVCodec* png = avcodec_find_encoder(AV_CODEC_ID_PNG);
   if (!png) throw Error("FFmpeg was built without its PNG encoder");
-  CodecPtr enc(checked_alloc(avcodec_alloc_context3(png)));
+  CodecPtr enc(ffmpeg_alloc(avcodec_alloc_context3(png)));
   enc->width = w;
   enc->height = h;
   enc->pix_fmt = AV_PIX_FMT_RGB24;
   enc->time_base = {1, 1};
   int rc = avcodec_open2(enc.get(), png, nullptr);
   if (rc >= 0) rc = avcodec_send_frame(enc.get(), rgb.get());
-  PacketPtr pkt(checked_alloc(av_packet_alloc()));
+  PacketPtr pkt(ffmpeg_alloc(av_packet_alloc()));
   if (rc >= 0) rc = avcodec_receive_packet(enc.get(), pkt.get());
-  if (rc < 0) throw Error(where + ": cannot encode the key frame as PNG: " + why(rc));
+  if (rc < 0) throw Error(where + ": cannot encode the key frame as PNG: " + ffmpeg_error(rc));
   return std::string(reinterpret_cast<const char*>(pkt->data), static_cast<size_t>(pkt->size));
 }
 
@@ -270,7 +177,7 @@ class KeyFrames {
     return static_cast<double>(ts - start) * av_q2d(st_->time_base);
   }
   void receive() {
-    FramePtr frame(checked_alloc(av_frame_alloc()));
+    FramePtr frame(ffmpeg_alloc(av_frame_alloc()));
     for (;;) {
       int rc = avcodec_receive_frame(dec_.get(), frame.get());
       if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
@@ -285,7 +192,7 @@ class KeyFrames {
   void emit(const AVFrame* frame) {
     std::string where = where_ + "!keyframe " + std::to_string(emitted_);
     std::string png = encode_png(frame, sws_, where);
-    Spool spool(where);
+    SpoolFile spool(where);
     spool.write_at(png.data(), png.size(), 0);
     StoredAtom child = spool.ingest(ingester_, "keyframe", nesting_);
     char label[32];
@@ -304,117 +211,6 @@ class KeyFrames {
   double spacing_;
   double next_due_ = -1e300;
   int sent_ = 0, emitted_ = 0, errors_ = 0;
-};
-
-void put_le(std::string& out, uint32_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-std::string wav_header(uint32_t data_bytes) {
-  std::string h = "RIFF";
-  put_le(h, 36 + data_bytes, 4);
-  h += "WAVEfmt ";
-  put_le(h, 16, 4);
-  put_le(h, 1, 2);  // PCM
-  put_le(h, 1, 2);  // mono
-  put_le(h, kWavRate, 4);
-  put_le(h, kWavRate * 2, 4);
-  put_le(h, 2, 2);
-  put_le(h, 16, 2);
-  h += "data";
-  put_le(h, data_bytes, 4);
-  return h;
-}
-
-// Decodes the audio stream, resamples it to 16 kHz mono s16 and writes a WAV spool.
-class AudioTrack {
- public:
-  AudioTrack(const std::string& where, CodecPtr decoder)
-      : where_(where + "!audio_track"), dec_(std::move(decoder)), spool_(where_) {}
-  bool done() const { return samples_ >= kMaxAudioSamples || stopped_; }
-  int64_t samples() const { return samples_; }
-  int errors() const { return errors_; }
-
-  void offer(const AVPacket* pkt) {
-    if (done()) return;
-    if (avcodec_send_packet(dec_.get(), pkt) < 0) {
-      ++errors_;
-      return;
-    }
-    receive();
-  }
-  // Flushes the decoder and resampler; ingests the WAV when it holds any sound.
-  std::optional<StoredAtom> finish(ContentIngester& ingester, Nesting& nesting) {
-    if (!done()) {
-      avcodec_send_packet(dec_.get(), nullptr);
-      receive();
-    }
-    if (swr_ && !done()) append(nullptr, 0);
-    if (samples_ == 0) return std::nullopt;
-    std::string header = wav_header(static_cast<uint32_t>(samples_ * 2));
-    spool_.write_at(header.data(), header.size(), 0);
-    return spool_.ingest(ingester, "audio_track", nesting);
-  }
-
- private:
-  void receive() {
-    FramePtr frame(checked_alloc(av_frame_alloc()));
-    while (!done()) {
-      int rc = avcodec_receive_frame(dec_.get(), frame.get());
-      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
-      if (rc < 0) {
-        ++errors_;
-        return;
-      }
-      if (!swr_) start_resampler(frame.get());
-      if (frame->sample_rate != in_rate_ || frame->format != in_format_ ||
-          frame->ch_layout.nb_channels != in_channels_) {
-        stopped_ = true;  // a format change mid-stream; what came before is kept
-        return;
-      }
-      append(const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples);
-      av_frame_unref(frame.get());
-    }
-  }
-  void start_resampler(const AVFrame* f) {
-    in_rate_ = f->sample_rate, in_format_ = f->format, in_channels_ = f->ch_layout.nb_channels;
-    if (in_rate_ <= 0 || in_rate_ > kMaxSampleRate || in_channels_ <= 0 || in_channels_ > kMaxChannels)
-      throw FormatError(where_ + ": " + std::to_string(in_channels_) + " channel(s) at " + std::to_string(in_rate_) +
-                        " Hz is out of range; refusing the audio track");
-    AVChannelLayout in = {};
-    if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&in, in_channels_);
-    else av_channel_layout_copy(&in, &f->ch_layout);
-    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-    SwrContext* swr = nullptr;
-    int rc = swr_alloc_set_opts2(&swr, &mono, AV_SAMPLE_FMT_S16, kWavRate, &in, static_cast<AVSampleFormat>(in_format_),
-                                 in_rate_, 0, nullptr);
-    av_channel_layout_uninit(&in);
-    swr_.reset(swr);
-    if (rc >= 0) rc = swr_init(swr_.get());
-    if (rc < 0) throw FormatError(where_ + ": cannot resample the audio to 16 kHz mono: " + why(rc));
-  }
-  // Resamples `n` input samples (none: drain the resampler) and appends them.
-  void append(const uint8_t** in, int n) {
-    int room = swr_get_out_samples(swr_.get(), n);
-    if (room <= 0) return;
-    buffer_.resize(static_cast<size_t>(room));
-    auto* out = reinterpret_cast<uint8_t*>(buffer_.data());
-    int got = swr_convert(swr_.get(), &out, room, in, n);
-    if (got < 0) throw FormatError(where_ + ": resampling failed: " + why(got));
-    int64_t keep = std::min<int64_t>(got, kMaxAudioSamples - samples_);
-    spool_.write_at(buffer_.data(), static_cast<size_t>(keep) * 2, 44 + static_cast<uint64_t>(samples_) * 2);
-    samples_ += keep;
-  }
-
-  std::string where_;
-  CodecPtr dec_;
-  SwrPtr swr_;
-  Spool spool_;
-  std::vector<int16_t> buffer_;
-  int in_rate_ = 0, in_format_ = -1, in_channels_ = 0;
-  int64_t samples_ = 0;
-  int errors_ = 0;
-  bool stopped_ = false;
 };
 
 // The container's duration in seconds, or 0 when unknown or absurd.
@@ -451,7 +247,6 @@ void check_not_truncated(const AVFormatContext* fmt, double duration, double pac
 
 void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting) {
   quiet_ffmpeg();
-  t_last_log.clear();
   Demuxer demuxer(file);
   AVFormatContext* fmt = demuxer.fmt();
   const std::string& where = file.display();
@@ -493,7 +288,7 @@ void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
     else problems.push_back("audio: " + problem);
   }
 
-  PacketPtr pkt(checked_alloc(av_packet_alloc()));
+  PacketPtr pkt(ffmpeg_alloc(av_packet_alloc()));
   double packets_end = 0;
   for (;;) {
     if ((!keyframes || keyframes->done()) && (!audio || audio->done())) break;
@@ -502,7 +297,7 @@ void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
       check_not_truncated(fmt, duration, packets_end, where);
       break;
     }
-    if (rc < 0) throw FormatError(where + ": corrupt or truncated: " + why(rc));
+    if (rc < 0) throw FormatError(where + ": corrupt or truncated: " + ffmpeg_error(rc));
     packets_end = std::max(packets_end, packet_end(fmt, pkt.get()));
     if (keyframes && pkt->stream_index == v) keyframes->offer(pkt.get());
     else if (audio && pkt->stream_index == a) audio->offer(pkt.get());
@@ -523,8 +318,8 @@ void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
     if (track) {
       ingester.store().relate(atom_id, track->id, "audio_track", 0);
       has_audio = true;
-      info.metadata["audio_track_seconds"] = static_cast<double>(audio->samples()) / kWavRate;
-      if (audio->samples() >= kMaxAudioSamples) info.metadata["audio_track_capped"] = true;  // at 10 minutes
+      info.metadata["audio_track_seconds"] = static_cast<double>(audio->samples()) / kAudioTrackRate;
+      if (audio->samples() >= kMaxAudioTrackSamples) info.metadata["audio_track_capped"] = true;  // at 10 minutes
     }
     if (audio->errors()) problems.push_back("audio: " + std::to_string(audio->errors()) + " packet(s) could not be decoded");
   }
@@ -532,7 +327,7 @@ void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
   for (const std::string& p : problems) summary += (summary.empty() ? "" : "; ") + p;
   if (keyframe_count == 0 && !has_audio)
     throw FormatError(where + ": no key frame or sound could be decoded" + (summary.empty() ? "" : ": " + summary) +
-                      (t_last_log.empty() ? "" : " (" + t_last_log + ")"));
+                      (ffmpeg_last_message().empty() ? "" : " (" + ffmpeg_last_message() + ")"));
   if (!summary.empty()) {
     // Some of it came out: a warning on a video atom, not a failure.
     info.error = summary;
