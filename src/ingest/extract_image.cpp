@@ -147,7 +147,7 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
   findFileFormatBuffer(data, &format);
   const char* name = format_name(format);
   if (!name) {
-    // SVG, HEIC, ICO, PSD...: a picture, but not one Leptonica decodes. Not an error.
+    // PSD, ICO, HEIC...: a picture, but not one Leptonica decodes. Not an error.
     info.metadata["extracted"] = false;
     info.metadata["note"] = "image format not decoded (Leptonica reads PNG, JPEG, GIF, BMP, WebP, TIFF, JPEG 2000, PNM)";
     return;
