@@ -91,8 +91,11 @@ AtomInfo png_atom(const char* subtype, Pix* pix) {
 void add_thumbnail(AtomStore& store, int64_t atom_id, Pix* pix, int side, AtomInfo& info) {
   int w = pixGetWidth(pix), h = pixGetHeight(pix);
   if (side <= 0 || std::max(w, h) <= side) return;  // already thumbnail-sized: its own thumbnail
-  float f = static_cast<float>(side) / static_cast<float>(std::max(w, h));
-  PixPtr t(pixGetSpp(pix) == 4 ? pixScaleWithAlpha(pix, f, f, nullptr, 1.0f) : pixScale(pix, f, f));
+  // Each side at least 1 px: a 3000 x 2 strip must still get a thumbnail.
+  double f = static_cast<double>(side) / std::max(w, h);
+  int tw = std::max(1, static_cast<int>(w * f + 0.5)), th = std::max(1, static_cast<int>(h * f + 0.5));
+  float fx = static_cast<float>(tw) / static_cast<float>(w), fy = static_cast<float>(th) / static_cast<float>(h);
+  PixPtr t(pixGetSpp(pix) == 4 ? pixScaleWithAlpha(pix, fx, fy, nullptr, 1.0f) : pixScale(pix, fx, fy));
   if (!t) throw Error("image: cannot scale the picture down to a thumbnail");
   StoredAtom thumb = store.put_bytes(png_bytes(t.get(), "thumbnail"), png_atom("thumbnail", t.get()));
   store.relate(atom_id, thumb.id, "thumbnail", 0);

@@ -204,6 +204,16 @@ TEST_F(IngestImageTest, AThumbnailAndAPatchGrid) {
   EXPECT_TRUE(same);
 }
 
+TEST_F(IngestImageTest, AThinStripStillGetsAThumbnailAndPatches) {
+  options.content.image.ocr = false;
+  write("strip.png", encode(draw_picture(3000, 2, 32).get(), IFF_PNG));
+  ContentRunReport r = ingest({path("strip.png")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  std::string id = std::to_string(atom_of("strip.png"));
+  EXPECT_EQ(meta(std::stoll(id), "thumbnail.width") + "x" + meta(std::stoll(id), "thumbnail.height"), "128x1");
+  EXPECT_EQ(scalar("SELECT count(*) FROM atom_children(" + id + ") WHERE relation = 'patch'"), 47);  // 3000 / 64
+}
+
 TEST_F(IngestImageTest, TheSamePixelsInLosslessFormatsShareTheirPatches) {
   options.content.image.ocr = false;
   PixPtr gray = draw_picture(256, 192, 8);
