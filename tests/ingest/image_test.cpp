@@ -153,6 +153,22 @@ TEST_F(IngestImageTest, OcrReadsRenderedTextWithAWordAccuracyFigure) {
   }
 }
 
+TEST_F(IngestImageTest, ABigImageIsScaledDownBeforeOcr) {
+  PixPtr lines = render_text({kLines[0], kLines[2]}, 20);
+  PixPtr page(pixCreate(2600, 1800, 8));  // 4.7 megapixels, over the 4 MP OCR bound
+  pixSetAll(page.get());
+  pixRasterop(page.get(), 100, 100, pixGetWidth(lines.get()), pixGetHeight(lines.get()), PIX_SRC, lines.get(), 0, 0);
+  write("page.png", encode(page.get(), IFF_PNG));
+  ContentRunReport r = ingest({path("page.png")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t id = atom_of("page.png");
+  EXPECT_LT(std::stod(meta(id, "ocr.scale")), 0.95);
+  EXPECT_GE(word_accuracy(words(kLines[0] + " " + kLines[2]), words(text("SELECT atom_text(" + std::to_string(id) + ")"))),
+            0.9);
+  // 64 px cells would make 41 x 29 = 1189 > 1024 patches: the side grows by 1/8 to 72.
+  EXPECT_EQ(meta(id, "patches.side") + " " + meta(id, "patches.columns") + "x" + meta(id, "patches.rows"), "72 37x25");
+}
+
 TEST_F(IngestImageTest, EachFormatGivesItsDimensions) {
   options.content.image.ocr = false;
   PixPtr rgb = draw_picture(210, 130, 32), gray = draw_picture(210, 130, 8);
