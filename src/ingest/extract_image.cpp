@@ -53,7 +53,9 @@ const char* format_name(l_int32 format) {
 PixPtr normalise(Pix* decoded) {
   PixPtr p(pixRemoveColormap(decoded, REMOVE_CMAP_BASED_ON_SRC));
   if (p && pixGetDepth(p.get()) != 8 && pixGetDepth(p.get()) != 32) p.reset(pixConvertTo8(p.get(), 0));
-  if (!p) throw Error("image: out of memory converting the decoded pixels");
+  if (!p)
+    throw Error("image: cannot convert the decoded " + std::to_string(pixGetDepth(decoded)) +
+                "-bit pixels to 8-bit gray or RGB");
   PixPtr own(pixCopy(nullptr, p.get()));  // a copy: the clone above may share `decoded`
   if (!own) throw Error("image: out of memory copying the decoded pixels");
   if (pixGetDepth(own.get()) == 32 && pixGetSpp(own.get()) == 4) {
@@ -146,8 +148,12 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
                       " MiB; stored, not decoded");
   std::string bytes = file.read_all(kMaxEncodedBytes);
   const auto* data = reinterpret_cast<const l_uint8*>(bytes.data());
+  // findFileFormatBuffer reads a fixed number of leading bytes without a length:
+  // give it a zero-padded copy of the start, never the end of a tiny buffer.
+  std::string head = bytes.substr(0, 64);
+  head.resize(64, '\0');
   l_int32 format = IFF_UNKNOWN;
-  findFileFormatBuffer(data, &format);
+  findFileFormatBuffer(reinterpret_cast<const l_uint8*>(head.data()), &format);
   const char* name = format_name(format);
   if (!name) {
     // PSD, ICO, HEIC...: a picture, but not one Leptonica decodes. Not an error.
