@@ -220,6 +220,16 @@ TEST_F(IngestImageTest, AThumbnailAndAPatchGrid) {
   EXPECT_TRUE(same);
 }
 
+TEST_F(IngestImageTest, AnIconIsItsOwnThumbnailAndPatchAndIsNotOcrd) {
+  write("icon.png", encode(draw_picture(48, 12, 32).get(), IFF_PNG));
+  ContentRunReport r = ingest({path("icon.png")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t id = atom_of("icon.png");
+  EXPECT_EQ(scalar("SELECT count(*) FROM atom_children(" + std::to_string(id) + ")"), 0);
+  EXPECT_EQ(meta(id, "ocr.ran"), "0");
+  EXPECT_EQ(meta(id, "ocr.note"), "too small to hold readable text");
+}
+
 TEST_F(IngestImageTest, AThinStripStillGetsAThumbnailAndPatches) {
   options.content.image.ocr = false;
   write("strip.png", encode(draw_picture(3000, 2, 32).get(), IFF_PNG));
