@@ -106,6 +106,8 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
       info.metadata["extracted"] = false;  // office formats: stored whole for now
       break;
     case ContentKind::kImage:
+      extract_image(*this, atom_id, file, info);
+      break;
     case ContentKind::kAudio:
     case ContentKind::kVideo:
       info.metadata["extracted"] = false;  // stored whole; its extractor is a later step
