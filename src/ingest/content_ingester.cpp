@@ -109,6 +109,8 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
       extract_video(*this, atom_id, file, info, nesting);
       break;
     case ContentKind::kImage:
+      extract_image(*this, atom_id, file, info);
+      break;
     case ContentKind::kAudio:
       info.metadata["extracted"] = false;  // stored whole; its extractor is a later step
       break;

@@ -181,6 +181,10 @@ TEST_F(VideoIngestTest, KeyFramesBecomePngImagesAndTheSoundA16kMonoWav) {
   // A key frame every 10 frames at 10 fps: one per second.
   EXPECT_EQ(keyframes(clip), (std::vector<std::string>{"0.000@64x48", "1.000@64x48", "2.000@64x48"}));
   EXPECT_EQ(meta(clip, "keyframes"), "3");
+  // The key frames went through the image extractor like any PNG file.
+  EXPECT_EQ(scalar("SELECT count(*) FROM atom_relations r JOIN atoms a ON a.id = r.child_id WHERE r.relation ="
+                   " 'keyframe' AND json_extract(a.metadata, '$.width') = 64 AND json_extract(a.metadata, '$.height') = 48"
+                   " AND json_extract(a.metadata, '$.format') = 'png'"), 3);
 
   int64_t track = scalar("SELECT child_id FROM atom_relations WHERE relation = 'audio_track' AND parent_id = " +
                          std::to_string(clip));
