@@ -13,6 +13,8 @@
 #   HART_BENCH_REPS  repeats (default 3; --quick: 1)
 #   CORPUS_MB    corpus size in MB (default 210; --quick: 20)
 #   TMPDIR       where the corpus and databases go (about 3x the corpus size)
+#   CORPUS_DIR   keep the generated corpus here and reuse it on later runs (it is
+#                written once per CORPUS_MB; default: a temporary folder, deleted)
 #   --quick      a 20 MB corpus and one repeat: a smoke test, not a measurement
 # Needs /usr/bin/python3 with numpy and PIL (Debian: python3-numpy python3-pil) to
 # write the corpus, and ../shared/data/wikitext2-raw (or WIKITEXT=FILE, any English
@@ -46,7 +48,7 @@ WIKITEXT=${WIKITEXT:-$HERE/../../shared/data/wikitext2-raw/wiki.test.raw}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hart-ingest-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
-CORPUS=$TMP/corpus
+CORPUS=${CORPUS_DIR:-$TMP/corpus}
 now() { echo "$EPOCHREALTIME"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -54,8 +56,14 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 echo "== Hartonomous content ingestion benchmark ($( ((QUICK)) && echo 'QUICK: smoke test, not a measurement' || echo "$REPS alternating repeats, medians"))"
 echo "host: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 t0=$(now)
-GEN=$(/usr/bin/python3 "$HERE/make_ingest_corpus.py" "$CORPUS" --megabytes "$MB" --wikitext "$WIKITEXT")
-echo "corpus: $GEN (written in $(calc '%.1f' "$(now) - $t0") s)"
+if [[ -f "$CORPUS.made-$MB" ]]; then
+  echo "corpus: reusing $CORPUS ($(cat "$CORPUS.made-$MB"))"
+else
+  rm -rf "$CORPUS"
+  GEN=$(/usr/bin/python3 "$HERE/make_ingest_corpus.py" "$CORPUS" --megabytes "$MB" --wikitext "$WIKITEXT")
+  echo "corpus: $GEN (written in $(calc '%.1f' "$(now) - $t0") s)"
+  [[ -n "${CORPUS_DIR:-}" ]] && echo "$GEN" >"$CORPUS.made-$MB"
+fi
 mapfile -t FILES < <(find "$CORPUS" -type f | sort)
 BYTES=$(cat "${FILES[@]}" | wc -c)  # also reads the corpus into the page cache
 NFILES=${#FILES[@]}
