@@ -59,7 +59,10 @@ t0=$(now)
 if [[ -f "$CORPUS.made-$MB" ]]; then
   echo "corpus: reusing $CORPUS ($(cat "$CORPUS.made-$MB"))"
 else
-  rm -rf "$CORPUS"
+  if [[ -d "$CORPUS" && -n "$(ls -A "$CORPUS")" ]]; then
+    echo "run_ingest_bench.sh: $CORPUS is not empty and holds no corpus of $MB MB made by this script; name an empty or new folder" >&2
+    exit 1
+  fi
   GEN=$(/usr/bin/python3 "$HERE/make_ingest_corpus.py" "$CORPUS" --megabytes "$MB" --wikitext "$WIKITEXT")
   echo "corpus: $GEN (written in $(calc '%.1f' "$(now) - $t0") s)"
   [[ -n "${CORPUS_DIR:-}" ]] && echo "$GEN" >"$CORPUS.made-$MB"
