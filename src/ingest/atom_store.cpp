@@ -89,6 +89,12 @@ StoredAtom AtomStore::put_payload(PayloadWriter& payload, const AtomInfo& info) 
   return {id, true};
 }
 
+StoredAtom AtomStore::put_payload_bytes(std::string_view bytes, const AtomInfo& info) {
+  PayloadWriter payload(*this);
+  payload.write(bytes.data(), bytes.size());
+  return put_payload(payload, info);
+}
+
 StoredAtom AtomStore::put_text(std::string_view text, const AtomInfo& info) {
   Sha256Digest digest = sha256(text.data(), text.size());
   if (auto id = find(digest)) {

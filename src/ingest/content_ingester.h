@@ -23,9 +23,17 @@ struct IngestLimits {
   uint64_t max_text_bytes = 64ull << 20;      // larger text is stored but not decoded
 };
 
+// Audio (extract_audio.cpp): frame atoms of a fixed length and a transcript.
+struct AudioOptions {
+  double frame_seconds = 1.0;           // length of a frame atom (the last one may be shorter)
+  double max_transcript_seconds = 600;  // longer recordings are not transcribed (time bound)
+  bool transcribe = true;
+};
+
 struct ContentOptions {
   PassageOptions passages;
   IngestLimits limits;
+  AudioOptions audio;
 };
 
 // Something that went wrong with part of the content; the run carried on.
