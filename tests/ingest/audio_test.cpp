@@ -144,6 +144,30 @@ TEST_F(AudioIngestTest, SilentFramesAreOneAtomUsedManyTimes) {
                    " WHERE c.ordinal = 0"), 3);
 }
 
+TEST_F(AudioIngestTest, FrameLengthAndTranscriptLimitAreOptions) {
+  options.content.audio.frame_seconds = 0.5;
+  options.content.audio.max_transcript_seconds = 2;  // the header says 2.5 s: not started
+  write_audio(path("tone.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 8000, 1, tone(441.3, 2.5, 8000, 1));
+  ContentRunReport r = ingest({path("tone.wav")});
+  EXPECT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  std::string id = atom_of("tone.wav");
+  EXPECT_EQ(meta(id, "frames"), "5");
+  EXPECT_EQ(scalar("SELECT count(*) FROM atom_children(" + id + ") WHERE relation = 'frame'"), 5);
+  EXPECT_EQ(meta(id, "transcript_note"), "longer than 2 s, the transcription limit");
+  EXPECT_EQ(text("SELECT coalesce(atom_text(" + id + "), 'none')"), "none");
+}
+
+TEST_F(AudioIngestTest, AudioLibsndfileCannotDecodeIsKeptWholeWithoutAnError) {
+  // A standard MIDI file: libmagic calls it audio/midi; it holds notes, not samples.
+  write("tune.mid", std::string("MThd\0\0\0\6\0\0\0\1\0\x60MTrk\0\0\0\4\0\xff\x2f\0", 26));
+  ContentRunReport r = ingest({path("tune.mid")});
+  EXPECT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  std::string id = atom_of("tune.mid");
+  EXPECT_EQ(text("SELECT modality || ' ' || mime || ' ' || coalesce(error, 'no error') FROM atoms WHERE id = " + id),
+            "audio audio/midi no error");
+  EXPECT_EQ(meta(id, "extracted"), "0");
+}
+
 TEST_F(AudioIngestTest, EspeakSpeechIsTranscribedWithAMeasuredWordAccuracy) {
   if (std::system("command -v espeak-ng >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "SKIPPED: espeak-ng is not installed (apt-get install espeak-ng); no speech to transcribe";
