@@ -1,6 +1,6 @@
 // Audio through libsndfile: metadata, frame atoms, MFCCs against a numpy reference,
-// transcripts of speech whose words are known (espeak-ng, and the JFK clip in
-// ../shared/data), and damaged recordings.
+// transcripts of speech whose words are known (espeak-ng, and the JFK and LJ Speech
+// clips in ../shared/data), and damaged recordings.
 #include <sndfile.h>
 
 #include <cmath>
@@ -200,6 +200,19 @@ TEST_F(AudioIngestTest, TheJfkClipIsTranscribedInEveryFormat) {
   EXPECT_EQ(meta(atom_of("jfk.wav"), "frames"), "11");
   // Measured: 81.8% (WAV, MP3), 77.3% (FLAC, 44.1 kHz stereo resampled to 16 kHz).
   for (const char* file : {"jfk.wav", "jfk.flac", "jfk.mp3"}) EXPECT_GE(transcript_accuracy(file, said), 0.7) << file;
+}
+
+TEST_F(AudioIngestTest, TheLjSpeechClipIsTranscribed) {
+  HART_REQUIRE_SHARED(lj, "audio-ljspeech");
+  std::ifstream in(lj + "/transcript.tsv");
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  std::string said = row.substr(row.find('\t') + 1);  // file <tab> transcript
+  ContentRunReport r = ingest({lj + "/LJ050-0131.wav"});
+  EXPECT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  EXPECT_EQ(meta(atom_of("LJ050-0131.wav"), "sample_rate"), "22050");
+  EXPECT_GE(transcript_accuracy("LJ050-0131.wav", said), 0.7);  // measured: 81.2% (13 of 16 words)
 }
 
 TEST_F(AudioIngestTest, DamagedRecordingsAreBinaryWithTheErrorAndTheRunGoesOn) {
