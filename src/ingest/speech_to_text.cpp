@@ -25,7 +25,7 @@ std::mutex& decoder_mutex() {
   return m;
 }
 
-// Loaded on first use and kept: loading costs about a second, decoding is fast.
+// Loaded on first use and kept: loading costs about half a second.
 ps_decoder_t* shared_decoder() {
   static ps_decoder_t* decoder = [] {
     std::string why;
@@ -46,7 +46,10 @@ ps_decoder_t* shared_decoder() {
 
 }  // namespace
 
-std::string speech_model_name() { return "PocketSphinx 5prealpha, en-us acoustic model, en-us.lm.bin, cmudict-en-us"; }
+std::string speech_model_name() {
+  std::string why, dir = find_speech_model(why);
+  return "PocketSphinx 5prealpha, en-us acoustic model, en-us.lm.bin and cmudict-en-us.dict in " + dir;
+}
 
 std::string find_speech_model(std::string& why) {
   const char* override_dir = std::getenv("HART_SPEECH_MODEL_DIR");  // a model elsewhere, same layout
