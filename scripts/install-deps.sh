@@ -6,8 +6,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 mapfile -t packages < <(grep -v '^#' "$here/debian-packages.txt" | grep -v '^$')
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y --no-install-recommends "${packages[@]}"
+  # Wait for another apt/dpkg run (unattended upgrades, a parallel job) instead of failing.
+  apt-get -o DPkg::Lock::Timeout=600 update
+  apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${packages[@]}"
 else
   echo "install-deps: not root; make sure these Debian packages are installed: ${packages[*]}" >&2
 fi

@@ -131,6 +131,11 @@ int run(int argc, char** argv) {
                      "Bytes an archive may unpack to, all levels")->capture_default_str();
   ingest->add_option("--max-expansion-ratio", content.content.limits.max_expansion_ratio,
                      "Unpacked / packed size an archive may reach (past 16 MiB)")->capture_default_str();
+  ingest->add_option("--patch-size", content.content.image.patch_side, "Image patch side in pixels (grows for big images)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  ingest->add_option("--max-patches", content.content.image.max_patches, "Patches per image at most")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  ingest->add_flag("!--no-ocr", content.content.image.ocr, "Do not read text in images (Tesseract)");
   ingest->add_option("--audio-frame-seconds", content.content.audio.frame_seconds, "Length of an audio frame atom")
       ->check(CLI::Range(0.01, 3600.0))->capture_default_str();
   ingest->add_option("--max-transcript-seconds", content.content.audio.max_transcript_seconds,

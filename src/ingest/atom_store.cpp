@@ -89,7 +89,7 @@ StoredAtom AtomStore::put_payload(PayloadWriter& payload, const AtomInfo& info) 
   return {id, true};
 }
 
-StoredAtom AtomStore::put_payload_bytes(std::string_view bytes, const AtomInfo& info) {
+StoredAtom AtomStore::put_bytes(std::string_view bytes, const AtomInfo& info) {
   PayloadWriter payload(*this);
   payload.write(bytes.data(), bytes.size());
   return put_payload(payload, info);

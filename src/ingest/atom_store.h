@@ -69,9 +69,9 @@ class AtomStore {
 
   // The atom with the payload's SHA-256 if one exists, else a new atom with `info`.
   StoredAtom put_payload(PayloadWriter& payload, const AtomInfo& info);
-  // An atom whose payload is `bytes` already in memory (an audio frame): stored in
-  // chunks like a streamed payload.
-  StoredAtom put_payload_bytes(std::string_view bytes, const AtomInfo& info);
+  // An atom whose content is `bytes` made in memory (a thumbnail, a patch, a frame):
+  // stored in chunks like a file's payload.
+  StoredAtom put_bytes(std::string_view bytes, const AtomInfo& info);
   // An atom whose content is UTF-8 `text` (no chunks: the text is the content).
   StoredAtom put_text(std::string_view text, const AtomInfo& info);
   // An atom whose content lives elsewhere (a model), known by its digest and size.

@@ -105,10 +105,12 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
       }
       info.metadata["extracted"] = false;  // office formats: stored whole for now
       break;
+    case ContentKind::kImage:
+      extract_image(*this, atom_id, file, info);
+      break;
     case ContentKind::kAudio:
       extract_audio(*this, atom_id, file, type, info);
       break;
-    case ContentKind::kImage:
     case ContentKind::kVideo:
       info.metadata["extracted"] = false;  // stored whole; its extractor is a later step
       break;

@@ -23,6 +23,14 @@ struct IngestLimits {
   uint64_t max_text_bytes = 64ull << 20;      // larger text is stored but not decoded
 };
 
+// What an image yields besides its own atom (extract_image.cpp).
+struct ImageOptions {
+  int thumbnail_side = 128;  // longest side of the thumbnail; smaller images get none
+  int patch_side = 64;       // grid cell; grows for big images to keep within max_patches
+  int max_patches = 1024;
+  bool ocr = true;           // Tesseract, English
+};
+
 // Audio (extract_audio.cpp): frame atoms of a fixed length and a transcript.
 struct AudioOptions {
   double frame_seconds = 1.0;           // length of a frame atom (the last one may be shorter)
@@ -33,6 +41,7 @@ struct AudioOptions {
 struct ContentOptions {
   PassageOptions passages;
   IngestLimits limits;
+  ImageOptions image;
   AudioOptions audio;
 };
 

@@ -165,7 +165,7 @@ class FrameWriter {
       info_.metadata["mfcc"] = coefficients;
       info_.metadata["mfcc_windows"] = mfcc_.window_count(x.size());
     }
-    StoredAtom frame = store_.put_payload_bytes(wav_bytes(pcm_, static_cast<uint32_t>(rate_)), info_);
+    StoredAtom frame = store_.put_bytes(wav_bytes(pcm_, static_cast<uint32_t>(rate_)), info_);
     if (frame.id != parent_) store_.relate(parent_, frame.id, "frame", count_);  // a file that is its own frame
     ++count_;
     pcm_.clear();

@@ -29,6 +29,18 @@ size_t add_passages(ContentIngester& ingester, int64_t parent_id, std::string_vi
 // its page count, version and Title/Author/Subject in metadata.
 void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info);
 
+// extract_image.cpp — PNG, JPEG, GIF, BMP, WebP, TIFF (and JPEG 2000, PNM) through
+// Leptonica, first frame or page: format, width, height, channels and depth in
+// metadata; a PNG 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
+// 'patch' children on a grid (row-major ordinals, label "x,y,w,h"); OCR text
+// (image_ocr.h) as the atom's text, split into passages. Images over 100 megapixels
+// are refused; formats Leptonica cannot read are stored undecoded without an error.
+void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info);
+
+// The grid cell side for a width x height image: `patch_side`, grown until the grid
+// has at most `max_patches` cells (0: no bound).
+int patch_grid_side(int width, int height, int patch_side, int max_patches);
+
 // extract_archive.cpp — zip, tar, 7z, cpio, ... and gzip/bzip2/xz streams through
 // libarchive: each regular member is spooled to a temporary file, ingested as an
 // atom of its own kind (recursively) and related to the archive as 'member' with its

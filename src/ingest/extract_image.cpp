@@ -1,0 +1,207 @@
+#include <leptonica/allheaders.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "ingest/content_ingester.h"
+#include "ingest/extractors.h"
+#include "ingest/image_ocr.h"
+#include "ingest/input_file.h"
+#include "util/error.h"
+
+namespace hart {
+namespace {
+
+struct PixDeleter {
+  void operator()(Pix* p) const { pixDestroy(&p); }
+};
+using PixPtr = std::unique_ptr<Pix, PixDeleter>;
+
+// Encoded images are decoded from memory; a larger file is refused before reading.
+constexpr uint64_t kMaxEncodedBytes = 512ull << 20;
+// A decoded image of this many pixels takes 400 MB as RGBA; more is refused.
+constexpr double kMaxPixels = 100e6;
+
+// Leptonica prints every decoding complaint to stderr; the atom's error says what matters.
+void silence_leptonica() {
+  static const bool once = [] {
+    setMsgSeverity(L_SEVERITY_NONE);
+    return true;
+  }();
+  (void)once;
+}
+
+const char* format_name(l_int32 format) {
+  switch (format) {
+    case IFF_PNG: return "png";
+    case IFF_JFIF_JPEG: return "jpeg";
+    case IFF_GIF: return "gif";
+    case IFF_BMP: return "bmp";
+    case IFF_WEBP: return "webp";
+    case IFF_JP2: return "jp2";
+    case IFF_PNM: return "pnm";
+    case IFF_TIFF: case IFF_TIFF_PACKBITS: case IFF_TIFF_RLE: case IFF_TIFF_G3: case IFF_TIFF_G4:
+    case IFF_TIFF_LZW: case IFF_TIFF_ZIP: case IFF_TIFF_JPEG: return "tiff";
+    default: return nullptr;  // SPIX and the like: Leptonica's own, not met in the wild
+  }
+}
+
+// The decoded picture in one of two layouts: 8 bpp gray or 32 bpp RGB(A), no
+// colormap, no resolution or comment. The same pixels from any file format then give
+// the same patch and thumbnail bytes, so they deduplicate.
+PixPtr normalise(Pix* decoded) {
+  PixPtr p(pixRemoveColormap(decoded, REMOVE_CMAP_BASED_ON_SRC));
+  if (p && pixGetDepth(p.get()) != 8 && pixGetDepth(p.get()) != 32) p.reset(pixConvertTo8(p.get(), 0));
+  if (!p)
+    throw Error("image: cannot convert the decoded " + std::to_string(pixGetDepth(decoded)) +
+                "-bit pixels to 8-bit gray or RGB");
+  PixPtr own(pixCopy(nullptr, p.get()));  // a copy: the clone above may share `decoded`
+  if (!own) throw Error("image: out of memory copying the decoded pixels");
+  if (pixGetDepth(own.get()) == 32 && pixGetSpp(own.get()) == 4) {
+    l_int32 opaque = 0;
+    if (pixAlphaIsOpaque(own.get(), &opaque) == 0 && opaque) pixSetSpp(own.get(), 3);
+  } else if (pixGetDepth(own.get()) == 32) {
+    pixSetSpp(own.get(), 3);
+  }
+  pixSetXRes(own.get(), 0);  // (pixSetResolution ignores zeros)
+  pixSetYRes(own.get(), 0);
+  pixSetText(own.get(), nullptr);
+  return own;
+}
+
+std::string png_bytes(Pix* pix, const std::string& what) {
+  l_uint8* data = nullptr;
+  size_t size = 0;
+  if (pixWriteMem(&data, &size, pix, IFF_PNG) != 0 || !data)
+    throw Error("image: cannot encode the " + what + " as PNG");
+  std::string bytes(reinterpret_cast<const char*>(data), size);
+  lept_free(data);
+  return bytes;
+}
+
+AtomInfo png_atom(const char* subtype, Pix* pix) {
+  AtomInfo a;
+  a.modality = "image";
+  a.subtype = subtype;
+  a.mime = "image/png";
+  a.metadata["width"] = pixGetWidth(pix);
+  a.metadata["height"] = pixGetHeight(pix);
+  return a;
+}
+
+void add_thumbnail(AtomStore& store, int64_t atom_id, Pix* pix, int side, AtomInfo& info) {
+  int w = pixGetWidth(pix), h = pixGetHeight(pix);
+  if (side <= 0 || std::max(w, h) <= side) return;  // already thumbnail-sized: its own thumbnail
+  // Each side at least 1 px: a 3000 x 2 strip must still get a thumbnail.
+  double f = static_cast<double>(side) / std::max(w, h);
+  int tw = std::max(1, static_cast<int>(w * f + 0.5)), th = std::max(1, static_cast<int>(h * f + 0.5));
+  float fx = static_cast<float>(tw) / static_cast<float>(w), fy = static_cast<float>(th) / static_cast<float>(h);
+  PixPtr t(pixGetSpp(pix) == 4 ? pixScaleWithAlpha(pix, fx, fy, nullptr, 1.0f) : pixScale(pix, fx, fy));
+  if (!t) throw Error("image: cannot scale the picture down to a thumbnail");
+  StoredAtom thumb = store.put_bytes(png_bytes(t.get(), "thumbnail"), png_atom("thumbnail", t.get()));
+  store.relate(atom_id, thumb.id, "thumbnail", 0);
+  info.metadata["thumbnail"] = {{"width", pixGetWidth(t.get())}, {"height", pixGetHeight(t.get())}};
+}
+
+}  // namespace
+
+int patch_grid_side(int width, int height, int patch_side, int max_patches) {
+  int s = std::max(patch_side, 1);
+  auto cells = [&](int side) {
+    return static_cast<int64_t>((width + side - 1) / side) * ((height + side - 1) / side);
+  };
+  while (max_patches > 0 && cells(s) > max_patches) s += std::max(1, s / 8);
+  return s;
+}
+
+namespace {
+
+// Square cells of patch_grid_side() px, row-major; the last row and column are
+// narrower when the size is not a multiple. Relation label: "x,y,w,h".
+void add_patches(AtomStore& store, int64_t atom_id, Pix* pix, const ImageOptions& opt, AtomInfo& info) {
+  int w = pixGetWidth(pix), h = pixGetHeight(pix);
+  if (opt.patch_side <= 0 || (w <= opt.patch_side && h <= opt.patch_side)) return;  // one patch: the image
+  int side = patch_grid_side(w, h, opt.patch_side, opt.max_patches);
+  int cols = (w + side - 1) / side, rows = (h + side - 1) / side;
+  int64_t ordinal = 0;
+  for (int y = 0; y < h; y += side) {
+    for (int x = 0; x < w; x += side) {
+      int pw = std::min(side, w - x), ph = std::min(side, h - y);
+      std::unique_ptr<Box, void (*)(Box*)> box(boxCreate(x, y, pw, ph), [](Box* b) { boxDestroy(&b); });
+      PixPtr cell(box ? pixClipRectangle(pix, box.get(), nullptr) : nullptr);
+      if (!cell) throw Error("image: cannot cut the patch at " + std::to_string(x) + "," + std::to_string(y));
+      StoredAtom patch = store.put_bytes(png_bytes(cell.get(), "patch"), png_atom("patch", cell.get()));
+      store.relate(atom_id, patch.id, "patch", ordinal++,
+                   std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(pw) + "," + std::to_string(ph));
+    }
+  }
+  info.metadata["patches"] = {{"side", side}, {"columns", cols}, {"rows", rows}};
+}
+
+}  // namespace
+
+void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info) {
+  silence_leptonica();
+  if (file.size() > kMaxEncodedBytes)
+    throw FormatError(file.display() + ": image file larger than " + std::to_string(kMaxEncodedBytes >> 20) +
+                      " MiB; stored, not decoded");
+  std::string bytes = file.read_all(kMaxEncodedBytes);
+  const auto* data = reinterpret_cast<const l_uint8*>(bytes.data());
+  // findFileFormatBuffer reads a fixed number of leading bytes without a length:
+  // give it a zero-padded copy of the start, never the end of a tiny buffer.
+  std::string head = bytes.substr(0, 64);
+  head.resize(64, '\0');
+  l_int32 format = IFF_UNKNOWN;
+  findFileFormatBuffer(reinterpret_cast<const l_uint8*>(head.data()), &format);
+  const char* name = format_name(format);
+  if (!name) {
+    // PSD, ICO, HEIC...: a picture, but not one Leptonica decodes. Not an error.
+    info.metadata["extracted"] = false;
+    info.metadata["note"] = "image format not decoded (Leptonica reads PNG, JPEG, GIF, BMP, WebP, TIFF, JPEG 2000, PNM)";
+    return;
+  }
+  // The header's size first: a forged header must not make us allocate gigabytes.
+  l_int32 hw = 0, hh = 0, bps = 0, spp = 0, cmap = 0;
+  if (pixReadHeaderMem(data, bytes.size(), nullptr, &hw, &hh, &bps, &spp, &cmap) != 0)
+    throw FormatError(file.display() + ": unreadable " + name + " header (damaged or truncated image)");
+  if (hw <= 0 || hh <= 0 || static_cast<double>(hw) * hh > kMaxPixels)
+    throw FormatError(file.display() + ": " + name + " header says " + std::to_string(hw) + "x" + std::to_string(hh) +
+                      " pixels; refusing images over 100 megapixels or with no pixels");
+  PixPtr decoded(pixReadMem(data, bytes.size()));
+  if (!decoded) throw FormatError(file.display() + ": cannot decode the " + name + " image (damaged or truncated)");
+  int w = pixGetWidth(decoded.get()), h = pixGetHeight(decoded.get());
+  if (w != hw || h != hh)
+    throw FormatError(file.display() + ": decoded " + std::to_string(w) + "x" + std::to_string(h) +
+                      " pixels but the header says " + std::to_string(hw) + "x" + std::to_string(hh));
+  info.metadata["format"] = name;
+  info.metadata["width"] = w;
+  info.metadata["height"] = h;
+  info.metadata["bits_per_sample"] = bps;
+  info.metadata["channels"] = spp;
+  info.metadata["depth"] = pixGetDepth(decoded.get());  // bits per pixel as decoded (RGB: 32)
+  if (cmap) info.metadata["palette"] = true;
+  l_int32 xres = pixGetXRes(decoded.get()), yres = pixGetYRes(decoded.get());
+  if (xres > 0 && yres > 0) info.metadata["ppi"] = {xres, yres};
+
+  PixPtr pix = normalise(decoded.get());
+  decoded.reset();
+  const ImageOptions& opt = ingester.options().image;
+  AtomStore& store = ingester.store();
+  add_thumbnail(store, atom_id, pix.get(), opt.thumbnail_side, info);
+  add_patches(store, atom_id, pix.get(), opt, info);
+  if (!opt.ocr) return;
+  OcrResult ocr = recognise_text(pix.get());
+  nlohmann::json o = {{"ran", ocr.ran}};
+  if (ocr.ran) o["confidence"] = ocr.confidence;
+  if (ocr.ran) o["words"] = ocr.words;
+  if (ocr.scale < 1.0) o["scale"] = ocr.scale;
+  if (ocr.timed_out) o["timed_out"] = true;
+  if (!ocr.note.empty()) o["note"] = ocr.note;
+  info.metadata["ocr"] = o;
+  if (ocr.text.empty()) return;
+  info.text = ocr.text;
+  add_passages(ingester, atom_id, ocr.text, false);
+}
+
+}  // namespace hart
