@@ -136,6 +136,11 @@ int run(int argc, char** argv) {
   ingest->add_option("--max-patches", content.content.image.max_patches, "Patches per image at most")
       ->check(CLI::PositiveNumber)->capture_default_str();
   ingest->add_flag("!--no-ocr", content.content.image.ocr, "Do not read text in images (Tesseract)");
+  ingest->add_option("--audio-frame-seconds", content.content.audio.frame_seconds, "Length of an audio frame atom")
+      ->check(CLI::Range(0.01, 3600.0))->capture_default_str();
+  ingest->add_option("--max-transcript-seconds", content.content.audio.max_transcript_seconds,
+                     "Longer recordings are not transcribed (0: no transcripts)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
 
   auto* rm_source = app.add_subcommand("rm-source", "Forget ingested files or folders; free atoms nothing else uses");
   rm_source->add_option("FILE", db_path, "Database file")->required();
@@ -204,6 +209,7 @@ int run(int argc, char** argv) {
       throw UsageError("--name names one model file; give a single PATH with it");
     content.model_name = name;
     content.quiet = quiet;
+    content.content.audio.transcribe = content.content.audio.max_transcript_seconds > 0;
     if (content.content.passages.overlap_bytes >= content.content.passages.max_bytes)
       throw UsageError("--passage-overlap must be smaller than --passage-size");
     return print_content_run(ingest_paths(db, ingest_paths_arg, content));

@@ -112,7 +112,7 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
       extract_image(*this, atom_id, file, info);
       break;
     case ContentKind::kAudio:
-      info.metadata["extracted"] = false;  // stored whole; its extractor is a later step
+      extract_audio(*this, atom_id, file, type, info);
       break;
     default:
       break;

@@ -31,10 +31,18 @@ struct ImageOptions {
   bool ocr = true;           // Tesseract, English
 };
 
+// Audio (extract_audio.cpp): frame atoms of a fixed length and a transcript.
+struct AudioOptions {
+  double frame_seconds = 1.0;           // length of a frame atom (the last one may be shorter)
+  double max_transcript_seconds = 600;  // longer recordings are not transcribed (time bound)
+  bool transcribe = true;
+};
+
 struct ContentOptions {
   PassageOptions passages;
   IngestLimits limits;
   ImageOptions image;
+  AudioOptions audio;
 };
 
 // Something that went wrong with part of the content; the run carried on.

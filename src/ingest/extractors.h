@@ -57,4 +57,12 @@ void extract_archive(ContentIngester& ingester, int64_t atom_id, InputFile& file
 // image and audio extractors. Throws when neither picture nor sound can be decoded.
 void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting);
 
+// extract_audio.cpp — WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF through libsndfile:
+// duration, sample rate, channels and format in metadata; the mono mix cut into
+// 'frame' atoms of options.audio.frame_seconds (16-bit PCM WAV at the original rate,
+// 13 mean MFCCs in each frame's metadata); a PocketSphinx transcript as the atom's
+// text, split into passages. Other audio types are kept whole.
+void extract_audio(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
+                   AtomInfo& info);
+
 }  // namespace hart

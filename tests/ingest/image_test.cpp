@@ -3,12 +3,11 @@
 #include <leptonica/allheaders.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
-#include <sstream>
 
 #include "ingest/extractors.h"
 #include "ingest_fixture.h"
+#include "word_accuracy.h"
 
 namespace hart::test {
 namespace {
@@ -72,31 +71,6 @@ PixPtr render_text(const std::vector<std::string>& lines, int font_size) {
   return p;
 }
 
-std::vector<std::string> words(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) {
-    std::string k;
-    for (char c : w)
-      if (std::isalnum(static_cast<unsigned char>(c))) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!k.empty()) out.push_back(k);
-  }
-  return out;
-}
-
-// 1 - word error rate: word-level edit distance against the reference, per reference word.
-double word_accuracy(const std::vector<std::string>& ref, const std::vector<std::string>& hyp) {
-  std::vector<size_t> prev(hyp.size() + 1), cur(hyp.size() + 1);
-  for (size_t j = 0; j <= hyp.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= ref.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= hyp.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ref[i - 1] == hyp[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return 1.0 - static_cast<double>(prev[hyp.size()]) / static_cast<double>(ref.size());
-}
-
 class IngestImageTest : public IngestTest {
  protected:
   int64_t atom_of(const std::string& name) {
@@ -128,7 +102,7 @@ std::string degraded_jpeg(Pix* pix) {
 TEST_F(IngestImageTest, OcrReadsRenderedTextWithAWordAccuracyFigure) {
   std::string all;
   for (const std::string& l : kLines) all += l + "\n";
-  std::vector<std::string> ref = words(all);
+  std::vector<std::string> ref = normalized_words(all);
   struct Case {
     const char* name;
     int font_size;
@@ -143,7 +117,7 @@ TEST_F(IngestImageTest, OcrReadsRenderedTextWithAWordAccuracyFigure) {
     ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
     int64_t id = atom_of(c.name);
     std::string ocr = text("SELECT atom_text(" + std::to_string(id) + ")");
-    double acc = word_accuracy(ref, words(ocr));
+    double acc = word_accuracy(ref, normalized_words(ocr));
     std::printf("OCR word accuracy, %s (Leptonica font size %d%s), %zu words: %.1f%% (mean confidence %s)\n", c.name,
                 c.font_size, c.degraded ? ", turned 1.5 deg, noise, JPEG q40" : "", ref.size(), 100 * acc,
                 meta(id, "ocr.confidence").c_str());
@@ -163,7 +137,7 @@ TEST_F(IngestImageTest, ABigImageIsScaledDownBeforeOcr) {
   ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
   int64_t id = atom_of("page.png");
   EXPECT_LT(std::stod(meta(id, "ocr.scale")), 0.95);
-  EXPECT_GE(word_accuracy(words(kLines[0] + " " + kLines[2]), words(text("SELECT atom_text(" + std::to_string(id) + ")"))),
+  EXPECT_GE(word_accuracy(normalized_words(kLines[0] + " " + kLines[2]), normalized_words(text("SELECT atom_text(" + std::to_string(id) + ")"))),
             0.9);
   // 64 px cells would make 41 x 29 = 1189 > 1024 patches: the side grows by 1/8 to 72.
   EXPECT_EQ(meta(id, "patches.side") + " " + meta(id, "patches.columns") + "x" + meta(id, "patches.rows"), "72 37x25");
@@ -332,8 +306,8 @@ TEST_F(IngestImageTest, SharedSamplePhotos) {
   }
   // page.png is a scanned page of text; the photos hold none.
   std::string page = text("SELECT atom_text(" + std::to_string(atom_of("page.png")) + ")");
-  std::printf("page.png OCR (%zu words): %s\n", words(page).size(), page.c_str());
-  EXPECT_GE(words(page).size(), 20u);
+  std::printf("page.png OCR (%zu words): %s\n", normalized_words(page).size(), page.c_str());
+  EXPECT_GE(normalized_words(page).size(), 20u);
   EXPECT_EQ(text("SELECT text FROM atoms WHERE id = " + std::to_string(atom_of("chelsea.png"))), "<null>");
 }
 

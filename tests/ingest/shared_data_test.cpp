@@ -10,6 +10,7 @@ TEST_F(IngestTest, SharedDataFoldersBecomeAtomsOfTheRightKinds) {
   HART_REQUIRE_SHARED(images, "images-captioned");
   HART_REQUIRE_SHARED(plays, "tinyshakespeare");
   HART_REQUIRE_SHARED(model, "stories260K");
+  options.content.audio.transcribe = false;  // about kinds and re-ingesting; audio_test.cpp transcribes
   ContentRunReport r = ingest({audio, images, plays, model});
   EXPECT_TRUE(r.failures.empty()) << all_errors(r.failures);
   EXPECT_EQ(r.files_ingested, r.files);
