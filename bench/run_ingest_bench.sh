@@ -13,6 +13,9 @@
 #   HART_BENCH_REPS  repeats (default 3; --quick: 1)
 #   CORPUS_MB    corpus size in MB (default 210; --quick: 20)
 #   TMPDIR       where the corpus and databases go (about 3x the corpus size)
+#   HART_INGEST_ARGS  extra options for both `hart ingest` runs, e.g.
+#                "--no-ocr --max-transcript-seconds 0" to time storage without OCR and
+#                speech recognition (which dominate a default run)
 #   CORPUS_DIR   keep the generated corpus here and reuse it on later runs (it is
 #                written once per CORPUS_MB; default: a temporary folder, deleted)
 #   --quick      a 20 MB corpus and one repeat: a smoke test, not a measurement
@@ -43,6 +46,7 @@ fi
 REPS=${HART_BENCH_REPS:-3}
 MB=${CORPUS_MB:-210}
 if (( QUICK )); then REPS=1; MB=20; fi
+ARGS=${HART_INGEST_ARGS:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WIKITEXT=${WIKITEXT:-$HERE/../../shared/data/wikitext2-raw/wiki.test.raw}
 
@@ -54,6 +58,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) 
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
 echo "== Hartonomous content ingestion benchmark ($( ((QUICK)) && echo 'QUICK: smoke test, not a measurement' || echo "$REPS alternating repeats, medians"))"
+echo "hart ingest options: ${ARGS:-(defaults: OCR and speech recognition on)}"
 echo "host: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 t0=$(now)
 if [[ -f "$CORPUS.made-$MB" ]]; then
@@ -77,10 +82,10 @@ for ((r = 1; r <= REPS; r++)); do
   t=$(now); sha256sum "${FILES[@]}" >/dev/null; SHA+=("$(calc '%.6f' "$(now) - $t")")
   db=$TMP/bench-$r.db
   "$HART" init "$db" >/dev/null
-  t=$(now); status=0; "$HART" ingest "$db" "$CORPUS" >"$TMP/ingest-$r.log" 2>&1 || status=$?
+  t=$(now); status=0; "$HART" ingest "$db" "$CORPUS" $ARGS >"$TMP/ingest-$r.log" 2>&1 || status=$?
   ING+=("$(calc '%.6f' "$(now) - $t")")
   if (( status != 0 && status != 2 )); then cat "$TMP/ingest-$r.log" >&2; exit 1; fi
-  t=$(now); "$HART" ingest "$db" "$CORPUS" >"$TMP/reingest-$r.log" 2>&1 || true
+  t=$(now); "$HART" ingest "$db" "$CORPUS" $ARGS >"$TMP/reingest-$r.log" 2>&1 || true
   RE+=("$(calc '%.6f' "$(now) - $t")")
   echo "   round $r: sha256sum $(calc '%.2f' "${SHA[-1]}") s, ingest $(calc '%.2f' "${ING[-1]}") s (exit $status), re-ingest $(calc '%.2f' "${RE[-1]}") s"
   rm -f "$db" "$db-wal" "$db-shm"
@@ -100,4 +105,4 @@ printf '%-34s | %12.2f | %10.1f | %10.1f\n' "hart ingest (fresh database)" "$ing
 printf '%-34s | %12.2f | %10s | %10.1f\n' "hart ingest again (unchanged)" "$re" "-" "$(calc '%.6f' "$NFILES / $re")"
 echo
 echo "ratio ingest / sha256sum throughput: $(calc '%.3f' "$sha / $ing")"
-echo "commands: $HART ingest DB CORPUS; sha256sum FILES...; $HART ingest DB CORPUS (again)"
+echo "commands: $HART ingest DB CORPUS $ARGS; sha256sum FILES...; $HART ingest DB CORPUS $ARGS (again)"
