@@ -90,6 +90,7 @@ mkdir -p "$content/docs"
 if [ -f ../shared/data/tinyshakespeare/input.txt ]; then
   cp ../shared/data/tinyshakespeare/input.txt "$content/docs/shakespeare.txt"
   cp ../shared/data/audio-jfk/jfk.wav "$content/" 2>/dev/null || true
+  cp ../shared/data/images-captioned/page.png ../shared/data/images-captioned/astronaut.png "$content/" 2>/dev/null || true
   cp ../shared/data/tinystories-sample/* "$content/docs/" 2>/dev/null || true
 else
   for i in $(seq 1 200); do echo "Sentence number $i of a generated document. It ends here."; done >"$content/docs/shakespeare.txt"
@@ -102,6 +103,8 @@ sql "SELECT * FROM dedup_stats"
 sql "SELECT modality, subtype, mime, count(*) AS atoms FROM atoms GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 8"
 sql "SELECT label, relation, depth FROM atom_parts((SELECT atom_id FROM sources WHERE path LIKE '%/bundle.tar.gz')) WHERE relation = 'member'"
 sql "SELECT r.ordinal, substr(replace(atom_text(r.child_id), char(10), ' '), 1, 70) AS passage FROM atom_relations r JOIN sources s ON s.atom_id = r.parent_id WHERE s.path LIKE '%/same-text-under-another-name.txt' AND r.relation = 'passage' ORDER BY r.ordinal LIMIT 3"
+
+sql "SELECT replace(s.path, '$content/', '') AS file, json_extract(a.metadata, '$.width') AS width, json_extract(a.metadata, '$.height') AS height, (SELECT count(*) FROM atom_relations r WHERE r.parent_id = a.id AND r.relation = 'patch') AS patches, substr(replace(atom_text(a.id), char(10), ' '), 1, 60) AS ocr_text FROM atoms a JOIN sources s ON s.atom_id = a.id WHERE a.modality = 'image'"
 
 step "15. Ingesting the same folder again reads nothing: unchanged files are recognised"
 "$hart" ingest "$db" "$content"
