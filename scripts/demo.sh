@@ -106,6 +106,8 @@ sql "SELECT r.ordinal, substr(replace(atom_text(r.child_id), char(10), ' '), 1, 
 
 sql "SELECT replace(s.path, '$content/', '') AS file, json_extract(a.metadata, '$.width') AS width, json_extract(a.metadata, '$.height') AS height, (SELECT count(*) FROM atom_relations r WHERE r.parent_id = a.id AND r.relation = 'patch') AS patches, substr(replace(atom_text(a.id), char(10), ' '), 1, 60) AS ocr_text FROM atoms a JOIN sources s ON s.atom_id = a.id WHERE a.modality = 'image'"
 
+sql "SELECT json_extract(a.metadata, '$.duration_seconds') AS seconds, json_extract(a.metadata, '$.frames') AS frames, atom_text(a.id) AS transcript FROM atoms a JOIN sources s ON s.atom_id = a.id WHERE a.modality = 'audio'"
+
 step "15. Ingesting the same folder again reads nothing: unchanged files are recognised"
 "$hart" ingest "$db" "$content"
 
