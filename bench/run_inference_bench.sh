@@ -54,24 +54,13 @@
 set -euo pipefail
 export LC_ALL=C
 
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run_inference_bench.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "$0")/bench_common.sh"
+bench_args "$@"
 
 BUILD=${HART_BUILD:-./build}
 IBENCH=$BUILD/bench/hart-infer-bench
 SYNTH=$BUILD/bench/hart-synth
-for exe in "$IBENCH" "$SYNTH"; do
-  if [[ ! -x "$exe" ]]; then
-    echo "run_inference_bench.sh: $exe not found; build it first: ninja -C $BUILD hart-infer-bench hart-synth" >&2
-    exit 1
-  fi
-done
+bench_require_exe "$BUILD" bench/hart-infer-bench bench/hart-synth
 
 ANCHOR=1
 LLAMA_BENCH=${LLAMA_BENCH:-}
@@ -109,9 +98,6 @@ trap 'rm -rf "$TMP"' EXIT
 DB=$TMP/bench.db
 
 # ---------------------------------------------------------------- helpers
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
 mb() { calc '%.1f' "$1 / 1e6"; }
 
 echo "== Hartonomous inference benchmark vs llama.cpp llama-bench ($( ((QUICK)) && echo 'QUICK: smoke test, not a measurement' || echo "$ROUNDS alternating rounds x $REPS repetitions, medians"))"

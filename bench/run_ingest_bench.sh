@@ -25,20 +25,11 @@
 set -euo pipefail
 export LC_ALL=C
 
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run_ingest_bench.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "$0")/bench_common.sh"
+bench_args "$@"
 BUILD=${HART_BUILD:-./build}
 HART=$BUILD/src/hart
-if [[ ! -x "$HART" ]]; then
-  echo "run_ingest_bench.sh: $HART not found; build it first: ninja -C $BUILD hart" >&2
-  exit 1
-fi
+bench_require_exe "$BUILD" src/hart
 if ! /usr/bin/python3 -c 'import numpy, PIL' 2>/dev/null; then
   echo "run_ingest_bench.sh: /usr/bin/python3 needs numpy and PIL: apt-get install -y python3-numpy python3-pil" >&2
   exit 1
@@ -54,8 +45,6 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/hart-ingest-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 CORPUS=${CORPUS_DIR:-$TMP/corpus}
 now() { echo "$EPOCHREALTIME"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
 echo "== Hartonomous content ingestion benchmark ($( ((QUICK)) && echo 'QUICK: smoke test, not a measurement' || echo "$REPS alternating repeats, medians"))"
 echo "hart ingest options: ${ARGS:-(defaults: OCR and speech recognition on)}"

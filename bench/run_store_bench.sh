@@ -22,24 +22,13 @@
 set -euo pipefail
 export LC_ALL=C
 
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run_store_bench.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
-  esac
-done
+source "$(dirname "$0")/bench_common.sh"
+bench_args "$@"
 
 BUILD=${HART_BUILD:-./build}
 HART=$BUILD/src/hart
 SYNTH=$BUILD/bench/hart-synth
-for exe in "$HART" "$SYNTH"; do
-  if [[ ! -x "$exe" ]]; then
-    echo "run_store_bench.sh: $exe not found; build it first: ninja -C $BUILD hart hart-synth" >&2
-    exit 1
-  fi
-done
+bench_require_exe "$BUILD" src/hart bench/hart-synth
 
 if (( QUICK )); then
   REPS=1
@@ -58,9 +47,6 @@ DB=$TMP/bench.db
 
 # ---------------------------------------------------------------- helpers
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.6f", b - a }'; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
 # Runs "$@" with stdout to $OUT_FILE; sets SECS to its wall time.
 timed() {
   local t0=$EPOCHREALTIME
