@@ -203,8 +203,12 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
   Progress progress("ingest", walk.total_bytes, options.quiet);
   for (size_t i = 0; i < walk.files.size(); ++i) {
     progress.set_label("ingest " + std::to_string(i + 1) + "/" + std::to_string(walk.files.size()) + " files");
+    const size_t unchanged_before = report.files_unchanged;
     run.file(walk.files[i]);
-    progress.advance(walk.files[i].size);
+    if (report.files_unchanged > unchanged_before)
+      progress.drop(walk.files[i].size);  // skipped unread: not part of the rate
+    else
+      progress.advance(walk.files[i].size);
   }
   run.finish();
   progress.finish();

@@ -14,6 +14,9 @@ class Progress {
   ~Progress();
   void set_label(std::string label) { label_ = std::move(label); }
   void advance(uint64_t bytes);  // cheap: redraws at most ~10 times a second
+  // Work that turned out not to be needed (an unchanged file): leaves the total, so
+  // neither the rate nor the ETA counts bytes that were never read.
+  void drop(uint64_t bytes) { total_ -= bytes < total_ - done_ ? bytes : total_ - done_; }
   void finish();                 // final line with the average rate
 
  private:
