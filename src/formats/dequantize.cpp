@@ -136,17 +136,6 @@ void q3_k(const BlockQ3_K& b, float* y) {
   }
 }
 
-// 8 (scale, min) pairs of 6 bits packed in 12 bytes (GGML's get_scale_min_k4).
-void scale_min_k4(int j, const uint8_t* q, int* sc, int* mn) {
-  if (j < 4) {
-    *sc = q[j] & 63;
-    *mn = q[j + 4] & 63;
-  } else {
-    *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    *mn = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
-}
-
 void q4_k(const BlockQ4_K& b, float* y) {
   const float d = f16_to_f32(b.d), dmin = f16_to_f32(b.dmin);
   for (int c = 0; c < 4; ++c) {  // 64 outputs per 32 bytes: low nibbles, then high

@@ -59,17 +59,6 @@ float dot_q4_0(const uint8_t* w, const int8_t* x, const float* xd, size_t n) {
   return s;
 }
 
-// GGML's get_scale_min_k4: 8 (scale, min) pairs of 6 bits in 12 bytes.
-void scale_min_k4(int j, const uint8_t* q, int* sc, int* mn) {
-  if (j < 4) {
-    *sc = q[j] & 63;
-    *mn = q[j + 4] & 63;
-  } else {
-    *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-    *mn = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-  }
-}
-
 // Q4_K: w = d * sc_j * q - dmin * m_j on sub-block j of 32; the two sums stay integer.
 float dot_q4_k(const uint8_t* w, const int8_t* x, const float* xd, size_t n) {
   float s = 0;
