@@ -8,8 +8,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#include "tensor/simd_sum.h"
-#define HART_AVX2_FMA __attribute__((target("avx2,fma")))
+#include "tensor/simd_x86.h"
 #endif
 
 namespace hart::tensor {
@@ -34,13 +33,13 @@ void attend_scalar(const float* q, const float* keys, const float* values, size_
   for (size_t d = 0; d < hd; ++d) out[d] *= inv;
 }
 
-#ifdef HART_AVX2_FMA
+#ifdef HART_AVX2
 using simd::hmax;
 using simd::hsum;
 
 // exp(x) for x <= 0 (softmax after subtracting the max): 2^k * p(r), x = k ln2 + r,
 // |r| <= ln2/2, p a degree-6 Taylor polynomial (error < 2 ulp); x < -87 gives 0.
-HART_AVX2_FMA inline __m256 exp_neg(__m256 x) {
+HART_AVX2 inline __m256 exp_neg(__m256 x) {
   const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693145751953125f), x);
   r = _mm256_fnmadd_ps(k, _mm256_set1_ps(1.428606765330187e-06f), r);
@@ -56,7 +55,7 @@ HART_AVX2_FMA inline __m256 exp_neg(__m256 x) {
   return _mm256_and_ps(e, _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_GE_OQ));
 }
 
-HART_AVX2_FMA float dot(const float* a, const float* b, size_t n) {
+HART_AVX2 float dot(const float* a, const float* b, size_t n) {
   __m256 s = _mm256_setzero_ps();
   size_t i = 0;
   for (; i + 8 <= n; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s);
@@ -65,7 +64,7 @@ HART_AVX2_FMA float dot(const float* a, const float* b, size_t n) {
   return r;
 }
 
-HART_AVX2_FMA void attend_avx2(const float* q, const float* keys, const float* values, size_t stride, size_t n,
+HART_AVX2 void attend_avx2(const float* q, const float* keys, const float* values, size_t stride, size_t n,
                                size_t hd, float scale, float* score, float* out) {
   for (size_t t = 0; t < n; ++t) score[t] = dot(q, keys + t * stride, hd) * scale;
   // max, then exp and sum, 8 positions at a time
@@ -102,7 +101,7 @@ HART_AVX2_FMA void attend_avx2(const float* q, const float* keys, const float* v
 using AttendFn = void (*)(const float*, const float*, const float*, size_t, size_t, size_t, float, float*, float*);
 
 AttendFn pick() {
-#ifdef HART_AVX2_FMA
+#ifdef HART_AVX2
   if (path_supported(Path::Avx2)) return attend_avx2;
 #endif
   return attend_scalar;

@@ -11,20 +11,13 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#include "tensor/simd_sum.h"
-
-#define HART_AVX2 __attribute__((target("avx2,fma,f16c")))
+#include "tensor/simd_x86.h"
 
 namespace hart::tensor::detail {
 namespace {
 
+using simd::half_at;
 using simd::hsum;
-
-HART_AVX2 inline float half_at(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
 
 struct LoadF32 {
   HART_AVX2 static __m256 vec(const uint8_t* w, size_t i) { return _mm256_loadu_ps(reinterpret_cast<const float*>(w + 4 * i)); }
@@ -155,18 +148,6 @@ struct Q4_0K {
     store<NR, NC>(g, r, c, acc);
   }
 };
-
-// The 8 6-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K block, unpacked
-// as GGML's get_scale_min_k4 defines them, four bytes at a time.
-inline void q4k_scales(const uint8_t* packed, uint32_t u[4]) {
-  constexpr uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
-  std::memcpy(u, packed, 12);
-  u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
-  const uint32_t mins_lo = u[1] & k1;
-  u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
-  u[2] = mins_lo;
-  u[0] &= k1;
-}
 
 // Q4_K x Q8_K: sum_j sc_j * dot_j(q, x) * d - sum_j m_j * sum_j(x) * dmin.
 struct Q4_KK {

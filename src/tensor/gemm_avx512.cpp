@@ -11,25 +11,13 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#include "tensor/simd_sum.h"
-
-// GCC 12 warns inside its own unmasked AVX-512 intrinsics (they start from
-// _mm512_undefined_*); the warnings are bogus.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-#define HART_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+#include "tensor/simd_x86.h"
 
 namespace hart::tensor::detail {
 namespace {
 
+using simd::half_at;
 using simd::hsum;
-
-HART_AVX512 inline float half_at(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
 
 template <class T>
 HART_AVX512 inline __m256i ld256(const T* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
@@ -159,16 +147,6 @@ struct UnpackQ4_0 {
     return _mm512_dpbusd_epi32(corr, w, x);
   }
 };
-
-inline void q4k_scales(const uint8_t* packed, uint32_t u[4]) {
-  constexpr uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
-  std::memcpy(u, packed, 12);
-  u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
-  const uint32_t mins_lo = u[1] & k1;
-  u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
-  u[2] = mins_lo;
-  u[0] &= k1;
-}
 
 // Q4_K x Q8_K: 64 elements (sub-blocks 2h, 2h+1) per 512-bit maddubs + dpwssd.
 struct Q4_KK {

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "formats/dtype.h"
 #include "tensor/activations.h"
@@ -48,6 +49,18 @@ struct QuantRows {
     }
   }
 };
+
+// The 8 6-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K block, unpacked
+// as GGML's get_scale_min_k4 defines them, four bytes at a time.
+inline void q4k_scales(const uint8_t* packed, uint32_t u[4]) {
+  constexpr uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+  std::memcpy(u, packed, 12);
+  u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+  const uint32_t mins_lo = u[1] & k1;
+  u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+  u[2] = mins_lo;
+  u[0] &= k1;
+}
 
 // Walks a block in tiles of K::R weight rows x K::C activation rows (edges in
 // tiles of 1); K::tile<R, C>(g, r, c) computes one tile.
