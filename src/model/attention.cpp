@@ -27,7 +27,8 @@ void attention(const float* q_all, float* out_all, size_t n, size_t n_past, KvCa
   // Jobs run head by head (job = h * n + i): a thread's consecutive queries read the
   // same head's keys and values, which then stay in cache.
   pool.parallel_for(n * s.n_head, 1, [&](size_t b, size_t e) {
-    std::vector<float> score(n_past + n);
+    thread_local std::vector<float> score;  // per thread: no allocation per token and layer
+    score.resize(n_past + n);
     for (size_t job = b; job < e; ++job) {
       size_t h = job / n, i = job % n, kvh = h / group;
       size_t upto = causal ? n_past + i + 1 : n_past + n;  // causal: this token and those before it
