@@ -142,6 +142,9 @@ int run(int argc, char** argv) {
                      "Longer recordings are not transcribed (0: no transcripts)")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
 
+  ingest->add_option("--threads", content.threads, "Files extracted at once (default: all cores)")
+      ->check(CLI::PositiveNumber);
+
   auto* rm_source = app.add_subcommand("rm-source", "Forget ingested files or folders; free atoms nothing else uses");
   rm_source->add_option("FILE", db_path, "Database file")->required();
   rm_source->add_option("PATH", rm_paths, "Files or folders as they were ingested")->required();

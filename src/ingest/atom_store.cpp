@@ -55,6 +55,25 @@ std::optional<int64_t> AtomStore::find(const Sha256Digest& digest) {
   std::optional<int64_t> id;
   if (find_.step()) id = find_.int64(0);
   find_.reset();
+  if (id || !elsewhere_) return id;
+  std::optional<KnownAtom> known = elsewhere_(digest);
+  if (!known) return id;
+  AtomInfo stand_in;
+  stand_in.modality = known->modality;
+  stand_in.subtype = "stand-in";
+  stand_in.error = known->error;
+  id = insert(digest, known->size, stand_in);
+  counters_.atoms_new--;  // not new: it is the other database's
+  stand_ins_.insert(*id);
+  return id;
+}
+
+std::optional<int64_t> AtomStore::reuse(const Sha256Digest& digest, uint64_t size) {
+  std::optional<int64_t> id = find(digest);
+  if (id) {
+    counters_.atoms_reused++;
+    counters_.bytes_saved += size;
+  }
   return id;
 }
 
@@ -73,12 +92,10 @@ int64_t AtomStore::insert(const Sha256Digest& digest, uint64_t size, const AtomI
 StoredAtom AtomStore::put_payload(PayloadWriter& payload, const AtomInfo& info) {
   payload.flush_chunk();
   Sha256Digest digest = payload.whole_.finish();
-  if (auto id = find(digest)) {
+  if (auto id = reuse(digest, payload.size_)) {
     // Identical content is stored: only chunks this writer added (none, unless a
     // chunk had been freed meanwhile) are taken back.
     for (int64_t c : payload.new_chunk_ids_) chunks_.drop_if_unused(c);
-    counters_.atoms_reused++;
-    counters_.bytes_saved += payload.size_;
     return {*id, false};
   }
   int64_t id = insert(digest, payload.size_, info);
@@ -97,11 +114,7 @@ StoredAtom AtomStore::put_bytes(std::string_view bytes, const AtomInfo& info) {
 
 StoredAtom AtomStore::put_text(std::string_view text, const AtomInfo& info) {
   Sha256Digest digest = sha256(text.data(), text.size());
-  if (auto id = find(digest)) {
-    counters_.atoms_reused++;
-    counters_.bytes_saved += text.size();
-    return {*id, false};
-  }
+  if (auto id = reuse(digest, text.size())) return {*id, false};
   AtomInfo with_text = info;
   with_text.text = std::string(text);
   counters_.bytes_stored += text.size();
@@ -109,10 +122,7 @@ StoredAtom AtomStore::put_text(std::string_view text, const AtomInfo& info) {
 }
 
 StoredAtom AtomStore::put_digest(const Sha256Digest& digest, uint64_t size, const AtomInfo& info) {
-  if (auto id = find(digest)) {
-    counters_.atoms_reused++;
-    return {*id, false};
-  }
+  if (auto id = reuse(digest, 0)) return {*id, false};  // the model store counts its bytes
   return {insert(digest, size, info), true};
 }
 

@@ -4,7 +4,9 @@
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <optional>
+#include <unordered_set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +44,15 @@ struct StoredAtom {
 
 class AtomStore;
 
+// An atom another database holds: a parallel ingest's worker sees the main database
+// this way from its scratch store, so it does not extract known content again.
+struct KnownAtom {
+  uint64_t size = 0;
+  std::string modality;
+  std::optional<std::string> error;
+};
+using KnownAtomLookup = std::function<std::optional<KnownAtom>(const Sha256Digest&)>;
+
 // Feeds a payload piece by piece; chunks are stored as they fill.
 class PayloadWriter {
  public:
@@ -77,6 +88,15 @@ class AtomStore {
   // An atom whose content lives elsewhere (a model), known by its digest and size.
   StoredAtom put_digest(const Sha256Digest& digest, uint64_t size, const AtomInfo& info);
 
+  // The stored atom with `digest`, counted as reused (`size` bytes not stored again).
+  std::optional<int64_t> reuse(const Sha256Digest& digest, uint64_t size);
+
+  // Content this store lacks but `lookup` knows is not new: a stand-in row (subtype
+  // 'stand-in', no payload, the known modality and error) takes its place, so it is
+  // not extracted again. stand_ins() lists those rows for the merge.
+  void look_up_elsewhere(KnownAtomLookup lookup) { elsewhere_ = std::move(lookup); }
+  const std::unordered_set<int64_t>& stand_ins() const { return stand_ins_; }
+
   void relate(int64_t parent, int64_t child, std::string_view relation, int64_t ordinal,
               std::optional<std::string> label = std::nullopt);
   // Records a failed extraction: the atom stays, as a binary atom with the error.
@@ -98,6 +118,8 @@ class AtomStore {
   Database& db_;
   ChunkStore chunks_;
   DedupCounters counters_;
+  KnownAtomLookup elsewhere_;
+  std::unordered_set<int64_t> stand_ins_;
   Stmt find_, insert_, insert_chunk_ref_, relate_, mark_failed_, update_, problem_;
 };
 

@@ -1,14 +1,19 @@
 #include "ingest/ingest_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <thread>
 
 #include "ingest/input_file.h"
+#include "ingest/scratch_ingest.h"
 #include "store/atoms.h"
 #include "store/database.h"
 #include "store/models.h"
 #include "util/error.h"
+#include "util/ordered_pipeline.h"
 #include "util/progress.h"
 
 namespace hart {
@@ -47,14 +52,48 @@ class Run {
             " ON CONFLICT(path) DO UPDATE SET size = ?2, mtime_ns = ?3, atom_id = ?4, error = ?5,"
             " ingested_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")) {}
 
-  void file(const WalkEntry& entry) {
+  // True (and counted) when the file's source row says it is stored as it is now.
+  bool unchanged(const WalkEntry& entry) {
     std::optional<SourceRow> prev = find_source(entry.path);
     if (prev && prev->size == static_cast<int64_t>(entry.size) && prev->mtime_ns == entry.mtime_ns &&
         prev->atom_id && !prev->failed) {
       report_.files_unchanged++;
       if (prev->model_id) note_model_already_stored(*prev->model_id);
+      return true;
+    }
+    return false;
+  }
+
+  // A file a worker extracted (ScratchExtractor), merged in its own transaction.
+  void merge(const WalkEntry& entry, ScratchFile& extracted) {
+    if (extracted.is_model) return store_here(entry);
+    if (!extracted.error.empty()) {
+      report_.failures.push_back({entry.path, extracted.error});
+      record_unreadable(entry, extracted.error);
       return;
     }
+    std::optional<SourceRow> prev = find_source(entry.path);
+    try {
+      Transaction tx(db_);
+      int64_t atom = merge_scratch(extracted, store_);
+      set_source(entry.path, extracted.size, extracted.mtime_ns, atom, std::nullopt);
+      if (prev && prev->atom_id && *prev->atom_id != atom) report_.atoms_freed += collect_unused_atoms(db_.handle());
+      tx.commit();
+    } catch (const StandInGone&) {
+      return store_here(entry);  // rolled back; extracting it here sees the database as it is now
+    } catch (const std::exception& e) {
+      report_.failures.push_back({entry.path, e.what()});
+      record_unreadable(entry, e.what());
+      return;
+    }
+    report_.bytes_read += extracted.size;
+    report_.files_ingested++;
+    for (ContentIssue& i : extracted.issues) ingester_.issues().push_back(std::move(i));
+  }
+
+  // Extracts and stores the file on this thread, in one transaction.
+  void store_here(const WalkEntry& entry) {
+    std::optional<SourceRow> prev = find_source(entry.path);
     size_t issues_before = ingester_.issues().size();
     try {
       InputFile file(entry.path, entry.path);
@@ -64,7 +103,7 @@ class Run {
       Transaction tx(db_);
       Nesting nesting;
       StoredAtom atom = ingester_.ingest(file, "file", nesting);
-      set_source(entry.path, file, atom.id, std::nullopt);
+      set_source(entry.path, file.size(), file.mtime_ns(), atom.id, std::nullopt);
       if (prev && prev->atom_id && *prev->atom_id != atom.id) report_.atoms_freed += collect_unused_atoms(db_.handle());
       tx.commit();
       report_.files_ingested++;
@@ -99,9 +138,9 @@ class Run {
     return row;
   }
 
-  void set_source(const std::string& path, const InputFile& file, std::optional<int64_t> atom_id,
+  void set_source(const std::string& path, uint64_t size, int64_t mtime_ns, std::optional<int64_t> atom_id,
                   std::optional<std::string> error) {
-    upsert_source_.bind(1, path).bind(2, static_cast<int64_t>(file.size())).bind(3, file.mtime_ns());
+    upsert_source_.bind(1, path).bind(2, static_cast<int64_t>(size)).bind(3, mtime_ns);
     if (atom_id) upsert_source_.bind(4, *atom_id); else upsert_source_.bind_null(4);
     if (error) upsert_source_.bind(5, *error); else upsert_source_.bind_null(5);
     upsert_source_.run();
@@ -156,7 +195,7 @@ class Run {
       StoredAtom atom = ingester_.ingest(file, "file", nesting);
       ingester_.issues().resize(issues_before);  // the failure above says it all
       if (atom.is_new) store_.mark_failed(atom.id, e.what());
-      set_source(path, file, atom.id, std::nullopt);
+      set_source(path, file.size(), file.mtime_ns(), atom.id, std::nullopt);
       tx.commit();
       report_.files_ingested++;
       return true;
@@ -174,7 +213,7 @@ class Run {
     StoredAtom atom = store_.put_digest(digest_from_hex(r.model.source_sha256, path), file.size(), info);
     if (!atom.is_new)  // the atom outlived its model (rm), or is being linked again
       db_.prepare("UPDATE atoms SET model_id = ?, error = NULL WHERE id = ?").bind(1, r.model.id).bind(2, atom.id).run();
-    set_source(path, file, atom.id, std::nullopt);
+    set_source(path, file.size(), file.mtime_ns(), atom.id, std::nullopt);
     tx.commit();
     report_.models.push_back(r);
     report_.files_ingested++;
@@ -201,14 +240,43 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
   for (const WalkProblem& p : walk.problems) report.skipped.push_back({p.path, p.error});
   Run run(db, options, report, walk.files.size());
   Progress progress("ingest", walk.total_bytes, options.quiet);
-  for (size_t i = 0; i < walk.files.size(); ++i) {
-    progress.set_label("ingest " + std::to_string(i + 1) + "/" + std::to_string(walk.files.size()) + " files");
-    const size_t unchanged_before = report.files_unchanged;
-    run.file(walk.files[i]);
-    if (report.files_unchanged > unchanged_before)
-      progress.drop(walk.files[i].size);  // skipped unread: not part of the rate
-    else
-      progress.advance(walk.files[i].size);
+  const size_t n = walk.files.size();
+  size_t settled = 0;
+  auto label = [&] { progress.set_label("ingest " + std::to_string(settled) + "/" + std::to_string(n) + " files"); };
+  auto done = [&](size_t i) {
+    ++settled;
+    label();
+    progress.advance(walk.files[i].size);
+  };
+  // Unchanged files are settled first, unread: they are not part of the rate.
+  std::vector<char> wanted(n, 1);
+  for (size_t i = 0; i < n; ++i) {
+    if (!run.unchanged(walk.files[i])) continue;
+    wanted[i] = 0;
+    ++settled;
+    progress.drop(walk.files[i].size);
+  }
+  label();
+  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  size_t to_do = static_cast<size_t>(std::count(wanted.begin(), wanted.end(), 1));
+  if (threads < 2 || to_do < 2 || db.path().empty()) {
+    for (size_t i = 0; i < n; ++i)
+      if (wanted[i]) run.store_here(walk.files[i]), done(i);
+  } else {
+    // Workers extract ahead (at most two files each waiting); this thread merges.
+    run_ordered<ScratchFile>(
+        n, static_cast<unsigned>(std::min<size_t>(threads, to_do)), 2 * threads,
+        [&](size_t i) { return wanted[i] != 0; },
+        [&] {
+          auto extractor = std::make_shared<ScratchExtractor>(db.path(), options.content);
+          return std::function<ScratchFile(size_t)>([extractor, &walk](size_t i) {
+            return extractor->extract(walk.files[i]);
+          });
+        },
+        [&](size_t i, ScratchFile& f) {
+          run.merge(walk.files[i], f);
+          done(i);
+        });
   }
   run.finish();
   progress.finish();

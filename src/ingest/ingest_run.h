@@ -20,6 +20,9 @@ struct ContentRunOptions {
   ContentOptions content;
   std::string model_name;  // name for a model file (only meaningful for a single one)
   bool quiet = false;      // no progress output
+  // Files extracted at once (0: one per core). With more than one, workers extract
+  // into scratch databases and this thread merges them in walk order (scratch_ingest.h).
+  unsigned threads = 0;
 };
 
 struct ContentRunReport {

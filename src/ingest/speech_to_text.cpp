@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <mutex>
 #include <vector>
 
 #include "util/error.h"
@@ -20,28 +19,30 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::mutex& decoder_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-// Loaded on first use and kept: loading costs about half a second.
-ps_decoder_t* shared_decoder() {
-  static ps_decoder_t* decoder = [] {
-    std::string why;
-    std::string dir = find_speech_model(why);
-    if (dir.empty()) throw Error(why);
-    err_set_logfp(nullptr);  // sphinxbase logs every setting to stderr otherwise
-    std::string hmm = dir + "/en-us", lm = dir + "/en-us.lm.bin", dict = dir + "/cmudict-en-us.dict";
-    cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
-                                   dict.c_str(), "-logfn", "/dev/null", nullptr);
-    if (!config) throw Error("PocketSphinx: the configuration for the model in " + dir + " was refused");
-    ps_decoder_t* ps = ps_init(config);
-    cmd_ln_free_r(config);  // the decoder holds its own reference
-    if (!ps) throw Error("PocketSphinx: cannot load the model in " + dir + " (damaged files?)");
-    return ps;
-  }();
-  return decoder;
+// Loaded on first use in each thread and kept until the thread ends: loading costs
+// about half a second, and a decoder serves one recording at a time.
+ps_decoder_t* thread_decoder() {
+  struct Owned {
+    ps_decoder_t* ps = nullptr;
+    ~Owned() {
+      if (ps) ps_free(ps);
+    }
+  };
+  static thread_local Owned decoder;
+  if (decoder.ps) return decoder.ps;
+  std::string why;
+  std::string dir = find_speech_model(why);
+  if (dir.empty()) throw Error(why);
+  static const bool quiet = (err_set_logfp(nullptr), true);  // sphinxbase logs every setting otherwise
+  (void)quiet;
+  std::string hmm = dir + "/en-us", lm = dir + "/en-us.lm.bin", dict = dir + "/cmudict-en-us.dict";
+  cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
+                                 dict.c_str(), "-logfn", "/dev/null", nullptr);
+  if (!config) throw Error("PocketSphinx: the configuration for the model in " + dir + " was refused");
+  decoder.ps = ps_init(config);
+  cmd_ln_free_r(config);  // the decoder holds its own reference
+  if (!decoder.ps) throw Error("PocketSphinx: cannot load the model in " + dir + " (damaged files?)");
+  return decoder.ps;
 }
 
 }  // namespace
@@ -68,8 +69,7 @@ struct Transcriber::Session {
   static constexpr size_t kCutZone = 5 * kSpeechSampleRate;  // where a cut is looked for
   static constexpr size_t kCutWindow = kSpeechSampleRate / 10;
 
-  std::unique_lock<std::mutex> lock{decoder_mutex()};
-  ps_decoder_t* ps = shared_decoder();
+  ps_decoder_t* ps = thread_decoder();
   std::vector<int16_t> pending;
   std::string text;
 

@@ -1,6 +1,6 @@
 // Speech to text with PocketSphinx (Debian 12: 0.8+5prealpha, the ps_decoder/cmd_ln
-// API) and its US English model from pocketsphinx-en-us. The decoder (about 30 MB of
-// language model) is loaded once per process, on first use, and shared under a lock.
+// API) and its US English model from pocketsphinx-en-us. Each thread loads its own
+// decoder (about 30 MB of language model) on first use and keeps it.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -67,13 +67,14 @@ const void* Stmt::blob(int col) const { return sqlite3_column_blob(st_, col); }
 size_t Stmt::bytes(int col) const { return static_cast<size_t>(sqlite3_column_bytes(st_, col)); }
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
-  bool exists = std::filesystem::exists(path);
+  bool exists = mode != Mode::kScratch && std::filesystem::exists(path);
+  if (mode == Mode::kScratch && !path.empty()) throw Error("a scratch database has no path (got '" + path + "')");
   if (mode == Mode::kCreate && exists)
     throw UsageError(path + ": already exists; `hart init` creates new databases only");
   if (mode == Mode::kOpenExisting && !exists)
     throw UsageError(path + ": no such database; create one with `hart init " + path + "`");
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  if (mode == Mode::kCreate) flags |= SQLITE_OPEN_CREATE;
+  if (mode != Mode::kOpenExisting) flags |= SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -83,13 +84,20 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 10000);
   try {
-    if (mode == Mode::kCreate) exec("PRAGMA page_size = " + std::to_string(kPageSize));
-    exec("PRAGMA journal_mode = WAL");
-    // NORMAL in WAL mode never corrupts; a power cut can lose only the last commits.
-    exec("PRAGMA synchronous = NORMAL");
+    if (mode != Mode::kOpenExisting) exec("PRAGMA page_size = " + std::to_string(kPageSize));
+    if (mode == Mode::kScratch) {
+      // Nothing to recover after a crash: the file is unlinked as soon as it is opened.
+      exec("PRAGMA journal_mode = MEMORY");  // savepoints still roll back
+      exec("PRAGMA synchronous = OFF");
+      exec("PRAGMA cache_size = -16384");
+    } else {
+      exec("PRAGMA journal_mode = WAL");
+      // NORMAL in WAL mode never corrupts; a power cut can lose only the last commits.
+      exec("PRAGMA synchronous = NORMAL");
+      exec("PRAGMA cache_size = -65536");
+    }
     exec("PRAGMA foreign_keys = ON");
-    exec("PRAGMA cache_size = -65536");
-    migrate(*this, path, mode == Mode::kCreate);
+    migrate(*this, path, mode != Mode::kOpenExisting);
     char* err = nullptr;
     if (register_sql(db_, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";

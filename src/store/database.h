@@ -44,9 +44,11 @@ class Stmt {
 
 class Database {
  public:
-  enum class Mode { kOpenExisting, kCreate };
+  enum class Mode { kOpenExisting, kCreate, kScratch };
   // kCreate makes a new file (error if one exists); kOpenExisting requires a
-  // Hartonomous database and migrates it forward.
+  // Hartonomous database and migrates it forward; kScratch (path "") makes a private
+  // temporary database with the full schema, deleted when closed, that trades
+  // durability for speed (a worker's staging area during a parallel ingest).
   Database(const std::string& path, Mode mode);
   // Wraps a connection owned by someone else (the loadable extension's host).
   explicit Database(sqlite3* borrowed);

@@ -1,0 +1,176 @@
+#include "ingest/scratch_ingest.h"
+
+#include <nlohmann/json.hpp>
+#include <cstring>
+#include <unordered_map>
+
+#include "ingest/input_file.h"
+#include "util/error.h"
+
+namespace hart {
+
+// The main database, read-only from a worker (WAL: never blocked by the writer).
+struct ScratchExtractor::Lookup {
+  explicit Lookup(const std::string& path)
+      : db(path, Database::Mode::kOpenExisting), find(db.prepare("SELECT size, modality, error FROM atoms WHERE sha256 = ?")) {}
+  std::optional<KnownAtom> operator()(const Sha256Digest& digest) {
+    find.bind_blob(1, digest.data(), digest.size());
+    std::optional<KnownAtom> known;
+    if (find.step()) {
+      known = KnownAtom{static_cast<uint64_t>(find.int64(0)), find.text(1), std::nullopt};
+      if (!find.is_null(2)) known->error = find.text(2);
+    }
+    find.reset();
+    return known;
+  }
+  Database db;
+  Stmt find;
+};
+
+ScratchExtractor::ScratchExtractor(const std::string& main_path, const ContentOptions& options)
+    : options_(options), lookup_(std::make_unique<Lookup>(main_path)) {}
+
+ScratchExtractor::~ScratchExtractor() = default;
+
+ScratchFile ScratchExtractor::extract(const WalkEntry& entry) {
+  ScratchFile out;
+  try {
+    InputFile file(entry.path, entry.path);
+    out.size = file.size();
+    out.mtime_ns = file.mtime_ns();
+    std::string head = file.prefix(ContentSniffer::kSniffBytes);
+    if (sniffer_.sniff(reinterpret_cast<const uint8_t*>(head.data()), head.size(), file.size()).kind ==
+        ContentKind::kModel) {
+      out.is_model = true;
+      return out;
+    }
+    out.scratch = std::make_unique<Database>("", Database::Mode::kScratch);
+    {
+      AtomStore store(*out.scratch);
+      store.look_up_elsewhere([this](const Sha256Digest& d) { return (*lookup_)(d); });
+      ContentIngester ingester(store, sniffer_, options_);
+      Transaction tx(*out.scratch);
+      Nesting nesting;
+      out.root = ingester.ingest(file, "file", nesting).id;
+      tx.commit();
+      out.stand_ins = store.stand_ins();
+      out.issues = std::move(ingester.issues());
+    }
+  } catch (const std::exception& e) {
+    out.scratch.reset();
+    out.error = e.what();
+  }
+  return out;
+}
+
+namespace {
+
+class Merge {
+ public:
+  Merge(ScratchFile& file, AtomStore& main)
+      : file_(file), main_(main),
+        atom_(file.scratch->prepare("SELECT sha256, size, modality, subtype, mime, text, metadata, error,"
+                                    " EXISTS(SELECT 1 FROM atom_chunks WHERE atom_id = atoms.id)"
+                                    " FROM atoms WHERE id = ?")),
+        chunks_(file.scratch->prepare("SELECT d.data FROM atom_chunks c JOIN chunk_data d ON d.id = c.chunk_id"
+                                      " WHERE c.atom_id = ? ORDER BY c.ordinal")),
+        children_(file.scratch->prepare("SELECT child_id, relation, ordinal, label FROM atom_relations"
+                                        " WHERE parent_id = ? ORDER BY id")) {}
+
+  // Depth first, in the order the worker stored them: the order a serial run inserts.
+  int64_t atom(int64_t scratch_id) {
+    if (auto it = merged_.find(scratch_id); it != merged_.end()) {
+      main_.counters().atoms_reused++;  // met again in this file: reused, as in a serial run
+      main_.counters().bytes_saved += sizes_[scratch_id];
+      return it->second;
+    }
+    Row row = read(scratch_id);
+    sizes_[scratch_id] = row.size;
+    if (auto id = main_.reuse(row.digest, row.size)) return merged_[scratch_id] = *id;
+    if (file_.stand_ins.count(scratch_id))
+      throw StandInGone("an atom this file shares was removed from the database while the file was extracted");
+    StoredAtom stored = row.has_chunks || !row.info.text ? put_payload(scratch_id, row.info) : put_text(row.info);
+    merged_[scratch_id] = stored.id;
+    for (const Relation& r : relations(scratch_id))
+      main_.relate(stored.id, atom(r.child), r.relation, r.ordinal, r.label);
+    return stored.id;
+  }
+
+ private:
+  struct Row {
+    Sha256Digest digest{};
+    uint64_t size = 0;
+    bool has_chunks = false;
+    AtomInfo info;
+  };
+  struct Relation {
+    int64_t child, ordinal;
+    std::string relation;
+    std::optional<std::string> label;
+  };
+
+  Row read(int64_t id) {
+    atom_.bind(1, id);
+    if (!atom_.step()) {
+      atom_.reset();
+      throw Error("scratch database: atom " + std::to_string(id) + " is missing");
+    }
+    Row r;
+    if (atom_.bytes(0) != r.digest.size()) throw Error("scratch database: a SHA-256 is not 32 bytes");
+    std::memcpy(r.digest.data(), atom_.blob(0), r.digest.size());
+    r.size = static_cast<uint64_t>(atom_.int64(1));
+    r.info.modality = atom_.text(2);
+    r.info.subtype = atom_.text(3);
+    r.info.mime = atom_.text(4);
+    if (!atom_.is_null(5)) r.info.text = atom_.text(5);
+    r.info.metadata = nlohmann::json::parse(atom_.text(6));
+    if (!atom_.is_null(7)) r.info.error = atom_.text(7);
+    r.has_chunks = atom_.int64(8) != 0;
+    atom_.reset();
+    return r;
+  }
+
+  std::vector<Relation> relations(int64_t parent) {
+    std::vector<Relation> out;
+    children_.bind(1, parent);
+    while (children_.step()) {
+      Relation r{children_.int64(0), children_.int64(2), children_.text(1), std::nullopt};
+      if (!children_.is_null(3)) r.label = children_.text(3);
+      out.push_back(std::move(r));
+    }
+    children_.reset();
+    return out;
+  }
+
+  // The payload streamed chunk by chunk, hashed again on the way: the main store
+  // shares chunks it already has and counts exactly as a direct ingest does.
+  StoredAtom put_payload(int64_t scratch_id, const AtomInfo& info) {
+    PayloadWriter payload(main_);
+    chunks_.bind(1, scratch_id);
+    while (chunks_.step()) payload.write(chunks_.blob(0), chunks_.bytes(0));
+    chunks_.reset();
+    return main_.put_payload(payload, info);
+  }
+
+  StoredAtom put_text(AtomInfo info) {
+    std::string text = std::move(*info.text);
+    info.text.reset();
+    return main_.put_text(text, info);
+  }
+
+  ScratchFile& file_;
+  AtomStore& main_;
+  Stmt atom_, chunks_, children_;
+  std::unordered_map<int64_t, int64_t> merged_;  // scratch id -> main id
+  std::unordered_map<int64_t, uint64_t> sizes_;
+};
+
+}  // namespace
+
+int64_t merge_scratch(ScratchFile& file, AtomStore& main) {
+  if (!file.scratch) throw Error("merge_scratch: the file was not extracted");
+  Merge merge(file, main);
+  return merge.atom(file.root);
+}
+
+}  // namespace hart
