@@ -66,7 +66,7 @@ class Run {
 
   // A file a worker extracted (ScratchExtractor), merged in its own transaction.
   void merge(const WalkEntry& entry, ScratchFile& extracted) {
-    if (extracted.is_model) return store_here(entry);
+    if (extracted.store_here) return store_here(entry);
     if (!extracted.error.empty()) {
       report_.failures.push_back({entry.path, extracted.error});
       record_unreadable(entry, extracted.error);
@@ -263,9 +263,10 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
     for (size_t i = 0; i < n; ++i)
       if (wanted[i]) run.store_here(walk.files[i]), done(i);
   } else {
-    // Workers extract ahead (at most two files each waiting); this thread merges.
+    // Workers extract ahead (at most four files each waiting); this thread merges,
+    // and stores text itself.
     run_ordered<ScratchFile>(
-        n, static_cast<unsigned>(std::min<size_t>(threads, to_do)), 2 * threads,
+        n, static_cast<unsigned>(std::min<size_t>(threads, to_do)), 4 * threads,
         [&](size_t i) { return wanted[i] != 0; },
         [&] {
           auto extractor = std::make_shared<ScratchExtractor>(db.path(), options.content);

@@ -27,6 +27,22 @@ struct ScratchExtractor::Lookup {
   Stmt find;
 };
 
+namespace {
+
+// A read transaction on the main database for the length of one file's extraction.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Database& db) : db_(db) { db_.exec("BEGIN"); }
+  ~ReadSnapshot() { sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr); }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
 ScratchExtractor::ScratchExtractor(const std::string& main_path, const ContentOptions& options)
     : options_(options), lookup_(std::make_unique<Lookup>(main_path)) {}
 
@@ -39,10 +55,15 @@ ScratchFile ScratchExtractor::extract(const WalkEntry& entry) {
     out.size = file.size();
     out.mtime_ns = file.mtime_ns();
     std::string head = file.prefix(ContentSniffer::kSniffBytes);
-    if (sniffer_.sniff(reinterpret_cast<const uint8_t*>(head.data()), head.size(), file.size()).kind ==
-        ContentKind::kModel) {
-      out.is_model = true;
-      return out;
+    switch (sniffer_.sniff(reinterpret_cast<const uint8_t*>(head.data()), head.size(), file.size()).kind) {
+      case ContentKind::kModel:
+      case ContentKind::kText:
+      case ContentKind::kBinary:
+      case ContentKind::kEmpty:
+        out.store_here = true;
+        return out;
+      default:
+        break;
     }
     out.scratch = std::make_unique<Database>("", Database::Mode::kScratch);
     {
@@ -50,6 +71,7 @@ ScratchFile ScratchExtractor::extract(const WalkEntry& entry) {
       store.look_up_elsewhere([this](const Sha256Digest& d) { return (*lookup_)(d); });
       ContentIngester ingester(store, sniffer_, options_);
       Transaction tx(*out.scratch);
+      ReadSnapshot snapshot(lookup_->db);  // one read transaction, not one per lookup
       Nesting nesting;
       out.root = ingester.ingest(file, "file", nesting).id;
       tx.commit();
@@ -73,9 +95,9 @@ class Merge {
                                     " EXISTS(SELECT 1 FROM atom_chunks WHERE atom_id = atoms.id)"
                                     " FROM atoms WHERE id = ?")),
         chunks_(file.scratch->prepare("SELECT d.data FROM atom_chunks c JOIN chunk_data d ON d.id = c.chunk_id"
-                                      " WHERE c.atom_id = ? ORDER BY c.ordinal")),
-        children_(file.scratch->prepare("SELECT child_id, relation, ordinal, label FROM atom_relations"
-                                        " WHERE parent_id = ? ORDER BY id")) {}
+                                      " WHERE c.atom_id = ? ORDER BY c.ordinal")) {
+    read_relations();
+  }
 
   // Depth first, in the order the worker stored them: the order a serial run inserts.
   int64_t atom(int64_t scratch_id) {
@@ -86,13 +108,18 @@ class Merge {
     }
     Row row = read(scratch_id);
     sizes_[scratch_id] = row.size;
-    if (auto id = main_.reuse(row.digest, row.size)) return merged_[scratch_id] = *id;
-    if (file_.stand_ins.count(scratch_id))
+    if (file_.stand_ins.count(scratch_id)) {
+      if (auto id = main_.reuse(row.digest, row.size)) return merged_[scratch_id] = *id;
       throw StandInGone("an atom this file shares was removed from the database while the file was extracted");
+    }
+    // Found stored already (another file's merge got there first): its children
+    // are stored with it, so this extraction of them is not needed.
     StoredAtom stored = row.has_chunks || !row.info.text ? put_payload(scratch_id, row.info) : put_text(row.info);
     merged_[scratch_id] = stored.id;
-    for (const Relation& r : relations(scratch_id))
-      main_.relate(stored.id, atom(r.child), r.relation, r.ordinal, r.label);
+    if (!stored.is_new) return stored.id;
+    auto children = children_of_.find(scratch_id);
+    if (children == children_of_.end()) return stored.id;
+    for (const Relation& r : children->second) main_.relate(stored.id, atom(r.child), r.relation, r.ordinal, r.label);
     return stored.id;
   }
 
@@ -130,16 +157,14 @@ class Merge {
     return r;
   }
 
-  std::vector<Relation> relations(int64_t parent) {
-    std::vector<Relation> out;
-    children_.bind(1, parent);
-    while (children_.step()) {
-      Relation r{children_.int64(0), children_.int64(2), children_.text(1), std::nullopt};
-      if (!children_.is_null(3)) r.label = children_.text(3);
-      out.push_back(std::move(r));
+  // Every relation of the scratch database, by parent, in the order they were made.
+  void read_relations() {
+    Stmt all = file_.scratch->prepare("SELECT parent_id, child_id, relation, ordinal, label FROM atom_relations ORDER BY id");
+    while (all.step()) {
+      Relation r{all.int64(1), all.int64(3), all.text(2), std::nullopt};
+      if (!all.is_null(4)) r.label = all.text(4);
+      children_of_[all.int64(0)].push_back(std::move(r));
     }
-    children_.reset();
-    return out;
   }
 
   // The payload streamed chunk by chunk, hashed again on the way: the main store
@@ -160,7 +185,8 @@ class Merge {
 
   ScratchFile& file_;
   AtomStore& main_;
-  Stmt atom_, chunks_, children_;
+  Stmt atom_, chunks_;
+  std::unordered_map<int64_t, std::vector<Relation>> children_of_;  // in the order they were made
   std::unordered_map<int64_t, int64_t> merged_;  // scratch id -> main id
   std::unordered_map<int64_t, uint64_t> sizes_;
 };

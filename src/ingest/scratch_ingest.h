@@ -2,7 +2,10 @@
 // scratch database of its own (the same extractors, the same schema), consulting the
 // main database read-only so known content is not extracted again. The thread that
 // owns the main database then copies the file's new atoms and relations across in
-// one transaction, in walk order: the result is the one a serial run gives.
+// one transaction, in walk order: the result is the one a serial run gives. Only
+// content whose extraction is dear (pictures, sound, video, PDF, office documents,
+// archives) goes through a worker; copying a text's passages across would cost as
+// much as cutting them.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -25,7 +28,9 @@ struct ScratchFile {
   std::vector<ContentIssue> issues;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  bool is_model = false;  // left to the owning thread (the model store maps the file)
+  // Left to the owning thread: model files (the model store maps the file) and
+  // content that costs less to extract than to merge (text, binary, empty).
+  bool store_here = false;
   std::string error;      // the file could not be read
 };
 

@@ -66,7 +66,23 @@ bool Stmt::is_null(int col) const { return sqlite3_column_type(st_, col) == SQLI
 const void* Stmt::blob(int col) const { return sqlite3_column_blob(st_, col); }
 size_t Stmt::bytes(int col) const { return static_cast<size_t>(sqlite3_column_bytes(st_, col)); }
 
+namespace {
+
+// SQLite's memory statistics take a process-wide mutex on every allocation, which
+// parallel ingest threads then fight over. Possible only before SQLite initialises
+// (a host that embeds the extension may have done so: then it stays as it is).
+void configure_sqlite_once() {
+  static const bool done = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace
+
 Database::Database(const std::string& path, Mode mode) : path_(path) {
+  configure_sqlite_once();
   bool exists = mode != Mode::kScratch && std::filesystem::exists(path);
   if (mode == Mode::kScratch && !path.empty()) throw Error("a scratch database has no path (got '" + path + "')");
   if (mode == Mode::kCreate && exists)

@@ -147,12 +147,14 @@ TEST_F(ParallelIngestTest, KnownContentIsNotExtractedAgainAndChangesAreMerged) {
 TEST_F(ParallelIngestTest, AStandInRemovedBeforeTheMergeIsRefused) {
   std::filesystem::create_directories(path("first"));
   std::filesystem::create_directories(path("second"));
-  write("first/a.txt", sentences(5, 20));
-  write("second/a-copy.txt", sentences(5, 20));
+  std::string picture = picture_png(200, 150, 3);
+  write("first/a.png", picture);
+  write("second/a-copy.png", picture);
   ingest({path("first")});
   ScratchExtractor extractor(db->path(), options.content);
-  ScratchFile f = extractor.extract({path("second/a-copy.txt"), sentences(5, 20).size(), 0});
+  ScratchFile f = extractor.extract({path("second/a-copy.png"), picture.size(), 0});
   ASSERT_TRUE(f.error.empty()) << f.error;
+  ASSERT_FALSE(f.store_here);  // pictures are extracted by workers
   ASSERT_EQ(f.stand_ins.size(), 1u);
   ASSERT_EQ(f.stand_ins.count(f.root), 1u);  // the whole file is known: nothing was extracted
   remove_source(*db, path("first"));
