@@ -2,6 +2,7 @@
 
 #include <magic.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <string>
@@ -52,10 +53,15 @@ std::string odf_mimetype(const uint8_t* p, size_t n) {
   if (n < 30 || std::string_view(reinterpret_cast<const char*>(p), 4) != "PK\x03\x04" || u16(8) != 0) return {};
   size_t name_len = u16(26), data = 30 + name_len + u16(28);
   if (name_len != 8 || std::string_view(reinterpret_cast<const char*>(p) + 30, 8) != "mimetype") return {};
+  // The member's size, or (written with a data descriptor) up to the first byte no
+  // lowercase MIME type has (the next header's "PK").
+  size_t size = static_cast<size_t>(u16(18) | (u16(20) << 16));
   std::string mime;
-  for (size_t i = data; i < n && i < data + 100; ++i) {
+  for (size_t i = data; i < n && i < data + (size ? std::min<size_t>(size, 100) : 100); ++i) {
     char c = static_cast<char>(p[i]);
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '/' || c == '-' || c == '+')) break;
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
+          c == '/' || c == '-' || c == '+'))
+      break;
     mime += c;
   }
   return starts_with(mime, kOdf) && mime.size() > kOdf.size() ? mime : std::string();
