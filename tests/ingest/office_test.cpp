@@ -1,4 +1,4 @@
-// Office documents (docx, pptx, xlsx, odt, ods) on packages this test zips itself
+// Office documents (docx, pptx, xlsx, odt, ods, odp) on packages this test zips itself
 // with libarchive, laid out as office suites write them ([Content_Types].xml first;
 // ODF: an uncompressed `mimetype` member first) so libmagic recognises them.
 #include <leptonica/allheaders.h>
@@ -193,7 +193,7 @@ TEST_F(OfficeTest, XlsxSheetsAreTabSeparatedRowsWithSharedStringsResolved) {
   EXPECT_EQ(meta(id, "sheets") + " " + meta(id, "format"), "2 xlsx");
 }
 
-TEST_F(OfficeTest, OdtAndOdsReadContentXml) {
+TEST_F(OfficeTest, OdtOdsAndOdpReadContentXml) {
   const std::string office = "xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" "
                              "xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" "
                              "xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\"";
@@ -227,7 +227,20 @@ TEST_F(OfficeTest, OdtAndOdsReadContentXml) {
                   "</table:table-cell></table:table-row></table:table></office:spreadsheet></office:body>"
                   "</office:document-content>"}},
                 true);
-  ContentRunReport r = ingest({path("minutes.odt"), path("data.ods")});
+  write_package(path("deck.odp"),
+                {{"mimetype", "application/vnd.oasis.opendocument.presentation"},
+                 {"content.xml",
+                  "<office:document-content " + office + " xmlns:draw=\"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0\""
+                  " xmlns:presentation=\"urn:oasis:names:tc:opendocument:xmlns:presentation:1.0\">"
+                  "<office:body><office:presentation>"
+                  "<draw:page draw:name=\"page1\"><draw:frame><draw:text-box><text:p>Hello deck</text:p>"
+                  "</draw:text-box></draw:frame><presentation:notes><draw:frame><draw:text-box>"
+                  "<text:p>speaker note</text:p></draw:text-box></draw:frame></presentation:notes></draw:page>"
+                  "<draw:page draw:name=\"page2\"><draw:frame><draw:text-box><text:p>Second slide</text:p>"
+                  "</draw:text-box></draw:frame></draw:page></office:presentation></office:body>"
+                  "</office:document-content>"}},
+                true);
+  ContentRunReport r = ingest({path("minutes.odt"), path("data.ods"), path("deck.odp")});
   EXPECT_TRUE(r.failures.empty()) << all_errors(r.failures);
   std::string odt = id_of("minutes.odt"), ods = id_of("data.ods");
   EXPECT_EQ(text("SELECT modality || ' ' || mime FROM atoms WHERE id = " + odt),
@@ -238,6 +251,12 @@ TEST_F(OfficeTest, OdtAndOdsReadContentXml) {
             "Pictures/logo.png");
   EXPECT_EQ(text("SELECT mime FROM atoms WHERE id = " + ods), "application/vnd.oasis.opendocument.spreadsheet");
   EXPECT_EQ(children(ods, "sheet"), "a\t\t\t\tb\nc\tc");
+  EXPECT_EQ(text("SELECT group_concat(label) FROM atom_relations WHERE parent_id = " + ods + " AND relation = 'sheet'"),
+            "Data");
+  std::string odp = id_of("deck.odp");
+  EXPECT_EQ(text("SELECT mime FROM atoms WHERE id = " + odp), "application/vnd.oasis.opendocument.presentation");
+  EXPECT_EQ(children(odp, "slide"), "Hello deck|Second slide");
+  EXPECT_EQ(meta(odp, "slides") + " " + meta(odp, "format"), "2 odp");
 }
 
 TEST_F(OfficeTest, BadPackagesAreBinaryAtomsWithTheReason) {
@@ -267,6 +286,17 @@ TEST_F(OfficeTest, BadPackagesAreBinaryAtomsWithTheReason) {
   EXPECT_NE(error_of("entities.docx").find("declares a DTD"), std::string::npos) << error_of("entities.docx");
   // The failed documents' pictures were rolled back with them.
   EXPECT_EQ(scalar("SELECT count(*) FROM atoms WHERE modality = 'image'"), 0);
+}
+
+TEST_F(OfficeTest, AnXmlPartOver64MiBIsRefusedWhateverTheZipClaims) {
+  std::string huge = word_document("<w:p><w:r><w:t>" + std::string((64u << 20) + 1, 'a') + "</w:t></w:r></w:p>");
+  write_package(path("huge.docx"), docx(huge, make_png()));
+  huge = std::string();
+  options.content.limits.max_expansion_ratio = 1u << 20;  // the part cap, not the zip-bomb ratio, must stop it
+  ContentRunReport r = ingest({path("huge.docx")});
+  ASSERT_EQ(r.failures.size(), 1u) << all_errors(r.failures);
+  EXPECT_NE(r.failures[0].error.find("word/document.xml: XML part larger than 64 MiB"), std::string::npos)
+      << r.failures[0].error;
 }
 
 TEST_F(OfficeTest, ABadSlideIsRecordedAndTheOthersAreRead) {
