@@ -140,16 +140,13 @@ class PackageReader {
     InputFile member(spool_archive_member(a, nesting_, limits_, where), where);
     bool image = ingester_.sniff(member).kind == ContentKind::kImage;
     nesting_.ancestors.push_back(atom_id_);
-    StoredAtom child;
-    try {
-      child = ingester_.ingest(member, "member", nesting_);
-    } catch (...) {
-      nesting_.ancestors.pop_back();
-      throw;
-    }
-    nesting_.ancestors.pop_back();
-    // A package that embeds itself must not become a cycle.
-    if (child.id == atom_id_ || std::count(nesting_.ancestors.begin(), nesting_.ancestors.end(), child.id)) return;
+    struct PopAncestor {
+      Nesting& n;
+      ~PopAncestor() { n.ancestors.pop_back(); }
+    } pop{nesting_};
+    StoredAtom child = ingester_.ingest(member, "member", nesting_);
+    // A package that embeds itself (or an ancestor) must not become a cycle.
+    if (std::find(nesting_.ancestors.begin(), nesting_.ancestors.end(), child.id) != nesting_.ancestors.end()) return;
     int64_t& ordinal = image ? images_ : other_media_;
     ingester_.store().relate(atom_id_, child.id, image ? "image" : "media", ordinal++, name);
   }
@@ -161,9 +158,11 @@ class PackageReader {
   Nesting& nesting_;
   const IngestLimits& limits_;
   uint64_t xml_total_ = 0;
+  int64_t images_ = 0, other_media_ = 0;
 
  public:
-  int64_t images_ = 0, other_media_ = 0;
+  int64_t images() const { return images_; }
+  int64_t other_media() const { return other_media_; }
 };
 
 Format format_of(std::string_view mime, const std::set<std::string>& names, const std::string& where) {
@@ -308,8 +307,8 @@ void extract_office(ContentIngester& ingester, int64_t atom_id, InputFile& file,
   }
   info.metadata["format"] = format_name(format);
   add_properties(pkg, format <= Format::kXlsx ? "docProps/core.xml" : "meta.xml", info);
-  if (reader.images_) info.metadata["images"] = reader.images_;
-  if (reader.other_media_) info.metadata["other_media"] = reader.other_media_;
+  if (reader.images()) info.metadata["images"] = reader.images();
+  if (reader.other_media()) info.metadata["other_media"] = reader.other_media();
 
   std::string text = std::move(x.body.text);
   size_t paragraphs = x.body.paragraphs;
