@@ -288,6 +288,28 @@ TEST_F(OfficeTest, BadPackagesAreBinaryAtomsWithTheReason) {
   EXPECT_EQ(scalar("SELECT count(*) FROM atoms WHERE modality = 'image'"), 0);
 }
 
+TEST_F(OfficeTest, DamagedCopiesOfAPackageNeverStopTheRun) {
+  write_package(path("good.docx"), docx(word_document(kWordBody), make_png()));
+  const std::string good = read_file(path("good.docx"));
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < 48; ++i) {
+    std::string bad = good;
+    if (i % 3 == 2) {
+      bad.resize(good.size() * i / 48);  // truncated
+    } else {
+      size_t at = (i * 7919) % bad.size();
+      bad[at] = static_cast<char>(bad[at] ^ (0x5a + i));  // one byte changed
+    }
+    paths.push_back(path("bad" + std::to_string(i) + ".docx"));
+    write_file(paths.back(), bad);
+  }
+  ContentRunReport r = ingest(paths);
+  EXPECT_EQ(r.files_ingested, paths.size());
+  EXPECT_EQ(scalar("SELECT count(*) FROM sources s JOIN atoms a ON a.id = s.atom_id WHERE a.modality = 'document'"
+                   " AND a.error IS NULL AND json_extract(a.metadata, '$.format') IS NULL AND a.mime LIKE '%openxml%'"),
+            0);  // every docx either extracted or failed with a reason
+}
+
 TEST_F(OfficeTest, AnXmlPartOver64MiBIsRefusedWhateverTheZipClaims) {
   std::string huge = word_document("<w:p><w:r><w:t>" + std::string((64u << 20) + 1, 'a') + "</w:t></w:r></w:p>");
   write_package(path("huge.docx"), docx(huge, make_png()));
