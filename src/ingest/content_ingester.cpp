@@ -103,7 +103,13 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
         extract_pdf(*this, atom_id, file, info);
         break;
       }
-      info.metadata["extracted"] = false;  // office formats: stored whole for now
+      if (is_office_package(type.mime)) {
+        extract_office(*this, atom_id, file, type, info, nesting);
+        break;
+      }
+      // Legacy binary formats (Word 97-2003, PostScript): stored whole.
+      info.metadata["extracted"] = false;
+      info.metadata["note"] = "no extractor for " + type.mime + " yet; stored whole";
       break;
     case ContentKind::kVideo:
       extract_video(*this, atom_id, file, info, nesting);

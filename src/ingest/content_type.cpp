@@ -2,7 +2,10 @@
 
 #include <magic.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <string>
 #include <string_view>
 
 #include "formats/gguf.h"
@@ -39,6 +42,29 @@ bool is_compressed_stream(std::string_view mime) {
   for (auto f : kFilters)
     if (mime == f) return true;
   return false;
+}
+
+// ODF packages begin with an uncompressed `mimetype` member naming their type.
+// libmagic finds it only at a fixed offset, i.e. when that member's header has no
+// extra field, which zip writers such as libarchive's add.
+std::string odf_mimetype(const uint8_t* p, size_t n) {
+  constexpr std::string_view kOdf = "application/vnd.oasis.opendocument.";
+  auto u16 = [&](size_t at) { return static_cast<size_t>(p[at] | (p[at + 1] << 8)); };
+  if (n < 30 || std::string_view(reinterpret_cast<const char*>(p), 4) != "PK\x03\x04" || u16(8) != 0) return {};
+  size_t name_len = u16(26), data = 30 + name_len + u16(28);
+  if (name_len != 8 || std::string_view(reinterpret_cast<const char*>(p) + 30, 8) != "mimetype") return {};
+  // The member's size, or (written with a data descriptor) up to the first byte no
+  // lowercase MIME type has (the next header's "PK").
+  size_t size = static_cast<size_t>(u16(18) | (u16(20) << 16));
+  std::string mime;
+  for (size_t i = data; i < n && i < data + (size ? std::min<size_t>(size, 100) : 100); ++i) {
+    char c = static_cast<char>(p[i]);
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' ||
+          c == '/' || c == '-' || c == '+'))
+      break;
+    mime += c;
+  }
+  return starts_with(mime, kOdf) && mime.size() > kOdf.size() ? mime : std::string();
 }
 
 }  // namespace
@@ -97,6 +123,10 @@ ContentType ContentSniffer::sniff(const uint8_t* prefix, size_t n, uint64_t tota
   if (semi != std::string::npos) {
     size_t eq = answer.find("charset=", semi);
     if (eq != std::string::npos) t.charset = answer.substr(eq + 8);
+  }
+  if (t.mime == "application/zip") {
+    std::string odf = odf_mimetype(prefix, n);
+    if (!odf.empty()) t.mime = odf;
   }
   std::string_view m = t.mime;
   if (starts_with(m, "text/") || is_textual_application(m)) t.kind = ContentKind::kText;

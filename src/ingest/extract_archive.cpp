@@ -37,8 +37,9 @@ ArchivePtr open_archive(InputFile& file, bool compressed_stream) {
   return a;
 }
 
-// Checks the unpacking budget before `more` bytes are added below the top-level file.
-void charge(Nesting& n, uint64_t more, const IngestLimits& limits, const std::string& where) {
+}  // namespace
+
+void charge_expansion(Nesting& n, uint64_t more, const IngestLimits& limits, const std::string& where) {
   n.expanded_bytes += more;
   if (n.expanded_bytes > limits.max_expansion_bytes)
     throw FormatError(where + ": unpacks to more than " + format_bytes(limits.max_expansion_bytes) +
@@ -49,8 +50,7 @@ void charge(Nesting& n, uint64_t more, const IngestLimits& limits, const std::st
                       "); refusing a possible zip bomb. Raise --max-expansion-ratio if the archive is genuine");
 }
 
-// Copies the current member's data into an anonymous temporary file.
-int spool_member(struct archive* a, Nesting& nesting, const IngestLimits& limits, const std::string& where) {
+int spool_archive_member(struct archive* a, Nesting& nesting, const IngestLimits& limits, const std::string& where) {
   int fd = make_spool_file();
   try {
     const void* block;
@@ -60,7 +60,7 @@ int spool_member(struct archive* a, Nesting& nesting, const IngestLimits& limits
       int rc = archive_read_data_block(a, &block, &size, &offset);
       if (rc == ARCHIVE_EOF) break;
       if (rc < ARCHIVE_WARN) throw FormatError(where + ": corrupt archive member: " + archive_message(a));
-      charge(nesting, size, limits, where);
+      charge_expansion(nesting, size, limits, where);
       // Sparse members give an offset; pwrite leaves the hole as zeros.
       spool_write(fd, block, size, static_cast<uint64_t>(offset), where);
     }
@@ -70,8 +70,6 @@ int spool_member(struct archive* a, Nesting& nesting, const IngestLimits& limits
     throw;
   }
 }
-
-}  // namespace
 
 void extract_archive(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
                      AtomInfo& info, Nesting& nesting) {
@@ -103,7 +101,7 @@ void extract_archive(ContentIngester& ingester, int64_t atom_id, InputFile& file
     const char* name = archive_entry_pathname(entry);
     std::string label = name ? name : ("member " + std::to_string(ordinal));
     std::string where = file.display() + "!" + label;
-    InputFile member(spool_member(a.get(), nesting, limits, where), where);
+    InputFile member(spool_archive_member(a.get(), nesting, limits, where), where);
     StoredAtom child = ingester.ingest(member, "member", nesting);
     // An archive that contains itself (a zip quine) must not become a cycle.
     if (std::find(nesting.ancestors.begin(), nesting.ancestors.end(), child.id) != nesting.ancestors.end()) {

@@ -4,7 +4,10 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+
+struct archive;  // libarchive's reader
 
 namespace hart {
 
@@ -13,6 +16,7 @@ class InputFile;
 struct ContentType;
 struct AtomInfo;
 struct Nesting;
+struct IngestLimits;
 
 // extract_text.cpp — plain text of any common encoding: decoded to UTF-8
 // (text_decode.h), encoding and invalid bytes recorded, then split into passage
@@ -48,6 +52,28 @@ int patch_grid_side(int width, int height, int patch_side, int max_patches);
 // ratio to the top-level file) stop zip bombs with an error naming the limit hit.
 void extract_archive(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
                      AtomInfo& info, Nesting& nesting);
+
+// Shared with extract_office: adds `more` unpacked bytes to the top-level file's
+// budget and throws FormatError (naming `where` and the limit) once it is spent.
+void charge_expansion(Nesting& nesting, uint64_t more, const IngestLimits& limits, const std::string& where);
+// Copies the libarchive reader's current member into an anonymous temporary file
+// (charged to the budget); returns its descriptor.
+int spool_archive_member(struct archive* a, Nesting& nesting, const IngestLimits& limits, const std::string& where);
+
+// extract_office.cpp — OOXML (docx, pptx, xlsx) and ODF (odt, odp, ods, ...) zip
+// packages through libarchive and libxml2 (office_xml.h): the text in reading order
+// as the document's text (one paragraph per line); each slide and sheet a text atom
+// related as 'slide'/'sheet' (ordinal = index, sheets labelled with their name) with
+// its passages; docx/odt text split into passages; format, title, creator, subject
+// and counts in metadata. Embedded media (word/media/, ppt/media/, xl/media/,
+// Pictures/) are spooled and ingested like archive members, related as 'image' (or
+// 'media' when not a picture) labelled with their path. A damaged zip, a missing
+// main part, malformed main XML or a part over 64 MiB throws; a bad slide or sheet
+// is recorded (metadata.part_errors, a warning) and skipped.
+void extract_office(ContentIngester& ingester, int64_t atom_id, InputFile& file, const ContentType& type,
+                    AtomInfo& info, Nesting& nesting);
+// Whether extract_office reads this MIME type (OOXML and ODF packages).
+bool is_office_package(std::string_view mime);
 
 // extract_video.cpp — anything FFmpeg reads: duration, frame rate, resolution, codecs
 // and stream count in metadata; up to 32 key frames spread over the duration, each a

@@ -1,6 +1,7 @@
 #include "ingest/markup_text.h"
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
 
 #include <cstring>
 #include <limits>
@@ -119,7 +120,16 @@ class Walker {
 
 }  // namespace
 
+void init_libxml2() {
+  static const bool once = [] {
+    xmlInitParser();
+    return true;
+  }();
+  (void)once;
+}
+
 MarkupText html_text(std::string_view utf8) {
+  init_libxml2();
   if (utf8.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
     throw Error("HTML document larger than 2 GiB; libxml2 cannot parse it");
   std::unique_ptr<xmlDoc, void (*)(xmlDoc*)> doc(

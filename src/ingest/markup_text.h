@@ -28,4 +28,9 @@ inline constexpr size_t kMaxLinks = 10000;
 MarkupText markdown_text(std::string_view utf8);
 MarkupText html_text(std::string_view utf8);
 
+// Runs xmlInitParser() once per process (a function-local static): libxml2 is
+// thread-safe only after that, and ingestion may run files in parallel threads.
+// Every user of libxml2 calls this before parsing.
+void init_libxml2();
+
 }  // namespace hart
