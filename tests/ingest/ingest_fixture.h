@@ -19,16 +19,23 @@ namespace hart::test {
 
 using Members = std::vector<std::pair<std::string, std::string>>;  // name, bytes
 
-// Writes an archive: format "zip" or "gnutar", filter "none" or "gzip".
+// Writes an archive: format "zip" or "gnutar", filter "none" or "gzip". A zip's first
+// member is stored uncompressed when `store_first` (an ODF package's `mimetype`).
 inline void write_archive(const std::string& path, const std::string& format, const std::string& filter,
-                          const Members& members) {
+                          const Members& members, bool store_first = false) {
   struct archive* a = archive_write_new();
   ASSERT_EQ(archive_write_set_format_by_name(a, format.c_str()), ARCHIVE_OK);
   if (filter == "gzip") {
     ASSERT_EQ(archive_write_add_filter_gzip(a), ARCHIVE_OK);
   }
   ASSERT_EQ(archive_write_open_filename(a, path.c_str()), ARCHIVE_OK);
+  bool first = true;
   for (const auto& [name, bytes] : members) {
+    if (format == "zip") {
+      if (first && store_first) archive_write_zip_set_compression_store(a);
+      else archive_write_zip_set_compression_deflate(a);
+    }
+    first = false;
     struct archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, name.c_str());
     archive_entry_set_size(e, static_cast<la_int64_t>(bytes.size()));

@@ -4,31 +4,14 @@
 #include <leptonica/allheaders.h>
 
 #include "ingest_fixture.h"
+#include "picture_fixture.h"
 
 namespace hart::test {
 namespace {
 
 // Writes a zip package; the first member is stored uncompressed when `store_first`.
 void write_package(const std::string& path, const Members& members, bool store_first = false) {
-  struct archive* a = archive_write_new();
-  ASSERT_EQ(archive_write_set_format_zip(a), ARCHIVE_OK);
-  ASSERT_EQ(archive_write_open_filename(a, path.c_str()), ARCHIVE_OK);
-  bool first = true;
-  for (const auto& [name, bytes] : members) {
-    if (first && store_first) archive_write_zip_set_compression_store(a);
-    else archive_write_zip_set_compression_deflate(a);
-    first = false;
-    struct archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, name.c_str());
-    archive_entry_set_size(e, static_cast<la_int64_t>(bytes.size()));
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
-    ASSERT_EQ(archive_write_data(a, bytes.data(), bytes.size()), static_cast<la_ssize_t>(bytes.size()));
-    archive_entry_free(e);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
+  write_archive(path, "zip", "none", members, store_first);
 }
 
 // A small RGB picture as PNG bytes.
@@ -38,11 +21,7 @@ std::string make_png() {
   Box* b = boxCreate(8, 6, 20, 12);
   pixSetInRectArbitrary(p, b, 0x20406000u);
   boxDestroy(&b);
-  l_uint8* data = nullptr;
-  size_t size = 0;
-  EXPECT_EQ(pixWriteMem(&data, &size, p, IFF_PNG), 0);
-  std::string bytes(reinterpret_cast<const char*>(data), size);
-  lept_free(data);
+  std::string bytes = encode_pix(p, IFF_PNG);
   pixDestroy(&p);
   return bytes;
 }

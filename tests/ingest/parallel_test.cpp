@@ -10,6 +10,7 @@
 #include "audio_fixture.h"
 #include "ingest/scratch_ingest.h"
 #include "ingest_fixture.h"
+#include "picture_fixture.h"
 #include "store/atoms.h"
 
 namespace hart::test {
@@ -26,11 +27,7 @@ std::string picture_png(int w, int h, int seed) {
               b = block ? 90 : (x + y + seed) % 256;
       pixSetRGBPixel(p, x, y, r, g, b);
     }
-  l_uint8* data = nullptr;
-  size_t size = 0;
-  EXPECT_EQ(pixWriteMem(&data, &size, p, IFF_PNG), 0);
-  std::string bytes(reinterpret_cast<const char*>(data), size);
-  lept_free(data);
+  std::string bytes = encode_pix(p, IFF_PNG);
   pixDestroy(&p);
   return bytes;
 }
