@@ -1,0 +1,251 @@
+// Images inside PDFs (qpdf) and scanned pages (Poppler rendering + OCR), on PDFs
+// this test writes with qpdf.
+#define POINTERHOLDER_TRANSITION 4
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFPageDocumentHelper.hh>
+#include <qpdf/QPDFPageObjectHelper.hh>
+#include <qpdf/QPDFWriter.hh>
+
+#include <cstdio>
+
+#include "ingest/extractors.h"
+#include "ingest_fixture.h"
+#include "test_pictures.h"
+#include "word_accuracy.h"
+
+namespace hart::test {
+namespace {
+
+// An image XObject: its dictionary (without /Filter and /Length), filter and stored
+// bytes. Unfiltered data is Flate-compressed by QPDFWriter.
+struct XImage {
+  std::string dict;
+  std::string filter;  // "" or a name such as "/DCTDecode"
+  std::string data;
+};
+
+struct PdfPage {
+  std::vector<int> images;  // indexes into the image list, drawn in a row
+  std::string text;         // a text layer when not empty
+  double image_width = 200;  // points per image
+  double image_height = 150;
+};
+
+std::string write_pdf(const std::string& path, const std::vector<XImage>& images, const std::vector<PdfPage>& pages) {
+  QPDF pdf;
+  pdf.emptyPDF();
+  std::vector<QPDFObjectHandle> xobjects;
+  for (const XImage& im : images) {
+    QPDFObjectHandle s = pdf.newStream();
+    s.replaceDict(QPDFObjectHandle::parse(im.dict));
+    s.replaceStreamData(im.data, im.filter.empty() ? QPDFObjectHandle::newNull() : QPDFObjectHandle::newName(im.filter),
+                        QPDFObjectHandle::newNull());
+    xobjects.push_back(s);
+  }
+  QPDFObjectHandle font = pdf.makeIndirectObject(
+      QPDFObjectHandle::parse("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"));
+  for (const PdfPage& p : pages) {
+    QPDFObjectHandle page = pdf.makeIndirectObject(QPDFObjectHandle::parse("<< /Type /Page /MediaBox [0 0 612 792] >>"));
+    QPDFObjectHandle names = QPDFObjectHandle::newDictionary();
+    std::string content;
+    double x = 36;
+    for (size_t k = 0; k < p.images.size(); ++k) {
+      std::string name = "/Im" + std::to_string(k);
+      names.replaceKey(name, xobjects.at(p.images[k]));
+      double h = p.image_height;
+      content += "q " + std::to_string(p.image_width) + " 0 0 " + std::to_string(h) + " " + std::to_string(x) + " " +
+                 std::to_string(756 - h) + " cm " + name + " Do Q\n";
+      x += p.image_width + 10;
+    }
+    if (!p.text.empty()) content += "BT /F1 12 Tf 72 72 Td (" + p.text + ") Tj ET\n";
+    QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+    resources.replaceKey("/XObject", names);
+    resources.replaceKey("/Font", QPDFObjectHandle::parse("<< >>"));
+    resources.getKey("/Font").replaceKey("/F1", font);
+    page.replaceKey("/Resources", resources);
+    page.replaceKey("/Contents", pdf.newStream(content));
+    QPDFPageDocumentHelper(pdf).addPage(QPDFPageObjectHelper(page), false);
+  }
+  QPDFWriter w(pdf, path.c_str());
+  w.setStaticID(true);
+  w.write();
+  return read_file(path);
+}
+
+std::string image_dict(int w, int h, const std::string& color_space, int bpc = 8) {
+  return "<< /Type /XObject /Subtype /Image /Width " + std::to_string(w) + " /Height " + std::to_string(h) +
+         " /ColorSpace " + color_space + " /BitsPerComponent " + std::to_string(bpc) + " >>";
+}
+
+// The samples of an 8 bpp gray or 32 bpp RGB picture, row by row, as a PDF stores them.
+std::string samples(Pix* pix) {
+  std::string out;
+  for (int y = 0; y < pixGetHeight(pix); ++y)
+    for (int x = 0; x < pixGetWidth(pix); ++x) {
+      l_uint32 v = 0;
+      pixGetPixel(pix, x, y, &v);
+      if (pixGetDepth(pix) == 8) {
+        out += static_cast<char>(v);
+        continue;
+      }
+      l_int32 r, g, b;
+      extractRGBValues(v, &r, &g, &b);
+      out += {static_cast<char>(r), static_cast<char>(g), static_cast<char>(b)};
+    }
+  return out;
+}
+
+class IngestPdfImageTest : public IngestTest {
+ protected:
+  void SetUp() override {
+    IngestTest::SetUp();
+    options.content.image.ocr = false;  // only the scanned-page case needs it
+  }
+  int64_t atom_of(const std::string& name) {
+    return scalar("SELECT atom_id FROM sources WHERE path LIKE '%/" + name + "'");
+  }
+  std::string meta(int64_t id, const std::string& field) {
+    return text("SELECT json_extract(metadata, '$." + field + "') FROM atoms WHERE id = " + std::to_string(id));
+  }
+  // "child_id label" of the PDF's 'image' relations in ordinal order.
+  std::string image_children(int64_t pdf) {
+    return text("SELECT group_concat(child_id || ' ' || label, '|') FROM (SELECT child_id, label FROM atom_relations"
+                " WHERE parent_id = " + std::to_string(pdf) + " AND relation = 'image' ORDER BY ordinal)");
+  }
+};
+
+TEST_F(IngestPdfImageTest, AJpegInsideAPdfIsTheSameAtomAsTheJpegOnDisk) {
+  PixPtr pic = draw_picture(210, 130, 32);
+  std::string jpeg = encode(pic.get(), IFF_JFIF_JPEG);
+  write("photo.jpg", jpeg);
+  // The same XObject on both pages: one atom, one relation, labelled with its first page.
+  write_pdf(path("doc.pdf"), {{image_dict(210, 130, "/DeviceRGB"), "/DCTDecode", jpeg}},
+            {{{0}, "Page one"}, {{0}, "Page two"}});
+  ContentRunReport r = ingest({dir.path()});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t photo = atom_of("photo.jpg"), pdf = atom_of("doc.pdf");
+  EXPECT_EQ(scalar("SELECT count(*) FROM atoms WHERE mime = 'image/jpeg'"), 1);
+  EXPECT_EQ(scalar("SELECT refcount FROM atoms WHERE id = " + std::to_string(photo)), 2);  // the file and the PDF
+  EXPECT_EQ(image_children(pdf), std::to_string(photo) + " page 1");
+  EXPECT_EQ(meta(pdf, "images"), "1");
+  EXPECT_EQ(meta(photo, "width") + "x" + meta(photo, "height"), "210x130");
+  EXPECT_GE(r.dedup.atoms_reused, 1u);
+}
+
+TEST_F(IngestPdfImageTest, LosslessImagesShareTheirPixelDigestWithThePngOnDisk) {
+  PixPtr rgb = draw_picture(210, 130, 32), gray = draw_picture(210, 130, 8);
+  // Different files, same pixels: a resolution makes the PNG's bytes differ from ours.
+  pixSetResolution(rgb.get(), 300, 300);
+  pixSetResolution(gray.get(), 300, 300);
+  write("rgb.png", encode(rgb.get(), IFF_PNG));
+  write("gray.png", encode(gray.get(), IFF_PNG));
+  std::string pdf_bytes = write_pdf(path("doc.pdf"),
+                                    {{image_dict(210, 130, "/DeviceRGB"), "", samples(rgb.get())},
+                                     {image_dict(210, 130, "/DeviceGray"), "", samples(gray.get())}},
+                                    {{{0}, "Colour"}, {{1, 0}, "Gray"}});
+  EXPECT_NE(pdf_bytes.find("/FlateDecode"), std::string::npos);
+  ContentRunReport r = ingest({dir.path()});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t pdf = atom_of("doc.pdf");
+  std::string children = image_children(pdf);
+  ASSERT_EQ(meta(pdf, "images"), "2") << children;
+  int64_t from_pdf_rgb = scalar("SELECT child_id FROM atom_relations WHERE relation = 'image' AND ordinal = 0");
+  int64_t from_pdf_gray = scalar("SELECT child_id FROM atom_relations WHERE relation = 'image' AND ordinal = 1");
+  EXPECT_EQ(children, std::to_string(from_pdf_rgb) + " page 1|" + std::to_string(from_pdf_gray) + " page 2");
+  for (auto [from_pdf, file] : {std::pair{from_pdf_rgb, "rgb.png"}, std::pair{from_pdf_gray, "gray.png"}}) {
+    int64_t on_disk = atom_of(file);
+    EXPECT_NE(from_pdf, on_disk) << file;
+    EXPECT_EQ(text("SELECT mime FROM atoms WHERE id = " + std::to_string(from_pdf)), "image/png");
+    EXPECT_EQ(meta(from_pdf, "width") + "x" + meta(from_pdf, "height"), "210x130") << file;
+    EXPECT_EQ(meta(from_pdf, "pixels_sha256"), meta(on_disk, "pixels_sha256")) << file;
+    EXPECT_EQ(meta(from_pdf, "pixels_sha256").size(), 64u);
+  }
+  EXPECT_NE(meta(from_pdf_rgb, "pixels_sha256"), meta(from_pdf_gray, "pixels_sha256"));
+}
+
+TEST_F(IngestPdfImageTest, IndexedAndPackedSamplesAreUnpacked) {
+  // 2-bit indexes into a 4-colour RGB palette, 5 px wide: rows end mid-byte.
+  const int w = 5, h = 3;
+  const unsigned char palette[4][3] = {{0, 0, 0}, {255, 0, 0}, {0, 255, 0}, {10, 20, 30}};
+  PixPtr want(pixCreate(w, h, 32));
+  std::string data;
+  for (int y = 0; y < h; ++y) {
+    unsigned bits = 0;
+    int n = 0;
+    for (int x = 0; x < w; ++x) {
+      int i = (x + y) % 4;
+      l_uint32 v = 0;
+      composeRGBPixel(palette[i][0], palette[i][1], palette[i][2], &v);
+      pixSetPixel(want.get(), x, y, v);
+      bits = (bits << 2) | static_cast<unsigned>(i);
+      if (++n == 4) {
+        data += static_cast<char>(bits);
+        bits = 0;
+        n = 0;
+      }
+    }
+    if (n) data += static_cast<char>(bits << (2 * (4 - n)));  // rows start on a byte
+  }
+  pixSetSpp(want.get(), 3);
+  std::string lookup(reinterpret_cast<const char*>(palette), sizeof palette), hex;
+  for (unsigned char c : lookup) {
+    char b[3];
+    std::snprintf(b, sizeof b, "%02X", c);
+    hex += b;
+  }
+  write_pdf(path("doc.pdf"), {{image_dict(w, h, "[/Indexed /DeviceRGB 3 <" + hex + ">]", 2), "", data}}, {{{0}, "Tiny"}});
+  ContentRunReport r = ingest({path("doc.pdf")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t image = scalar("SELECT child_id FROM atom_relations WHERE relation = 'image'");
+  EXPECT_EQ(meta(image, "pixels_sha256"), pixels_sha256(want.get()));
+}
+
+TEST_F(IngestPdfImageTest, BrokenImagesAreRecordedAndTheRestIngests) {
+  PixPtr gray = draw_picture(40, 30, 8);
+  write_pdf(path("bad.pdf"),
+            {{image_dict(50, 50, "/DeviceGray"), "", std::string(100, 'x')},             // short data
+             {image_dict(64, 64, "/DeviceGray", 1), "/CCITTFaxDecode", "garbage"},        // unsupported filter
+             {image_dict(1000000, 1000000, "/DeviceRGB"), "", std::string(300, '\1')},   // huge
+             {image_dict(40, 30, "/DeviceRGB"), "/DCTDecode", "not a jpeg at all"},       // broken JPEG
+             {image_dict(40, 30, "/DeviceGray", 12), "", std::string(1800, '\0')},      // odd depth
+             {image_dict(40, 30, "/DeviceGray"), "", samples(gray.get())}},              // fine
+            {{{0, 1, 2}, "Bad images", 50, 40}, {{3, 4, 5}, "More", 50, 40}});
+  ContentRunReport r = ingest({path("bad.pdf")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t pdf = atom_of("bad.pdf");
+  EXPECT_EQ(text("SELECT modality FROM atoms WHERE id = " + std::to_string(pdf)), "document");
+  EXPECT_EQ(meta(pdf, "images"), "1");
+  EXPECT_EQ(meta(pdf, "images_skipped.count"), "1");
+  EXPECT_EQ(meta(pdf, "images_failed.count"), "4");
+  std::string reasons = meta(pdf, "images_failed.reasons");
+  for (const char* why : {"need 2500", "100 megapixels", "does not start like a JPEG", "BitsPerComponent 12"})
+    EXPECT_NE(reasons.find(why), std::string::npos) << why << " in " << reasons;
+  EXPECT_NE(meta(pdf, "images_skipped.reasons").find("CCITTFaxDecode"), std::string::npos);
+  EXPECT_EQ(image_children(pdf), std::to_string(scalar("SELECT child_id FROM atom_relations WHERE relation = 'image'")) +
+                                     " page 2");
+}
+
+TEST_F(IngestPdfImageTest, AScannedPageIsReadByOcr) {
+  options.content.image.ocr = true;
+  PixPtr scan = render_text(kLines, 10);
+  int w = pixGetWidth(scan.get()), h = pixGetHeight(scan.get());
+  // The page holds only the picture, 540 pt wide: no text layer.
+  PdfPage page{{0}, "", 540, 540.0 * h / w};
+  write_pdf(path("scan.pdf"), {{image_dict(w, h, "/DeviceGray"), "", samples(scan.get())}}, {page});
+  ContentRunReport r = ingest({path("scan.pdf")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t pdf = atom_of("scan.pdf");
+  EXPECT_EQ(meta(pdf, "pages_ocr"), "[1]");
+  EXPECT_EQ(meta(pdf, "pages_without_text"), "<null>");
+  std::string page_text = text("SELECT atom_text(child_id) FROM atom_relations WHERE relation = 'page' AND parent_id = " +
+                               std::to_string(pdf));
+  std::string all;
+  for (const std::string& l : kLines) all += l + "\n";
+  double acc = word_accuracy(normalized_words(all), normalized_words(page_text));
+  std::printf("OCR word accuracy, scanned PDF page (Leptonica font size 10, rendered by Poppler): %.1f%%\n", 100 * acc);
+  EXPECT_GE(acc, 0.9) << page_text;
+  EXPECT_GE(scalar("SELECT count(*) FROM atom_parts(" + std::to_string(pdf) + ") WHERE relation = 'passage'"), 1);
+}
+
+}  // namespace
+}  // namespace hart::test
