@@ -3,6 +3,7 @@
 // qpdf 11: no deprecated PointerHolder (std::shared_ptr only), and no warning about it.
 #define POINTERHOLDER_TRANSITION 4
 #include <leptonica/allheaders.h>
+#include <unistd.h>
 #include <qpdf/Pipeline.hh>
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFPageDocumentHelper.hh>
@@ -275,9 +276,14 @@ class ImageWalk {
       return;
     }
     int fd = make_spool_file();
-    InputFile spooled(fd, where);  // owns fd from here
-    spool_write(fd, bytes.data(), bytes.size(), 0, where);
+    try {
+      spool_write(fd, bytes.data(), bytes.size(), 0, where);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
     bytes.clear();
+    InputFile spooled(fd, where);  // takes fd; its size is read now
     StoredAtom child = ingester_.ingest(spooled, "embedded", nesting_);
     if (child.id == pdf_atom_ || !related_.insert(child.id).second) return;
     ingester_.store().relate(pdf_atom_, child.id, "image", static_cast<int64_t>(related_.size() - 1),
