@@ -10,6 +10,7 @@
 #include <qpdf/QPDFPageObjectHelper.hh>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -318,7 +319,10 @@ void add_pdf_images(ContentIngester& ingester, int64_t pdf_atom, InputFile& file
   try {
     QPDF pdf;
     pdf.setSuppressWarnings(true);
-    pdf.processFile(("/proc/self/fd/" + std::to_string(file.fd())).c_str());
+    // Its own handle on the same descriptor (Poppler has closed its own by now).
+    FILE* f = std::fopen(("/proc/self/fd/" + std::to_string(file.fd())).c_str(), "rb");
+    if (!f) throw Error(file.display() + ": cannot reopen for qpdf");
+    pdf.processFile(file.display().c_str(), f, true);  // closes f, also when it throws
     std::vector<QPDFPageObjectHelper> pages = QPDFPageDocumentHelper(pdf).getAllPages();
     for (size_t i = 0; i < pages.size(); ++i)
       pages[i].forEachImage(true, [&](QPDFObjectHandle& image, QPDFObjectHandle&, const std::string& key) {
