@@ -7,6 +7,7 @@
 #include <qpdf/QPDFWriter.hh>
 
 #include <cstdio>
+#include <thread>
 
 #include "ingest/extractors.h"
 #include "ingest_fixture.h"
@@ -245,6 +246,32 @@ TEST_F(IngestPdfImageTest, AScannedPageIsReadByOcr) {
   std::printf("OCR word accuracy, scanned PDF page (Leptonica font size 10, rendered by Poppler): %.1f%%\n", 100 * acc);
   EXPECT_GE(acc, 0.9) << page_text;
   EXPECT_GE(scalar("SELECT count(*) FROM atom_parts(" + std::to_string(pdf) + ") WHERE relation = 'passage'"), 1);
+}
+
+// Poppler is used under one lock; two ingestions at once (each with its own
+// database) must both read their text and scanned pages.
+TEST_F(IngestPdfImageTest, TwoThreadsReadPdfsAtOnce) {
+  options.content.image.ocr = true;
+  PixPtr scan = render_text({kLines[0], kLines[2]}, 10);
+  int w = pixGetWidth(scan.get()), h = pixGetHeight(scan.get());
+  std::vector<XImage> images = {{image_dict(w, h, "/DeviceGray"), "", samples(scan.get())}};
+  std::vector<PdfPage> pages = {{{}, "Typed page"}, {{0}, "", 540, 540.0 * h / w}};
+  TempDir other;
+  write_pdf(path("a.pdf"), images, pages);
+  write_pdf(other.file("b.pdf"), images, {pages[1], pages[0]});
+  Database db2(other.file("t.db"), Database::Mode::kCreate);
+  ContentRunReport ra, rb;
+  std::thread ta([&] { ra = ingest({path("a.pdf")}); });
+  std::thread tb([&] { rb = ingest_paths(db2, {other.file("b.pdf")}, options); });
+  ta.join();
+  tb.join();
+  EXPECT_TRUE(ra.failures.empty() && rb.failures.empty()) << all_errors(ra.failures) << all_errors(rb.failures);
+  EXPECT_EQ(meta(atom_of("a.pdf"), "pages_ocr"), "[2]");
+  Stmt s = db2.prepare("SELECT json_extract(metadata, '$.pages_ocr') FROM atoms WHERE modality = 'document'");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.text(0), "[1]");
+  std::string ocr = text("SELECT atom_text(child_id) FROM atom_relations WHERE relation = 'page' AND ordinal = 1");
+  EXPECT_GE(word_accuracy(normalized_words(kLines[0] + " " + kLines[2]), normalized_words(ocr)), 0.9) << ocr;
 }
 
 }  // namespace
