@@ -110,7 +110,7 @@ struct ColorModel {
   int components = 0;     // per sample in the data
   bool cmyk = false;
   int base = 0;           // Indexed: components of the palette entries; else 0
-  std::string palette;    // Indexed: base * (hival + 1) bytes, checked
+  std::string palette;    // Indexed: 256 entries of `base` bytes (a short table padded with black)
 };
 
 int device_components(QPDFObjectHandle cs) {
@@ -125,11 +125,12 @@ int device_components(QPDFObjectHandle cs) {
     }
     throw Unsupported("colour space " + (family.empty() ? std::string("?") : family) + " not supported");
   }
+  if (cs.isNull()) throw FormatError("no ColorSpace");
   std::string name = cs.isName() ? cs.getName() : "";
   if (name == "/DeviceGray" || name == "/G") return 1;
   if (name == "/DeviceRGB" || name == "/RGB") return 3;
   if (name == "/DeviceCMYK" || name == "/CMYK") return 4;
-  throw Unsupported("colour space " + (name.empty() ? std::string("missing") : name) + " not supported");
+  throw Unsupported("colour space " + (name.empty() ? std::string("?") : name) + " not supported");
 }
 
 ColorModel color_model(QPDFObjectHandle cs) {
