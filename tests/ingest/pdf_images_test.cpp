@@ -201,6 +201,55 @@ TEST_F(IngestPdfImageTest, IndexedAndPackedSamplesAreUnpacked) {
   EXPECT_EQ(meta(image, "pixels_sha256"), pixels_sha256(want.get()));
 }
 
+TEST_F(IngestPdfImageTest, CmykAnd16BitInvertedGrayBecomeRgbAndGray) {
+  // CMYK white, red, black; 16-bit gray with /Decode [1 0]: the high byte, inverted.
+  const std::string cmyk("\x00\x00\x00\x00" "\x00\xff\xff\x00" "\x10\x20\x30\xff", 12);
+  const std::string gray16("\x00\x00" "\x40\x01" "\xff\xff", 6);
+  std::string gray_dict = image_dict(3, 1, "/DeviceGray", 16);
+  gray_dict.insert(gray_dict.size() - 2, " /Decode [1 0]");
+  write_pdf(path("doc.pdf"), {{image_dict(3, 1, "/DeviceCMYK"), "", cmyk}, {gray_dict, "", gray16}}, {{{0, 1}, "Two"}});
+  ContentRunReport r = ingest({path("doc.pdf")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  PixPtr rgb(pixCreate(3, 1, 32)), gray(pixCreate(3, 1, 8));
+  const l_uint32 rgb_want[3][3] = {{255, 255, 255}, {255, 0, 0}, {0, 0, 0}};
+  for (int x = 0; x < 3; ++x) {
+    l_uint32 v = 0;
+    composeRGBPixel(rgb_want[x][0], rgb_want[x][1], rgb_want[x][2], &v);
+    pixSetPixel(rgb.get(), x, 0, v);
+  }
+  const l_uint32 gray_want[3] = {255, 255 - 0x40, 0};
+  for (int x = 0; x < 3; ++x) pixSetPixel(gray.get(), x, 0, gray_want[x]);
+  EXPECT_EQ(meta(scalar("SELECT child_id FROM atom_relations WHERE relation = 'image' AND ordinal = 0"), "pixels_sha256"),
+            pixels_sha256(rgb.get()));
+  EXPECT_EQ(meta(scalar("SELECT child_id FROM atom_relations WHERE relation = 'image' AND ordinal = 1"), "pixels_sha256"),
+            pixels_sha256(gray.get()));
+}
+
+// An image drawn through a form XObject (as some writers wrap every picture).
+TEST_F(IngestPdfImageTest, ImagesInsideFormXObjectsAreFound) {
+  PixPtr gray = draw_picture(40, 30, 8);
+  QPDF pdf;
+  pdf.emptyPDF();
+  QPDFObjectHandle image = pdf.newStream(samples(gray.get()));
+  image.replaceDict(QPDFObjectHandle::parse(image_dict(40, 30, "/DeviceGray")));
+  QPDFObjectHandle form = pdf.newStream("q 40 0 0 30 0 0 cm /Pic Do Q");
+  form.replaceDict(QPDFObjectHandle::parse("<< /Type /XObject /Subtype /Form /BBox [0 0 40 30] >>"));
+  form.getDict().replaceKey("/Resources", QPDFObjectHandle::parse("<< /XObject << >> >>"));
+  form.getDict().getKey("/Resources").getKey("/XObject").replaceKey("/Pic", image);
+  QPDFObjectHandle page = pdf.makeIndirectObject(QPDFObjectHandle::parse(
+      "<< /Type /Page /MediaBox [0 0 612 792] /Resources << /XObject << >> >> >>"));
+  page.getKey("/Resources").getKey("/XObject").replaceKey("/Fm0", form);
+  page.replaceKey("/Contents", pdf.newStream("q 1 0 0 1 100 600 cm /Fm0 Do Q"));
+  QPDFPageDocumentHelper(pdf).addPage(QPDFPageObjectHelper(page), false);
+  QPDFWriter w(pdf, path("form.pdf").c_str());
+  w.write();
+  ContentRunReport r = ingest({path("form.pdf")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t image_atom = scalar("SELECT child_id FROM atom_relations WHERE relation = 'image'");
+  EXPECT_EQ(meta(image_atom, "pixels_sha256"), pixels_sha256(gray.get()));
+  EXPECT_EQ(meta(atom_of("form.pdf"), "images"), "1");
+}
+
 TEST_F(IngestPdfImageTest, BrokenImagesAreRecordedAndTheRestIngests) {
   PixPtr gray = draw_picture(40, 30, 8);
   write_pdf(path("bad.pdf"),
