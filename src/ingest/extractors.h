@@ -35,8 +35,8 @@ size_t add_passages(ContentIngester& ingester, int64_t parent_id, std::string_vi
 void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting);
 
 // extract_image.cpp — PNG, JPEG, GIF, BMP, WebP, TIFF (and JPEG 2000, PNM) through
-// Leptonica, first frame or page: format, width, height, channels and depth in
-// metadata; a PNG 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
+// Leptonica, first frame or page: format, width, height, channels, depth and
+// pixels_sha256 (below) in metadata; a PNG 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
 // 'patch' children on a grid (row-major ordinals, label "x,y,w,h"); OCR text
 // (image_ocr.h) as the atom's text, split into passages. Images over 100 megapixels
 // are refused; formats Leptonica cannot read are stored undecoded without an error.
