@@ -100,7 +100,7 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
       break;
     case ContentKind::kDocument:
       if (type.mime == "application/pdf") {
-        extract_pdf(*this, atom_id, file, info);
+        extract_pdf(*this, atom_id, file, info, nesting);
         break;
       }
       if (is_office_package(type.mime)) {

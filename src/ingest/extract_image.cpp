@@ -9,6 +9,7 @@
 #include "ingest/image_ocr.h"
 #include "ingest/input_file.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace hart {
 namespace {
@@ -106,6 +107,33 @@ void add_thumbnail(AtomStore& store, int64_t atom_id, Pix* pix, int side, AtomIn
 
 }  // namespace
 
+std::string pixels_sha256(Pix* pix) {
+  int w = pixGetWidth(pix), h = pixGetHeight(pix);
+  int channels = pixGetDepth(pix) == 8 ? 1 : pixGetSpp(pix);
+  Sha256Stream sha;
+  const uint32_t header[3] = {static_cast<uint32_t>(w), static_cast<uint32_t>(h), static_cast<uint32_t>(channels)};
+  for (uint32_t v : header) {
+    const unsigned char be[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
+                                 static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
+    sha.update(be, 4);
+  }
+  std::string row(static_cast<size_t>(w) * channels, '\0');
+  for (int y = 0; y < h; ++y) {
+    const l_uint32* line = pixGetData(pix) + static_cast<size_t>(y) * pixGetWpl(pix);
+    for (int x = 0; x < w; ++x) {
+      if (channels == 1) {
+        row[x] = static_cast<char>(GET_DATA_BYTE(line, x));
+        continue;
+      }
+      l_int32 rgba[4];
+      extractRGBAValues(line[x], &rgba[0], &rgba[1], &rgba[2], &rgba[3]);
+      for (int c = 0; c < channels; ++c) row[static_cast<size_t>(x) * channels + c] = static_cast<char>(rgba[c]);
+    }
+    sha.update(row.data(), row.size());
+  }
+  return to_hex(sha.finish());
+}
+
 int patch_grid_side(int width, int height, int patch_side, int max_patches) {
   int s = std::max(patch_side, 1);
   auto cells = [&](int side) {
@@ -186,6 +214,7 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
 
   PixPtr pix = normalise(decoded.get());
   decoded.reset();
+  info.metadata["pixels_sha256"] = pixels_sha256(pix.get());
   const ImageOptions& opt = ingester.options().image;
   AtomStore& store = ingester.store();
   add_thumbnail(store, atom_id, pix.get(), opt.thumbnail_side, info);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 struct archive;  // libarchive's reader
+struct Pix;  // Leptonica's image (PIX)
 
 namespace hart {
 
@@ -29,17 +30,26 @@ void extract_text(ContentIngester& ingester, int64_t atom_id, InputFile& file, c
 size_t add_passages(ContentIngester& ingester, int64_t parent_id, std::string_view text, bool text_is_parent);
 
 // extract_pdf.cpp — PDF through Poppler: each page's text becomes a 'page' atom
-// (text modality, ordinal = page index) with its own passages; the document records
-// its page count, version and Title/Author/Subject in metadata.
-void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info);
+// (text modality, ordinal = page index) with its own passages; pages without a text
+// layer are rendered and read by OCR (image_ocr.h; 1-based numbers in
+// metadata.pages_ocr). The document records its page count, version and
+// Title/Author/Subject in metadata. Embedded images: pdf_images.h.
+void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting);
 
 // extract_image.cpp — PNG, JPEG, GIF, BMP, WebP, TIFF (and JPEG 2000, PNM) through
-// Leptonica, first frame or page: format, width, height, channels and depth in
-// metadata; a PNG 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
+// Leptonica, first frame or page: format, width, height, channels, depth and
+// pixels_sha256 (below) in metadata; a PNG 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
 // 'patch' children on a grid (row-major ordinals, label "x,y,w,h"); OCR text
 // (image_ocr.h) as the atom's text, split into passages. Images over 100 megapixels
 // are refused; formats Leptonica cannot read are stored undecoded without an error.
 void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info);
+
+// SHA-256 (hex) of a normalised picture (8 bpp gray or 32 bpp RGB/RGBA, as
+// extract_image keeps it): width, height and channels (1, 3 or 4) as 32-bit
+// big-endian numbers, then the rows top to bottom, each pixel's 8-bit samples in
+// gray or R, G, B(, A) order, no padding. Equal pixels give equal digests whatever
+// file format (or PDF) they came from.
+std::string pixels_sha256(Pix* pix);
 
 // The grid cell side for a width x height image: `patch_side`, grown until the grid
 // has at most `max_patches` cells (0: no bound).
