@@ -4,7 +4,7 @@
 #include <leptonica/allheaders.h>
 
 #include "ingest_fixture.h"
-#include "picture_fixture.h"
+#include "test_pictures.h"
 
 namespace hart::test {
 namespace {
@@ -21,7 +21,7 @@ std::string make_png() {
   Box* b = boxCreate(8, 6, 20, 12);
   pixSetInRectArbitrary(p, b, 0x20406000u);
   boxDestroy(&b);
-  std::string bytes = encode_pix(p, IFF_PNG);
+  std::string bytes = encode(p, IFF_PNG);
   pixDestroy(&p);
   return bytes;
 }

@@ -10,7 +10,7 @@
 #include "audio_fixture.h"
 #include "ingest/scratch_ingest.h"
 #include "ingest_fixture.h"
-#include "picture_fixture.h"
+#include "test_pictures.h"
 #include "store/atoms.h"
 
 namespace hart::test {
@@ -27,7 +27,7 @@ std::string picture_png(int w, int h, int seed) {
               b = block ? 90 : (x + y + seed) % 256;
       pixSetRGBPixel(p, x, y, r, g, b);
     }
-  std::string bytes = encode_pix(p, IFF_PNG);
+  std::string bytes = encode(p, IFF_PNG);
   pixDestroy(&p);
   return bytes;
 }

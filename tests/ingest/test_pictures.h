@@ -1,5 +1,5 @@
 // Pictures drawn by the ingest tests with Leptonica: shapes, and known text in its
-// bitmap font for OCR (image_test.cpp, pdf_images_test.cpp).
+// bitmap font for OCR, and their encodings (image, PDF, office and parallel tests).
 #pragma once
 #include <leptonica/allheaders.h>
 #include <gtest/gtest.h>
@@ -30,6 +30,7 @@ inline PixPtr draw_picture(int w, int h, int depth) {
   return p;
 }
 
+// `pix` encoded as `format` (IFF_PNG, IFF_JFIF_JPEG, ...).
 inline std::string encode(Pix* pix, int format) {
   l_uint8* data = nullptr;
   size_t size = 0;
