@@ -92,6 +92,11 @@ if [ -f ../shared/data/tinyshakespeare/input.txt ]; then
   cp ../shared/data/audio-jfk/jfk.wav "$content/" 2>/dev/null || true
   cp ../shared/data/images-captioned/page.png ../shared/data/images-captioned/astronaut.png "$content/" 2>/dev/null || true
   cp ../shared/data/tinystories-sample/* "$content/docs/" 2>/dev/null || true
+  if [ -f ../shared/data/images-captioned/rocket.jpg ]; then
+    # The same photo on disk and inside a PDF (Tesseract's PDF writer embeds the JPEG as it is).
+    cp ../shared/data/images-captioned/rocket.jpg "$content/"
+    tesseract ../shared/data/images-captioned/rocket.jpg "$content/docs/rocket-report" pdf >/dev/null 2>&1 || true
+  fi
 else
   for i in $(seq 1 200); do echo "Sentence number $i of a generated document. It ends here."; done >"$content/docs/shakespeare.txt"
 fi
@@ -105,6 +110,8 @@ sql "SELECT label, relation, depth FROM atom_parts((SELECT atom_id FROM sources 
 sql "SELECT r.ordinal, substr(replace(atom_text(r.child_id), char(10), ' '), 1, 70) AS passage FROM atom_relations r JOIN sources s ON s.atom_id = r.parent_id WHERE s.path LIKE '%/same-text-under-another-name.txt' AND r.relation = 'passage' ORDER BY r.ordinal LIMIT 3"
 
 sql "SELECT replace(s.path, '$content/', '') AS file, json_extract(a.metadata, '$.width') AS width, json_extract(a.metadata, '$.height') AS height, (SELECT count(*) FROM atom_relations r WHERE r.parent_id = a.id AND r.relation = 'patch') AS patches, substr(replace(atom_text(a.id), char(10), ' '), 1, 60) AS ocr_text FROM atoms a JOIN sources s ON s.atom_id = a.id WHERE a.modality = 'image'"
+
+sql "SELECT replace(s.path, '$content/', '') AS file, a.refcount AS uses, (SELECT group_concat(p.mime || ' ' || r.relation, ', ') FROM atom_relations r JOIN atoms p ON p.id = r.parent_id WHERE r.child_id = a.id) AS also_inside FROM atoms a JOIN sources s ON s.atom_id = a.id WHERE a.mime = 'image/jpeg'"
 
 sql "SELECT json_extract(a.metadata, '$.duration_seconds') AS seconds, json_extract(a.metadata, '$.frames') AS frames, atom_text(a.id) AS transcript FROM atoms a JOIN sources s ON s.atom_id = a.id WHERE a.modality = 'audio'"
 
