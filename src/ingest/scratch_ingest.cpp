@@ -55,6 +55,10 @@ ScratchFile ScratchExtractor::extract(const WalkEntry& entry) {
     out.size = file.size();
     out.mtime_ns = file.mtime_ns();
     std::string head = file.prefix(ContentSniffer::kSniffBytes);
+    if (file.size() > kMaxScratchFileBytes) {
+      out.store_here = true;
+      return out;
+    }
     switch (sniffer_.sniff(reinterpret_cast<const uint8_t*>(head.data()), head.size(), file.size()).kind) {
       case ContentKind::kModel:
       case ContentKind::kText:

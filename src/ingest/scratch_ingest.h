@@ -20,6 +20,10 @@
 
 namespace hart {
 
+// Larger files are stored by the owning thread: a scratch copy of a 4 GB video, for
+// each file waiting to be merged, would cost its size again in $TMPDIR.
+inline constexpr uint64_t kMaxScratchFileBytes = 256ull << 20;
+
 // One file as a worker left it.
 struct ScratchFile {
   std::unique_ptr<Database> scratch;  // null unless extracted
@@ -28,8 +32,9 @@ struct ScratchFile {
   std::vector<ContentIssue> issues;
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  // Left to the owning thread: model files (the model store maps the file) and
-  // content that costs less to extract than to merge (text, binary, empty).
+  // Left to the owning thread: model files (the model store maps the file), content
+  // that costs less to extract than to merge (text, binary, empty), files over
+  // kMaxScratchFileBytes.
   bool store_here = false;
   std::string error;      // the file could not be read
 };
