@@ -37,8 +37,9 @@ ContentType ContentIngester::sniff(InputFile& file) {
   return sniffer_.sniff(reinterpret_cast<const uint8_t*>(head.data()), head.size(), file.size());
 }
 
-StoredAtom ContentIngester::ingest(InputFile& file, const std::string& subtype, Nesting& nesting) {
-  ContentType type = sniff(file);
+StoredAtom ContentIngester::ingest(InputFile& file, const std::string& subtype, Nesting& nesting,
+                                   const ContentType* known_type) {
+  ContentType type = known_type ? *known_type : sniff(file);
   AtomInfo info;
   info.modality = modality_of(type.kind);
   info.subtype = subtype;

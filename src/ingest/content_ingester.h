@@ -69,7 +69,9 @@ class ContentIngester {
 
   // The atom for `file`'s content (`subtype`: file or member). Extraction problems
   // are recorded on the atom and in issues(), never thrown; read errors are thrown.
-  StoredAtom ingest(InputFile& file, const std::string& subtype, Nesting& nesting);
+  // `type`: the file's kind when the caller has sniffed it already (libmagic takes
+  // a few milliseconds a file).
+  StoredAtom ingest(InputFile& file, const std::string& subtype, Nesting& nesting, const ContentType* type = nullptr);
   // The kind of `file`'s content, from its first bytes.
   ContentType sniff(InputFile& file);
 

@@ -66,7 +66,7 @@ class Run {
 
   // A file a worker extracted (ScratchExtractor), merged in its own transaction.
   void merge(const WalkEntry& entry, ScratchFile& extracted) {
-    if (extracted.store_here) return store_here(entry);
+    if (extracted.store_here) return store_here(entry, extracted.type);
     if (!extracted.error.empty()) {
       report_.failures.push_back({entry.path, extracted.error});
       record_unreadable(entry, extracted.error);
@@ -92,17 +92,18 @@ class Run {
   }
 
   // Extracts and stores the file on this thread, in one transaction.
-  void store_here(const WalkEntry& entry) {
+  // `known`: the kind a worker found (the file is sniffed once).
+  void store_here(const WalkEntry& entry, const std::optional<ContentType>& known = std::nullopt) {
     std::optional<SourceRow> prev = find_source(entry.path);
     size_t issues_before = ingester_.issues().size();
     try {
       InputFile file(entry.path, entry.path);
       report_.bytes_read += file.size();
-      ContentType type = ingester_.sniff(file);
+      ContentType type = known ? *known : ingester_.sniff(file);
       if (type.kind == ContentKind::kModel && try_model(file, type)) return;
       Transaction tx(db_);
       Nesting nesting;
-      StoredAtom atom = ingester_.ingest(file, "file", nesting);
+      StoredAtom atom = ingester_.ingest(file, "file", nesting, &type);
       set_source(entry.path, file.size(), file.mtime_ns(), atom.id, std::nullopt);
       if (prev && prev->atom_id && *prev->atom_id != atom.id) report_.atoms_freed += collect_unused_atoms(db_.handle());
       tx.commit();
@@ -192,7 +193,7 @@ class Run {
       Transaction tx(db_);
       Nesting nesting;
       size_t issues_before = ingester_.issues().size();
-      StoredAtom atom = ingester_.ingest(file, "file", nesting);
+      StoredAtom atom = ingester_.ingest(file, "file", nesting, &type);
       ingester_.issues().resize(issues_before);  // the failure above says it all
       if (atom.is_new) store_.mark_failed(atom.id, e.what());
       set_source(path, file.size(), file.mtime_ns(), atom.id, std::nullopt);

@@ -54,12 +54,13 @@ ScratchFile ScratchExtractor::extract(const WalkEntry& entry) {
     InputFile file(entry.path, entry.path);
     out.size = file.size();
     out.mtime_ns = file.mtime_ns();
-    std::string head = file.prefix(ContentSniffer::kSniffBytes);
     if (file.size() > kMaxScratchFileBytes) {
       out.store_here = true;
       return out;
     }
-    switch (sniffer_.sniff(reinterpret_cast<const uint8_t*>(head.data()), head.size(), file.size()).kind) {
+    std::string head = file.prefix(ContentSniffer::kSniffBytes);
+    out.type = sniffer_.sniff(reinterpret_cast<const uint8_t*>(head.data()), head.size(), file.size());
+    switch (out.type->kind) {
       case ContentKind::kModel:
       case ContentKind::kText:
       case ContentKind::kBinary:
@@ -77,7 +78,7 @@ ScratchFile ScratchExtractor::extract(const WalkEntry& entry) {
       Transaction tx(*out.scratch);
       ReadSnapshot snapshot(lookup_->db);  // one read transaction, not one per lookup
       Nesting nesting;
-      out.root = ingester.ingest(file, "file", nesting).id;
+      out.root = ingester.ingest(file, "file", nesting, &*out.type).id;
       tx.commit();
       out.stand_ins = store.stand_ins();
       out.issues = std::move(ingester.issues());

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -36,6 +37,7 @@ struct ScratchFile {
   // that costs less to extract than to merge (text, binary, empty), files over
   // kMaxScratchFileBytes.
   bool store_here = false;
+  std::optional<ContentType> type;  // as sniffed, when it was
   std::string error;      // the file could not be read
 };
 
