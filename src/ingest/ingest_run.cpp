@@ -67,6 +67,7 @@ class Run {
   // A file a worker extracted (ScratchExtractor), merged in its own transaction.
   void merge(const WalkEntry& entry, ScratchFile& extracted) {
     if (extracted.store_here) return store_here(entry, extracted.type);
+    report_.bytes_read += extracted.size;  // 0 when it could not be opened, as in store_here
     if (!extracted.error.empty()) {
       report_.failures.push_back({entry.path, extracted.error});
       record_unreadable(entry, extracted.error);
@@ -80,13 +81,14 @@ class Run {
       if (prev && prev->atom_id && *prev->atom_id != atom) report_.atoms_freed += collect_unused_atoms(db_.handle());
       tx.commit();
     } catch (const StandInGone&) {
-      return store_here(entry);  // rolled back; extracting it here sees the database as it is now
+      // Rolled back; extracted here, it sees the database as it is now (and is read again).
+      report_.bytes_read -= extracted.size;
+      return store_here(entry);
     } catch (const std::exception& e) {
       report_.failures.push_back({entry.path, e.what()});
       record_unreadable(entry, e.what());
       return;
     }
-    report_.bytes_read += extracted.size;
     report_.files_ingested++;
     for (ContentIssue& i : extracted.issues) ingester_.issues().push_back(std::move(i));
   }
