@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include "ingest/content_ingester.h"
@@ -64,30 +65,70 @@ StoredAtom ingest_png(ContentIngester& ingester, const std::string& png, const s
   return ingester.ingest(file, subtype, nesting);
 }
 
+// A classic TIFF's chain of image file directories, read directly: Leptonica's
+// readers walk the chain from the start for every page (quadratic) and give no size
+// before decoding. Stops at a loop, an offset past the end, or `limit` pages.
+struct TiffPage {
+  size_t ifd;
+  size_t next_at;  // where the next directory's offset is written
+  uint32_t width = 0, height = 0;
+};
+
+std::vector<TiffPage> tiff_directories(const std::string& b, size_t limit, bool& more) {
+  std::vector<TiffPage> pages;
+  more = false;
+  bool le = b.compare(0, 2, "II") == 0;
+  auto u16 = [&](size_t o) -> uint32_t {
+    auto c = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(b[o + i])); };
+    return le ? c(0) | c(1) << 8 : c(0) << 8 | c(1);
+  };
+  auto u32 = [&](size_t o) { return le ? u16(o) | u16(o + 2) << 16 : u16(o) << 16 | u16(o + 2); };
+  if (b.size() < 8 || (!le && b.compare(0, 2, "MM") != 0) || u16(2) != 42) return pages;  // BigTIFF: not here
+  std::unordered_set<size_t> seen;
+  size_t off = u32(4);
+  while (off != 0) {
+    if (pages.size() == limit) {
+      more = true;
+      break;
+    }
+    if (off > b.size() - 2 || !seen.insert(off).second) break;
+    size_t n = u16(off), end = off + 2 + n * 12;
+    if (end + 4 > b.size()) break;
+    TiffPage page{off, end};
+    for (size_t e = off + 2; e < end; e += 12) {
+      uint32_t tag = u16(e), type = u16(e + 2), value = type == 3 ? u16(e + 8) : type == 4 ? u32(e + 8) : 0;
+      if (tag == 256) page.width = value;
+      if (tag == 257) page.height = value;
+    }
+    pages.push_back(page);
+    off = u32(end);
+  }
+  return pages;
+}
+
+constexpr size_t kMaxTiffDirectories = 1000000;  // counted for `pages`; only kMaxTiffPages are read
+
 FramesResult add_tiff_pages(ContentIngester& ingester, int64_t atom_id, const std::string& bytes,
                             const std::string& where, AtomInfo& info, Nesting& nesting) {
   FramesResult r;
-  l_int32 count = 0;
-  FILE* fp = fmemopen(const_cast<char*>(bytes.data()), bytes.size(), "rb");
-  if (!fp) throw Error(where + ": cannot open the TIFF in memory");
-  l_int32 rc = tiffGetCount(fp, &count);
-  std::fclose(fp);
-  if (rc != 0 || count <= 1) return r;  // one page (or none: the first-page path says why)
-  r.count = count;
-  info.metadata["pages"] = count;
-  const auto* data = reinterpret_cast<const l_uint8*>(bytes.data());
-  int take = std::min<int>(count, kMaxTiffPages);
+  bool more = false;
+  std::vector<TiffPage> pages = tiff_directories(bytes, kMaxTiffDirectories, more);
+  if (pages.size() <= 1) return r;  // one page (or none: the first-page path says why)
+  r.count = static_cast<int>(pages.size());
+  info.metadata["pages"] = r.count;
+  if (more) info.metadata["pages_not_counted"] = true;  // over a million directories
+  // libtiff walks the whole chain (a loop check) to reach any directory, so each page
+  // is read from a copy where the chain ends at that page.
+  std::string chain = bytes;
+  const auto* data = reinterpret_cast<const l_uint8*>(chain.data());
+  int take = std::min<int>(r.count, kMaxTiffPages);
   Failures failed;
   double total = 0;
   for (int n = 0; n < take; ++n) {
     std::string page = "page " + std::to_string(n + 1);
-    l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, fmt = 0;
-    if (readHeaderMemTiff(data, bytes.size(), n, &w, &h, &bps, &spp, &res, &cmap, &fmt) != 0) {
-      failed.add(page + ": unreadable header");
-      continue;
-    }
+    uint32_t w = pages[n].width, h = pages[n].height;
     double pixels = static_cast<double>(w) * h;
-    if (w <= 0 || h <= 0 || pixels > kMaxPixels) {
+    if (w == 0 || h == 0 || pixels > kMaxPixels) {
       failed.add(page + ": " + std::to_string(w) + "x" + std::to_string(h) + " pixels; over 100 megapixels or none");
       continue;
     }
@@ -97,8 +138,13 @@ FramesResult add_tiff_pages(ContentIngester& ingester, int64_t atom_id, const st
       break;
     }
     total += pixels;
-    PixPtr pix(pixReadMemTiff(data, bytes.size(), n));
-    if (!pix || pixGetWidth(pix.get()) != w || pixGetHeight(pix.get()) != h) {
+    size_t offset = pages[n].ifd;
+    char next[4];
+    std::memcpy(next, &chain[pages[n].next_at], 4);
+    std::memset(&chain[pages[n].next_at], 0, 4);
+    PixPtr pix(pixReadMemFromMultipageTiff(data, chain.size(), &offset));
+    std::memcpy(&chain[pages[n].next_at], next, 4);
+    if (!pix || pixGetWidth(pix.get()) != static_cast<l_int32>(w) || pixGetHeight(pix.get()) != static_cast<l_int32>(h)) {
       failed.add(page + ": cannot decode (damaged or an unsupported compression)");
       continue;
     }
@@ -107,7 +153,7 @@ FramesResult add_tiff_pages(ContentIngester& ingester, int64_t atom_id, const st
     ingester.store().relate(atom_id, child.id, "page", n);
     ++r.children;
   }
-  if (take < count) info.metadata["pages_taken"] = take;
+  if (take < r.count) info.metadata["pages_taken"] = take;
   failed.record(ingester, info, "pages_failed", where);
   return r;
 }
