@@ -50,7 +50,8 @@ std::string multipage_tiff(const std::vector<Pix*>& pages) {
 }
 
 // A little-endian TIFF of `pages` 1x1 gray pages: one shared strip, a chain of IFDs.
-std::string chained_tiff(int pages) {
+// Page `huge` (0-based) claims 20000 x 20000 pixels instead.
+std::string chained_tiff(int pages, int huge = -1) {
   std::string t("II*\0\x0c\0\0\0\x80\0\0\0", 12);  // header (first IFD at 12), then the pixel
   auto u16 = [&](unsigned v) { t += static_cast<char>(v & 0xff), t += static_cast<char>(v >> 8); };
   auto u32 = [&](uint32_t v) { u16(v & 0xffff), u16(v >> 16); };
@@ -60,7 +61,8 @@ std::string chained_tiff(int pages) {
     u16(9);
     for (const auto& tag : tags) {
       u16(tag[0]), u16(tag[1]), u32(1);
-      if (tag[1] == 3) u16(tag[2]), u16(0);
+      if (tag[0] <= 257 && p == huge) u16(20000), u16(0);
+      else if (tag[1] == 3) u16(tag[2]), u16(0);
       else u32(tag[2]);
     }
     u32(p + 1 < pages ? static_cast<uint32_t>(t.size() + 4) : 0);
@@ -109,6 +111,18 @@ TEST_F(IngestFramesTest, ATiffOfAHundredThousandPagesIsCutAtAThousand) {
   EXPECT_EQ(meta(id, "pages") + " " + meta(id, "pages_taken"), "100000 1000");
   EXPECT_EQ(count("parent_id = " + std::to_string(id) + " AND relation = 'page'"), 1000);
   EXPECT_EQ(scalar("SELECT count(DISTINCT child_id) FROM atom_relations WHERE relation = 'page'"), 1);
+}
+
+TEST_F(IngestFramesTest, APageOverAHundredMegapixelsIsRecordedNotDecoded) {
+  options.content.image.ocr = false;
+  write("forged.tif", chained_tiff(3, 1));
+  ContentRunReport r = ingest({path("forged.tif")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t id = atom_of("forged.tif");
+  EXPECT_EQ(meta(id, "pages") + " " + meta(id, "pages_failed.count"), "3 1");
+  EXPECT_EQ(meta(id, "pages_failed.reasons[0]"), "page 2: 20000x20000 pixels; over 100 megapixels or none");
+  EXPECT_EQ(text("SELECT group_concat(ordinal) FROM atom_relations WHERE relation = 'page'"), "0,2");
+  EXPECT_EQ(r.warnings.size(), 1u);
 }
 
 // ---- GIF
@@ -292,6 +306,39 @@ TEST(PngDecode, GivesLeptonicasPixelsForEachKindOfPng) {
   std::vector<png_byte> idx8(13 * 5);
   for (size_t i = 0; i < idx8.size(); ++i) idx8[i] = static_cast<png_byte>(i % 4);
   expect_same_as_leptonica(write_png(13, 5, PNG_COLOR_TYPE_PALETTE, 8, true, idx8, pal, {0, 128}), "palette with tRNS");
+  // Where we differ on purpose: a gray tRNS colour is transparent, the rest opaque.
+  std::vector<png_byte> g(6 * 4);
+  for (size_t i = 0; i < g.size(); ++i) g[i] = static_cast<png_byte>(i % 2 ? 200 : 7);
+  std::string keyed;
+  {
+    std::string out;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+    png_infop info = png_create_info_struct(png);
+    png_set_write_fn(png, &out, [](png_structp p, png_bytep d, size_t n) {
+      static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<const char*>(d), n);
+    }, nullptr);
+    png_set_IHDR(png, info, 6, 4, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    png_color_16 key{};
+    key.gray = 7;
+    png_set_tRNS(png, info, nullptr, 0, &key);
+    png_write_info(png, info);
+    for (int y = 0; y < 4; ++y) png_write_row(png, g.data() + 6 * y);
+    png_write_end(png, nullptr);
+    png_destroy_write_struct(&png, &info);
+    keyed = out;
+  }
+  PixPtr ours(decode_png(reinterpret_cast<const unsigned char*>(keyed.data()), keyed.size(), 100e6, "keyed"));
+  ASSERT_TRUE(ours);
+  EXPECT_EQ(pixGetSpp(ours.get()), 4);
+  l_uint32 keyed_px = 0, plain_px = 0;
+  pixGetPixel(ours.get(), 0, 0, &keyed_px);  // gray 7: the key
+  pixGetPixel(ours.get(), 1, 0, &plain_px);  // gray 200
+  l_int32 r = 0, gr = 0, b = 0, a = 0;
+  extractRGBAValues(keyed_px, &r, &gr, &b, &a);
+  EXPECT_EQ(a, 0);
+  extractRGBAValues(plain_px, &r, &gr, &b, &a);
+  EXPECT_EQ(r * 1000 + a, 200255);
 }
 
 // The CRC of the first ancillary chunk after IHDR (a pHYs or tEXt) made wrong.
