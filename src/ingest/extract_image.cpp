@@ -242,7 +242,10 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
   const ImageOptions& opt = ingester.options().image;
   AtomStore& store = ingester.store();
   add_thumbnail(store, atom_id, pix.get(), opt.thumbnail_side, info);
-  if (frames.count > 1) return;  // patches and text are on the page and frame atoms: page 1 is not read twice
+  if (frames.count > 1) {  // patches and text are on the page and frame atoms: page 1 is not read twice
+    info.metadata["ocr"] = {{"ran", false}, {"note", "read on each page or frame atom"}};
+    return;
+  }
   add_patches(store, atom_id, pix.get(), opt, info);
   if (!opt.ocr) return;
   OcrResult ocr = recognise_text(pix.get());

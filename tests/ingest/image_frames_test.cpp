@@ -83,6 +83,7 @@ TEST_F(IngestFramesTest, EveryTiffPageIsAnImageAtomWithItsOwnText) {
   // The file's own atom: first page's thumbnail only; patches and text are the pages'.
   EXPECT_EQ(count("parent_id = " + std::to_string(id) + " AND relation IN ('patch', 'passage')"), 0);
   EXPECT_EQ(count("parent_id = " + std::to_string(id) + " AND relation = 'thumbnail'"), 1);
+  EXPECT_EQ(meta(id, "ocr.note"), "read on each page or frame atom");
   for (int n = 0; n < 3; ++n) {
     int64_t page = child(id, "page", n);
     EXPECT_EQ(text("SELECT modality || ' ' || subtype FROM atoms WHERE id = " + std::to_string(page)), "image page");
