@@ -1,6 +1,7 @@
 #include <leptonica/allheaders.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -232,7 +233,9 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
     decoded = decode_first(bytes, format, name, file.display(), info);
   } catch (const FormatError& e) {
     if (frames.children == 0) throw;
-    ingester.issues().push_back({file.display(), e.what(), true});  // the rest is stored: a warning
+    // Leptonica reads no animated WebP at all; elsewhere the first page or frame is damaged.
+    if (std::strcmp(name, "webp") == 0) info.metadata["note"] = "animated WebP: its frames are the child atoms";
+    else ingester.issues().push_back({file.display(), e.what(), true});  // the rest is stored: a warning
     return;
   }
 

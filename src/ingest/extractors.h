@@ -42,7 +42,7 @@ void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, At
 // 'patch' children on a grid (row-major ordinals, label "x,y,w,h"); OCR text
 // (image_ocr.h) as the atom's text, split into passages. Images over 100 megapixels
 // are refused; formats Leptonica cannot read are stored undecoded without an error.
-// TIFF pages and GIF frames become child image atoms (image_frames.h); the file's
+// TIFF pages and GIF/WebP frames become child image atoms (image_frames.h); the file's
 // own atom then keeps only the first one's metadata and thumbnail.
 void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting);
 

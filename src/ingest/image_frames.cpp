@@ -3,6 +3,7 @@
 #include <gif_lib.h>
 #include <leptonica/allheaders.h>
 #include <unistd.h>
+#include <webp/demux.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -363,12 +364,90 @@ FramesResult add_gif_frames(ContentIngester& ingester, int64_t atom_id, const st
   return r;
 }
 
+// ---- WebP: libwebp's animation decoder composites the frames itself.
+
+FramesResult add_webp_frames(ContentIngester& ingester, int64_t atom_id, const std::string& bytes,
+                             const std::string& where, AtomInfo& info, Nesting& nesting) {
+  FramesResult r;
+  WebPData webp{reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()};
+  std::unique_ptr<WebPDemuxer, void (*)(WebPDemuxer*)> demux(WebPDemux(&webp), WebPDemuxDelete);
+  if (!demux || !(WebPDemuxGetI(demux.get(), WEBP_FF_FORMAT_FLAGS) & ANIMATION_FLAG)) return r;
+  uint32_t sw = WebPDemuxGetI(demux.get(), WEBP_FF_CANVAS_WIDTH), sh = WebPDemuxGetI(demux.get(), WEBP_FF_CANVAS_HEIGHT);
+  int n = static_cast<int>(std::min<uint32_t>(WebPDemuxGetI(demux.get(), WEBP_FF_FRAME_COUNT), kMaxGifFramesScanned));
+  if (n <= 1) return r;
+  r.count = n;
+  info.metadata["frames"] = n;
+  Failures failed;
+  double screen = static_cast<double>(sw) * sh, work = 0;
+  if (sw == 0 || sh == 0 || screen > kMaxPixels) {  // the decoder allocates the canvas at once
+    failed.add("canvas " + std::to_string(sw) + "x" + std::to_string(sh) + ": over 100 megapixels or none");
+    failed.record(ingester, info, "frames_failed", where);
+    return r;
+  }
+  std::vector<int> starts;  // milliseconds
+  int total = 0;
+  for (int i = 1; i <= n; ++i) {
+    WebPIterator it;
+    int duration = 0;
+    if (WebPDemuxGetFrame(demux.get(), i, &it)) duration = std::max(it.duration, 0), WebPDemuxReleaseIterator(&it);
+    starts.push_back(total);
+    total += duration;
+  }
+  if (total > 0) info.metadata["duration_seconds"] = total / 1000.0;
+  std::vector<bool> take = spread(starts, total);
+  int last = static_cast<int>(std::find(take.rbegin(), take.rend(), true).base() - take.begin()) - 1;
+
+  WebPAnimDecoderOptions options;
+  WebPAnimDecoderOptionsInit(&options);
+  options.color_mode = MODE_RGBA;  // not premultiplied
+  options.use_threads = 0;
+  std::unique_ptr<WebPAnimDecoder, void (*)(WebPAnimDecoder*)> dec(WebPAnimDecoderNew(&webp, &options),
+                                                                   WebPAnimDecoderDelete);
+  for (int i = 0; dec && i <= last; ++i) {
+    std::string frame = "frame " + std::to_string(i + 1);
+    uint8_t* rgba = nullptr;
+    int timestamp = 0;
+    if ((work += screen) > kMaxTotalPixels) {
+      info.metadata["frames_note"] = "stopped at " + frame + ": more than 3 gigapixels to composite";
+      break;
+    }
+    if (!WebPAnimDecoderGetNext(dec.get(), &rgba, &timestamp)) {
+      failed.add(frame + ": cannot decode (damaged or truncated)");
+      break;
+    }
+    if (!take[i]) continue;
+    PixPtr shot(pixCreate(static_cast<l_int32>(sw), static_cast<l_int32>(sh), 32));
+    if (!shot) throw Error(where + ": out of memory for a " + std::to_string(sw) + "x" + std::to_string(sh) + " frame");
+    pixSetSpp(shot.get(), 4);
+    l_uint32* data = pixGetData(shot.get());
+    bool opaque = true;
+    for (uint32_t y = 0; y < sh; ++y)
+      for (uint32_t x = 0; x < sw; ++x) {
+        const uint8_t* p = rgba + (static_cast<size_t>(y) * sw + x) * 4;
+        opaque = opaque && p[3] == 255;
+        composeRGBAPixel(p[0], p[1], p[2], p[3], data + static_cast<size_t>(y) * pixGetWpl(shot.get()) + x);
+      }
+    if (opaque) pixSetSpp(shot.get(), 3);
+    std::string frame_where = where + "!" + frame;
+    StoredAtom child = ingest_png(ingester, png_of(shot.get(), frame_where), frame_where, "frame", nesting);
+    char label[32];
+    std::snprintf(label, sizeof label, "%.2f", starts[i] / 1000.0);
+    ingester.store().relate(atom_id, child.id, "frame", i, label);
+    ++r.children;
+  }
+  if (!dec) failed.add("cannot start decoding the animation");
+  info.metadata["frames_taken"] = r.children;
+  failed.record(ingester, info, "frames_failed", where);
+  return r;
+}
+
 }  // namespace
 
 FramesResult add_image_frames(ContentIngester& ingester, int64_t atom_id, const std::string& bytes,
                               const std::string& format, const std::string& where, AtomInfo& info, Nesting& nesting) {
   if (format == "tiff") return add_tiff_pages(ingester, atom_id, bytes, where, info, nesting);
   if (format == "gif") return add_gif_frames(ingester, atom_id, bytes, where, info, nesting);
+  if (format == "webp") return add_webp_frames(ingester, atom_id, bytes, where, info, nesting);
   return {};
 }
 

@@ -1,5 +1,6 @@
-// The pages of a multi-page TIFF and the frames of an animated GIF, each ingested as
-// a child image atom (extract_image.cpp). Leptonica reads only the first of them.
+// The pages of a multi-page TIFF and the frames of an animated GIF or WebP, each
+// ingested as a child image atom (extract_image.cpp). Leptonica reads only the first
+// of them (and no animated WebP at all).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -20,7 +21,8 @@ struct FramesResult {
 // kMaxGifFrames frames spread over the animation, composited on the logical screen,
 // each a PNG 'frame' child related as 'frame' (ordinal = frame index, label = start
 // in seconds). Metadata `pages` or `frames`, and `*_failed` {count, reasons} for
-// broken ones, which never throw. Other formats: nothing.
+// broken ones, which never throw. "webp" with several frames: as GIF, composited by
+// libwebp (delays in ms). Other formats: nothing.
 FramesResult add_image_frames(ContentIngester& ingester, int64_t atom_id, const std::string& bytes,
                               const std::string& format, const std::string& where, AtomInfo& info, Nesting& nesting);
 

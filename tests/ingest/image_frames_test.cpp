@@ -3,6 +3,8 @@
 #include <gif_lib.h>
 #include <leptonica/allheaders.h>
 #include <png.h>
+#include <webp/encode.h>
+#include <webp/mux.h>
 
 #include <chrono>
 #include <cstdio>
@@ -232,6 +234,55 @@ TEST_F(IngestFramesTest, BrokenFramesAreRecordedAndTheRestKept) {
   EXPECT_EQ(meta(cut, "frames_taken"), "2");
   EXPECT_NE(meta(cut, "frames_failed.count"), "<null>");
   EXPECT_FALSE(r.warnings.empty());
+}
+
+// Full-canvas frames of one colour each (0xAARRGGBB), `ms` apart, losslessly.
+std::string animated_webp(int w, int h, const std::vector<uint32_t>& colours, int ms) {
+  WebPAnimEncoderOptions eo;
+  EXPECT_TRUE(WebPAnimEncoderOptionsInit(&eo));
+  WebPAnimEncoder* enc = WebPAnimEncoderNew(w, h, &eo);
+  WebPConfig config;
+  EXPECT_TRUE(WebPConfigInit(&config));
+  config.lossless = 1;
+  int t = 0;
+  for (uint32_t c : colours) {
+    WebPPicture pic;
+    EXPECT_TRUE(WebPPictureInit(&pic));
+    pic.use_argb = 1;
+    pic.width = w;
+    pic.height = h;
+    EXPECT_TRUE(WebPPictureAlloc(&pic));
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) pic.argb[y * pic.argb_stride + x] = x < w / 2 ? c : 0xff000000u;
+    EXPECT_TRUE(WebPAnimEncoderAdd(enc, &pic, t, &config));
+    WebPPictureFree(&pic);
+    t += ms;
+  }
+  EXPECT_TRUE(WebPAnimEncoderAdd(enc, nullptr, t, nullptr));
+  WebPData out;
+  WebPDataInit(&out);
+  EXPECT_TRUE(WebPAnimEncoderAssemble(enc, &out));
+  std::string bytes(reinterpret_cast<const char*>(out.bytes), out.size);
+  WebPDataClear(&out);
+  WebPAnimEncoderDelete(enc);
+  return bytes;
+}
+
+TEST_F(IngestFramesTest, AnimatedWebpFramesAreImageAtoms) {
+  options.content.image.ocr = false;
+  write("anim.webp", animated_webp(40, 30, {0xffff0000u, 0xff00ff00u, 0xff0000ffu}, 100));
+  ContentRunReport r = ingest({path("anim.webp")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  EXPECT_TRUE(r.warnings.empty()) << all_errors(r.warnings);
+  int64_t id = atom_of("anim.webp");
+  EXPECT_EQ(text("SELECT modality FROM atoms WHERE id = " + std::to_string(id)), "image");
+  EXPECT_EQ(meta(id, "frames") + " " + meta(id, "frames_taken") + " " + meta(id, "duration_seconds"), "3 3 0.3");
+  EXPECT_EQ(text("SELECT group_concat(label, ' ') FROM atom_relations WHERE relation = 'frame' AND parent_id = " +
+                 std::to_string(id)), "0.00 0.10 0.20");
+  PixPtr f1 = payload_pix(child(id, "frame", 1));
+  ASSERT_TRUE(f1);
+  EXPECT_EQ(rgb_at(f1.get(), 5, 5), 0x00ff00u);
+  EXPECT_EQ(rgb_at(f1.get(), 35, 5), 0u);
 }
 
 // ---- PNG
