@@ -118,11 +118,13 @@ FramesResult add_tiff_pages(ContentIngester& ingester, int64_t atom_id, const st
   r.count = static_cast<int>(pages.size());
   info.metadata["pages"] = r.count;
   if (more) info.metadata["pages_not_counted"] = true;  // over a million directories
-  // libtiff walks the whole chain (a loop check) to reach any directory, so each page
-  // is read from a copy where the chain ends at that page.
-  std::string chain = bytes;
-  const auto* data = reinterpret_cast<const l_uint8*>(chain.data());
   int take = std::min<int>(r.count, kMaxTiffPages);
+  // libtiff walks the whole chain (a loop check) whenever it seeks to a directory: when
+  // more directories follow than are read, each page is read from a copy whose chain
+  // ends at that page.
+  std::string cut = take < r.count ? bytes : std::string();
+  const std::string& chain = cut.empty() ? bytes : cut;
+  const auto* data = reinterpret_cast<const l_uint8*>(chain.data());
   Failures failed;
   double total = 0;
   for (int n = 0; n < take; ++n) {
@@ -141,10 +143,9 @@ FramesResult add_tiff_pages(ContentIngester& ingester, int64_t atom_id, const st
     total += pixels;
     size_t offset = pages[n].ifd;
     char next[4];
-    std::memcpy(next, &chain[pages[n].next_at], 4);
-    std::memset(&chain[pages[n].next_at], 0, 4);
+    if (!cut.empty()) std::memcpy(next, &cut[pages[n].next_at], 4), std::memset(&cut[pages[n].next_at], 0, 4);
     PixPtr pix(pixReadMemFromMultipageTiff(data, chain.size(), &offset));
-    std::memcpy(&chain[pages[n].next_at], next, 4);
+    if (!cut.empty()) std::memcpy(&cut[pages[n].next_at], next, 4);
     if (!pix || pixGetWidth(pix.get()) != static_cast<l_int32>(w) || pixGetHeight(pix.get()) != static_cast<l_int32>(h)) {
       failed.add(page + ": cannot decode (damaged or an unsupported compression)");
       continue;

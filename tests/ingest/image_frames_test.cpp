@@ -102,6 +102,23 @@ TEST_F(IngestFramesTest, EveryTiffPageIsAnImageAtomWithItsOwnText) {
   EXPECT_GE(acc, 0.95) << ocr;
 }
 
+TEST_F(IngestFramesTest, ABilevelFaxTiffPageIsReadToo) {
+  // Small text thresholded to 1 bit: written as CCITT G4, the usual scanner output.
+  PixPtr cover = draw_picture(200, 120, 8), small = render_text(kLines, 6);
+  PixPtr bits(pixThresholdToBinary(small.get(), 128));
+  write("fax.tif", multipage_tiff({cover.get(), bits.get()}));
+  ContentRunReport r = ingest({path("fax.tif")});
+  ASSERT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  int64_t page = child(atom_of("fax.tif"), "page", 1);
+  std::string all;
+  for (const std::string& l : kLines) all += l + "\n";
+  std::string ocr = text("SELECT atom_text(" + std::to_string(page) + ")");
+  double acc = word_accuracy(all, ocr);
+  std::printf("OCR word accuracy, 1-bit G4 page 2 of a TIFF (Leptonica font size 6): %.1f%%\n", 100 * acc);
+  EXPECT_GE(acc, 0.9) << ocr;
+  EXPECT_EQ(meta(page, "depth"), "1");  // a 1-bit PNG: the page stays compact
+}
+
 TEST_F(IngestFramesTest, ATiffOfAHundredThousandPagesIsCutAtAThousand) {
   options.content.image.ocr = false;
   write("many.tif", chained_tiff(100000));
