@@ -26,6 +26,8 @@ using PixPtr = std::unique_ptr<Pix, PixDeleter>;
 constexpr uint64_t kMaxEncodedBytes = 512ull << 20;
 // A decoded image of this many pixels takes 400 MB as RGBA; more is refused.
 constexpr double kMaxPixels = 100e6;
+// Leptonica decodes a GIF's every frame (a byte a pixel) to give the first one.
+constexpr double kMaxGifLoadPixels = 400e6;
 
 // Leptonica prints every decoding complaint to stderr; the atom's error says what matters.
 void silence_leptonica() {
@@ -230,6 +232,9 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
   FramesResult frames = add_image_frames(ingester, atom_id, bytes, name, file.display(), info, nesting);
   PixPtr decoded;
   try {
+    if (format == IFF_GIF && (frames.gif_frame_pixels > kMaxGifLoadPixels || frames.gif_more_frames))
+      throw FormatError(file.display() + ": the GIF's frames hold over 400 megapixels in all (or over " +
+                        std::to_string(kMaxGifFramesScanned) + " frames); Leptonica would load them all at once");
     decoded = decode_first(bytes, format, name, file.display(), info);
   } catch (const FormatError& e) {
     if (frames.children == 0) throw;

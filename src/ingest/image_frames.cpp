@@ -282,10 +282,13 @@ FramesResult add_gif_frames(ContentIngester& ingester, int64_t atom_id, const st
     while (static_cast<int>(starts.size()) < kMaxGifFramesScanned && walk.next(gcb)) {
       starts.push_back(total);
       total += std::max(gcb.DelayTime, 0);
+      r.gif_frame_pixels += static_cast<double>(walk.gif()->Image.Width) * walk.gif()->Image.Height;
       if (!walk.skip_pixels()) break;
     }
     scan_error = walk.error();
-    if (static_cast<int>(starts.size()) == kMaxGifFramesScanned) info.metadata["frames_capped"] = true;
+    GraphicsControlBlock unused;
+    r.gif_more_frames = static_cast<int>(starts.size()) == kMaxGifFramesScanned && walk.next(unused);
+    if (r.gif_more_frames) info.metadata["frames_capped"] = true;
   }
   if (starts.size() <= 1) return r;
   r.count = static_cast<int>(starts.size());

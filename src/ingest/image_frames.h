@@ -14,6 +14,10 @@ struct Nesting;
 struct FramesResult {
   int count = 1;     // pages or frames in the file (1: nothing was added)
   int children = 0;  // pages or frames ingested as child atoms
+  // GIF: the frames' rectangles summed, and whether frames went unscanned: Leptonica
+  // loads every frame before it looks at the first.
+  double gif_frame_pixels = 0;
+  bool gif_more_frames = false;
 };
 
 // For `format` "tiff": every page (at most kMaxTiffPages) as a PNG 'page' child,

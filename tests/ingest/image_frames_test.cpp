@@ -302,6 +302,16 @@ TEST_F(IngestFramesTest, AnimatedWebpFramesAreImageAtoms) {
   EXPECT_EQ(rgb_at(f1.get(), 35, 5), 0u);
 }
 
+TEST_F(IngestFramesTest, AGifTooBigToLoadIsRefusedBeforeLeptonicaLoadsIt) {
+  // One 30000 x 15000 frame (450 megapixels, a byte each once loaded), two colours.
+  std::string gif("GIF89a\x30\x75\x98\x3a\x80\0\0" "\0\0\0\xff\xff\xff", 19);
+  gif += std::string("\x2c\0\0\0\0\x30\x75\x98\x3a\0" "\x02\x02\x4c\x01\0\x3b", 16);
+  write("vast.gif", gif);
+  ContentRunReport r = ingest({path("vast.gif")});
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_NE(r.failures[0].error.find("over 400 megapixels"), std::string::npos) << r.failures[0].error;
+}
+
 // ---- PNG
 
 // A PNG written with libpng itself: Leptonica writes neither interlaced nor tRNS files.
