@@ -323,9 +323,10 @@ FramesResult add_gif_frames(ContentIngester& ingester, int64_t atom_id, const st
     bool inside = d.Width > 0 && d.Height > 0 && d.Left >= 0 && d.Top >= 0 && d.Left + d.Width <= sw &&
                   d.Top + d.Height <= sh;
     if (!inside || !cmap) {
-      failed.add(frame + (inside ? ": no colour table" : ": " + std::to_string(d.Width) + "x" + std::to_string(d.Height) + " at " +
-                 std::to_string(d.Left) + "," + std::to_string(d.Top) + " lies outside the " + std::to_string(sw) + "x" +
-                 std::to_string(sh) + " screen"));
+      std::string rect = std::to_string(d.Width) + "x" + std::to_string(d.Height) + " at " + std::to_string(d.Left) +
+                         "," + std::to_string(d.Top);
+      std::string screen_size = std::to_string(sw) + "x" + std::to_string(sh);
+      failed.add(frame + (inside ? ": no colour table" : ": " + rect + " lies outside the " + screen_size + " screen"));
       if (walk.skip_pixels()) continue;
       failed.add(frame + ": " + walk.error());
       broken = true;
