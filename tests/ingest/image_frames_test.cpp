@@ -420,6 +420,20 @@ TEST(PngDecode, GivesLeptonicasPixelsForEachKindOfPng) {
   EXPECT_EQ(r * 1000 + a, 200255);
 }
 
+// Real files, some with iCCP chunks libpng warns about: the "libpng warning" lines
+// this test prints come from the Leptonica side of the comparison.
+TEST(PngDecode, GivesLeptonicasPixelsForTheSharedPhotos) {
+  HART_REQUIRE_SHARED(dir_path, "images-captioned");
+  setMsgSeverity(L_SEVERITY_NONE);
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_path)) {
+    if (entry.path().extension() != ".png") continue;
+    expect_same_as_leptonica(read_file(entry.path().string()), entry.path().filename().string());
+    ++seen;
+  }
+  EXPECT_GE(seen, 5);
+}
+
 // The CRC of the first ancillary chunk after IHDR (a pHYs or tEXt) made wrong.
 std::string with_bad_ancillary_crc(std::string png) {
   png.insert(33, std::string("\0\0\0\x05tEXta\0bcd\0\0\0\0", 17));  // keyword "a", text "bcd", CRC 0
