@@ -116,7 +116,7 @@ void ContentIngester::extract(int64_t atom_id, InputFile& file, const ContentTyp
       extract_video(*this, atom_id, file, info, nesting);
       break;
     case ContentKind::kImage:
-      extract_image(*this, atom_id, file, info);
+      extract_image(*this, atom_id, file, info, nesting);
       break;
     case ContentKind::kAudio:
       extract_audio(*this, atom_id, file, type, info);

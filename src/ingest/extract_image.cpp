@@ -1,13 +1,16 @@
 #include <leptonica/allheaders.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 
 #include "ingest/content_ingester.h"
 #include "ingest/extractors.h"
+#include "ingest/image_frames.h"
 #include "ingest/image_ocr.h"
 #include "ingest/input_file.h"
+#include "ingest/png_decode.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -23,6 +26,8 @@ using PixPtr = std::unique_ptr<Pix, PixDeleter>;
 constexpr uint64_t kMaxEncodedBytes = 512ull << 20;
 // A decoded image of this many pixels takes 400 MB as RGBA; more is refused.
 constexpr double kMaxPixels = 100e6;
+// Leptonica decodes a GIF's every frame (a byte a pixel) to give the first one.
+constexpr double kMaxGifLoadPixels = 400e6;
 
 // Leptonica prints every decoding complaint to stderr; the atom's error says what matters.
 void silence_leptonica() {
@@ -169,13 +174,46 @@ void add_patches(AtomStore& store, int64_t atom_id, Pix* pix, const ImageOptions
 
 }  // namespace
 
-void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info) {
+namespace {
+
+// The first frame or page, checked against its header, with its metadata.
+PixPtr decode_first(const std::string& bytes, l_int32 format, const char* name, const std::string& where,
+                    AtomInfo& info) {
+  const auto* data = reinterpret_cast<const l_uint8*>(bytes.data());
+  // The header's size first: a forged header must not make us allocate gigabytes.
+  l_int32 hw = 0, hh = 0, bps = 0, spp = 0, cmap = 0;
+  if (pixReadHeaderMem(data, bytes.size(), nullptr, &hw, &hh, &bps, &spp, &cmap) != 0)
+    throw FormatError(where + ": unreadable " + name + " header (damaged or truncated image)");
+  if (hw <= 0 || hh <= 0 || static_cast<double>(hw) * hh > kMaxPixels)
+    throw FormatError(where + ": " + name + " header says " + std::to_string(hw) + "x" + std::to_string(hh) +
+                      " pixels; refusing images over 100 megapixels or with no pixels");
+  // PNG through our own libpng reader: Leptonica's would print libpng's messages.
+  PixPtr decoded(format == IFF_PNG ? decode_png(data, bytes.size(), kMaxPixels, where)
+                                   : pixReadMem(data, bytes.size()));
+  if (!decoded) throw FormatError(where + ": cannot decode the " + name + " image (damaged or truncated)");
+  int w = pixGetWidth(decoded.get()), h = pixGetHeight(decoded.get());
+  if (w != hw || h != hh)
+    throw FormatError(where + ": decoded " + std::to_string(w) + "x" + std::to_string(h) +
+                      " pixels but the header says " + std::to_string(hw) + "x" + std::to_string(hh));
+  info.metadata["width"] = w;
+  info.metadata["height"] = h;
+  info.metadata["bits_per_sample"] = bps;
+  info.metadata["channels"] = spp;
+  info.metadata["depth"] = pixGetDepth(decoded.get());  // bits per pixel as decoded (RGB: 32)
+  if (cmap) info.metadata["palette"] = true;
+  l_int32 xres = pixGetXRes(decoded.get()), yres = pixGetYRes(decoded.get());
+  if (xres > 0 && yres > 0) info.metadata["ppi"] = {xres, yres};
+  return decoded;
+}
+
+}  // namespace
+
+void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting) {
   silence_leptonica();
   if (file.size() > kMaxEncodedBytes)
     throw FormatError(file.display() + ": image file larger than " + std::to_string(kMaxEncodedBytes >> 20) +
                       " MiB; stored, not decoded");
   std::string bytes = file.read_all(kMaxEncodedBytes);
-  const auto* data = reinterpret_cast<const l_uint8*>(bytes.data());
   // findFileFormatBuffer reads a fixed number of leading bytes without a length:
   // give it a zero-padded copy of the start, never the end of a tiny buffer.
   std::string head = bytes.substr(0, 64);
@@ -189,28 +227,22 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
     info.metadata["note"] = "image format not decoded (Leptonica reads PNG, JPEG, GIF, BMP, WebP, TIFF, JPEG 2000, PNM)";
     return;
   }
-  // The header's size first: a forged header must not make us allocate gigabytes.
-  l_int32 hw = 0, hh = 0, bps = 0, spp = 0, cmap = 0;
-  if (pixReadHeaderMem(data, bytes.size(), nullptr, &hw, &hh, &bps, &spp, &cmap) != 0)
-    throw FormatError(file.display() + ": unreadable " + name + " header (damaged or truncated image)");
-  if (hw <= 0 || hh <= 0 || static_cast<double>(hw) * hh > kMaxPixels)
-    throw FormatError(file.display() + ": " + name + " header says " + std::to_string(hw) + "x" + std::to_string(hh) +
-                      " pixels; refusing images over 100 megapixels or with no pixels");
-  PixPtr decoded(pixReadMem(data, bytes.size()));
-  if (!decoded) throw FormatError(file.display() + ": cannot decode the " + name + " image (damaged or truncated)");
-  int w = pixGetWidth(decoded.get()), h = pixGetHeight(decoded.get());
-  if (w != hw || h != hh)
-    throw FormatError(file.display() + ": decoded " + std::to_string(w) + "x" + std::to_string(h) +
-                      " pixels but the header says " + std::to_string(hw) + "x" + std::to_string(hh));
   info.metadata["format"] = name;
-  info.metadata["width"] = w;
-  info.metadata["height"] = h;
-  info.metadata["bits_per_sample"] = bps;
-  info.metadata["channels"] = spp;
-  info.metadata["depth"] = pixGetDepth(decoded.get());  // bits per pixel as decoded (RGB: 32)
-  if (cmap) info.metadata["palette"] = true;
-  l_int32 xres = pixGetXRes(decoded.get()), yres = pixGetYRes(decoded.get());
-  if (xres > 0 && yres > 0) info.metadata["ppi"] = {xres, yres};
+  // Pages and frames first: when the first one cannot be decoded, the others may.
+  FramesResult frames = add_image_frames(ingester, atom_id, bytes, name, file.display(), info, nesting);
+  PixPtr decoded;
+  try {
+    if (format == IFF_GIF && (frames.gif_frame_pixels > kMaxGifLoadPixels || frames.gif_more_frames))
+      throw FormatError(file.display() + ": the GIF's frames hold over 400 megapixels in all (or over " +
+                        std::to_string(kMaxGifFramesScanned) + " frames); Leptonica would load them all at once");
+    decoded = decode_first(bytes, format, name, file.display(), info);
+  } catch (const FormatError& e) {
+    if (frames.children == 0) throw;
+    // Leptonica reads no animated WebP at all; elsewhere the first page or frame is damaged.
+    if (std::strcmp(name, "webp") == 0) info.metadata["note"] = "animated WebP: its frames are the child atoms";
+    else ingester.issues().push_back({file.display(), e.what(), true});  // the rest is stored: a warning
+    return;
+  }
 
   PixPtr pix = normalise(decoded.get());
   decoded.reset();
@@ -218,6 +250,10 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
   const ImageOptions& opt = ingester.options().image;
   AtomStore& store = ingester.store();
   add_thumbnail(store, atom_id, pix.get(), opt.thumbnail_side, info);
+  if (frames.count > 1) {  // patches and text are on the page and frame atoms: page 1 is not read twice
+    info.metadata["ocr"] = {{"ran", false}, {"note", "read on each page or frame atom"}};
+    return;
+  }
   add_patches(store, atom_id, pix.get(), opt, info);
   if (!opt.ocr) return;
   OcrResult ocr = recognise_text(pix.get());

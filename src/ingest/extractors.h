@@ -36,13 +36,15 @@ size_t add_passages(ContentIngester& ingester, int64_t parent_id, std::string_vi
 // Title/Author/Subject in metadata. Embedded images: pdf_images.h.
 void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting);
 
-// extract_image.cpp — PNG, JPEG, GIF, BMP, WebP, TIFF (and JPEG 2000, PNM) through
-// Leptonica, first frame or page: format, width, height, channels, depth and
+// extract_image.cpp — PNG (libpng, png_decode.h), JPEG, GIF, BMP, WebP, TIFF (and
+// JPEG 2000, PNM) through Leptonica: format, width, height, channels, depth and
 // pixels_sha256 (below) in metadata; a PNG 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
 // 'patch' children on a grid (row-major ordinals, label "x,y,w,h"); OCR text
 // (image_ocr.h) as the atom's text, split into passages. Images over 100 megapixels
 // are refused; formats Leptonica cannot read are stored undecoded without an error.
-void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info);
+// TIFF pages and GIF/WebP frames become child image atoms (image_frames.h); the file's
+// own atom then keeps only the first one's metadata and thumbnail.
+void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting);
 
 // SHA-256 (hex) of a normalised picture (8 bpp gray or 32 bpp RGB/RGBA, as
 // extract_image keeps it): width, height and channels (1, 3 or 4) as 32-bit
