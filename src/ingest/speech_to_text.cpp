@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <vector>
 
 #include "util/error.h"
@@ -33,11 +34,17 @@ ps_decoder_t* thread_decoder() {
   std::string why;
   std::string dir = find_speech_model(why);
   if (dir.empty()) throw Error(why);
-  static const bool quiet = (err_set_logfp(nullptr), true);  // sphinxbase logs every setting otherwise
+  // sphinxbase's log is one process-wide FILE: a decoder made with -logfn opens a
+  // new one and closes the old, under another thread's feet (two threads loading at
+  // once deadlocked in stdio). So logging is switched off once, no decoder names a
+  // log file, and decoders are made one at a time.
+  static std::mutex loading;
+  std::lock_guard<std::mutex> lock(loading);
+  static const bool quiet = (err_set_logfp(nullptr), true);  // it logs every setting otherwise
   (void)quiet;
   std::string hmm = dir + "/en-us", lm = dir + "/en-us.lm.bin", dict = dir + "/cmudict-en-us.dict";
   cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
-                                 dict.c_str(), "-logfn", "/dev/null", nullptr);
+                                 dict.c_str(), nullptr);
   if (!config) throw Error("PocketSphinx: the configuration for the model in " + dir + " was refused");
   decoder.ps = ps_init(config);
   cmd_ln_free_r(config);  // the decoder holds its own reference
