@@ -76,16 +76,6 @@ PixPtr normalise(Pix* decoded) {
   return own;
 }
 
-std::string png_bytes(Pix* pix, const std::string& what) {
-  l_uint8* data = nullptr;
-  size_t size = 0;
-  if (pixWriteMem(&data, &size, pix, IFF_PNG) != 0 || !data)
-    throw Error("image: cannot encode the " + what + " as PNG");
-  std::string bytes(reinterpret_cast<const char*>(data), size);
-  lept_free(data);
-  return bytes;
-}
-
 AtomInfo png_atom(const char* subtype, Pix* pix) {
   AtomInfo a;
   a.modality = "image";
@@ -105,7 +95,7 @@ void add_thumbnail(AtomStore& store, int64_t atom_id, Pix* pix, int side, AtomIn
   float fx = static_cast<float>(tw) / static_cast<float>(w), fy = static_cast<float>(th) / static_cast<float>(h);
   PixPtr t(pixGetSpp(pix) == 4 ? pixScaleWithAlpha(pix, fx, fy, nullptr, 1.0f) : pixScale(pix, fx, fy));
   if (!t) throw Error("image: cannot scale the picture down to a thumbnail");
-  StoredAtom thumb = store.put_bytes(png_bytes(t.get(), "thumbnail"), png_atom("thumbnail", t.get()));
+  StoredAtom thumb = store.put_bytes(encode_png(t.get(), "image: the thumbnail"), png_atom("thumbnail", t.get()));
   store.relate(atom_id, thumb.id, "thumbnail", 0);
   info.metadata["thumbnail"] = {{"width", pixGetWidth(t.get())}, {"height", pixGetHeight(t.get())}};
 }
@@ -164,7 +154,7 @@ void add_patches(AtomStore& store, int64_t atom_id, Pix* pix, const ImageOptions
       std::unique_ptr<Box, void (*)(Box*)> box(boxCreate(x, y, pw, ph), [](Box* b) { boxDestroy(&b); });
       PixPtr cell(box ? pixClipRectangle(pix, box.get(), nullptr) : nullptr);
       if (!cell) throw Error("image: cannot cut the patch at " + std::to_string(x) + "," + std::to_string(y));
-      StoredAtom patch = store.put_bytes(png_bytes(cell.get(), "patch"), png_atom("patch", cell.get()));
+      StoredAtom patch = store.put_bytes(encode_png(cell.get(), "image: a patch"), png_atom("patch", cell.get()));
       store.relate(atom_id, patch.id, "patch", ordinal++,
                    std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(pw) + "," + std::to_string(ph));
     }

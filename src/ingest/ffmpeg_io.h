@@ -1,7 +1,7 @@
 // FFmpeg plumbing shared by the video extractor (extract_video.cpp) and its audio
 // track (video_audio_track.cpp): owning pointers, errors that carry FFmpeg's own
-// last message, decoders, and the spool file a key frame or an audio track is
-// written to before it is ingested as an atom of its own.
+// last message, and decoders. Key frames and audio tracks are written to a
+// SpoolFile (spool_file.h) and ingested as atoms of their own.
 #pragma once
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -15,8 +15,7 @@ extern "C" {
 #include <string>
 #include <utility>
 
-#include "ingest/content_ingester.h"
-#include "ingest/input_file.h"
+#include "ingest/spool_file.h"
 #include "util/error.h"
 
 namespace hart {
@@ -50,26 +49,5 @@ T* ffmpeg_alloc(T* p) {
 
 // An opened decoder for `st` (one thread), or null with `problem` saying why not.
 CodecPtr open_decoder(const AVStream* st, std::string& problem);
-
-// An anonymous temporary file (make_spool_file) being written; ingested once
-// complete, as archive members are.
-class SpoolFile {
- public:
-  explicit SpoolFile(std::string where) : fd_(make_spool_file()), where_(std::move(where)) {}
-  ~SpoolFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  SpoolFile(const SpoolFile&) = delete;
-  SpoolFile& operator=(const SpoolFile&) = delete;
-  void write_at(const void* data, size_t n, uint64_t offset) { spool_write(fd_, data, n, offset, where_); }
-  StoredAtom ingest(ContentIngester& ingester, const std::string& subtype, Nesting& nesting) {
-    InputFile file(std::exchange(fd_, -1), where_);
-    return ingester.ingest(file, subtype, nesting);
-  }
-
- private:
-  int fd_;
-  std::string where_;
-};
 
 }  // namespace hart

@@ -14,6 +14,8 @@
 
 #include "ingest/content_ingester.h"
 #include "ingest/input_file.h"
+#include "ingest/png_decode.h"
+#include "ingest/spool_file.h"
 #include "util/error.h"
 
 namespace hart {
@@ -42,29 +44,6 @@ struct Failures {
     ingester.issues().push_back({where, std::to_string(count) + " " + key + ": " + reasons[0].get<std::string>(), true});
   }
 };
-
-std::string png_of(Pix* pix, const std::string& where) {
-  l_uint8* data = nullptr;
-  size_t size = 0;
-  if (pixWriteMem(&data, &size, pix, IFF_PNG) != 0 || !data) throw Error(where + ": cannot encode as PNG");
-  std::string bytes(reinterpret_cast<const char*>(data), size);
-  lept_free(data);
-  return bytes;
-}
-
-// Spooled and ingested like a video key frame, so it gets the whole image treatment.
-StoredAtom ingest_png(ContentIngester& ingester, const std::string& png, const std::string& where,
-                      const std::string& subtype, Nesting& nesting) {
-  int fd = make_spool_file();
-  try {
-    spool_write(fd, png.data(), png.size(), 0, where);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  InputFile file(fd, where);
-  return ingester.ingest(file, subtype, nesting);
-}
 
 // A classic TIFF's chain of image file directories, read directly: Leptonica's
 // readers walk the chain from the start for every page (quadratic) and give no size
@@ -151,7 +130,7 @@ FramesResult add_tiff_pages(ContentIngester& ingester, int64_t atom_id, const st
       continue;
     }
     std::string page_where = where + "!" + page;
-    StoredAtom child = ingest_png(ingester, png_of(pix.get(), page_where), page_where, "page", nesting);
+    StoredAtom child = ingest_spooled(ingester, encode_png(pix.get(), page_where), page_where, "page", nesting);
     ingester.store().relate(atom_id, child.id, "page", n);
     ++r.children;
   }
@@ -349,7 +328,7 @@ FramesResult add_gif_frames(ContentIngester& ingester, int64_t atom_id, const st
       l_int32 opaque = 0;
       if (shot && pixAlphaIsOpaque(shot.get(), &opaque) == 0 && opaque) pixSetSpp(shot.get(), 3);
       std::string frame_where = where + "!" + frame;
-      StoredAtom child = ingest_png(ingester, png_of(shot.get(), frame_where), frame_where, "frame", nesting);
+      StoredAtom child = ingest_spooled(ingester, encode_png(shot.get(), frame_where), frame_where, "frame", nesting);
       char label[32];
       std::snprintf(label, sizeof label, "%.2f", starts[i] / 100.0);
       ingester.store().relate(atom_id, child.id, "frame", i, label);
@@ -434,7 +413,7 @@ FramesResult add_webp_frames(ContentIngester& ingester, int64_t atom_id, const s
       }
     if (opaque) pixSetSpp(shot.get(), 3);
     std::string frame_where = where + "!" + frame;
-    StoredAtom child = ingest_png(ingester, png_of(shot.get(), frame_where), frame_where, "frame", nesting);
+    StoredAtom child = ingest_spooled(ingester, encode_png(shot.get(), frame_where), frame_where, "frame", nesting);
     char label[32];
     std::snprintf(label, sizeof label, "%.2f", starts[i] / 1000.0);
     ingester.store().relate(atom_id, child.id, "frame", i, label);

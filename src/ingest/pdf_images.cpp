@@ -20,6 +20,8 @@
 
 #include "ingest/content_ingester.h"
 #include "ingest/input_file.h"
+#include "ingest/png_decode.h"
+#include "ingest/spool_file.h"
 #include "util/error.h"
 
 namespace hart {
@@ -195,15 +197,6 @@ PixPtr make_pix(const std::string& data, int w, int h, int bpc, const ColorModel
   return pix;
 }
 
-std::string png_of(Pix* pix) {
-  l_uint8* data = nullptr;
-  size_t size = 0;
-  if (pixWriteMem(&data, &size, pix, IFF_PNG) != 0 || !data) throw Error("cannot encode the decoded image as PNG");
-  std::string bytes(reinterpret_cast<const char*>(data), size);
-  lept_free(data);
-  return bytes;
-}
-
 // A losslessly coded image decoded with qpdf and re-encoded as PNG.
 std::string decode_to_png(QPDFObjectHandle image, QPDFObjectHandle dict, const std::vector<std::string>& filters) {
   for (const std::string& f : filters)
@@ -229,7 +222,7 @@ std::string decode_to_png(QPDFObjectHandle image, QPDFObjectHandle dict, const s
     throw FormatError("decodes to " + std::to_string(data.size()) + " bytes but " + std::to_string(w) + "x" +
                       std::to_string(h) + " pixels need " + std::to_string(expected));
   PixPtr pix = make_pix(data, w, h, bpc, m, invert);
-  return png_of(pix.get());
+  return encode_png(pix.get(), "the decoded image");
 }
 
 // The bytes to ingest for one image XObject: an image file.
@@ -277,16 +270,7 @@ class ImageWalk {
       note(failed_, failed_count_, page, key, "over the expansion or member limit; not stored");
       return;
     }
-    int fd = make_spool_file();
-    try {
-      spool_write(fd, bytes.data(), bytes.size(), 0, where);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    bytes.clear();
-    InputFile spooled(fd, where);  // takes fd; its size is read now
-    StoredAtom child = ingester_.ingest(spooled, "embedded", nesting_);
+    StoredAtom child = ingest_spooled(ingester_, bytes, where, "embedded", nesting_);
     if (child.id == pdf_atom_ || !related_.insert(child.id).second) return;
     ingester_.store().relate(pdf_atom_, child.id, "image", static_cast<int64_t>(related_.size() - 1),
                              "page " + std::to_string(page));

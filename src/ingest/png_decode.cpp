@@ -157,4 +157,13 @@ Pix* decode_png(const unsigned char* data, size_t size, double max_pixels, const
   return job.pix;
 }
 
+std::string encode_png(Pix* pix, const std::string& what) {
+  l_uint8* data = nullptr;
+  size_t size = 0;
+  if (pixWriteMem(&data, &size, pix, IFF_PNG) != 0 || !data) throw Error(what + ": cannot encode as PNG");
+  std::string bytes(reinterpret_cast<const char*>(data), size);
+  lept_free(data);
+  return bytes;
+}
+
 }  // namespace hart

@@ -1,6 +1,7 @@
 // PNG decoding with libpng's messages caught: Leptonica reads PNGs through libpng's
 // default handlers, which print warnings and errors to stderr (garbling the progress
-// bar) and cannot tell us what went wrong.
+// bar) and cannot tell us what went wrong. And the one PNG encoder the derived
+// pictures (thumbnails, patches, frames, pages, PDF images) go through.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -17,5 +18,8 @@ namespace hart {
 // ancillary CRCs, sRGB profiles) are ignored, their count in `*warnings` if given.
 Pix* decode_png(const unsigned char* data, size_t size, double max_pixels, const std::string& where,
                 int* warnings = nullptr);
+
+// `pix` as PNG bytes (Leptonica's writer); throws Error "`what`: cannot encode as PNG".
+std::string encode_png(Pix* pix, const std::string& what);
 
 }  // namespace hart
