@@ -45,6 +45,16 @@ struct Failures {
   }
 };
 
+// One frame of an animation as a PNG image atom, related as 'frame' (ordinal: its
+// index in the file; label: when it starts, in seconds).
+void add_frame(ContentIngester& ingester, int64_t atom_id, Pix* shot, const std::string& where, int64_t index,
+               double start_seconds, Nesting& nesting) {
+  StoredAtom child = ingest_spooled(ingester, encode_png(shot, where), where, "frame", nesting);
+  char label[32];
+  std::snprintf(label, sizeof label, "%.2f", start_seconds);
+  ingester.store().relate(atom_id, child.id, "frame", index, label);
+}
+
 // A classic TIFF's chain of image file directories, read directly: Leptonica's
 // readers walk the chain from the start for every page (quadratic) and give no size
 // before decoding. Stops at a loop, an offset past the end, or `limit` pages.
@@ -327,11 +337,7 @@ FramesResult add_gif_frames(ContentIngester& ingester, int64_t atom_id, const st
       PixPtr shot(pixCopy(nullptr, canvas.get()));
       l_int32 opaque = 0;
       if (shot && pixAlphaIsOpaque(shot.get(), &opaque) == 0 && opaque) pixSetSpp(shot.get(), 3);
-      std::string frame_where = where + "!" + frame;
-      StoredAtom child = ingest_spooled(ingester, encode_png(shot.get(), frame_where), frame_where, "frame", nesting);
-      char label[32];
-      std::snprintf(label, sizeof label, "%.2f", starts[i] / 100.0);
-      ingester.store().relate(atom_id, child.id, "frame", i, label);
+      add_frame(ingester, atom_id, shot.get(), where + "!" + frame, i, starts[i] / 100.0, nesting);
       ++r.children;
     }
     if (gcb.DisposalMode == DISPOSE_BACKGROUND) {  // back to transparent, as browsers do
@@ -412,11 +418,7 @@ FramesResult add_webp_frames(ContentIngester& ingester, int64_t atom_id, const s
         composeRGBAPixel(p[0], p[1], p[2], p[3], data + static_cast<size_t>(y) * pixGetWpl(shot.get()) + x);
       }
     if (opaque) pixSetSpp(shot.get(), 3);
-    std::string frame_where = where + "!" + frame;
-    StoredAtom child = ingest_spooled(ingester, encode_png(shot.get(), frame_where), frame_where, "frame", nesting);
-    char label[32];
-    std::snprintf(label, sizeof label, "%.2f", starts[i] / 1000.0);
-    ingester.store().relate(atom_id, child.id, "frame", i, label);
+    add_frame(ingester, atom_id, shot.get(), where + "!" + frame, i, starts[i] / 1000.0, nesting);
     ++r.children;
   }
   if (!dec) failed.add("cannot start decoding the animation");

@@ -316,7 +316,8 @@ TEST_F(IngestFramesTest, AGifTooBigToLoadIsRefusedBeforeLeptonicaLoadsIt) {
 
 // A PNG written with libpng itself: Leptonica writes neither interlaced nor tRNS files.
 std::string write_png(int w, int h, int color, int depth, bool interlaced, const std::vector<png_byte>& pixels,
-                      const std::vector<png_color>& palette = {}, const std::vector<png_byte>& trns = {}) {
+                      const std::vector<png_color>& palette = {}, const std::vector<png_byte>& trns = {},
+                      const png_color_16* key = nullptr) {
   std::string out;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png_create_info_struct(png);
@@ -327,6 +328,7 @@ std::string write_png(int w, int h, int color, int depth, bool interlaced, const
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   if (!palette.empty()) png_set_PLTE(png, info, palette.data(), static_cast<int>(palette.size()));
   if (!trns.empty()) png_set_tRNS(png, info, trns.data(), static_cast<int>(trns.size()), nullptr);
+  if (key) png_set_tRNS(png, info, nullptr, 0, key);  // a gray or RGB colour that is transparent
   png_write_info(png, info);
   size_t rowbytes = png_get_rowbytes(png, info);
   std::vector<png_bytep> rows(static_cast<size_t>(h));
@@ -388,25 +390,9 @@ TEST(PngDecode, GivesLeptonicasPixelsForEachKindOfPng) {
   // Where we differ on purpose: a gray tRNS colour is transparent, the rest opaque.
   std::vector<png_byte> g(6 * 4);
   for (size_t i = 0; i < g.size(); ++i) g[i] = static_cast<png_byte>(i % 2 ? 200 : 7);
-  std::string keyed;
-  {
-    std::string out;
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-    png_infop info = png_create_info_struct(png);
-    png_set_write_fn(png, &out, [](png_structp p, png_bytep d, size_t n) {
-      static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<const char*>(d), n);
-    }, nullptr);
-    png_set_IHDR(png, info, 6, 4, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
-    png_color_16 key{};
-    key.gray = 7;
-    png_set_tRNS(png, info, nullptr, 0, &key);
-    png_write_info(png, info);
-    for (int y = 0; y < 4; ++y) png_write_row(png, g.data() + 6 * y);
-    png_write_end(png, nullptr);
-    png_destroy_write_struct(&png, &info);
-    keyed = out;
-  }
+  png_color_16 key{};
+  key.gray = 7;
+  std::string keyed = write_png(6, 4, PNG_COLOR_TYPE_GRAY, 8, false, g, {}, {}, &key);
   PixPtr ours(decode_png(reinterpret_cast<const unsigned char*>(keyed.data()), keyed.size(), 100e6, "keyed"));
   ASSERT_TRUE(ours);
   EXPECT_EQ(pixGetSpp(ours.get()), 4);
