@@ -448,3 +448,34 @@ TEST_F(IngestFramesTest, PngTroubleStaysOffStderr) {
 
 }  // namespace
 }  // namespace hart::test
+
+namespace hart::test {
+namespace {
+
+// Damaged copies of every multi-frame and PNG kind, all in one run (so on the
+// parallel path too): each is stored, as a picture or as binary with the error, and
+// the run goes on.
+TEST_F(IngestFramesTest, DamagedMultiFrameFilesAndPngsNeverStopTheRun) {
+  options.content.image.ocr = false;
+  PixPtr a = draw_picture(120, 80, 32), b = draw_picture(90, 60, 8);
+  std::vector<std::pair<std::string, std::string>> goods = {
+      {"tif", multipage_tiff({a.get(), b.get(), a.get()})},
+      {"gif", animated_gif(40, 30, {fill(0, 0, 40, 30, 1), fill(5, 5, 10, 10, 2), fill(20, 10, 20, 20, 3)})},
+      {"webp", animated_webp(40, 30, {0xffff0000u, 0xff00ff00u, 0xff0000ffu}, 100)},
+      {"png", encode(a.get(), IFF_PNG)}};
+  std::vector<std::string> paths;
+  for (const auto& [ext, good] : goods) {
+    ASSERT_FALSE(good.empty()) << ext;
+    for (const std::string& p : write_damaged_copies(dir, good, "bad-" + ext + "-", ext, 24)) paths.push_back(p);
+  }
+  ContentRunReport r = ingest(paths);
+  EXPECT_EQ(r.files_ingested, paths.size()) << all_errors(r.failures);
+  EXPECT_EQ(scalar("SELECT count(*) FROM sources WHERE atom_id IS NULL"), 0);
+  // Nothing half-extracted is left (a copy libmagic no longer calls a picture is
+  // plain binary, which is right too).
+  EXPECT_EQ(scalar("SELECT count(*) FROM atoms WHERE refcount = 0"), 0);
+  EXPECT_GT(r.failures.size(), 0u);
+}
+
+}  // namespace
+}  // namespace hart::test

@@ -74,6 +74,25 @@ class IngestTest : public ::testing::Test {
   ContentRunOptions options;
 };
 
+// `n` damaged copies of `good` written as dir/stem<i>.ext: every third one cut short,
+// the others with one byte changed at a spread-out place. Returns their paths.
+inline std::vector<std::string> write_damaged_copies(const TempDir& dir, const std::string& good,
+                                                     const std::string& stem, const std::string& ext, size_t n) {
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < n; ++i) {
+    std::string bad = good;
+    if (i % 3 == 2) {
+      bad.resize(good.size() * i / n);  // truncated
+    } else {
+      size_t at = (i * 7919) % bad.size();
+      bad[at] = static_cast<char>(bad[at] ^ (0x5a + i));  // one byte changed
+    }
+    paths.push_back(dir.file(stem + std::to_string(i) + "." + ext));
+    write_file(paths.back(), bad);
+  }
+  return paths;
+}
+
 // Joined failure messages, for assertions that read well.
 inline std::string all_errors(const std::vector<ContentIssue>& issues) {
   std::string s;

@@ -269,19 +269,7 @@ TEST_F(OfficeTest, BadPackagesAreBinaryAtomsWithTheReason) {
 
 TEST_F(OfficeTest, DamagedCopiesOfAPackageNeverStopTheRun) {
   write_package(path("good.docx"), docx(word_document(kWordBody), make_png()));
-  const std::string good = read_file(path("good.docx"));
-  std::vector<std::string> paths;
-  for (size_t i = 0; i < 48; ++i) {
-    std::string bad = good;
-    if (i % 3 == 2) {
-      bad.resize(good.size() * i / 48);  // truncated
-    } else {
-      size_t at = (i * 7919) % bad.size();
-      bad[at] = static_cast<char>(bad[at] ^ (0x5a + i));  // one byte changed
-    }
-    paths.push_back(path("bad" + std::to_string(i) + ".docx"));
-    write_file(paths.back(), bad);
-  }
+  std::vector<std::string> paths = write_damaged_copies(dir, read_file(path("good.docx")), "bad", "docx", 48);
   ContentRunReport r = ingest(paths);
   EXPECT_EQ(r.files_ingested, paths.size());
   EXPECT_EQ(scalar("SELECT count(*) FROM sources s JOIN atoms a ON a.id = s.atom_id WHERE a.modality = 'document'"

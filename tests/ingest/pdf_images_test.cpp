@@ -336,3 +336,24 @@ TEST_F(IngestPdfImageTest, TwoThreadsReadPdfsAtOnce) {
 
 }  // namespace
 }  // namespace hart::test
+
+namespace hart::test {
+namespace {
+
+// Damaged copies of a PDF holding a JPEG and a Flate image: each is stored (a PDF
+// with what could be read, or binary with the error) and the run goes on.
+TEST_F(IngestPdfImageTest, DamagedPdfsWithImagesNeverStopTheRun) {
+  PixPtr pic = draw_picture(120, 80, 32);
+  write_pdf(path("good.pdf"),
+            {{image_dict(120, 80, "/DeviceRGB"), "/DCTDecode", encode(pic.get(), IFF_JFIF_JPEG)},
+             {image_dict(120, 80, "/DeviceRGB"), "", samples(pic.get())}},  // Flate-compressed on writing
+            {{{0}, "Page one"}, {{1}, "Page two"}});
+  std::vector<std::string> paths = write_damaged_copies(dir, read_file(path("good.pdf")), "bad", "pdf", 36);
+  ContentRunReport r = ingest(paths);
+  EXPECT_EQ(r.files_ingested, paths.size()) << all_errors(r.failures);
+  EXPECT_EQ(scalar("SELECT count(*) FROM sources WHERE atom_id IS NULL"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM atoms WHERE refcount = 0"), 0);
+}
+
+}  // namespace
+}  // namespace hart::test
