@@ -62,18 +62,14 @@ std::optional<int64_t> AtomStore::find(const Sha256Digest& digest) {
   stand_in.modality = known->modality;
   stand_in.subtype = "stand-in";
   stand_in.error = known->error;
-  id = insert(digest, known->size, stand_in);
-  counters_.atoms_new--;  // not new: it is the other database's
+  id = insert(digest, known->size, stand_in);  // a scratch store: the merge does the counting
   stand_ins_.insert(*id);
   return id;
 }
 
 std::optional<int64_t> AtomStore::reuse(const Sha256Digest& digest, uint64_t size) {
   std::optional<int64_t> id = find(digest);
-  if (id) {
-    counters_.atoms_reused++;
-    counters_.bytes_saved += size;
-  }
+  if (id) count_reused(size);
   return id;
 }
 

@@ -90,6 +90,11 @@ class AtomStore {
 
   // The stored atom with `digest`, counted as reused (`size` bytes not stored again).
   std::optional<int64_t> reuse(const Sha256Digest& digest, uint64_t size);
+  // Counts one more use of an atom of `size` bytes that was found stored.
+  void count_reused(uint64_t size) {
+    counters_.atoms_reused++;
+    counters_.bytes_saved += size;
+  }
 
   // Content this store lacks but `lookup` knows is not new: a stand-in row (subtype
   // 'stand-in', no payload, the known modality and error) takes its place, so it is

@@ -74,22 +74,22 @@ class Run {
       return;
     }
     std::optional<SourceRow> prev = find_source(entry.path);
+    const DedupCounters counted = store_.counters();
     try {
       Transaction tx(db_);
       int64_t atom = merge_scratch(extracted, store_);
-      set_source(entry.path, extracted.size, extracted.mtime_ns, atom, std::nullopt);
-      if (prev && prev->atom_id && *prev->atom_id != atom) report_.atoms_freed += collect_unused_atoms(db_.handle());
-      tx.commit();
+      commit_file(tx, entry.path, extracted.size, extracted.mtime_ns, atom, prev);
     } catch (const StandInGone&) {
       // Rolled back; extracted here, it sees the database as it is now (and is read again).
+      store_.counters() = counted;
       report_.bytes_read -= extracted.size;
       return store_here(entry);
     } catch (const std::exception& e) {
+      store_.counters() = counted;  // rolled back: none of it was stored
       report_.failures.push_back({entry.path, e.what()});
       record_unreadable(entry, e.what());
       return;
     }
-    report_.files_ingested++;
     for (ContentIssue& i : extracted.issues) ingester_.issues().push_back(std::move(i));
   }
 
@@ -98,6 +98,7 @@ class Run {
   void store_here(const WalkEntry& entry, const std::optional<ContentType>& known = std::nullopt) {
     std::optional<SourceRow> prev = find_source(entry.path);
     size_t issues_before = ingester_.issues().size();
+    const DedupCounters counted = store_.counters();
     try {
       InputFile file(entry.path, entry.path);
       report_.bytes_read += file.size();
@@ -106,13 +107,11 @@ class Run {
       Transaction tx(db_);
       Nesting nesting;
       StoredAtom atom = ingester_.ingest(file, "file", nesting, &type);
-      set_source(entry.path, file.size(), file.mtime_ns(), atom.id, std::nullopt);
-      if (prev && prev->atom_id && *prev->atom_id != atom.id) report_.atoms_freed += collect_unused_atoms(db_.handle());
-      tx.commit();
-      report_.files_ingested++;
+      commit_file(tx, entry.path, file.size(), file.mtime_ns(), atom.id, prev);
     } catch (const std::exception& e) {
       // Nothing of this file was kept (its transaction rolled back): one failure
-      // replaces whatever its members reported.
+      // replaces whatever its members reported, and it counts no atoms.
+      store_.counters() = counted;
       ingester_.issues().resize(issues_before);
       report_.failures.push_back({entry.path, e.what()});
       record_unreadable(entry, e.what());
@@ -139,6 +138,16 @@ class Run {
     }
     find_source_.reset();
     return row;
+  }
+
+  // The file's source row points at `atom`; what its previous atom alone used is
+  // freed; the file's transaction commits.
+  void commit_file(Transaction& tx, const std::string& path, uint64_t size, int64_t mtime_ns, int64_t atom,
+                   const std::optional<SourceRow>& prev) {
+    set_source(path, size, mtime_ns, atom, std::nullopt);
+    if (prev && prev->atom_id && *prev->atom_id != atom) report_.atoms_freed += collect_unused_atoms(db_.handle());
+    tx.commit();
+    report_.files_ingested++;
   }
 
   void set_source(const std::string& path, uint64_t size, int64_t mtime_ns, std::optional<int64_t> atom_id,

@@ -107,20 +107,20 @@ class Merge {
   // Depth first, in the order the worker stored them: the order a serial run inserts.
   int64_t atom(int64_t scratch_id) {
     if (auto it = merged_.find(scratch_id); it != merged_.end()) {
-      main_.counters().atoms_reused++;  // met again in this file: reused, as in a serial run
-      main_.counters().bytes_saved += sizes_[scratch_id];
-      return it->second;
+      main_.count_reused(it->second.size);  // met again in this file: reused, as in a serial run
+      return it->second.id;
     }
     Row row = read(scratch_id);
-    sizes_[scratch_id] = row.size;
     if (file_.stand_ins.count(scratch_id)) {
-      if (auto id = main_.reuse(row.digest, row.size)) return merged_[scratch_id] = *id;
-      throw StandInGone("an atom this file shares was removed from the database while the file was extracted");
+      auto id = main_.reuse(row.digest, row.size);
+      if (!id) throw StandInGone("an atom this file shares was removed from the database while the file was extracted");
+      merged_[scratch_id] = {*id, row.size};
+      return *id;
     }
     // Found stored already (another file's merge got there first): its children
     // are stored with it, so this extraction of them is not needed.
     StoredAtom stored = row.has_chunks || !row.info.text ? put_payload(scratch_id, row.info) : put_text(row.info);
-    merged_[scratch_id] = stored.id;
+    merged_[scratch_id] = {stored.id, row.size};
     if (!stored.is_new) return stored.id;
     auto children = children_of_.find(scratch_id);
     if (children == children_of_.end()) return stored.id;
@@ -192,8 +192,11 @@ class Merge {
   AtomStore& main_;
   Stmt atom_, chunks_;
   std::unordered_map<int64_t, std::vector<Relation>> children_of_;  // in the order they were made
-  std::unordered_map<int64_t, int64_t> merged_;  // scratch id -> main id
-  std::unordered_map<int64_t, uint64_t> sizes_;
+  struct Merged {
+    int64_t id;     // in the main database
+    uint64_t size;  // counted again each time the file uses it once more
+  };
+  std::unordered_map<int64_t, Merged> merged_;  // by scratch id
 };
 
 }  // namespace
