@@ -15,10 +15,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/ingest_module.h"
 #include "cli/table_printer.h"
 #include "ingest/ingest_run.h"
 #include "store/atoms.h"
-#include "model/inference.h"
+#include "engine/inference.h"
 #include "sql/register.h"
 #include "store/database.h"
 #include "store/model_export.h"
@@ -217,7 +218,7 @@ int run(int argc, char** argv) {
     content.content.audio.transcribe = content.content.audio.max_transcript_seconds > 0;
     if (content.content.passages.overlap_bytes >= content.content.passages.max_bytes)
       throw UsageError("--passage-overlap must be smaller than --passage-size");
-    return print_content_run(ingest_paths(db, ingest_paths_arg, content));
+    return print_content_run(ingest_module().ingest_paths(db, ingest_paths_arg, content));
   } else if (*rm_source) {
     for (const std::string& p : rm_paths) {
       SourceRemoval r = remove_source(db, p);

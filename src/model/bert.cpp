@@ -23,10 +23,10 @@ BertConfig bert_config(const LoadedModel& m) {
   c.n_ctx = static_cast<int32_t>(m.require_int("bert.context_length"));
   c.eps = static_cast<float>(m.meta_float("bert.attention.layer_norm_epsilon").value_or(1e-12));
   if (c.n_head <= 0 || c.dim % c.n_head)
-    throw Error("model '" + m.row().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
+    throw Error("model '" + m.info().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
                 std::to_string(c.dim));
   if (auto pooling = m.meta_int("bert.pooling_type"); pooling && *pooling != 1)
-    throw Error("model '" + m.row().name + "': pooling type " + std::to_string(*pooling) +
+    throw Error("model '" + m.info().name + "': pooling type " + std::to_string(*pooling) +
                 " is not supported (supported: 1 = mean, as sentence-transformers)");
   c.head_dim = c.dim / c.n_head;
   c.n_vocab = static_cast<int32_t>(m.require("token_embd.weight").rows());

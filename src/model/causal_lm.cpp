@@ -12,7 +12,7 @@ std::unique_ptr<CausalLM> make_causal_lm(std::shared_ptr<const LoadedModel> mode
   const std::string& arch = model->architecture();
   if (arch == "llama") return std::make_unique<LlamaModel>(std::move(model), threads);
   if (arch == "gpt2") return std::make_unique<Gpt2Model>(std::move(model), threads);
-  throw UsageError("model '" + model->row().name + "': architecture '" + arch +
+  throw UsageError("model '" + model->info().name + "': architecture '" + arch +
                    "' cannot generate text yet (supported: " + supported_architectures() + ")");
 }
 

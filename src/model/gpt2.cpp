@@ -27,7 +27,7 @@ Gpt2Config gpt2_config(const LoadedModel& m) {
   c.n_ctx = static_cast<int32_t>(m.require_int("gpt2.context_length"));
   c.eps = static_cast<float>(m.meta_float("gpt2.attention.layer_norm_epsilon").value_or(1e-5));
   if (c.n_head <= 0 || c.dim % c.n_head)
-    throw Error("model '" + m.row().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
+    throw Error("model '" + m.info().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
                 std::to_string(c.dim));
   c.head_dim = c.dim / c.n_head;
   c.n_vocab = static_cast<int32_t>(m.require("token_embd.weight").rows());

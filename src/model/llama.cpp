@@ -31,14 +31,14 @@ LlamaConfig llama_config(const LoadedModel& m) {
   c.eps = static_cast<float>(m.meta_float("llama.attention.layer_norm_rms_epsilon").value_or(1e-5));
   c.rope_base = static_cast<float>(m.meta_float("llama.rope.freq_base").value_or(10000.0));
   if (c.n_head <= 0 || c.dim % c.n_head || c.n_head_kv <= 0 || c.n_head % c.n_head_kv)
-    throw Error("model '" + m.row().name + "': head counts " + std::to_string(c.n_head) + "/" +
+    throw Error("model '" + m.info().name + "': head counts " + std::to_string(c.n_head) + "/" +
                 std::to_string(c.n_head_kv) + " do not divide embedding length " + std::to_string(c.dim));
   c.head_dim = c.dim / c.n_head;
   c.n_rot = static_cast<int32_t>(m.meta_int("llama.rope.dimension_count").value_or(c.head_dim));
   const TensorView& emb = m.require("token_embd.weight");
   c.n_vocab = static_cast<int32_t>(emb.rows());
   if (static_cast<int32_t>(emb.cols()) != c.dim)
-    throw Error("model '" + m.row().name + "': token_embd.weight has rows of " + std::to_string(emb.cols()) +
+    throw Error("model '" + m.info().name + "': token_embd.weight has rows of " + std::to_string(emb.cols()) +
                 ", expected the embedding length " + std::to_string(c.dim));
   return c;
 }

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "model/inference.h"
+#include "engine/inference.h"
 #include "util/error.h"
 
 namespace hart {

@@ -1,13 +1,13 @@
-#include "model/inference.h"
+#include "engine/inference.h"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/model_cache.h"
 #include "model/bert.h"
-#include "model/model_cache.h"
-#include "util/error.h"
 #include "store/inferences.h"
+#include "util/error.h"
 
 namespace hart {
 namespace {
@@ -25,7 +25,7 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 InferenceRow row_for(const LoadedModel& m, const std::string& name, const char* task, std::string_view input,
                      std::string started_at, std::chrono::steady_clock::time_point start) {
   InferenceRow row;
-  row.model_id = m.row().id;
+  row.model_id = m.info().id;
   row.model_name = name;
   row.task = task;
   row.input = std::string(input);
