@@ -6,6 +6,7 @@
 // observer gives bit-identical outputs to one without.
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "../store/store_fixture.h"
 #include "model/bert.h"
@@ -197,6 +198,25 @@ TEST_F(ForwardObserverTest, ModelsShareOnePool) {
   for (const auto* lm : {&a, &b, &c, &d}) {
     (*lm)->eval(prompt, got, /*all_logits=*/true);
     EXPECT_EQ(got, want);
+  }
+}
+
+// Two models evaluating at once from two threads on the one pool (a server's
+// connections): its jobs are serialised, and each gets its unshared answer.
+TEST_F(ForwardObserverTest, ModelsOnOnePoolRunConcurrently) {
+  HART_REQUIRE_SHARED(path, "stories260K/stories260K.gguf");
+  auto model = load(path, "stories260K");
+  const std::vector<int32_t> p1 = {1, 403, 407, 261, 378}, p2 = {1, 300, 301, 302};
+  std::vector<float> want1, want2, got1, got2;
+  make_causal_lm(model, std::make_shared<tensor::ThreadPool>(1))->eval(p1, want1, /*all_logits=*/true);
+  make_causal_lm(model, std::make_shared<tensor::ThreadPool>(1))->eval(p2, want2, /*all_logits=*/true);
+  for (int round = 0; round < 20; ++round) {
+    auto a = make_causal_lm(model, nullptr), b = make_causal_lm(model, nullptr);
+    std::thread t([&] { a->eval(p1, got1, /*all_logits=*/true); });
+    b->eval(p2, got2, /*all_logits=*/true);
+    t.join();
+    ASSERT_EQ(got1, want1) << "round " << round;
+    ASSERT_EQ(got2, want2) << "round " << round;
   }
 }
 
