@@ -8,6 +8,7 @@
 
 #include "../store/store_fixture.h"
 #include "model/causal_lm.h"
+#include "model/forward_observer.h"
 #include "model/generator.h"
 #include "model/logits_hook.h"
 #include "store/model_ingest.h"
@@ -119,6 +120,36 @@ TEST_F(LogitsHookTest, AForcedTokenIsGeneratedUnderGreedy) {
   // Sampling with a temperature sees the same forced distribution.
   GenerationResult s = generate(R"({"max_tokens": 12, "temperature": 0.9, "seed": 3})", &hook);
   EXPECT_EQ(ids(s), std::vector<int32_t>(12, 300));
+}
+
+// The two seams together, as kNN-LM uses them: the observer's final hidden row is
+// that of the last token of the sequence the hook is shown, so a hook can look up
+// neighbours of the very state that produced its logits.
+TEST_F(LogitsHookTest, TheObserversFinalHiddenIsTheHooksToken) {
+  struct LastHidden : ForwardObserver {
+    std::vector<float> row;
+    int32_t position = -1, token = -1;
+    void on_final_hidden(const HiddenRows& r) override {
+      ASSERT_EQ(r.n_tokens(), 1u);
+      row.assign(r.row(0).begin(), r.row(0).end());
+      position = r.position(0);
+      token = r.tokens[0];
+    }
+  } observer;
+  struct Check : LogitsHook {
+    LastHidden* seen = nullptr;
+    int calls = 0;
+    void on_logits(std::span<float>, const LogitsContext& c) override {
+      ++calls;
+      EXPECT_EQ(seen->position, static_cast<int32_t>(c.tokens.size()) - 1);
+      EXPECT_EQ(seen->token, c.tokens.back());
+      EXPECT_EQ(seen->row.size(), 64u);
+    }
+  } hook;
+  hook.seen = &observer;
+  lm->set_observer(&observer);
+  GenerationResult r = generate(R"({"max_tokens": 16})", &hook);
+  EXPECT_EQ(hook.calls, static_cast<int>(r.tokens.size()) + (r.stop_reason == "eos"));
 }
 
 }  // namespace
