@@ -16,6 +16,7 @@
 #include <string>
 
 #include "cli/table_printer.h"
+#include "cli/terminal_progress.h"
 #include "ingest/ingest_run.h"
 #include "store/atoms.h"
 #include "model/inference.h"
@@ -211,7 +212,8 @@ int run(int argc, char** argv) {
     if (!name.empty() && ingest_paths_arg.size() != 1)
       throw UsageError("--name names one model file; give a single PATH with it");
     content.model_name = name;
-    content.quiet = quiet;
+    TerminalProgress terminal;
+    content.progress = quiet ? nullptr : &terminal;
     content.content.audio.transcribe = content.content.audio.max_transcript_seconds > 0;
     if (content.content.passages.overlap_bytes >= content.content.passages.max_bytes)
       throw UsageError("--passage-overlap must be smaller than --passage-size");

@@ -53,7 +53,6 @@ class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db = std::make_unique<Database>(dir.file("t.db"), Database::Mode::kCreate);
-    options.quiet = true;
   }
   ContentRunReport ingest(const std::vector<std::string>& paths) { return ingest_paths(*db, paths, options); }
   int64_t scalar(const std::string& sql) {

@@ -23,7 +23,7 @@ class LoadedModelTest : public StoreTest {
     model.metadata["llama.rope.freq_base"] = 10000.0;
     model.metadata_types["llama.rope.freq_base"] = "f32";
     model.write_gguf(dir.file("m.gguf"));
-    ingest_model(*db, dir.file("m.gguf"), {"m", true});
+    ingest_model(*db, dir.file("m.gguf"), {"m"});
   }
   BuiltModel model;
 };
@@ -80,7 +80,7 @@ TEST_F(LoadedModelTest, CacheNoticesRemovalAndReplacement) {
   BuiltModel other;
   other.add("token_embd.weight", {10, 64}, DType::F32, 9);
   other.write_gguf(dir.file("other.gguf"));
-  ingest_model(*db, dir.file("other.gguf"), {"m", true});
+  ingest_model(*db, dir.file("other.gguf"), {"m"});
   auto second = cache.get(db->handle(), "m");
   EXPECT_NE(second, first);
   EXPECT_EQ(second->tensors().size(), 1u);
