@@ -11,9 +11,7 @@ bool path_supported(Path p) {
 }
 
 Path best_path() {
-  static const Path p = path_supported(Path::Avx512) ? Path::Avx512
-                        : path_supported(Path::Avx2) ? Path::Avx2
-                                                     : Path::Scalar;
+  static const Path p = widest_path(path_supported);
   return p;
 }
 

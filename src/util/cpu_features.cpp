@@ -42,4 +42,8 @@ const char* simd_path_name(SimdPath p) {
   return "?";
 }
 
+SimdPath widest_path(bool (*supported)(SimdPath)) {
+  return supported(SimdPath::Avx512) ? SimdPath::Avx512 : supported(SimdPath::Avx2) ? SimdPath::Avx2 : SimdPath::Scalar;
+}
+
 }  // namespace hart

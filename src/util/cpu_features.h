@@ -23,4 +23,7 @@ enum class SimdPath {
 
 const char* simd_path_name(SimdPath p);  // "scalar", "avx2", "avx512"
 
+// The widest path `supported` accepts (Scalar when it accepts neither SIMD path).
+SimdPath widest_path(bool (*supported)(SimdPath));
+
 }  // namespace hart

@@ -15,9 +15,7 @@ bool kernel_supported(SimdPath p) {
 }
 
 SimdPath best_kernel() {
-  static const SimdPath p = kernel_supported(SimdPath::Avx512) ? SimdPath::Avx512
-                            : kernel_supported(SimdPath::Avx2) ? SimdPath::Avx2
-                                                               : SimdPath::Scalar;
+  static const SimdPath p = widest_path(kernel_supported);
   return p;
 }
 

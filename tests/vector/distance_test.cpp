@@ -9,21 +9,13 @@
 #include "util/error.h"
 #include "vector/distance.h"
 #include "vector/space.h"
+#include "vector/vector_test_util.h"
 
 namespace hart::vector {
 namespace {
 
+using test::runnable_paths;
 const SimdPath kAllPaths[] = {SimdPath::Scalar, SimdPath::Avx2, SimdPath::Avx512};
-
-// The paths this CPU runs; the others are named on stdout so a skipped path is visible.
-std::vector<SimdPath> runnable_paths() {
-  std::vector<SimdPath> out;
-  for (SimdPath p : kAllPaths) {
-    if (kernel_supported(p)) out.push_back(p);
-    else std::printf("NOTE: this CPU cannot run the %s distance kernels; not tested here\n", simd_path_name(p));
-  }
-  return out;
-}
 
 std::vector<float> random_vector(std::mt19937& rng, size_t n, float scale = 1.0f) {
   std::normal_distribution<float> dist(0.0f, scale);
@@ -167,27 +159,15 @@ TEST(Space, BadInputIsRefusedWithTheProblemNamed) {
   EXPECT_EQ(s.describe().substr(0, 16), "l2, 3 dims, f32,");
   float out[3];
   std::vector<float> two{1, 2}, nan{1, NAN, 3}, inf{1, 2, INFINITY};
-  try {
-    s.prepare(two, out, "vector 7");
-    FAIL() << "wrong length accepted";
-  } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "vector 7: has 2 values, the space has 3 dimensions");
-  }
-  try {
-    s.prepare(nan, out, "query");
-    FAIL() << "NaN accepted";
-  } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("query: value 1 is not finite"), std::string::npos) << e.what();
-  }
+  EXPECT_EQ(test::error_of<UsageError>([&] { s.prepare(two, out, "vector 7"); }),
+            "vector 7: has 2 values, the space has 3 dimensions");
+  std::string e = test::error_of<UsageError>([&] { s.prepare(nan, out, "query"); });
+  EXPECT_NE(e.find("query: value 1 is not finite"), std::string::npos) << e;
   EXPECT_THROW(s.prepare(inf, out, "x"), UsageError);
   EXPECT_EQ(parse_metric("cosine"), Metric::Cosine);
   EXPECT_EQ(parse_metric("ip"), Metric::InnerProduct);
-  try {
-    parse_metric("manhattan");
-    FAIL();
-  } catch (const UsageError& e) {
-    EXPECT_STREQ(e.what(), "unknown vector metric 'manhattan' (known: l2, ip, cosine)");
-  }
+  EXPECT_EQ(test::error_of<UsageError>([] { parse_metric("manhattan"); }),
+            "unknown vector metric 'manhattan' (known: l2, ip, cosine)");
 }
 
 }  // namespace

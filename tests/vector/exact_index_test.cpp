@@ -12,6 +12,7 @@
 #include "util/error.h"
 #include "vector/exact_index.h"
 #include "vector/vecs_reader.h"
+#include "vector/vector_test_util.h"
 
 namespace hart::vector {
 namespace {
@@ -19,30 +20,17 @@ namespace {
 using hart::test::read_file;
 using hart::test::TempDir;
 using hart::test::write_file;
+using test::runnable_paths;
 
-std::vector<SimdPath> runnable_paths() {
-  std::vector<SimdPath> out;
-  for (SimdPath p : {SimdPath::Scalar, SimdPath::Avx2, SimdPath::Avx512})
-    if (kernel_supported(p)) out.push_back(p);
-    else std::printf("NOTE: this CPU cannot run the %s distance kernels; not tested here\n", simd_path_name(p));
-  return out;
+template <typename F>
+std::string error_of(F&& f) {
+  return test::error_of<Error>(std::forward<F>(f));
 }
 
 std::vector<int64_t> ids_of(const std::vector<Neighbor>& r) {
   std::vector<int64_t> ids;
   for (const Neighbor& n : r) ids.push_back(n.id);
   return ids;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return "";
 }
 
 TEST(ExactIndex, SmallCasesByHand) {
@@ -178,13 +166,7 @@ class ExactIndexFile : public ::testing::Test {
   // The error loading `damaged` (written to a file of its own) throws.
   std::string load_error(const std::string& damaged) {
     write_file(dir.file("bad.idx"), damaged);
-    try {
-      ExactIndex::load(dir.file("bad.idx"));
-    } catch (const FormatError& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "a damaged file loaded";
-    return "";
+    return test::error_of<FormatError>([&] { ExactIndex::load(dir.file("bad.idx")); });
   }
   // A file with a correct checksum around a header and payload made here (the
   // header's payload size is the payload's).

@@ -7,7 +7,7 @@
 #include "support/test_support.h"
 #include "util/error.h"
 #include "vector/vecs_reader.h"
-#include "vector/vecs_test_util.h"
+#include "vector/vector_test_util.h"
 
 namespace hart::vector {
 namespace {
@@ -16,16 +16,9 @@ using hart::test::TempDir;
 using hart::test::write_file;
 using test::vecs_bytes;
 
-// The error a read throws (failing the test when it does not).
 template <typename F>
 std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const FormatError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no FormatError";
-  return "";
+  return test::error_of<FormatError>(std::forward<F>(f));
 }
 
 TEST(VecsReader, ReadsWhatWasWritten) {
