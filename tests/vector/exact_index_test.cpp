@@ -22,11 +22,6 @@ using hart::test::TempDir;
 using hart::test::write_file;
 using test::runnable_paths;
 
-template <typename F>
-std::string error_of(F&& f) {
-  return test::error_of<Error>(std::forward<F>(f));
-}
-
 std::vector<int64_t> ids_of(const std::vector<Neighbor>& r) {
   std::vector<int64_t> ids;
   for (const Neighbor& n : r) ids.push_back(n.id);
@@ -54,10 +49,10 @@ TEST(ExactIndex, SmallCasesByHand) {
   EXPECT_EQ(index.find(-5)[1], 4.0f);
   EXPECT_EQ(index.find(11), nullptr);
 
-  EXPECT_EQ(error_of([&] { index.add(12, std::vector<float>{5, 5}); }), "vector index: id 12 is already stored");
-  EXPECT_EQ(error_of([&] { index.add(13, std::vector<float>{5}); }), "vector 13: has 1 values, the space has 2 dimensions");
+  EXPECT_EQ(test::error_of<Error>([&] { index.add(12, std::vector<float>{5, 5}); }), "vector index: id 12 is already stored");
+  EXPECT_EQ(test::error_of<Error>([&] { index.add(13, std::vector<float>{5}); }), "vector 13: has 1 values, the space has 2 dimensions");
   EXPECT_EQ(index.size(), 3u);  // refused adds leave nothing behind
-  EXPECT_EQ(error_of([&] { index.search(std::vector<float>{1, 2, 3}, 1); }),
+  EXPECT_EQ(test::error_of<Error>([&] { index.search(std::vector<float>{1, 2, 3}, 1); }),
             "query: has 3 values, the space has 2 dimensions");
 }
 

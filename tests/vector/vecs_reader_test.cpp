@@ -16,11 +16,6 @@ using hart::test::TempDir;
 using hart::test::write_file;
 using test::vecs_bytes;
 
-template <typename F>
-std::string error_of(F&& f) {
-  return test::error_of<FormatError>(std::forward<F>(f));
-}
-
 TEST(VecsReader, ReadsWhatWasWritten) {
   TempDir dir;
   std::vector<float> f{1.5f, -2, 3, 4, 5, 6.25f};
@@ -47,30 +42,30 @@ TEST(VecsReader, DamagedFilesAreRefusedWithTheProblemNamed) {
   TempDir dir;
   std::string good = vecs_bytes(std::vector<float>{1, 2, 3, 4, 5, 6}, 3);
   write_file(dir.file("cut.fvecs"), good.substr(0, good.size() - 1));
-  std::string e = error_of([&] { read_fvecs(dir.file("cut.fvecs")); });
+  std::string e = test::error_of<FormatError>([&] { read_fvecs(dir.file("cut.fvecs")); });
   EXPECT_NE(e.find("truncated or not a .fvecs file: 31 bytes is not a whole number of 16-byte records"),
             std::string::npos) << e;
 
   std::string mixed = good;
   mixed[16] = 2;  // the second record claims dimension 2 (the file size still divides)
   write_file(dir.file("mixed.fvecs"), mixed);
-  e = error_of([&] { read_fvecs(dir.file("mixed.fvecs")); });
+  e = test::error_of<FormatError>([&] { read_fvecs(dir.file("mixed.fvecs")); });
   EXPECT_NE(e.find("record 1 declares dimension 2, the first record 3"), std::string::npos) << e;
 
   write_file(dir.file("zero.ivecs"), std::string(8, '\0'));
-  e = error_of([&] { read_ivecs(dir.file("zero.ivecs")); });
+  e = test::error_of<FormatError>([&] { read_ivecs(dir.file("zero.ivecs")); });
   EXPECT_NE(e.find("the first record declares dimension 0, outside 1..65536"), std::string::npos) << e;
 
   write_file(dir.file("huge.bvecs"), std::string("\xff\xff\xff\x7f", 4));
-  e = error_of([&] { read_bvecs(dir.file("huge.bvecs")); });
+  e = test::error_of<FormatError>([&] { read_bvecs(dir.file("huge.bvecs")); });
   EXPECT_NE(e.find("dimension 2147483647, outside"), std::string::npos) << e;
 
   write_file(dir.file("short.fvecs"), "ab");
-  e = error_of([&] { read_fvecs(dir.file("short.fvecs")); });
+  e = test::error_of<FormatError>([&] { read_fvecs(dir.file("short.fvecs")); });
   EXPECT_NE(e.find("2 bytes, too short"), std::string::npos) << e;
 
   write_file(dir.file("nan.fvecs"), vecs_bytes(std::vector<float>{1, 2, NAN, 4}, 2));
-  e = error_of([&] { read_fvecs(dir.file("nan.fvecs")); });
+  e = test::error_of<FormatError>([&] { read_fvecs(dir.file("nan.fvecs")); });
   EXPECT_NE(e.find("record 1 value 0 is not finite"), std::string::npos) << e;
 
   EXPECT_THROW(read_fvecs(dir.file("missing.fvecs")), Error);
