@@ -229,7 +229,7 @@ int run(int argc, char** argv) {
   } else if (*models) {
     run_sql(db,
             "SELECT name, architecture, format, parameter_count AS parameters, n_tensors AS tensors,"
-            " n_bytes AS bytes, substr(source_sha256, 1, 16) AS sha256, created_at FROM models ORDER BY id",
+            " n_bytes AS bytes, coalesce(substr(source_sha256, 1, 16), '') AS sha256, created_at FROM models ORDER BY id",
             out.mode());
   } else if (*tensors) {
     ModelRow m = require_model(db, model_name);
