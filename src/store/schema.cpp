@@ -308,6 +308,13 @@ int64_t count_dangling_references(Database& db) {
 int schema_version_latest() { return static_cast<int>(kMigrations.size()); }
 
 void migrate(Database& db, const std::string& path, bool created) {
+  migrate_to(db, path, created, schema_version_latest());
+}
+
+void migrate_to(Database& db, const std::string& path, bool created, int target) {
+  if (target < 0 || target > schema_version_latest())
+    throw Error("schema version " + std::to_string(target) + " does not exist (latest is " +
+                std::to_string(schema_version_latest()) + ")");
   int app = read_int_pragma(db, "application_id");
   int version = read_int_pragma(db, "user_version");
   if (!created && app != kApplicationId) {
@@ -319,7 +326,7 @@ void migrate(Database& db, const std::string& path, bool created) {
     throw UsageError(path + ": schema version " + std::to_string(version) +
                      " was written by a newer hart (this one knows up to " +
                      std::to_string(schema_version_latest()) + "); upgrade hart");
-  if (version == schema_version_latest()) return;
+  if (version >= target) return;
   // A migration may rebuild a table others reference (SQLite's documented procedure):
   // with foreign keys on, dropping the old table would run its ON DELETE actions. They
   // are off while migrating (the pragma is a no-op inside a transaction) and every
@@ -330,7 +337,7 @@ void migrate(Database& db, const std::string& path, bool created) {
   const int64_t dangling = version == 0 ? 0 : count_dangling_references(db);
   db.exec("PRAGMA foreign_keys = OFF");
   try {
-    for (int v = version; v < schema_version_latest(); ++v) {
+    for (int v = version; v < target; ++v) {
       Transaction tx(db);
       db.exec(kMigrations[v]);
       if (int64_t after = count_dangling_references(db); after > dangling)
