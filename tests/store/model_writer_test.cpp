@@ -16,11 +16,6 @@
 namespace hart::test {
 namespace {
 
-std::string file_sha(const std::string& path) {
-  std::string b = read_file(path);
-  return to_hex(sha256(b.data(), b.size()));
-}
-
 // Several dtypes, one tensor spanning several chunks, and a repeated tensor (a tied
 // output matrix) so that some chunks are used twice.
 BuiltModel small_model() {
