@@ -45,8 +45,6 @@ void check_new_model(Database& db, const NewModel& m) {
     parent.bind(1, m.parent_id);
     if (!parent.step()) throw UsageError(ctx + "its parent model (id " + std::to_string(m.parent_id) + ") is not stored");
   }
-  if (find_model(db, m.name))
-    throw UsageError(ctx + "a model with this name is already stored; choose another name");
 }
 
 }  // namespace
@@ -92,7 +90,7 @@ struct ModelWriter::Impl {
         update_stats(db.prepare(
             "UPDATE tensors SET v_min = ?, v_max = ?, v_mean = ?, v_std = ?, mean_abs = ?,"
             " max_abs = ?, zero_fraction = ?, nan_count = ? WHERE id = ?")) {
-    // The name was checked before BEGIN IMMEDIATE; another writer may have taken it since.
+    // Under the write lock, so no other writer can take the name before the insert.
     if (find_model(db, m.name))
       throw UsageError("model '" + m.name + "': a model with this name is already stored; choose another name");
     Stmt insert = db.prepare(
