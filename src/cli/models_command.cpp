@@ -11,7 +11,7 @@ struct ModelsCommand : Command {
     auto db = open_database(db_path);
     run_sql(*db,
             "SELECT name, architecture, format, parameter_count AS parameters, n_tensors AS tensors,"
-            " n_bytes AS bytes, substr(source_sha256, 1, 16) AS sha256, created_at FROM models ORDER BY id",
+            " n_bytes AS bytes, coalesce(substr(source_sha256, 1, 16), '') AS sha256, created_at FROM models ORDER BY id",
             out.mode());
     return 0;
   }

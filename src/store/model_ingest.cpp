@@ -4,15 +4,10 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
-#include <vector>
 
 #include "formats/model_reader.h"
-#include "formats/tensor_names.h"
-#include "store/chunk_analyzer.h"
-#include "store/chunk_layout.h"
-#include "store/chunk_store.h"
 #include "store/database.h"
-#include "store/value_summary.h"
+#include "store/model_writer.h"
 #include "util/error.h"
 #include "util/mapped_file.h"
 #include "util/progress.h"
@@ -20,8 +15,6 @@
 
 namespace hart {
 namespace {
-
-constexpr size_t kMaxNameLength = 200;
 
 // Hashes the whole file on a second core while the main thread stores chunks.
 class FileHasher {
@@ -70,104 +63,6 @@ std::string default_name(const std::string& path) {
   return std::filesystem::path(path).stem().string();
 }
 
-void check_name(const std::string& name, const std::string& path) {
-  if (name.empty()) throw UsageError(path + ": model name is empty; pass --name");
-  if (name.size() > kMaxNameLength)
-    throw UsageError(path + ": model name is " + std::to_string(name.size()) + " bytes; at most " +
-                     std::to_string(kMaxNameLength) + " allowed");
-}
-
-std::string shape_json(const TensorInfo& t) {
-  ordered_json a = ordered_json::array();
-  for (uint64_t d : t.shape) a.push_back(d);
-  return a.dump();
-}
-
-// A chunk's zone map before importance can be normalised by the tensor's max |w|.
-struct PendingZone {
-  int64_t chunk_id;
-  ChunkSpan span;
-  ValueSummary summary;
-};
-
-class ModelWriter {
- public:
-  ModelWriter(Database& db, IngestReport& report, ProgressTask& progress, ChunkAnalyzer& analyzer)
-      : db_(db), report_(report), progress_(progress), analyzer_(analyzer), chunks_(db),
-        insert_tensor_(db.prepare(
-            "INSERT INTO tensors(model_id, position, name, layer, kind, shape, dtype, n_elements, n_bytes)"
-            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-        insert_ref_(db.prepare(
-            "INSERT INTO tensor_chunks(tensor_id, ordinal, chunk_id, elem_start, elem_count,"
-            " val_min, val_max, imp_min, imp_max) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-        update_stats_(db.prepare(
-            "UPDATE tensors SET v_min = ?, v_max = ?, v_mean = ?, v_std = ?, mean_abs = ?,"
-            " max_abs = ?, zero_fraction = ?, nan_count = ? WHERE id = ?")) {}
-
-  // Writes tensor `position`, whose chunks are the analyzer's jobs from `next_job` on.
-  void write_tensor(int64_t model_id, size_t position, const TensorInfo& t, const uint8_t* bytes) {
-    TensorRole role = tensor_role(t.name);
-    insert_tensor_.bind(1, model_id).bind(2, static_cast<int64_t>(position)).bind(3, t.name);
-    if (role.layer) insert_tensor_.bind(4, *role.layer); else insert_tensor_.bind_null(4);
-    insert_tensor_.bind(5, role.kind).bind(6, shape_json(t)).bind(7, dtype_info(t.dtype).name)
-        .bind(8, static_cast<int64_t>(t.n_elements)).bind(9, static_cast<int64_t>(t.n_bytes));
-    insert_tensor_.run();
-    int64_t tensor_id = db_.last_insert_rowid();
-
-    std::vector<PendingZone> zones;
-    ValueSummary total;
-    const auto& jobs = analyzer_.jobs();
-    for (; next_job_ < jobs.size() && jobs[next_job_].tensor == position; ++next_job_) {
-      const ChunkSpan& span = jobs[next_job_].span;
-      const ChunkAnalysis& a = analyzer_.get(next_job_);
-      int64_t chunk_id = store_chunk(a.sha256, bytes + span.byte_offset, span.n_bytes);
-      total.merge(a.summary);
-      zones.push_back({chunk_id, span, a.summary});
-      progress_.advance(span.n_bytes);
-    }
-    // Importance until real scores exist: |w| normalised by the tensor's max |w|.
-    double scale = total.max_abs > 0 ? 1.0 / total.max_abs : 0.0;
-    for (size_t i = 0; i < zones.size(); ++i) {
-      const PendingZone& z = zones[i];
-      insert_ref_.bind(1, tensor_id).bind(2, static_cast<int64_t>(i)).bind(3, z.chunk_id)
-          .bind(4, static_cast<int64_t>(z.span.elem_start)).bind(5, static_cast<int64_t>(z.span.elem_count));
-      if (z.summary.has_values()) {
-        insert_ref_.bind(6, z.summary.min).bind(7, z.summary.max)
-            .bind(8, z.summary.min_abs * scale).bind(9, z.summary.max_abs * scale);
-      } else {
-        for (int c = 6; c <= 9; ++c) insert_ref_.bind_null(c);
-      }
-      insert_ref_.run();
-    }
-    if (total.has_values()) {
-      uint64_t n = total.count - total.nans;
-      update_stats_.bind(1, total.min).bind(2, total.max).bind(3, total.mean()).bind(4, total.stddev())
-          .bind(5, total.sum_abs / n).bind(6, total.max_abs)
-          .bind(7, static_cast<double>(total.zeros) / total.count);
-    } else {
-      for (int c = 1; c <= 7; ++c) update_stats_.bind_null(c);
-    }
-    update_stats_.bind(8, static_cast<int64_t>(total.nans)).bind(9, tensor_id);
-    update_stats_.run();
-  }
-
- private:
-  int64_t store_chunk(const Sha256Digest& h, const uint8_t* p, uint64_t n) {
-    ChunkStore::Put put = chunks_.put(h, p, n);
-    (put.is_new ? report_.chunks_new : report_.chunks_shared)++;
-    (put.is_new ? report_.bytes_written : report_.bytes_shared) += n;
-    return put.id;
-  }
-
-  Database& db_;
-  IngestReport& report_;
-  ProgressTask& progress_;
-  ChunkAnalyzer& analyzer_;
-  ChunkStore chunks_;
-  size_t next_job_ = 0;
-  Stmt insert_tensor_, insert_ref_, update_stats_;
-};
-
 }  // namespace
 
 IngestReport ingest_model(Database& db, const std::string& path, const IngestOptions& options) {
@@ -182,7 +77,11 @@ IngestReport ingest_model(Database& db, const std::string& path, const IngestOpt
     if (type == "llama" || type == "gpt2" || type == "bert") model.architecture = type;
   }
   std::string name = options.name.empty() ? default_name(path) : options.name;
-  check_name(name, path);
+  try {
+    check_model_name(name);
+  } catch (const UsageError& e) {
+    throw UsageError(path + ": " + e.what() + "; pass --name");
+  }
 
   // A file of a size already stored might be a repeat: hash it first and write nothing if so.
   std::string sha;
@@ -203,46 +102,37 @@ IngestReport ingest_model(Database& db, const std::string& path, const IngestOpt
                      "choose another with --name");
 
   for (const TensorInfo& t : model.tensors) report.tensor_bytes += t.n_bytes;
-  uint64_t parameters = 0;
-  for (const TensorInfo& t : model.tensors) parameters += t.n_elements;
+
+  NewModel spec;
+  spec.name = name;
+  spec.architecture = model.architecture;
+  spec.format = model.format;
+  spec.format_version = model.format_version;
+  spec.alignment = model.alignment;
+  spec.metadata = std::move(model.metadata);
+  spec.metadata_types = std::move(model.metadata_types);
+  spec.config = config;
 
   ProgressTask progress(options.progress, "ingest " + name, report.tensor_bytes);
-  Transaction tx(db);
+  ModelWriter writer(db, spec, &progress);
   std::unique_ptr<FileHasher> hasher;
   if (sha.empty()) hasher = std::make_unique<FileHasher>(file.data(), file.size());
-
-  Stmt insert_model = db.prepare(
-      "INSERT INTO models(name, architecture, format, format_version, alignment, source_sha256,"
-      " source_size, source_path, metadata, metadata_types, parameter_count, n_tensors, n_bytes, config)"
-      " VALUES(?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert_model.bind(1, name).bind(2, model.architecture.empty() ? "unknown" : model.architecture)
-      .bind(3, model.format).bind(4, static_cast<int64_t>(model.format_version))
-      .bind(5, static_cast<int64_t>(model.alignment)).bind(6, static_cast<int64_t>(file.size()))
-      .bind(7, std::filesystem::absolute(path).string()).bind(8, model.metadata.dump())
-      .bind(9, model.metadata_types.dump()).bind(10, static_cast<int64_t>(parameters))
-      .bind(11, static_cast<int64_t>(model.tensors.size())).bind(12, static_cast<int64_t>(report.tensor_bytes));
-  if (config.empty()) insert_model.bind_null(13); else insert_model.bind(13, config);
-  insert_model.run();
-  int64_t model_id = db.last_insert_rowid();
-
-  ChunkAnalyzer analyzer(model, file.data() + model.data_offset);
-  ModelWriter writer(db, report, progress, analyzer);
-  for (size_t i = 0; i < model.tensors.size(); ++i) {
-    const TensorInfo& t = model.tensors[i];
-    writer.write_tensor(model_id, i, t, file.data() + model.data_offset + t.offset);
-  }
+  writer.add_tensors(model, file.data() + model.data_offset);
 
   if (hasher) sha = hasher->hex();
   if (auto existing = find_model_by_sha256(db, sha)) {
     // Another process stored the same file between our check and our transaction.
     report.model = *existing;
     report.already_present = true;
-    return report;  // the transaction rolls back
+    return report;  // the writer rolls back
   }
-  db.prepare("UPDATE models SET source_sha256 = ? WHERE id = ?").bind(1, sha).bind(2, model_id).run();
-  tx.commit();
+  report.model = writer.commit(ModelSource{std::filesystem::absolute(path).string(), sha, file.size()});
   progress.finish();
-  report.model = *find_model(db, name);
+  const WriteCounters& c = writer.counters();
+  report.bytes_written = c.bytes_written;
+  report.bytes_shared = c.bytes_shared;
+  report.chunks_new = c.chunks_new;
+  report.chunks_shared = c.chunks_shared;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -7,8 +7,9 @@ namespace hart {
 namespace {
 
 constexpr const char* kColumns =
-    "id, name, architecture, format, source_sha256, coalesce(source_path, ''), created_at, "
-    "format_version, alignment, source_size, parameter_count, n_tensors, n_bytes";
+    "id, name, architecture, format, coalesce(source_sha256, ''), coalesce(source_path, ''), created_at, "
+    "format_version, alignment, coalesce(source_size, 0), parameter_count, n_tensors, n_bytes, "
+    "coalesce(parent_id, 0), coalesce(derivation, '')";
 
 ModelRow read_row(const Stmt& s) {
   ModelRow m;
@@ -25,6 +26,8 @@ ModelRow read_row(const Stmt& s) {
   m.parameter_count = s.int64(10);
   m.n_tensors = s.int64(11);
   m.n_bytes = s.int64(12);
+  m.parent_id = s.int64(13);
+  m.derivation = s.text(14);
   return m;
 }
 

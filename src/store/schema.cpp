@@ -1,5 +1,6 @@
 #include "store/schema.h"
 
+#include <cstdint>
 #include <vector>
 
 #include "store/database.h"
@@ -232,6 +233,64 @@ SELECT modality,
   FROM atoms WHERE refcount > 0 GROUP BY modality;
 
 )sql",
+    // 5: models that were not read from a file (written from tensors in memory, or
+    // derived from another model's chunks) and where they came from. SQLite cannot drop
+    // a NOT NULL, so `models` is rebuilt (the documented rebuild: foreign keys off,
+    // which migrate() does around every migration; ids and rows kept) with
+    //   source_sha256, source_size  NULL together when there is no source file;
+    //   parent_id                   the model it was derived from (NULL when there is none
+    //                               or it was removed since);
+    //   derivation                  JSON: how it was made ({"kind": "subset", ...});
+    // and AUTOINCREMENT, so the id of a removed model is never given to a new one (the
+    // model cache tells a replaced model by its id; a model without a file has no
+    // SHA-256 to tell it by). Its indexes and triggers are created again as they were.
+    R"sql(
+CREATE TABLE models_v5(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  architecture TEXT NOT NULL,
+  format TEXT NOT NULL CHECK(format IN ('gguf', 'safetensors')),
+  format_version INTEGER NOT NULL,
+  alignment INTEGER NOT NULL,
+  source_sha256 TEXT,                   -- hex SHA-256 of the whole source file; NULL: no file
+  source_size INTEGER,
+  source_path TEXT,
+  metadata TEXT NOT NULL CHECK(json_valid(metadata)),              -- key -> value, file order
+  metadata_types TEXT NOT NULL CHECK(json_valid(metadata_types)),  -- key -> type tag
+  parameter_count INTEGER NOT NULL,
+  n_tensors INTEGER NOT NULL,
+  n_bytes INTEGER NOT NULL,             -- tensor data bytes
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  config TEXT CHECK(config IS NULL OR json_valid(config)),
+  parent_id INTEGER REFERENCES models(id) ON DELETE SET NULL,
+  derivation TEXT CHECK(derivation IS NULL OR (json_valid(derivation) AND json_type(derivation) = 'object')),
+  CHECK((source_sha256 IS NULL) = (source_size IS NULL))
+);
+INSERT INTO models_v5(id, name, architecture, format, format_version, alignment, source_sha256, source_size,
+                      source_path, metadata, metadata_types, parameter_count, n_tensors, n_bytes, created_at, config)
+  SELECT id, name, architecture, format, format_version, alignment, source_sha256, source_size,
+         source_path, metadata, metadata_types, parameter_count, n_tensors, n_bytes, created_at, config
+    FROM models;
+DROP TABLE models;
+ALTER TABLE models_v5 RENAME TO models;
+CREATE INDEX models_by_sha256 ON models(source_sha256);
+CREATE INDEX models_by_parent ON models(parent_id) WHERE parent_id IS NOT NULL;
+CREATE TRIGGER models_delete AFTER DELETE ON models BEGIN
+  DELETE FROM tensors WHERE model_id = old.id;
+END;
+CREATE TRIGGER models_delete_inferences AFTER DELETE ON models BEGIN
+  UPDATE inferences SET model_id = NULL WHERE model_id = old.id;
+END;
+CREATE TRIGGER models_delete_atoms AFTER DELETE ON models BEGIN
+  UPDATE atoms SET model_id = NULL, error = 'its model was removed; ingest the file again to restore it'
+   WHERE model_id = old.id;
+END;
+-- A derived model outlives its parent (its chunks are its own references), with
+-- foreign keys on or off.
+CREATE TRIGGER models_delete_children AFTER DELETE ON models BEGIN
+  UPDATE models SET parent_id = NULL WHERE parent_id = old.id;
+END;
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {
@@ -239,11 +298,23 @@ int read_int_pragma(Database& db, const char* pragma) {
   return s.step() ? static_cast<int>(s.int64(0)) : 0;
 }
 
+int64_t count_dangling_references(Database& db) {
+  Stmt s = db.prepare("SELECT count(*) FROM pragma_foreign_key_check");
+  return s.step() ? s.int64(0) : 0;
+}
+
 }  // namespace
 
 int schema_version_latest() { return static_cast<int>(kMigrations.size()); }
 
 void migrate(Database& db, const std::string& path, bool created) {
+  migrate_to(db, path, created, schema_version_latest());
+}
+
+void migrate_to(Database& db, const std::string& path, bool created, int target) {
+  if (target < 0 || target > schema_version_latest())
+    throw Error("schema version " + std::to_string(target) + " does not exist (latest is " +
+                std::to_string(schema_version_latest()) + ")");
   int app = read_int_pragma(db, "application_id");
   int version = read_int_pragma(db, "user_version");
   if (!created && app != kApplicationId) {
@@ -255,13 +326,33 @@ void migrate(Database& db, const std::string& path, bool created) {
     throw UsageError(path + ": schema version " + std::to_string(version) +
                      " was written by a newer hart (this one knows up to " +
                      std::to_string(schema_version_latest()) + "); upgrade hart");
-  for (int v = version; v < schema_version_latest(); ++v) {
-    Transaction tx(db);
-    db.exec(kMigrations[v]);
-    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
-    if (v == 0) db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
-    tx.commit();
+  if (version >= target) return;
+  // A migration may rebuild a table others reference (SQLite's documented procedure):
+  // with foreign keys on, dropping the old table would run its ON DELETE actions. They
+  // are off while migrating (the pragma is a no-op inside a transaction) and every
+  // migration must leave no dangling reference before it commits.
+  bool foreign_keys = read_int_pragma(db, "foreign_keys") != 0;
+  // References already dangling (written by a client with foreign keys off) are not
+  // the migration's doing and do not stop it.
+  const int64_t dangling = version == 0 ? 0 : count_dangling_references(db);
+  db.exec("PRAGMA foreign_keys = OFF");
+  try {
+    for (int v = version; v < target; ++v) {
+      Transaction tx(db);
+      db.exec(kMigrations[v]);
+      if (int64_t after = count_dangling_references(db); after > dangling)
+        throw Error(path + ": migrating to schema version " + std::to_string(v + 1) + " would leave " +
+                    std::to_string(after - dangling) + " reference(s) to missing rows; the database is left at version " +
+                    std::to_string(v));
+      db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+      if (v == 0) db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+      tx.commit();
+    }
+  } catch (...) {
+    if (foreign_keys) db.exec("PRAGMA foreign_keys = ON");
+    throw;
   }
+  if (foreign_keys) db.exec("PRAGMA foreign_keys = ON");
 }
 
 }  // namespace hart

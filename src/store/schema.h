@@ -18,5 +18,8 @@ int schema_version_latest();
 // that is not a Hartonomous database, or one written by a newer version, is an
 // error naming the path.
 void migrate(Database& db, const std::string& path, bool created);
+// The same, stopping at `version` (at most the latest): a database as an older hart
+// left it, for the tests of the migrations.
+void migrate_to(Database& db, const std::string& path, bool created, int version);
 
 }  // namespace hart

@@ -9,6 +9,7 @@
 #include "model/llama.h"
 #include "engine/model_cache.h"
 #include "store/model_ingest.h"
+#include "store/model_writer.h"
 #include "util/error.h"
 
 namespace hart::test {
@@ -75,6 +76,28 @@ TEST_F(LlamaTest, Step0LogitsMatchLlamaCpp) {
     std::printf("stories260K step-0 logits vs llama.cpp, %d thread(s): max |diff| = %.3g\n", threads, worst);
     remove_model(*db, "stories260K");
   }
+}
+
+// A student-style derived model that takes every tensor of its parent by reference
+// runs the same forward pass, also after the parent is removed.
+TEST_F(LlamaTest, FullCopyDerivedFromTheChunksRunsTheSameForwardPass) {
+  HART_REQUIRE_SHARED(path, "stories260K/stories260K.gguf");
+  std::vector<float> parent_logits, copy_logits;
+  make_causal_lm(load_stories(path), 1)->eval(kPrompt, parent_logits);
+  ModelRow parent = require_model(*db, "stories260K");
+  int64_t chunks = scalar(*db, "SELECT count(*) FROM chunks");
+  {
+    ModelWriter w(*db, derived_model(*db, parent, "copy", {{"kind", "student"}, {"method", "identity"}}));
+    for (const TensorRow& t : model_tensors(db->handle(), parent.id)) w.add_tensor_from(t);
+    w.commit();
+  }
+  EXPECT_EQ(scalar(*db, "SELECT count(*) FROM chunks"), chunks);
+  remove_model(*db, "stories260K");
+  ModelRow copy = require_model(*db, "copy");
+  EXPECT_FALSE(copy.has_source());
+  make_causal_lm(load_stored_model(db->handle(), copy), 1)->eval(kPrompt, copy_logits);
+  EXPECT_EQ(copy_logits, parent_logits);
+  expect_refcounts_consistent(*db);
 }
 
 TEST_F(LlamaTest, GreedyContinuationEqualsLlamaCpp) {

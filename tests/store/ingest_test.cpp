@@ -14,11 +14,6 @@
 namespace hart::test {
 namespace {
 
-std::string file_sha(const std::string& path) {
-  std::string b = read_file(path);
-  return to_hex(sha256(b.data(), b.size()));
-}
-
 IngestReport ingest(Database& db, const std::string& path, const std::string& name = "") {
   return ingest_model(db, path, {name});
 }

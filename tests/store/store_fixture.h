@@ -9,6 +9,7 @@
 #include "sql/register.h"
 #include "store/database.h"
 #include "support/test_support.h"
+#include "util/sha256.h"
 
 namespace hart::test {
 
@@ -27,6 +28,12 @@ inline TableCounts counts(Database& db) {
   return {scalar(db, "SELECT count(*) FROM models"), scalar(db, "SELECT count(*) FROM tensors"),
           scalar(db, "SELECT count(*) FROM chunks"), scalar(db, "SELECT count(*) FROM chunk_data"),
           scalar(db, "SELECT count(*) FROM tensor_chunks"), scalar(db, "SELECT count(*) FROM chunk_zones")};
+}
+
+// Hex SHA-256 of a file's bytes (to compare an export with its original).
+inline std::string file_sha(const std::string& path) {
+  std::string b = read_file(path);
+  return to_hex(sha256(b.data(), b.size()));
 }
 
 inline std::string integrity(Database& db) {
