@@ -19,6 +19,7 @@
 #include "ingest/ingest_run.h"
 #include "store/atoms.h"
 #include "model/inference.h"
+#include "sql/register.h"
 #include "store/database.h"
 #include "store/model_export.h"
 #include "store/model_ingest.h"
@@ -207,6 +208,7 @@ int run(int argc, char** argv) {
     return 0;
   }
   Database db(db_path, Database::Mode::kOpenExisting);
+  register_sql(db);
   if (*ingest) {
     if (!name.empty() && ingest_paths_arg.size() != 1)
       throw UsageError("--name names one model file; give a single PATH with it");
@@ -284,6 +286,9 @@ int run(int argc, char** argv) {
 }  // namespace hart
 
 int main(int argc, char** argv) {
+  // SQLite's memory statistics take a process-wide mutex on every allocation, which
+  // parallel ingest threads then fight over; settable only before SQLite initialises.
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   try {
     return hart::run(argc, argv);
   } catch (const std::exception& e) {

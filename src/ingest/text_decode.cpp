@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <memory>
 
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 #include "util/error.h"
 
 namespace hart {
@@ -69,8 +69,8 @@ bool is_valid_utf8(std::string_view s) {
       s.remove_prefix(1);
       continue;
     }
-    tokenizer::Utf8Step st = tokenizer::utf8_step_final(s);
-    if (st.kind != tokenizer::Utf8Step::kOk) return false;
+    Utf8Step st = utf8_step_final(s);
+    if (st.kind != Utf8Step::kOk) return false;
     s.remove_prefix(st.len);
   }
   return true;

@@ -6,6 +6,7 @@
 #include "sql/scan_stats.h"
 #include "sql/tensor_stats_vtab.h"
 #include "sql/weights_vtab.h"
+#include "util/error.h"
 
 namespace hart {
 
@@ -21,6 +22,14 @@ int register_sql(sqlite3* db, char** err) {
     }
   }
   return SQLITE_OK;
+}
+
+void register_sql(Database& db) {
+  char* err = nullptr;
+  if (register_sql(db.handle(), &err) == SQLITE_OK) return;
+  std::string msg = err ? err : "unknown error";
+  sqlite3_free(err);
+  throw Error(db.path() + ": " + msg);
 }
 
 }  // namespace hart

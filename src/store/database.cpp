@@ -2,7 +2,6 @@
 
 #include <filesystem>
 
-#include "sql/register.h"
 #include "store/schema.h"
 #include "util/error.h"
 
@@ -66,23 +65,7 @@ bool Stmt::is_null(int col) const { return sqlite3_column_type(st_, col) == SQLI
 const void* Stmt::blob(int col) const { return sqlite3_column_blob(st_, col); }
 size_t Stmt::bytes(int col) const { return static_cast<size_t>(sqlite3_column_bytes(st_, col)); }
 
-namespace {
-
-// SQLite's memory statistics take a process-wide mutex on every allocation, which
-// parallel ingest threads then fight over. Possible only before SQLite initialises
-// (a host that embeds the extension may have done so: then it stays as it is).
-void configure_sqlite_once() {
-  static const bool done = [] {
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    return true;
-  }();
-  (void)done;
-}
-
-}  // namespace
-
 Database::Database(const std::string& path, Mode mode) : path_(path) {
-  configure_sqlite_once();
   bool exists = mode != Mode::kScratch && std::filesystem::exists(path);
   if (mode == Mode::kScratch && !path.empty()) throw Error("a scratch database has no path (got '" + path + "')");
   if (mode == Mode::kCreate && exists)
@@ -114,12 +97,6 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     }
     exec("PRAGMA foreign_keys = ON");
     migrate(*this, path, mode != Mode::kOpenExisting);
-    char* err = nullptr;
-    if (register_sql(db_, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
-      throw Error(path + ": registering SQL functions failed: " + msg);
-    }
   } catch (...) {
     sqlite3_close(db_);
     throw;

@@ -1,6 +1,7 @@
 // A connection to one Hartonomous database file, and RAII prepared statements.
 // Opening applies the connection settings every caller needs (WAL, foreign keys,
-// busy timeout) and registers the SQL functions and virtual tables.
+// busy timeout) and migrates the schema. The SQL functions are registered by the
+// front ends (sql/register.h), which sit above the store.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -9,7 +9,7 @@
 
 #include "tokenizer/engine.h"
 #include "tokenizer/gpt2_pretokenizer.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 #include "util/error.h"
 
 namespace hart::tokenizer {

@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "tokenizer/unicode.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 
 namespace hart::tokenizer {
 

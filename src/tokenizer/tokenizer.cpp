@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "tokenizer/engine.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 #include "util/error.h"
 
 namespace hart {
@@ -107,7 +107,7 @@ Tokenizer::Tokenizer(const nlohmann::ordered_json& metadata, const nlohmann::ord
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
   const Impl& im = *impl_;
   const tokenizer::Vocab& v = im.vocab;
-  const std::string clean = tokenizer::utf8_sanitize(text);
+  const std::string clean = utf8_sanitize(text);
   std::vector<int32_t> out;
   out.reserve(clean.size() / 3 + 4);
   const bool wordpiece = v.model == "bert";
@@ -167,10 +167,10 @@ std::string StreamDecoder::push(int32_t id) {
   std::string out;
   size_t i = 0;
   while (i < pending_.size()) {
-    tokenizer::Utf8Step st = tokenizer::utf8_step(std::string_view(pending_).substr(i));
-    if (st.kind == tokenizer::Utf8Step::kIncomplete) break;
-    if (st.kind == tokenizer::Utf8Step::kOk) out.append(pending_, i, st.len);
-    else tokenizer::append_utf8(out, tokenizer::kReplacement);
+    Utf8Step st = utf8_step(std::string_view(pending_).substr(i));
+    if (st.kind == Utf8Step::kIncomplete) break;
+    if (st.kind == Utf8Step::kOk) out.append(pending_, i, st.len);
+    else append_utf8(out, kReplacement);
     i += st.len;
   }
   pending_.erase(0, i);
@@ -178,7 +178,7 @@ std::string StreamDecoder::push(int32_t id) {
 }
 
 std::string StreamDecoder::finish() {
-  std::string out = tokenizer::utf8_sanitize(pending_);
+  std::string out = utf8_sanitize(pending_);
   pending_.clear();
   strip_space_ = true;
   return out;

@@ -11,7 +11,7 @@
 
 #include "tokenizer/engine.h"
 #include "tokenizer/unicode.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 
 namespace hart::tokenizer {
 

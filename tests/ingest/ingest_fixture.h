@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ingest/ingest_run.h"
+#include "sql/register.h"
 #include "store/database.h"
 #include "util/error.h"
 #include "support/test_support.h"
@@ -53,6 +54,7 @@ class IngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db = std::make_unique<Database>(dir.file("t.db"), Database::Mode::kCreate);
+    register_sql(*db);  // the tests read atoms back through atom_text and friends
     options.quiet = true;
   }
   ContentRunReport ingest(const std::vector<std::string>& paths) { return ingest_paths(*db, paths, options); }

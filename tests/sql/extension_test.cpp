@@ -41,5 +41,27 @@ TEST_F(ExtensionTest, ShellSeesSameValuesAsTheEngine) {
             std::to_string(sum_bits) + "\n");
 }
 
+// Python's sqlite3 module resolves only the API table's functions: an extension that
+// calls anything else (sqlite3_config, say) fails to load with "undefined symbol".
+TEST_F(ExtensionTest, DebianPythonLoadsTheExtension) {
+  std::string out;
+  ASSERT_EQ(run_command("/usr/bin/python3 -c 'import sqlite3'", &out), 0)
+      << "Debian's /usr/bin/python3 is missing; install the python3 package (the README's test command does)";
+  const int64_t all = scalar(*db, "SELECT count(*) FROM weights WHERE model = 'm'");
+  db.reset();
+  const std::string script =
+      "import sqlite3, sys\n"
+      "c = sqlite3.connect(sys.argv[1])\n"
+      "c.enable_load_extension(True)\n"
+      "c.load_extension(sys.argv[2])\n"
+      "print(c.execute(\"SELECT count(*) FROM weights WHERE model = 'm'\").fetchone()[0])\n";
+  const std::string script_path = dir.file("load.py");
+  write_file(script_path, script);
+  const std::string cmd = "/usr/bin/python3 " + script_path + " '" + dir.file("test.db") + "' '" + binary_dir() +
+                          "/src/hartonomous'";
+  ASSERT_EQ(run_command(cmd, &out), 0) << cmd << "\n" << out;
+  EXPECT_EQ(out, std::to_string(all) + "\n");
+}
+
 }  // namespace
 }  // namespace hart::test

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "sql/register.h"
 #include "store/database.h"
 #include "support/test_support.h"
 
@@ -47,7 +48,12 @@ inline void expect_refcounts_consistent(Database& db) {
 
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override { db = std::make_unique<Database>(dir.file("test.db"), Database::Mode::kCreate); }
+  // The SQL surface is registered because several store tests read back through it
+  // (`weights`, dequantization in SQL).
+  void SetUp() override {
+    db = std::make_unique<Database>(dir.file("test.db"), Database::Mode::kCreate);
+    register_sql(*db);
+  }
   TempDir dir;
   std::unique_ptr<Database> db;
 };

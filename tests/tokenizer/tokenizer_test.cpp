@@ -1,7 +1,7 @@
 // Construction from metadata, special tokens, the invalid-UTF-8 policy, errors.
 #include "support/test_support.h"
 #include "tokenizer/load_tokenizer.h"
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 #include "util/error.h"
 
 namespace hart {
@@ -87,7 +87,7 @@ TEST(Tokenizer, InvalidUtf8IsReplacedBeforeTokenizing) {
   HART_REQUIRE_SHARED(spm_path, "llamacpp-vocab/ggml-vocab-llama-spm.gguf");
   HART_REQUIRE_SHARED(bpe_path, "llamacpp-vocab/ggml-vocab-gpt-2.gguf");
   const std::string bad = "ok \xFF then \xE2\x96 cut \xC0\xAF overlong \xED\xA0\x80 surrogate \xF0\x9F\xA6";
-  const std::string fixed = tokenizer::utf8_sanitize(bad);
+  const std::string fixed = utf8_sanitize(bad);
   EXPECT_EQ(fixed,
             "ok \xEF\xBF\xBD then \xEF\xBF\xBD cut \xEF\xBF\xBD\xEF\xBF\xBD overlong "
             "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD surrogate \xEF\xBF\xBD");
@@ -96,15 +96,6 @@ TEST(Tokenizer, InvalidUtf8IsReplacedBeforeTokenizing) {
     EXPECT_EQ(tok.encode(bad, true), tok.encode(fixed, true));
     EXPECT_EQ(tok.decode(tok.encode(bad, false)), fixed);
   }
-}
-
-TEST(Tokenizer, Utf8StepReportsIncompleteSequences) {
-  using tokenizer::Utf8Step;
-  EXPECT_EQ(tokenizer::utf8_step("\xE2\x96").kind, Utf8Step::kIncomplete);
-  EXPECT_EQ(tokenizer::utf8_step("\xE2\x96\x81").kind, Utf8Step::kOk);
-  EXPECT_EQ(tokenizer::utf8_step("\xE2\x96\x81").cp, 0x2581u);
-  EXPECT_EQ(tokenizer::utf8_step("\xE2" "A").kind, Utf8Step::kInvalid);
-  EXPECT_EQ(tokenizer::utf8_step("\x80").kind, Utf8Step::kInvalid);
 }
 
 nlohmann::ordered_json tiny_metadata(const std::string& model) {

@@ -1,4 +1,4 @@
-// UTF-8 decoding with one policy used everywhere in the tokenizers: a byte sequence
+// UTF-8 decoding with one policy used everywhere (tokenizers, text ingestion): a byte sequence
 // that is not well-formed UTF-8 is replaced by U+FFFD, one per maximal ill-formed
 // subpart (the Unicode "best practice" that Python, ICU and browsers follow). Encoders
 // sanitize their input this way before tokenizing, and decoders their output, so no
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace hart::tokenizer {
+namespace hart {
 
 inline constexpr uint32_t kReplacement = 0xFFFD;
 
@@ -36,4 +36,4 @@ void append_utf8(std::string& out, uint32_t cp);
 // `s` with every ill-formed subpart replaced by U+FFFD (returns `s` itself when valid).
 std::string utf8_sanitize(std::string_view s);
 
-}  // namespace hart::tokenizer
+}  // namespace hart

@@ -1,6 +1,6 @@
-#include "tokenizer/utf8.h"
+#include "util/utf8.h"
 
-namespace hart::tokenizer {
+namespace hart {
 
 Utf8Step utf8_step(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -61,4 +61,4 @@ std::string utf8_sanitize(std::string_view s) {
   return out;
 }
 
-}  // namespace hart::tokenizer
+}  // namespace hart
