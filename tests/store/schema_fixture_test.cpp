@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/register.h"
 #include "store/atoms.h"
 #include "store/models.h"
 #include "store/schema.h"
@@ -101,6 +102,7 @@ TEST_P(SchemaFixture, OpensAtTheLatestVersionWithItsRowsReadable) {
   ASSERT_EQ(file_user_version(path), version) << "the fixture itself is wrong";
 
   Database db(path, Database::Mode::kOpenExisting);
+  register_sql(db);  // weights and atom_text below
   EXPECT_EQ(scalar(db, "PRAGMA user_version"), schema_version_latest());
   EXPECT_EQ(scalar(db, "PRAGMA application_id"), kApplicationId);
   EXPECT_EQ(integrity(db), "ok");
