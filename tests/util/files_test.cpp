@@ -18,6 +18,16 @@ using test::read_file;
 using test::TempDir;
 using test::write_file;
 
+template <class F>
+void expect_error_containing(F make, const std::string& text) {
+  try {
+    make();
+    FAIL() << "no error; expected one containing " << text;
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(text));
+  }
+}
+
 TEST(MappedFile, MapsTheWholeFile) {
   TempDir dir;
   std::string bytes = "header";
@@ -43,18 +53,8 @@ TEST(MappedFile, EmptyFileHasNoData) {
 
 TEST(MappedFile, MissingFileAndFolderAreErrorsNamingThePath) {
   TempDir dir;
-  try {
-    MappedFile m(dir.file("missing"));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_THAT(e.what(), ::testing::HasSubstr(dir.file("missing") + ": cannot open"));
-  }
-  try {
-    MappedFile m(dir.path());
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("not a regular file"));
-  }
+  expect_error_containing([&] { MappedFile m(dir.file("missing")); }, dir.file("missing") + ": cannot open");
+  expect_error_containing([&] { MappedFile m(dir.path()); }, "not a regular file");
 }
 
 TEST(OutputFile, WritesPadsAndCommits) {
@@ -99,12 +99,7 @@ TEST(OutputFile, WithoutCommitNothingIsLeftAndAnOldFileSurvives) {
 
 TEST(OutputFile, UncreatableFileIsAnErrorNamingIt) {
   TempDir dir;
-  try {
-    OutputFile out(dir.file("no/such/folder/x.bin"));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("x.bin.tmp: cannot create"));
-  }
+  expect_error_containing([&] { OutputFile out(dir.file("no/such/folder/x.bin")); }, "x.bin.tmp: cannot create");
 }
 
 }  // namespace
