@@ -5,7 +5,7 @@
 //       creates bench.db if needed and stores the model (a separate process, so that
 //       the measuring process never maps or reads the GGUF file)
 //   hart-infer-bench --db bench.db --model NAME -t 2 [--pp 64,512] [--tg 128] [-r 5]
-//       loads the stored model (LoadedModel::load + make_causal_lm) and measures
+//       loads the stored model (load_stored_model + make_causal_lm) and measures
 //   hart-infer-bench --gguf model.gguf -t 2 ...
 //       both in one process, through a temporary database (peak memory then
 //       includes ingestion: use the two-step form to measure memory)
@@ -44,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/stored_model.h"
 #include "model/causal_lm.h"
 #include "model/llama.h"
 #include "model/loaded_model.h"
@@ -168,7 +169,8 @@ int main(int argc, char** argv) {
     const uint64_t rss_before_load = current_rss_bytes();
     auto t0 = Clock::now();
     Database db(db_path, Database::Mode::kOpenExisting);
-    std::shared_ptr<const LoadedModel> loaded = LoadedModel::load(db.handle(), require_model(db, name));
+    const ModelRow row = require_model(db, name);
+    std::shared_ptr<const LoadedModel> loaded = load_stored_model(db.handle(), row);
     std::unique_ptr<CausalLM> lm = make_causal_lm(loaded, threads);
     const double load_secs = std::chrono::duration<double>(Clock::now() - t0).count();
     const uint64_t rss_after_load = current_rss_bytes();
@@ -183,7 +185,7 @@ int main(int argc, char** argv) {
     std::printf(
         "model name=%s arch=%s params=%lld tensor_bytes=%llu resident_bytes=%llu n_layer=%d n_head=%d n_head_kv=%d "
         "head_dim=%d kv_dim=%llu n_ctx=%d n_vocab=%d path=%s threads=%d load_seconds=%.3f\n",
-        name.c_str(), loaded->architecture().c_str(), static_cast<long long>(loaded->row().parameter_count),
+        name.c_str(), loaded->architecture().c_str(), static_cast<long long>(row.parameter_count),
         static_cast<unsigned long long>(model_bytes), static_cast<unsigned long long>(loaded->resident_bytes()),
         c.n_layer, c.n_head, c.n_head_kv, c.head_dim, static_cast<unsigned long long>(kv_dim), c.n_ctx, c.n_vocab,
         tensor::path_name(tensor::best_path()), threads, load_secs);

@@ -17,7 +17,7 @@
 #
 # Our side: bench/hart-infer-bench. Each model is ingested once (a separate process);
 # every measurement is its own process that loads the stored model from the
-# database (LoadedModel::load, make_causal_lm), so its peak RSS (getrusage) is that
+# database (load_stored_model, make_causal_lm), so its peak RSS (getrusage) is that
 # model's alone.
 #
 # Usage: bench/run_inference_bench.sh [--quick]

@@ -297,7 +297,15 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
   return report;
 }
 
+void ContentRunOptions::validate(size_t n_paths) const {
+  if (!model_name.empty() && n_paths != 1)
+    throw UsageError("a model name (--name) names one model file; give a single path with it");
+  if (content.passages.overlap_bytes >= content.passages.max_bytes)
+    throw UsageError("the passage overlap (--passage-overlap) must be smaller than the passage size (--passage-size)");
+}
+
 ContentRunReport ingest_paths(Database& db, const std::vector<std::string>& paths, const ContentRunOptions& options) {
+  options.validate(paths.size());
   std::vector<std::string> exclude;
   if (!db.path().empty())
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) exclude.push_back(db.path() + suffix);

@@ -23,6 +23,10 @@ struct ContentRunOptions {
   // Files extracted at once (0: one per core). With more than one, workers extract
   // into scratch databases and this thread merges them in walk order (scratch_ingest.h).
   unsigned threads = 0;
+
+  // Throws UsageError naming the option when the options cannot work together for
+  // `n_paths` paths. ingest_paths calls it first; front ends may call it earlier.
+  void validate(size_t n_paths) const;
 };
 
 struct ContentRunReport {

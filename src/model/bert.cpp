@@ -23,10 +23,10 @@ BertConfig bert_config(const LoadedModel& m) {
   c.n_ctx = static_cast<int32_t>(m.require_int("bert.context_length"));
   c.eps = static_cast<float>(m.meta_float("bert.attention.layer_norm_epsilon").value_or(1e-12));
   if (c.n_head <= 0 || c.dim % c.n_head)
-    throw Error("model '" + m.row().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
+    throw Error("model '" + m.info().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
                 std::to_string(c.dim));
   if (auto pooling = m.meta_int("bert.pooling_type"); pooling && *pooling != 1)
-    throw Error("model '" + m.row().name + "': pooling type " + std::to_string(*pooling) +
+    throw Error("model '" + m.info().name + "': pooling type " + std::to_string(*pooling) +
                 " is not supported (supported: 1 = mean, as sentence-transformers)");
   c.head_dim = c.dim / c.n_head;
   c.n_vocab = static_cast<int32_t>(m.require("token_embd.weight").rows());
@@ -35,7 +35,10 @@ BertConfig bert_config(const LoadedModel& m) {
 }
 
 BertEncoder::BertEncoder(std::shared_ptr<const LoadedModel> model, int threads)
-    : m_(std::move(model)), c_(bert_config(*m_)), pool_(threads) {
+    : BertEncoder(std::move(model), tensor::shared_pool(threads)) {}
+
+BertEncoder::BertEncoder(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool)
+    : m_(std::move(model)), c_(bert_config(*m_)), pool_(pool ? std::move(pool) : tensor::process_pool()) {
   const LoadedModel& m = *m_;
   check_matrix(m, "position_embd.weight", c_.n_ctx, c_.dim, /*multiplied=*/false);
   check_matrix(m, "token_types.weight", c_.n_types, c_.dim, /*multiplied=*/false);
@@ -74,23 +77,29 @@ std::vector<float> BertEncoder::encode(std::span<const int32_t> tokens, std::spa
   }
   KvCache cache(1, dim, n);  // one layer's keys and values at a time
   const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
-  for (const Layer& L : layers_) {
+  const HiddenRows stream{x.data(), dim, tokens, 0};
+  for (int l = 0; l < c_.n_layer; ++l) {
+    const Layer& L = layers_[l];
+    if (observer_) observer_->on_block_input(l, stream);
     cache.reserve(0, n);
-    apply(L.q, x.data(), n, q.data(), pool_);
-    apply(L.k, x.data(), n, cache.keys(0, 0), pool_);
-    apply(L.v, x.data(), n, cache.values(0, 0), pool_);
-    attention(q.data(), att.data(), n, 0, cache, 0, shape, /*causal=*/false, pool_);
-    apply(L.out, att.data(), n, xb.data(), pool_);
+    apply(L.q, x.data(), n, q.data(), *pool_);
+    apply(L.k, x.data(), n, cache.keys(0, 0), *pool_);
+    apply(L.v, x.data(), n, cache.values(0, 0), *pool_);
+    attention(q.data(), att.data(), n, 0, cache, 0, shape, /*causal=*/false, *pool_);
+    apply(L.out, att.data(), n, xb.data(), *pool_);
     tensor::add(xb.data(), x.data(), xb.data(), n * dim);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&xb[i * dim], L.attn_norm_w.data(), L.attn_norm_b.data(), &x[i * dim], dim, c_.eps);
-    apply(L.up, x.data(), n, h.data(), pool_);
+    if (observer_) observer_->on_ffn_input(l, stream);
+    apply(L.up, x.data(), n, h.data(), *pool_);
     tensor::gelu_erf(h.data(), n * c_.ffn);
-    apply(L.down, h.data(), n, xb.data(), pool_);
+    apply(L.down, h.data(), n, xb.data(), *pool_);
     tensor::add(xb.data(), x.data(), xb.data(), n * dim);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&xb[i * dim], L.out_norm_w.data(), L.out_norm_b.data(), &x[i * dim], dim, c_.eps);
+    if (observer_) observer_->on_block_output(l, stream);
   }
+  if (observer_) observer_->on_final_hidden(stream);
   return x;
 }
 

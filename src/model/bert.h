@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/attention.h"
+#include "model/forward_observer.h"
 #include "model/linear.h"
 #include "model/loaded_model.h"
 #include "tensor/matmul.h"
@@ -24,8 +25,14 @@ BertConfig bert_config(const LoadedModel& m);
 
 class BertEncoder {
  public:
+  // Runs on `pool` (null: tensor::process_pool()).
+  BertEncoder(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool);
+  // The same on tensor::shared_pool(threads).
   BertEncoder(std::shared_ptr<const LoadedModel> model, int threads);
   const BertConfig& config() const { return c_; }
+  const std::shared_ptr<tensor::ThreadPool>& pool() const { return pool_; }
+  // Called during every encode from now on (see forward_observer.h); nullptr = none.
+  void set_observer(ForwardObserver* observer) { observer_ = observer; }
   // Hidden states of the last block, [n][dim]; token_types empty means all 0.
   std::vector<float> encode(std::span<const int32_t> tokens, std::span<const int32_t> token_types);
   // encode() mean-pooled and L2-normalised: the sentence embedding, dim floats.
@@ -41,7 +48,8 @@ class BertEncoder {
 
   std::shared_ptr<const LoadedModel> m_;
   BertConfig c_;
-  tensor::ThreadPool pool_;
+  std::shared_ptr<tensor::ThreadPool> pool_;
+  ForwardObserver* observer_ = nullptr;
   std::vector<Layer> layers_;
   std::vector<float> emb_norm_w_, emb_norm_b_;
 };

@@ -8,12 +8,17 @@ namespace hart {
 
 const char* supported_architectures() { return "llama, gpt2"; }
 
-std::unique_ptr<CausalLM> make_causal_lm(std::shared_ptr<const LoadedModel> model, int threads) {
+std::unique_ptr<CausalLM> make_causal_lm(std::shared_ptr<const LoadedModel> model,
+                                         std::shared_ptr<tensor::ThreadPool> pool) {
   const std::string& arch = model->architecture();
-  if (arch == "llama") return std::make_unique<LlamaModel>(std::move(model), threads);
-  if (arch == "gpt2") return std::make_unique<Gpt2Model>(std::move(model), threads);
-  throw UsageError("model '" + model->row().name + "': architecture '" + arch +
+  if (arch == "llama") return std::make_unique<LlamaModel>(std::move(model), std::move(pool));
+  if (arch == "gpt2") return std::make_unique<Gpt2Model>(std::move(model), std::move(pool));
+  throw UsageError("model '" + model->info().name + "': architecture '" + arch +
                    "' cannot generate text yet (supported: " + supported_architectures() + ")");
+}
+
+std::unique_ptr<CausalLM> make_causal_lm(std::shared_ptr<const LoadedModel> model, int threads) {
+  return make_causal_lm(std::move(model), tensor::shared_pool(threads));
 }
 
 }  // namespace hart

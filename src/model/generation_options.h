@@ -26,7 +26,7 @@ struct GenerationOptions {
   int repeat_last_n = 64;        // how many recent tokens the penalty looks at
   std::optional<uint64_t> seed;  // unset: drawn from the clock and reported back
   std::vector<std::string> stop; // generation ends before any of these strings
-  int threads = 0;               // 0 = the machine's core count
+  int threads = 0;               // 0 = the machine's core count (more is capped to it)
 
   // The options as JSON, with the seed actually used; recorded with each inference.
   std::string to_json() const;

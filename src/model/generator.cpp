@@ -28,7 +28,8 @@ size_t held_back(std::string_view text, const std::vector<std::string>& stops) {
 }  // namespace
 
 GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
-                               const GenerationOptions& options, const TextCallback& on_text) {
+                               const GenerationOptions& options, const TextCallback& on_text,
+                               LogitsHook* logits_hook) {
   GenerationResult r;
   std::vector<int32_t> ids = tokenizer.encode(prompt, /*add_special=*/true);
   if (ids.empty()) {
@@ -58,6 +59,7 @@ GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::st
   auto emit = [&](std::string_view piece) { return !on_text || on_text(piece); };
   r.stop_reason = "max_tokens";
   for (int i = 0; i < options.max_tokens; ++i) {
+    if (logits_hook) logits_hook->on_logits(logits, {ids, i});
     SampledToken t = sampler.sample(logits, ids);
     if (t.id == tokenizer.special().eos) {
       r.stop_reason = "eos";

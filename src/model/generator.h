@@ -14,6 +14,7 @@
 
 #include "model/causal_lm.h"
 #include "model/generation_options.h"
+#include "model/logits_hook.h"
 #include "tokenizer/tokenizer.h"
 
 namespace hart {
@@ -37,7 +38,10 @@ struct GenerationResult {
 // Called with each piece of text as soon as it is final; return false to stop.
 using TextCallback = std::function<bool(std::string_view piece)>;
 
+// `logits_hook`, when given, sees (and may change) every step's logits before the
+// sampler does (logits_hook.h).
 GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
-                               const GenerationOptions& options, const TextCallback& on_text = {});
+                               const GenerationOptions& options, const TextCallback& on_text = {},
+                               LogitsHook* logits_hook = nullptr);
 
 }  // namespace hart

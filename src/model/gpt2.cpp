@@ -27,7 +27,7 @@ Gpt2Config gpt2_config(const LoadedModel& m) {
   c.n_ctx = static_cast<int32_t>(m.require_int("gpt2.context_length"));
   c.eps = static_cast<float>(m.meta_float("gpt2.attention.layer_norm_epsilon").value_or(1e-5));
   if (c.n_head <= 0 || c.dim % c.n_head)
-    throw Error("model '" + m.row().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
+    throw Error("model '" + m.info().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
                 std::to_string(c.dim));
   c.head_dim = c.dim / c.n_head;
   c.n_vocab = static_cast<int32_t>(m.require("token_embd.weight").rows());
@@ -37,8 +37,8 @@ Gpt2Config gpt2_config(const LoadedModel& m) {
 // ----------------------------------------------------------------------------
 // Weights
 
-Gpt2Model::Gpt2Model(std::shared_ptr<const LoadedModel> model, int threads)
-    : m_(std::move(model)), c_(gpt2_config(*m_)), pool_(threads), cache_(c_.n_layer, c_.dim, c_.n_ctx) {
+Gpt2Model::Gpt2Model(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool)
+    : CausalLM(std::move(pool)), m_(std::move(model)), c_(gpt2_config(*m_)), cache_(c_.n_layer, c_.dim, c_.n_ctx) {
   const LoadedModel& m = *m_;
   check_matrix(m, "position_embd.weight", c_.n_ctx, c_.dim, /*multiplied=*/false);
   for (int l = 0; l < c_.n_layer; ++l) {
@@ -75,33 +75,38 @@ void Gpt2Model::eval(std::span<const int32_t> tokens, std::vector<float>& logits
   }
   const size_t end = n_past_ + n;
   const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
+  const HiddenRows stream{x_.data(), dim, tokens, n_past_}, normed{xb_.data(), dim, tokens, n_past_};
   for (int l = 0; l < c_.n_layer; ++l) {
     const Layer& L = layers_[l];
+    if (observer_) observer_->on_block_input(l, stream);
     cache_.reserve(l, end);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&x_[i * dim], L.ln1_w.data(), L.ln1_b.data(), &xb_[i * dim], dim, c_.eps);
-    apply(L.qkv, xb_.data(), n, qkv_.data(), pool_);
+    apply(L.qkv, xb_.data(), n, qkv_.data(), *pool_);
     for (size_t i = 0; i < n; ++i) {  // split [q | k | v]; k and v go into the cache
       const float* row = &qkv_[i * 3 * dim];
       std::memcpy(&q_[i * dim], row, dim * sizeof(float));
       std::memcpy(cache_.keys(l, n_past_ + i), row + dim, dim * sizeof(float));
       std::memcpy(cache_.values(l, n_past_ + i), row + 2 * dim, dim * sizeof(float));
     }
-    attention(q_.data(), att_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, pool_);
-    apply(L.proj, att_.data(), n, xb_.data(), pool_);
+    attention(q_.data(), att_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, *pool_);
+    apply(L.proj, att_.data(), n, xb_.data(), *pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&x_[i * dim], L.ln2_w.data(), L.ln2_b.data(), &xb_[i * dim], dim, c_.eps);
-    apply(L.up, xb_.data(), n, h_.data(), pool_);
+    if (observer_) observer_->on_ffn_input(l, normed);
+    apply(L.up, xb_.data(), n, h_.data(), *pool_);
     tensor::gelu(h_.data(), n * c_.ffn);
-    apply(L.down, h_.data(), n, xb_.data(), pool_);
+    apply(L.down, h_.data(), n, xb_.data(), *pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
+    if (observer_) observer_->on_block_output(l, stream);
   }
   size_t first = all_logits ? 0 : n - 1, rows = n - first;
   for (size_t i = first; i < n; ++i)
     tensor::layernorm(&x_[i * dim], lnf_w_.data(), lnf_b_.data(), &xb_[(i - first) * dim], dim, c_.eps);
+  if (observer_) observer_->on_final_hidden({xb_.data(), dim, tokens.subspan(first), static_cast<int32_t>(n_past_ + first)});
   logits.resize(rows * c_.n_vocab);
-  tensor::matmul(output_, xb_.data(), rows, logits.data(), pool_);
+  tensor::matmul(output_, xb_.data(), rows, logits.data(), *pool_);
   n_past_ = static_cast<int32_t>(end);
 }
 

@@ -8,7 +8,6 @@
 #include "model/linear.h"
 #include "model/causal_lm.h"
 #include "tensor/matmul.h"
-#include "tensor/thread_pool.h"
 
 namespace hart {
 
@@ -21,7 +20,7 @@ Gpt2Config gpt2_config(const LoadedModel& m);
 
 class Gpt2Model : public CausalLM {
  public:
-  Gpt2Model(std::shared_ptr<const LoadedModel> model, int threads);
+  Gpt2Model(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool);
   int32_t n_vocab() const override { return c_.n_vocab; }
   int32_t n_ctx() const override { return c_.n_ctx; }
   void eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits = false) override;
@@ -36,7 +35,6 @@ class Gpt2Model : public CausalLM {
 
   std::shared_ptr<const LoadedModel> m_;
   Gpt2Config c_;
-  tensor::ThreadPool pool_;
   KvCache cache_;
   std::vector<Layer> layers_;
   std::vector<float> lnf_w_, lnf_b_;

@@ -31,14 +31,14 @@ LlamaConfig llama_config(const LoadedModel& m) {
   c.eps = static_cast<float>(m.meta_float("llama.attention.layer_norm_rms_epsilon").value_or(1e-5));
   c.rope_base = static_cast<float>(m.meta_float("llama.rope.freq_base").value_or(10000.0));
   if (c.n_head <= 0 || c.dim % c.n_head || c.n_head_kv <= 0 || c.n_head % c.n_head_kv)
-    throw Error("model '" + m.row().name + "': head counts " + std::to_string(c.n_head) + "/" +
+    throw Error("model '" + m.info().name + "': head counts " + std::to_string(c.n_head) + "/" +
                 std::to_string(c.n_head_kv) + " do not divide embedding length " + std::to_string(c.dim));
   c.head_dim = c.dim / c.n_head;
   c.n_rot = static_cast<int32_t>(m.meta_int("llama.rope.dimension_count").value_or(c.head_dim));
   const TensorView& emb = m.require("token_embd.weight");
   c.n_vocab = static_cast<int32_t>(emb.rows());
   if (static_cast<int32_t>(emb.cols()) != c.dim)
-    throw Error("model '" + m.row().name + "': token_embd.weight has rows of " + std::to_string(emb.cols()) +
+    throw Error("model '" + m.info().name + "': token_embd.weight has rows of " + std::to_string(emb.cols()) +
                 ", expected the embedding length " + std::to_string(c.dim));
   return c;
 }
@@ -46,8 +46,8 @@ LlamaConfig llama_config(const LoadedModel& m) {
 // ----------------------------------------------------------------------------
 // Weights
 
-LlamaModel::LlamaModel(std::shared_ptr<const LoadedModel> model, int threads)
-    : m_(std::move(model)), c_(llama_config(*m_)), pool_(threads),
+LlamaModel::LlamaModel(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool)
+    : CausalLM(std::move(pool)), m_(std::move(model)), c_(llama_config(*m_)),
       cache_(c_.n_layer, static_cast<size_t>(c_.n_head_kv) * c_.head_dim, c_.n_ctx) {
   const int q_dim = c_.n_head * c_.head_dim, kv_dim = c_.n_head_kv * c_.head_dim;
   for (int l = 0; l < c_.n_layer; ++l) {
@@ -79,36 +79,41 @@ void LlamaModel::eval(std::span<const int32_t> tokens, std::vector<float>& logit
   for (size_t i = 0; i < n; ++i) ops::read_row(emb, static_cast<uint64_t>(tokens[i]), &x_[i * dim]);
   const size_t end = n_past_ + n;
   const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head_kv), hd};
+  const HiddenRows stream{x_.data(), dim, tokens, n_past_}, normed{xb_.data(), dim, tokens, n_past_};
   for (int l = 0; l < c_.n_layer; ++l) {
     const Layer& L = layers_[l];
+    if (observer_) observer_->on_block_input(l, stream);
     cache_.reserve(l, end);
     // Attention: new keys and values go straight into the cache.
     for (size_t i = 0; i < n; ++i) tensor::rmsnorm(&x_[i * dim], L.attn_norm.data(), &xb_[i * dim], dim, c_.eps);
-    tensor::matmul(L.wq, xb_.data(), n, q_.data(), pool_);
-    tensor::matmul(L.wk, xb_.data(), n, cache_.keys(l, n_past_), pool_);
-    tensor::matmul(L.wv, xb_.data(), n, cache_.values(l, n_past_), pool_);
+    tensor::matmul(L.wq, xb_.data(), n, q_.data(), *pool_);
+    tensor::matmul(L.wk, xb_.data(), n, cache_.keys(l, n_past_), *pool_);
+    tensor::matmul(L.wv, xb_.data(), n, cache_.values(l, n_past_), *pool_);
     for (size_t i = 0; i < n; ++i) {
       const size_t pos = n_past_ + i;
       tensor::rope(&q_[i * q_dim], c_.n_head, hd, c_.n_rot, pos, c_.rope_base, tensor::RopeLayout::Norm);
       tensor::rope(cache_.keys(l, pos), c_.n_head_kv, hd, c_.n_rot, pos, c_.rope_base, tensor::RopeLayout::Norm);
     }
-    attention(q_.data(), q_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, pool_);  // in place
-    tensor::matmul(L.wo, q_.data(), n, xb_.data(), pool_);
+    attention(q_.data(), q_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, *pool_);  // in place
+    tensor::matmul(L.wo, q_.data(), n, xb_.data(), *pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
     // Feed-forward: SwiGLU.
     for (size_t i = 0; i < n; ++i) tensor::rmsnorm(&x_[i * dim], L.ffn_norm.data(), &xb_[i * dim], dim, c_.eps);
-    tensor::matmul(L.w_gate, xb_.data(), n, gate_.data(), pool_);
-    tensor::matmul(L.w_up, xb_.data(), n, up_.data(), pool_);
+    if (observer_) observer_->on_ffn_input(l, normed);
+    tensor::matmul(L.w_gate, xb_.data(), n, gate_.data(), *pool_);
+    tensor::matmul(L.w_up, xb_.data(), n, up_.data(), *pool_);
     tensor::swiglu(gate_.data(), up_.data(), gate_.data(), n * c_.ffn);
-    tensor::matmul(L.w_down, gate_.data(), n, xb_.data(), pool_);
+    tensor::matmul(L.w_down, gate_.data(), n, xb_.data(), *pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
+    if (observer_) observer_->on_block_output(l, stream);
   }
   // Logits: of every token, or only of the last one (all that generation needs).
   size_t first = all_logits ? 0 : n - 1, rows = n - first;
   for (size_t i = first; i < n; ++i)
     tensor::rmsnorm(&x_[i * dim], output_norm_.data(), &xb_[(i - first) * dim], dim, c_.eps);
+  if (observer_) observer_->on_final_hidden({xb_.data(), dim, tokens.subspan(first), static_cast<int32_t>(n_past_ + first)});
   logits.resize(rows * c_.n_vocab);
-  tensor::matmul(output_, xb_.data(), rows, logits.data(), pool_);
+  tensor::matmul(output_, xb_.data(), rows, logits.data(), *pool_);
   n_past_ = static_cast<int32_t>(end);
 }
 

@@ -6,7 +6,6 @@
 #include "model/attention.h"
 #include "model/causal_lm.h"
 #include "tensor/matmul.h"
-#include "tensor/thread_pool.h"
 
 namespace hart {
 
@@ -20,7 +19,7 @@ LlamaConfig llama_config(const LoadedModel& m);
 
 class LlamaModel : public CausalLM {
  public:
-  LlamaModel(std::shared_ptr<const LoadedModel> model, int threads);
+  LlamaModel(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool);
   int32_t n_vocab() const override { return c_.n_vocab; }
   int32_t n_ctx() const override { return c_.n_ctx; }
   const LlamaConfig& config() const { return c_; }
@@ -35,7 +34,6 @@ class LlamaModel : public CausalLM {
   };
   std::shared_ptr<const LoadedModel> m_;  // keeps the weights alive
   LlamaConfig c_;
-  tensor::ThreadPool pool_;
   std::vector<Layer> layers_;
   std::vector<float> output_norm_;
   tensor::Weights output_{};

@@ -5,10 +5,10 @@
 #include <map>
 
 #include "model/hf_adapter.h"
-#include "store/database.h"
-#include "store/tensor_data.h"
+#include "formats/model_reader.h"
 #include "tensor/interleave.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 namespace hart {
 
@@ -18,90 +18,64 @@ namespace {
 
 uint64_t align_up(uint64_t n) { return (n + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment; }
 
-// The chunk ids of a tensor in order: equal lists mean byte-identical tensors.
-std::vector<int64_t> chunk_list(sqlite3* db, int64_t tensor_id) {
-  Stmt s(db, "SELECT chunk_id FROM tensor_chunks WHERE tensor_id = ? ORDER BY ordinal");
-  s.bind(1, tensor_id);
-  std::vector<int64_t> ids;
-  while (s.step()) ids.push_back(s.int64(0));
-  return ids;
-}
-
-// The page cache (64 MiB for hart's connections) would fill with chunk pages that
-// are read once and copied out, and stay resident beside the model: a load reads
-// through a 1 MiB cache instead, and the connection's own size comes back after.
-class SmallPageCache {
- public:
-  explicit SmallPageCache(sqlite3* db) : db_(db) {
-    Stmt get(db, "PRAGMA cache_size");
-    saved_ = get.step() ? get.int64(0) : -2000;
-    set(-1024);
-  }
-  ~SmallPageCache() {
-    try {
-      set(saved_);
-      sqlite3_db_release_memory(db_);
-    } catch (...) {  // a destructor must not throw; the cache size is only a tuning
-    }
-  }
-
- private:
-  void set(int64_t kib_or_pages) {
-    Stmt s(db_, "PRAGMA cache_size = " + std::to_string(kib_or_pages));
-    s.step();
-  }
-  sqlite3* db_;
-  int64_t saved_;
-};
-
 }  // namespace
 
-std::shared_ptr<const LoadedModel> LoadedModel::load(sqlite3* db, const ModelRow& model) {
-  SmallPageCache small_cache(db);
+std::shared_ptr<const LoadedModel> LoadedModel::build(ModelContents contents) {
   auto m = std::shared_ptr<LoadedModel>(new LoadedModel());
-  m->row_ = model;
-  ordered_json config;
-  {
-    Stmt s(db, "SELECT metadata, metadata_types, config FROM models WHERE id = ?");
-    s.bind(1, model.id);
-    if (!s.step()) throw UsageError("model '" + model.name + "' was removed while loading");
-    m->metadata_ = ordered_json::parse(s.text(0));
-    m->metadata_types_ = ordered_json::parse(s.text(1));
-    if (!s.is_null(2)) config = ordered_json::parse(s.text(2));
-  }
-  std::vector<TensorRow> rows = model_tensors(db, model.id);
-  // Place each distinct tensor once; identical chunk lists share a placement.
-  std::map<std::vector<int64_t>, uint64_t> placed;
-  std::vector<uint64_t> offset(rows.size());
-  std::vector<bool> fill(rows.size(), false);
+  m->info_ = std::move(contents.info);
+  m->metadata_ = std::move(contents.metadata);
+  m->metadata_types_ = std::move(contents.metadata_types);
+  std::vector<TensorSource>& sources = contents.tensors;
+  // Place each distinct tensor once; equal share keys share a placement.
+  std::map<std::string, uint64_t> placed;
+  std::vector<uint64_t> offset(sources.size());
+  std::vector<bool> fill(sources.size(), false);
   uint64_t total = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    auto [it, fresh] = placed.emplace(chunk_list(db, rows[i].id), total);
-    offset[i] = it->second;
-    if (fresh) {
-      fill[i] = true;
-      total += align_up(rows[i].n_bytes);
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (!sources[i].share_key.empty()) {
+      auto [it, fresh] = placed.emplace(sources[i].share_key, total);
+      offset[i] = it->second;
+      if (!fresh) continue;
+    } else {
+      offset[i] = total;
     }
+    fill[i] = true;
+    total += align_up(sources[i].n_bytes);
   }
   m->buffer_bytes_ = total;
   m->buffer_.reset(static_cast<uint8_t*>(std::aligned_alloc(kTensorAlignment, std::max<uint64_t>(total, kTensorAlignment))));
-  if (!m->buffer_) throw Error("model '" + model.name + "': cannot allocate " + std::to_string(total) + " bytes");
+  if (!m->buffer_) throw Error("model '" + m->info_.name + "': cannot allocate " + std::to_string(total) + " bytes");
   uint8_t* base = m->buffer_.get();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const TensorRow& t = rows[i];
-    if (fill[i]) {
-      uint64_t at = offset[i];
-      for_each_chunk(db, t, [&](const ChunkRef&, const uint8_t* p, size_t n) {
-        std::memcpy(base + at, p, n);
-        at += n;
-      });
-    }
+  for (size_t i = 0; i < sources.size(); ++i) {
+    TensorSource& t = sources[i];
+    if (fill[i]) t.fill(base + offset[i]);
     m->by_name_[t.name] = m->tensors_.size();
     m->tensors_.push_back({t.name, t.dtype, t.shape, t.n_elements, base + offset[i], t.n_bytes});
   }
-  if (config.is_object()) m->adapt_hugging_face(config);
+  if (contents.config.is_object()) m->adapt_hugging_face(contents.config);
   m->interleave_matrices();
   return m;
+}
+
+std::shared_ptr<const LoadedModel> LoadedModel::from_file(const std::string& path, const std::string& name,
+                                                           const std::string& config_json) {
+  auto file = std::make_shared<MappedFile>(path);
+  const ModelFile parsed = read_model_file(file->data(), file->size(), path);
+  ModelContents c;
+  c.info.name = name;
+  c.info.architecture = parsed.architecture;
+  c.metadata = parsed.metadata;
+  c.metadata_types = parsed.metadata_types;
+  if (!config_json.empty()) {
+    c.config = ordered_json::parse(config_json, nullptr, false);
+    if (c.config.is_discarded() || !c.config.is_object()) throw FormatError(path + ": the config is not a JSON object");
+  }
+  for (const TensorInfo& t : parsed.tensors) {
+    const uint8_t* src = file->data() + parsed.data_offset + t.offset;  // ranges checked by the reader
+    const uint64_t n = t.n_bytes;
+    c.tensors.push_back({t.name, t.dtype, t.shape, t.n_elements, n, "", [src, n](uint8_t* dst) { std::memcpy(dst, src, n); }});
+  }
+  return build(std::move(c));
 }
 
 void LoadedModel::interleave_matrices() {
@@ -114,7 +88,7 @@ void LoadedModel::interleave_matrices() {
 }
 
 void LoadedModel::adapt_hugging_face(const ordered_json& config) {
-  std::optional<HfAdaptation> plan = plan_hf_adaptation(row_.name, row_.architecture, config, tensors_);
+  std::optional<HfAdaptation> plan = plan_hf_adaptation(info_.name, info_.architecture, config, tensors_);
   if (!plan) return;
   for (auto& [key, value] : plan->metadata.items()) {
     metadata_[key] = value;
@@ -124,12 +98,12 @@ void LoadedModel::adapt_hugging_face(const ordered_json& config) {
     TensorView& t = tensors_[i];
     const DTypeInfo& info = dtype_info(t.dtype);
     if (t.shape.size() != 2 || info.block_elems != 1)
-      throw Error("model '" + row_.name + "': tensor '" + t.name + "' (" + info.name +
+      throw Error("model '" + info_.name + "': tensor '" + t.name + "' (" + info.name +
                   ") cannot be transposed from Hugging Face's Conv1D layout");
     const uint64_t in = t.shape[0], out = t.shape[1], size = info.block_bytes;
     std::unique_ptr<uint8_t, AlignedFree> copy(static_cast<uint8_t*>(
         std::aligned_alloc(kTensorAlignment, std::max<uint64_t>((t.n_bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment, kTensorAlignment))));
-    if (!copy) throw Error("model '" + row_.name + "': out of memory transposing '" + t.name + "'");
+    if (!copy) throw Error("model '" + info_.name + "': out of memory transposing '" + t.name + "'");
     for (uint64_t r = 0; r < in; ++r)
       for (uint64_t c = 0; c < out; ++c) std::memcpy(copy.get() + (c * in + r) * size, t.data + (r * out + c) * size, size);
     t.data = copy.get();
@@ -150,7 +124,7 @@ const TensorView* LoadedModel::find(const std::string& name) const {
 
 const TensorView& LoadedModel::require(const std::string& name) const {
   if (const TensorView* t = find(name)) return *t;
-  throw Error("model '" + row_.name + "' (" + row_.architecture + ") has no tensor '" + name + "'");
+  throw Error("model '" + info_.name + "' (" + info_.architecture + ") has no tensor '" + name + "'");
 }
 
 std::optional<int64_t> LoadedModel::meta_int(const std::string& key) const {
@@ -173,7 +147,7 @@ std::optional<std::string> LoadedModel::meta_string(const std::string& key) cons
 
 int64_t LoadedModel::require_int(const std::string& key) const {
   if (auto v = meta_int(key)) return *v;
-  throw Error("model '" + row_.name + "' lacks metadata key '" + key + "' (needed by the " + row_.architecture +
+  throw Error("model '" + info_.name + "' lacks metadata key '" + key + "' (needed by the " + info_.architecture +
               " architecture)");
 }
 
@@ -184,7 +158,7 @@ namespace hart {
 const Tokenizer& LoadedModel::tokenizer() const {
   std::call_once(tokenizer_once_, [this] {
     if (!metadata_.contains("tokenizer.ggml.model"))
-      throw Error("model '" + row_.name + "' carries no tokenizer (no tokenizer.ggml.* metadata)");
+      throw Error("model '" + info_.name + "' carries no tokenizer (no tokenizer.ggml.* metadata)");
     tokenizer_ = std::make_shared<const Tokenizer>(metadata_, metadata_types_);
   });
   return *tokenizer_;

@@ -1,11 +1,13 @@
-// A stored model made runnable: every tensor's bytes copied from its chunks into
-// one 64-byte-aligned buffer (quantized blocks stay quantized), plus the model's
-// metadata. Tensors whose chunk lists are identical (a tied output matrix that
-// repeats the embedding) share one copy. Q8_0/Q4_0 matrices are re-laid in place
+// A model made runnable: every tensor's bytes copied into one 64-byte-aligned
+// buffer (quantized blocks stay quantized), plus the model's metadata. It knows
+// nothing of where the bytes come from: a model file (from_file), or a stored model
+// (engine/stored_model.h fills it from the database's chunks). Tensors with equal
+// share keys (a tied output matrix that repeats the embedding) share one copy. Q8_0/Q4_0 matrices are re-laid in place
 // for the AVX-512 kernels when this CPU runs them (TensorView::interleaved; read
 // rows with model/ops.h, which knows the layout).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,8 +17,6 @@
 
 #include "formats/dtype.h"
 #include "formats/model_file.h"
-#include "store/models.h"
-#include "store/sqlite_api.h"
 #include "tokenizer/tokenizer.h"
 
 namespace hart {
@@ -36,16 +36,45 @@ struct TensorView {
   uint64_t cols() const { return shape.empty() ? 0 : shape.back(); }
 };
 
+// Who the model is: names in error messages, and what a cache compares to decide
+// whether a stored model changed (id 0 for a model read straight from a file).
+struct ModelInfo {
+  int64_t id = 0;
+  std::string name, architecture, source_sha256;
+};
+
+// One tensor to place: its description and a function that writes its n_bytes.
+// Tensors with the same non-empty share_key hold the same bytes and get one copy.
+struct TensorSource {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<uint64_t> shape;
+  uint64_t n_elements = 0, n_bytes = 0;
+  std::string share_key;
+  std::function<void(uint8_t* dst)> fill;
+};
+
+struct ModelContents {
+  ModelInfo info;
+  ordered_json metadata = ordered_json::object(), metadata_types = ordered_json::object();
+  ordered_json config;  // a Hugging Face config.json, or null
+  std::vector<TensorSource> tensors;
+};
+
 class LoadedModel {
  public:
-  // Reads every tensor of `model` from the database. Throws Error naming the model
-  // if a chunk is missing or damaged.
-  static std::shared_ptr<const LoadedModel> load(sqlite3* db, const ModelRow& model);
+  // Places every tensor, then adapts Hugging Face layouts and re-lays matrices for
+  // this CPU's kernels. A fill that throws is reported as is.
+  static std::shared_ptr<const LoadedModel> build(ModelContents contents);
+  // Reads a GGUF or safetensors file (with an optional config.json text) without a
+  // database. Throws FormatError naming the file when it is not a model.
+  static std::shared_ptr<const LoadedModel> from_file(const std::string& path, const std::string& name,
+                                                       const std::string& config_json = "");
 
-  const ModelRow& row() const { return row_; }
+  const ModelInfo& info() const { return info_; }
   const ordered_json& metadata() const { return metadata_; }
   const ordered_json& metadata_types() const { return metadata_types_; }
-  const std::string& architecture() const { return row_.architecture; }
+  const std::string& architecture() const { return info_.architecture; }
 
   const TensorView* find(const std::string& name) const;
   // Like find, but a missing tensor is an Error naming it and the model.
@@ -67,7 +96,7 @@ class LoadedModel {
   struct AlignedFree {
     void operator()(uint8_t* p) const;
   };
-  ModelRow row_;
+  ModelInfo info_;
   ordered_json metadata_, metadata_types_;
   std::vector<TensorView> tensors_;
   std::unordered_map<std::string, size_t> by_name_;

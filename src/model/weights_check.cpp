@@ -9,10 +9,10 @@ tensor::Weights check_matrix(const LoadedModel& m, const std::string& name, int6
                              bool multiplied) {
   const TensorView& t = m.require(name);
   if (static_cast<int64_t>(t.rows()) != rows || static_cast<int64_t>(t.cols()) != cols)
-    throw Error("model '" + m.row().name + "': tensor '" + name + "' is " + std::to_string(t.rows()) + "x" +
+    throw Error("model '" + m.info().name + "': tensor '" + name + "' is " + std::to_string(t.rows()) + "x" +
                 std::to_string(t.cols()) + ", expected " + std::to_string(rows) + "x" + std::to_string(cols));
   if (multiplied && !tensor::matmul_supported(t.dtype))
-    throw Error("model '" + m.row().name + "': tensor '" + name + "' has type " + dtype_info(t.dtype).name +
+    throw Error("model '" + m.info().name + "': tensor '" + name + "' has type " + dtype_info(t.dtype).name +
                 ", which the engine cannot multiply yet (supported: F32 F16 BF16 Q8_0 Q4_0 Q4_K Q6_K)");
   return {t.dtype, t.data, static_cast<size_t>(rows), static_cast<size_t>(cols), t.interleaved};
 }
@@ -20,7 +20,7 @@ tensor::Weights check_matrix(const LoadedModel& m, const std::string& name, int6
 std::vector<float> check_vector(const LoadedModel& m, const std::string& name, int64_t n) {
   const TensorView& t = m.require(name);
   if (static_cast<int64_t>(t.n_elements) != n)
-    throw Error("model '" + m.row().name + "': tensor '" + name + "' has " + std::to_string(t.n_elements) +
+    throw Error("model '" + m.info().name + "': tensor '" + name + "' has " + std::to_string(t.n_elements) +
                 " elements, expected " + std::to_string(n));
   return ops::to_floats(t);
 }
@@ -28,7 +28,7 @@ std::vector<float> check_vector(const LoadedModel& m, const std::string& name, i
 void check_eval(const LoadedModel& m, std::span<const int32_t> tokens, int64_t n_past, int64_t n_ctx, int64_t n_vocab) {
   if (tokens.empty()) throw UsageError("eval: no tokens to process");
   if (n_past + static_cast<int64_t>(tokens.size()) > n_ctx)
-    throw UsageError("model '" + m.row().name + "': " + std::to_string(n_past + tokens.size()) +
+    throw UsageError("model '" + m.info().name + "': " + std::to_string(n_past + tokens.size()) +
                      " tokens exceed the context length " + std::to_string(n_ctx));
   for (int32_t t : tokens)
     if (t < 0 || t >= n_vocab)

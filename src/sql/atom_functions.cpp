@@ -12,16 +12,16 @@
 // through: its parent in atom_children/atom_parts, its child in atom_wholes),
 // relation, ordinal, label, depth (1 = direct), and the hidden argument root.
 // The root argument is required (no rows without it).
-#include "sql/atom_functions.h"
+#include "sql/surface.h"
 
 #include <memory>
 #include <string>
 
 #include "store/atoms.h"
 #include "store/database.h"
+#include "sql/vtab.h"
 
 namespace hart {
-namespace {
 
 void atom_text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   try {
@@ -92,6 +92,8 @@ void atom_gc_fn(sqlite3_context* ctx, int, sqlite3_value**) {
 
 // ---- table-valued functions over atom_relations ----
 
+namespace {
+
 enum Col { kAtomId, kViaId, kRelation, kOrdinal, kLabel, kDepth, kRoot };
 constexpr int kMaxDepth = 64;
 
@@ -108,118 +110,62 @@ std::string closure_sql(bool down) {
          ") SELECT * FROM c ORDER BY depth, via_id, relation, ordinal";
 }
 
-struct GraphVtab {
-  sqlite3_vtab base;
-  sqlite3* db;
-  const std::string* sql;
-};
-
-struct GraphCursor {
-  sqlite3_vtab_cursor base;
-  std::unique_ptr<Stmt> rows;
-  bool eof = true;
-  int64_t root = 0;
-  int64_t rowid = 0;
-};
-
-int gConnect(sqlite3* db, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
-  int rc = sqlite3_declare_vtab(db,
+// The three tables share one schema and cursor; the aux data is their query.
+struct AtomGraphTable {
+  static constexpr const char* kName = "atom graph";
+  static constexpr const char* kSchema =
       "CREATE TABLE x(atom_id INTEGER, via_id INTEGER, relation TEXT, ordinal INTEGER, label TEXT,"
-      " depth INTEGER, root HIDDEN)");
-  if (rc != SQLITE_OK) return rc;
-  auto* vt = new GraphVtab{};
-  vt->db = db;
-  vt->sql = static_cast<const std::string*>(aux);
-  *out = &vt->base;
-  return SQLITE_OK;
-}
+      " depth INTEGER, root HIDDEN)";
 
-int gDisconnect(sqlite3_vtab* vt) {
-  delete reinterpret_cast<GraphVtab*>(vt);
-  return SQLITE_OK;
-}
-
-int gBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
-  info->idxNum = 0;
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (c.usable && c.op == SQLITE_INDEX_CONSTRAINT_EQ && c.iColumn == kRoot) {
-      info->aConstraintUsage[i].argvIndex = 1;
-      info->aConstraintUsage[i].omit = 1;
-      info->idxNum = 1;
-      info->estimatedCost = 10;
-      return SQLITE_OK;
+  static int best_index(sqlite3_index_info& info) {
+    info.idxNum = 0;
+    for (int i = 0; i < info.nConstraint; ++i) {
+      const auto& c = info.aConstraint[i];
+      if (c.usable && c.op == SQLITE_INDEX_CONSTRAINT_EQ && c.iColumn == kRoot) {
+        info.aConstraintUsage[i].argvIndex = 1;
+        info.aConstraintUsage[i].omit = 1;
+        info.idxNum = 1;
+        info.estimatedCost = 10;
+        return SQLITE_OK;
+      }
     }
+    info.estimatedCost = 1e12;  // no root: no rows; steer the planner to give one
+    return SQLITE_OK;
   }
-  info->estimatedCost = 1e12;  // no root: no rows; steer the planner to give one
-  return SQLITE_OK;
-}
 
-int gOpen(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
-  *out = &(new GraphCursor{})->base;
-  return SQLITE_OK;
-}
-
-int gClose(sqlite3_vtab_cursor* cur) {
-  delete reinterpret_cast<GraphCursor*>(cur);
-  return SQLITE_OK;
-}
-
-int gFail(sqlite3_vtab_cursor* cur, const std::string& msg) {
-  sqlite3_free(cur->pVtab->zErrMsg);
-  cur->pVtab->zErrMsg = sqlite3_mprintf("%s", msg.c_str());
-  return SQLITE_ERROR;
-}
-
-int gFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int, sqlite3_value** argv) {
-  auto* c = reinterpret_cast<GraphCursor*>(cur);
-  auto* vt = reinterpret_cast<GraphVtab*>(cur->pVtab);
-  try {
-    c->rowid = 0;
-    if (!(plan & 1)) {
-      c->rows.reset();
-      c->eof = true;
-      return SQLITE_OK;
+  class Cursor {
+   public:
+    explicit Cursor(const VtabContext& ctx) : db_(ctx.db), sql_(static_cast<const std::string*>(ctx.aux)) {}
+    void filter(int plan, const char*, int, sqlite3_value** argv) {
+      rowid_ = 0;
+      if (!(plan & 1)) {
+        rows_.reset();
+        eof_ = true;
+        return;
+      }
+      root_ = sqlite3_value_int64(argv[0]);
+      rows_ = std::make_unique<Stmt>(db_, *sql_);
+      rows_->bind(1, root_);
+      eof_ = !rows_->step();
     }
-    c->root = sqlite3_value_int64(argv[0]);
-    c->rows = std::make_unique<Stmt>(vt->db, *vt->sql);
-    c->rows->bind(1, c->root);
-    c->eof = !c->rows->step();
-    return SQLITE_OK;
-  } catch (const std::exception& e) {
-    return gFail(cur, e.what());
-  }
-}
+    void next() {
+      eof_ = !rows_->step();
+      rowid_++;
+    }
+    bool eof() const { return eof_; }
+    void column(sqlite3_context* ctx, int col) {
+      if (col == kRoot) sqlite3_result_int64(ctx, root_);
+      else sqlite3_result_value(ctx, sqlite3_column_value(rows_->raw(), col));
+    }
+    sqlite3_int64 rowid() const { return rowid_; }
 
-int gNext(sqlite3_vtab_cursor* cur) {
-  auto* c = reinterpret_cast<GraphCursor*>(cur);
-  try {
-    c->eof = !c->rows->step();
-    c->rowid++;
-    return SQLITE_OK;
-  } catch (const std::exception& e) {
-    return gFail(cur, e.what());
-  }
-}
-
-int gEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<GraphCursor*>(cur)->eof; }
-
-int gColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
-  auto* c = reinterpret_cast<GraphCursor*>(cur);
-  if (col == kRoot) sqlite3_result_int64(ctx, c->root);
-  else sqlite3_result_value(ctx, sqlite3_column_value(c->rows->raw(), col));
-  return SQLITE_OK;
-}
-
-int gRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
-  *rowid = reinterpret_cast<GraphCursor*>(cur)->rowid;
-  return SQLITE_OK;
-}
-
-sqlite3_module kGraphModule = {
-    .iVersion = 0, .xCreate = nullptr, .xConnect = gConnect, .xBestIndex = gBestIndex,
-    .xDisconnect = gDisconnect, .xDestroy = nullptr, .xOpen = gOpen, .xClose = gClose,
-    .xFilter = gFilter, .xNext = gNext, .xEof = gEof, .xColumn = gColumn, .xRowid = gRowid,
+   private:
+    sqlite3* db_;
+    const std::string* sql_;
+    std::unique_ptr<Stmt> rows_;
+    bool eof_ = true;
+    int64_t root_ = 0, rowid_ = 0;
+  };
 };
 
 const std::string kParts = closure_sql(true);
@@ -227,16 +173,15 @@ const std::string kWholes = closure_sql(false);
 
 }  // namespace
 
-int register_atom_functions(sqlite3* db) {
-  const int flags = SQLITE_UTF8;
-  int rc = sqlite3_create_function(db, "atom_text", 1, flags, nullptr, atom_text_fn, nullptr, nullptr);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_create_function(db, "atom_payload", 1, flags, nullptr, atom_payload_fn, nullptr, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_create_function(db, "atom_gc", 0, flags, nullptr, atom_gc_fn, nullptr, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "atom_children", &kGraphModule, const_cast<std::string*>(&kChildren));
-  if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "atom_parts", &kGraphModule, const_cast<std::string*>(&kParts));
-  if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "atom_wholes", &kGraphModule, const_cast<std::string*>(&kWholes));
-  return rc;
+const sqlite3_module* atom_graph_module() { return vtab_module<AtomGraphTable>(); }
+
+const std::string* atom_graph_sql(AtomGraph which) {
+  switch (which) {
+    case AtomGraph::kChildren: return &kChildren;
+    case AtomGraph::kParts: return &kParts;
+    case AtomGraph::kWholes: return &kWholes;
+  }
+  return &kChildren;
 }
 
 }  // namespace hart

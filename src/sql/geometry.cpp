@@ -5,7 +5,7 @@
 //
 //   SELECT length(tensor_geometry(id, 0, 100)) FROM tensors WHERE name = 'output_norm.weight';
 //   -- 3209   (1 + 4 + 4 header bytes + 100 points x 32 bytes)
-#include "sql/geometry.h"
+#include "sql/surface.h"
 
 #include <cmath>
 #include <cstring>
@@ -18,11 +18,16 @@ namespace hart {
 namespace {
 
 constexpr uint32_t kWkbLineStringZM = 3002;
+// Points a single tensor_geometry() call may return (32 bytes each in WKB ZM):
+// 16 million points, a 512 MiB BLOB. Larger tensors are exported by range.
+constexpr uint64_t kMaxGeometryPoints = 16u << 20;
 
 void put(std::vector<uint8_t>& out, const void* p, size_t n) {
   const auto* b = static_cast<const uint8_t*>(p);
   out.insert(out.end(), b, b + n);
 }
+
+}  // namespace
 
 void tensor_geometry_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   sqlite3* db = sqlite3_context_db_handle(ctx);
@@ -75,17 +80,6 @@ void tensor_geometry_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     std::string msg = std::string("tensor_geometry: ") + e.what();
     sqlite3_result_error(ctx, msg.c_str(), -1);
   }
-}
-
-}  // namespace
-
-int register_geometry(sqlite3* db) {
-  for (int argc : {1, 3}) {
-    int rc = sqlite3_create_function(db, "tensor_geometry", argc, SQLITE_UTF8, nullptr, tensor_geometry_fn,
-                                     nullptr, nullptr);
-    if (rc != SQLITE_OK) return rc;
-  }
-  return SQLITE_OK;
 }
 
 }  // namespace hart

@@ -1,27 +1,105 @@
+// The whole SQL surface in two tables: every function and virtual-table module, with
+// its name, arguments and flags. Names: verbs that other extensions could also define
+// (generate, embed, tokenize, generate_tokens) are registered as hart_<verb>, with
+// the bare verb kept as an alias; the rest are already ours (weights, atom_*, tensor_*).
+//
+// Flags: whatever writes to the database or runs a model is SQLITE_DIRECTONLY, so a
+// view or trigger in a database someone else made cannot call it; what only reads is
+// SQLITE_INNOCUOUS; what depends on nothing but its arguments is also
+// SQLITE_DETERMINISTIC.
 #include "sql/register.h"
 
-#include "sql/atom_functions.h"
-#include "sql/geometry.h"
-#include "sql/inference_functions.h"
-#include "sql/scan_stats.h"
-#include "sql/tensor_stats_vtab.h"
-#include "sql/weights_vtab.h"
+#include <string>
+
+#include "sql/surface.h"
+#include "sql/vtab.h"
 #include "util/error.h"
+
+#ifndef HART_VERSION
+#error "HART_VERSION is set by src/CMakeLists.txt"
+#endif
 
 namespace hart {
 
+namespace {
+
+constexpr int kReads = SQLITE_UTF8 | SQLITE_INNOCUOUS;
+constexpr int kPure = SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC;
+constexpr int kRuns = SQLITE_UTF8 | SQLITE_DIRECTONLY;  // writes, or runs a model
+
+void hart_version_fn(sqlite3_context* ctx, int, sqlite3_value**) {
+  sqlite3_result_text(ctx, HART_VERSION, -1, SQLITE_STATIC);
+}
+
+struct SqlFunction {
+  const char* name;
+  const char* alias;  // today's name kept working, or nullptr
+  int n_args;         // -1: any number
+  int flags;
+  SqlFunctionImpl impl;
+};
+
+constexpr SqlFunction kFunctions[] = {
+    {"hart_version", nullptr, 0, kPure, hart_version_fn},
+    {"hart_generate", "generate", 2, kRuns, generate_fn},
+    {"hart_generate", "generate", 3, kRuns, generate_fn},
+    {"hart_tokenize", "tokenize", 2, kRuns, tokenize_fn},
+    {"hart_embed", "embed", 2, kRuns, embed_fn},
+    {"atom_text", nullptr, 1, kReads, atom_text_fn},
+    {"atom_payload", nullptr, 1, kReads, atom_payload_fn},
+    {"atom_gc", nullptr, 0, kRuns, atom_gc_fn},
+    {"tensor_geometry", nullptr, 1, kReads, tensor_geometry_fn},
+    {"tensor_geometry", nullptr, 3, kReads, tensor_geometry_fn},
+    {"weights_scan_stats", nullptr, 0, kReads, weights_scan_stats_fn},
+};
+
+struct SqlModule {
+  const char* name;
+  const char* alias;
+  const sqlite3_module* (*module)();
+  VtabRegistration registration;  // its aux data and risk flag
+};
+
+const SqlModule kModules[] = {
+    {"weights", nullptr, weights_module, {nullptr, SQLITE_VTAB_INNOCUOUS}},
+    {"tensor_stats", nullptr, tensor_stats_module, {nullptr, SQLITE_VTAB_INNOCUOUS}},
+    {"atom_children", nullptr, atom_graph_module, {atom_graph_sql(AtomGraph::kChildren), SQLITE_VTAB_INNOCUOUS}},
+    {"atom_parts", nullptr, atom_graph_module, {atom_graph_sql(AtomGraph::kParts), SQLITE_VTAB_INNOCUOUS}},
+    {"atom_wholes", nullptr, atom_graph_module, {atom_graph_sql(AtomGraph::kWholes), SQLITE_VTAB_INNOCUOUS}},
+    {"hart_generate_tokens", "generate_tokens", generate_tokens_module, {nullptr, SQLITE_VTAB_DIRECTONLY}},
+};
+
+}  // namespace
+
+std::vector<SqlName> sql_surface() {
+  std::vector<SqlName> out;
+  for (const SqlFunction& f : kFunctions)
+    for (const char* name : {f.name, f.alias})
+      if (name) out.push_back({name, f.n_args, false, (f.flags & SQLITE_DIRECTONLY) != 0});
+  for (const SqlModule& m : kModules)
+    for (const char* name : {m.name, m.alias})
+      if (name) out.push_back({name, -1, true, m.registration.risk == SQLITE_VTAB_DIRECTONLY});
+  return out;
+}
+
 int register_sql(sqlite3* db, char** err) {
-  int (*const steps[])(sqlite3*) = {register_weights_vtab, register_tensor_stats_vtab, register_geometry,
-                                    register_scan_stats, register_inference_functions,
-                                    register_atom_functions};
-  for (auto step : steps) {
-    int rc = step(db);
-    if (rc != SQLITE_OK) {
-      if (err) *err = sqlite3_mprintf("hartonomous: registering SQL functions failed: %s", sqlite3_errmsg(db));
-      return rc;
-    }
-  }
-  return SQLITE_OK;
+  int rc = SQLITE_OK;
+  std::string failed;
+  for (const SqlFunction& f : kFunctions)
+    for (const char* name : {f.name, f.alias})
+      if (name && rc == SQLITE_OK) {
+        rc = sqlite3_create_function(db, name, f.n_args, f.flags, nullptr, f.impl, nullptr, nullptr);
+        failed = name;
+      }
+  for (const SqlModule& m : kModules)
+    for (const char* name : {m.name, m.alias})
+      if (name && rc == SQLITE_OK) {
+        rc = sqlite3_create_module(db, name, m.module(), const_cast<VtabRegistration*>(&m.registration));
+        failed = name;
+      }
+  if (rc != SQLITE_OK && err)
+    *err = sqlite3_mprintf("hartonomous: registering %s failed: %s", failed.c_str(), sqlite3_errmsg(db));
+  return rc;
 }
 
 void register_sql(Database& db) {

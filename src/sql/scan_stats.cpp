@@ -1,5 +1,7 @@
 #include "sql/scan_stats.h"
 
+#include "sql/surface.h"
+
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -10,7 +12,9 @@ namespace {
 std::mutex g_mutex;
 std::unordered_map<sqlite3*, ScanStats> g_last;  // keyed by connection
 
-void scan_stats_fn(sqlite3_context* ctx, int, sqlite3_value**) {
+}  // namespace
+
+void weights_scan_stats_fn(sqlite3_context* ctx, int, sqlite3_value**) {
   ScanStats s;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -24,15 +28,9 @@ void scan_stats_fn(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_text(ctx, json.c_str(), -1, SQLITE_TRANSIENT);
 }
 
-}  // namespace
-
 void publish_scan_stats(sqlite3* db, const ScanStats& s) {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_last[db] = s;
-}
-
-int register_scan_stats(sqlite3* db) {
-  return sqlite3_create_function(db, "weights_scan_stats", 0, SQLITE_UTF8, nullptr, scan_stats_fn, nullptr, nullptr);
 }
 
 }  // namespace hart

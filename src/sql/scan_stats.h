@@ -13,6 +13,5 @@ struct ScanStats {
 };
 
 void publish_scan_stats(sqlite3* db, const ScanStats& s);
-int register_scan_stats(sqlite3* db);
 
 }  // namespace hart

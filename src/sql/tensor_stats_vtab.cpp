@@ -10,7 +10,7 @@
 // model_filter and bins (default 20). Statistics skip NaNs; std is the population
 // standard deviation; histogram bins are equal-width over [min, max].
 // Plan: bit 0 = model_filter (or model =) given, bit 1 = bins given.
-#include "sql/tensor_stats_vtab.h"
+#include "sql/surface.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,8 +20,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sql/vtab.h"
 #include "store/database.h"
 #include "store/tensor_data.h"
+#include "util/error.h"
 
 namespace hart {
 namespace {
@@ -31,122 +33,88 @@ enum Col { kModel, kTensor, kLayer, kKind, kDtype, kShape, kCount, kMin, kMax, k
 constexpr int kDefaultBins = 20;
 constexpr int kMaxBins = 100000;
 
-struct StatsVtab {
-  sqlite3_vtab base;
-  sqlite3* db;
-};
+std::string histogram_json(sqlite3* db, int64_t tensor_id, int bins);
 
-struct StatsCursor {
-  sqlite3_vtab_cursor base;
-  sqlite3* db;
-  std::unique_ptr<Stmt> rows;
-  bool eof = true;
-  int bins = kDefaultBins;
-  std::string model_filter;
-  bool filtered = false;
-};
-
-int sConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) {
-  int rc = sqlite3_declare_vtab(db,
+struct TensorStatsTable {
+  static constexpr const char* kName = "tensor_stats";
+  static constexpr const char* kSchema =
       "CREATE TABLE x(model TEXT, tensor TEXT, layer INTEGER, kind TEXT, dtype TEXT, shape TEXT,"
       " count INTEGER, min REAL, max REAL, mean REAL, std REAL, mean_abs REAL, max_abs REAL,"
-      " zero_fraction REAL, nan_count INTEGER, histogram TEXT, model_filter HIDDEN, bins HIDDEN)");
-  if (rc != SQLITE_OK) return rc;
-  auto* vt = new StatsVtab{};
-  vt->db = db;
-  *out = &vt->base;
-  return SQLITE_OK;
-}
+      " zero_fraction REAL, nan_count INTEGER, histogram TEXT, model_filter HIDDEN, bins HIDDEN)";
 
-int sDisconnect(sqlite3_vtab* vt) {
-  delete reinterpret_cast<StatsVtab*>(vt);
-  return SQLITE_OK;
-}
-
-int sBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
-  int model = -1, bins = -1;
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (!c.usable || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if ((c.iColumn == kModelFilter || c.iColumn == kModel) && model < 0) model = i;
-    if (c.iColumn == kBins) bins = i;
-  }
-  int argc = 0;
-  info->idxNum = 0;
-  if (model >= 0) {
-    info->aConstraintUsage[model].argvIndex = ++argc;
-    info->aConstraintUsage[model].omit = info->aConstraint[model].iColumn == kModelFilter;
-    info->idxNum |= 1;
-  }
-  if (bins >= 0) {
-    info->aConstraintUsage[bins].argvIndex = ++argc;
-    info->aConstraintUsage[bins].omit = 1;
-    info->idxNum |= 2;
-  }
-  info->estimatedCost = model >= 0 ? 100 : 10000;
-  return SQLITE_OK;
-}
-
-int sOpen(sqlite3_vtab* vt, sqlite3_vtab_cursor** out) {
-  auto* c = new StatsCursor{};
-  c->db = reinterpret_cast<StatsVtab*>(vt)->db;
-  *out = &c->base;
-  return SQLITE_OK;
-}
-
-int sClose(sqlite3_vtab_cursor* cur) {
-  delete reinterpret_cast<StatsCursor*>(cur);
-  return SQLITE_OK;
-}
-
-int fail(sqlite3_vtab_cursor* cur, const std::string& msg) {
-  sqlite3_free(cur->pVtab->zErrMsg);
-  cur->pVtab->zErrMsg = sqlite3_mprintf("tensor_stats: %s", msg.c_str());
-  return SQLITE_ERROR;
-}
-
-int sFilter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_value** argv) {
-  auto* c = reinterpret_cast<StatsCursor*>(cur);
-  int k = 0;
-  try {
-    c->filtered = plan & 1;
-    if (c->filtered) {
-      const unsigned char* m = sqlite3_value_text(argv[k++]);
-      c->model_filter = m ? reinterpret_cast<const char*>(m) : "";
+  static int best_index(sqlite3_index_info& info) {
+    int model = -1, bins = -1;
+    for (int i = 0; i < info.nConstraint; ++i) {
+      const auto& c = info.aConstraint[i];
+      if (!c.usable || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+      if ((c.iColumn == kModelFilter || c.iColumn == kModel) && model < 0) model = i;
+      if (c.iColumn == kBins) bins = i;
     }
-    c->bins = kDefaultBins;
-    if (plan & 2) {
-      sqlite3_int64 b = sqlite3_value_int64(argv[k++]);
-      if (b < 1 || b > kMaxBins)
-        return fail(cur, "bins must be between 1 and " + std::to_string(kMaxBins) + ", got " + std::to_string(b));
-      c->bins = static_cast<int>(b);
+    int argc = 0;
+    info.idxNum = 0;
+    if (model >= 0) {
+      info.aConstraintUsage[model].argvIndex = ++argc;
+      info.aConstraintUsage[model].omit = info.aConstraint[model].iColumn == kModelFilter;
+      info.idxNum |= 1;
     }
-    std::string sql =
-        "SELECT m.name, t.name, t.layer, t.kind, t.dtype, t.shape, t.n_elements, t.v_min, t.v_max,"
-        " t.v_mean, t.v_std, t.mean_abs, t.max_abs, t.zero_fraction, t.nan_count, t.id"
-        " FROM tensors t JOIN models m ON m.id = t.model_id";
-    if (c->filtered) sql += " WHERE m.name = ?1";
-    sql += " ORDER BY m.id, t.position";
-    c->rows = std::make_unique<Stmt>(c->db, sql);
-    if (c->filtered) c->rows->bind(1, c->model_filter);
-    c->eof = !c->rows->step();
+    if (bins >= 0) {
+      info.aConstraintUsage[bins].argvIndex = ++argc;
+      info.aConstraintUsage[bins].omit = 1;
+      info.idxNum |= 2;
+    }
+    info.estimatedCost = model >= 0 ? 100 : 10000;
     return SQLITE_OK;
-  } catch (const std::exception& e) {
-    return fail(cur, e.what());
   }
-}
 
-int sNext(sqlite3_vtab_cursor* cur) {
-  auto* c = reinterpret_cast<StatsCursor*>(cur);
-  try {
-    c->eof = !c->rows->step();
-    return SQLITE_OK;
-  } catch (const std::exception& e) {
-    return fail(cur, e.what());
-  }
-}
+  class Cursor {
+   public:
+    explicit Cursor(const VtabContext& ctx) : db_(ctx.db) {}
+    void filter(int plan, const char*, int, sqlite3_value** argv) {
+      int k = 0;
+      const bool filtered = plan & 1;
+      std::string model_filter;
+      if (filtered) model_filter = value_text(argv[k++]);
+      bins_ = kDefaultBins;
+      if (plan & 2) {
+        sqlite3_int64 b = sqlite3_value_int64(argv[k++]);
+        if (b < 1 || b > kMaxBins)
+          throw UsageError("bins must be between 1 and " + std::to_string(kMaxBins) + ", got " + std::to_string(b));
+        bins_ = static_cast<int>(b);
+      }
+      std::string sql =
+          "SELECT m.name, t.name, t.layer, t.kind, t.dtype, t.shape, t.n_elements, t.v_min, t.v_max,"
+          " t.v_mean, t.v_std, t.mean_abs, t.max_abs, t.zero_fraction, t.nan_count, t.id"
+          " FROM tensors t JOIN models m ON m.id = t.model_id";
+      if (filtered) sql += " WHERE m.name = ?1";
+      sql += " ORDER BY m.id, t.position";
+      rows_ = std::make_unique<Stmt>(db_, sql);
+      if (filtered) rows_->bind(1, model_filter);
+      eof_ = !rows_->step();
+    }
+    void next() { eof_ = !rows_->step(); }
+    bool eof() const { return eof_; }
+    void column(sqlite3_context* ctx, int col) {
+      sqlite3_stmt* st = rows_->raw();
+      if (col <= kNanCount) {
+        sqlite3_result_value(ctx, sqlite3_column_value(st, col));
+      } else if (col == kHistogram) {
+        std::string h = histogram_json(db_, sqlite3_column_int64(st, 15), bins_);
+        sqlite3_result_text(ctx, h.c_str(), -1, SQLITE_TRANSIENT);
+      } else if (col == kModelFilter) {
+        sqlite3_result_value(ctx, sqlite3_column_value(st, 0));
+      } else if (col == kBins) {
+        sqlite3_result_int(ctx, bins_);
+      }
+    }
+    sqlite3_int64 rowid() const { return sqlite3_column_int64(rows_->raw(), 15); }
 
-int sEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<StatsCursor*>(cur)->eof; }
+   private:
+    sqlite3* db_;
+    std::unique_ptr<Stmt> rows_;
+    bool eof_ = true;
+    int bins_ = kDefaultBins;
+  };
+};
 
 std::string histogram_json(sqlite3* db, int64_t tensor_id, int bins) {
   std::optional<TensorRow> t = tensor_by_id(db, tensor_id);
@@ -169,42 +137,8 @@ std::string histogram_json(sqlite3* db, int64_t tensor_id, int bins) {
   return j.dump();
 }
 
-int sColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
-  auto* c = reinterpret_cast<StatsCursor*>(cur);
-  sqlite3_stmt* st = c->rows->raw();
-  try {
-    if (col <= kNanCount) {
-      sqlite3_result_value(ctx, sqlite3_column_value(st, col));
-    } else if (col == kHistogram) {
-      std::string h = histogram_json(c->db, sqlite3_column_int64(st, 15), c->bins);
-      sqlite3_result_text(ctx, h.c_str(), -1, SQLITE_TRANSIENT);
-    } else if (col == kModelFilter) {
-      sqlite3_result_value(ctx, sqlite3_column_value(st, 0));
-    } else if (col == kBins) {
-      sqlite3_result_int(ctx, c->bins);
-    }
-    return SQLITE_OK;
-  } catch (const std::exception& e) {
-    sqlite3_result_error(ctx, e.what(), -1);
-    return SQLITE_ERROR;
-  }
-}
-
-int sRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
-  *rowid = sqlite3_column_int64(reinterpret_cast<StatsCursor*>(cur)->rows->raw(), 15);
-  return SQLITE_OK;
-}
-
-sqlite3_module kStatsModule = {
-    .iVersion = 0, .xCreate = nullptr, .xConnect = sConnect, .xBestIndex = sBestIndex,
-    .xDisconnect = sDisconnect, .xDestroy = nullptr, .xOpen = sOpen, .xClose = sClose,
-    .xFilter = sFilter, .xNext = sNext, .xEof = sEof, .xColumn = sColumn, .xRowid = sRowid,
-};
-
 }  // namespace
 
-int register_tensor_stats_vtab(sqlite3* db) {
-  return sqlite3_create_module(db, "tensor_stats", &kStatsModule, nullptr);
-}
+const sqlite3_module* tensor_stats_module() { return vtab_module<TensorStatsTable>(); }
 
 }  // namespace hart

@@ -32,7 +32,7 @@
 // from one R*Tree search; otherwise each chosen tensor's chunks are read in order.
 // Writing `+value` instead of `value` hides a constraint from the planner: that is
 // how the benchmark measures the same query without pushdown.
-#include "sql/weights_vtab.h"
+#include "sql/surface.h"
 
 #include <algorithm>
 #include <cmath>
@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "sql/scan_stats.h"
+#include "sql/vtab.h"
 #include <nlohmann/json.hpp>
 
 #include "store/database.h"
@@ -56,11 +57,6 @@ namespace {
 enum Col { kModel, kTensor, kLayer, kKind, kIdx, kValue, kImportance, kMeta };
 enum Bit { kBModel, kBTensor, kBLayer, kBKind, kBIdxLo, kBIdxHi, kBValLo, kBValHi, kBImpLo, kBImpHi, kNBits };
 
-struct WeightsVtab {
-  sqlite3_vtab base;
-  sqlite3* db;
-};
-
 struct Chunk {
   size_t tensor;  // index into WeightsCursor::tensors
   int64_t ordinal, chunk_id;
@@ -68,8 +64,7 @@ struct Chunk {
 };
 
 struct WeightsCursor {
-  sqlite3_vtab_cursor base;
-  sqlite3* db;
+  sqlite3* db = nullptr;
   std::vector<TensorRow> tensors;
   std::vector<std::string> model_names;  // per tensor
   std::vector<Chunk> chunks;
@@ -82,28 +77,6 @@ struct WeightsCursor {
   bool eof = true;
   ScanStats stats;
 };
-
-int set_error(sqlite3_vtab* vt, const std::string& msg) {
-  sqlite3_free(vt->zErrMsg);
-  vt->zErrMsg = sqlite3_mprintf("%s", msg.c_str());
-  return SQLITE_ERROR;
-}
-
-int wConnect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char**) {
-  int rc = sqlite3_declare_vtab(db,
-      "CREATE TABLE x(model TEXT, tensor TEXT, layer INTEGER, kind TEXT, idx INTEGER,"
-      " value REAL, importance REAL, meta INTEGER)");
-  if (rc != SQLITE_OK) return rc;
-  auto* vt = new WeightsVtab{};
-  vt->db = db;
-  *out = &vt->base;
-  return SQLITE_OK;
-}
-
-int wDisconnect(sqlite3_vtab* vt) {
-  delete reinterpret_cast<WeightsVtab*>(vt);
-  return SQLITE_OK;
-}
 
 int bit_for(int column, unsigned char op) {
   bool eq = op == SQLITE_INDEX_CONSTRAINT_EQ;
@@ -121,7 +94,7 @@ int bit_for(int column, unsigned char op) {
   }
 }
 
-int wBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
+int best_index(sqlite3_index_info* info) {
   int chosen[kNBits];
   std::fill(chosen, chosen + kNBits, -1);
   int eq_extra[3] = {-1, -1, -1};  // idx/value/importance equality feeds both bounds
@@ -158,18 +131,6 @@ int wBestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   info->needToFreeIdxStr = 1;
   info->estimatedCost = cost;
   info->estimatedRows = static_cast<sqlite3_int64>(cost);
-  return SQLITE_OK;
-}
-
-int wOpen(sqlite3_vtab* vt, sqlite3_vtab_cursor** out) {
-  auto* c = new WeightsCursor{};
-  c->db = reinterpret_cast<WeightsVtab*>(vt)->db;
-  *out = &c->base;
-  return SQLITE_OK;
-}
-
-int wClose(sqlite3_vtab_cursor* cur) {
-  delete reinterpret_cast<WeightsCursor*>(cur);
   return SQLITE_OK;
 }
 
@@ -276,69 +237,52 @@ void choose_chunks(WeightsCursor* c, bool zone_search, bool all_tensors) {
   });
 }
 
-int wFilter(sqlite3_vtab_cursor* cur, int mask, const char* plan, int argc, sqlite3_value** argv) {
-  auto* c = reinterpret_cast<WeightsCursor*>(cur);
-  try {
-    sqlite3_vtab_cursor base = c->base;
-    sqlite3* db = c->db;
-    *c = WeightsCursor{};
-    c->base = base;
-    c->db = db;
-    sqlite3_value* arg[kNBits] = {};
-    for (int b = 0, k = 0; b < kNBits; ++b)
-      if (mask & (1 << b)) arg[b] = argv[plan[k++] - '1'];
-    auto num = [&](int b, double dflt) {
-      return arg[b] && sqlite3_value_type(arg[b]) != SQLITE_NULL ? sqlite3_value_double(arg[b]) : dflt;
-    };
-    for (int b = 0; b < kNBits; ++b)  // a NULL bound matches nothing
-      if (arg[b] && sqlite3_value_type(arg[b]) == SQLITE_NULL) return SQLITE_OK;
-    c->val_lo = num(kBValLo, -INFINITY);
-    c->val_hi = num(kBValHi, INFINITY);
-    c->imp_lo = num(kBImpLo, -INFINITY);
-    c->imp_hi = num(kBImpHi, INFINITY);
-    c->idx_lo = static_cast<int64_t>(std::max(0.0, std::floor(num(kBIdxLo, 0))));
-    double hi = std::ceil(num(kBIdxHi, 9.2e18));
-    if (hi < 0) return SQLITE_OK;
-    c->idx_hi = hi >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi);
-    choose_tensors(c, mask, arg);
-    bool zone_search = mask & ((1 << kBValLo) | (1 << kBValHi) | (1 << kBImpLo) | (1 << kBImpHi));
-    bool all_tensors = !(mask & 0xF);
-    if (!c->tensors.empty()) choose_chunks(c, zone_search, all_tensors);
-    for (const TensorRow& t : c->tensors)
-      c->stats.chunks_total += static_cast<int64_t>(chunk_spans(t.dtype, t.n_elements).size());
-    c->stats.chunks_skipped = c->stats.chunks_total - static_cast<int64_t>(c->chunks.size());
-    c->eof = false;
-    c->chunk_pos = 0;
-    if (c->chunks.empty()) {
-      c->eof = true;
-    } else {
-      load_chunk(c);
-      settle(c);
-    }
-    publish_scan_stats(c->db, c->stats);
-    return SQLITE_OK;
-  } catch (const std::exception& e) {
-    return set_error(cur->pVtab, std::string("weights: ") + e.what());
-  }
-}
-
-int wNext(sqlite3_vtab_cursor* cur) {
-  auto* c = reinterpret_cast<WeightsCursor*>(cur);
-  try {
-    ++c->pos;
-    ++c->stats.rows;
+void filter(WeightsCursor* c, int mask, const char* plan, sqlite3_value** argv) {
+  sqlite3* db = c->db;
+  *c = WeightsCursor{};
+  c->db = db;
+  sqlite3_value* arg[kNBits] = {};
+  for (int b = 0, k = 0; b < kNBits; ++b)
+    if (mask & (1 << b)) arg[b] = argv[plan[k++] - '1'];
+  auto num = [&](int b, double dflt) {
+    return arg[b] && sqlite3_value_type(arg[b]) != SQLITE_NULL ? sqlite3_value_double(arg[b]) : dflt;
+  };
+  for (int b = 0; b < kNBits; ++b)  // a NULL bound matches nothing
+    if (arg[b] && sqlite3_value_type(arg[b]) == SQLITE_NULL) return;
+  c->val_lo = num(kBValLo, -INFINITY);
+  c->val_hi = num(kBValHi, INFINITY);
+  c->imp_lo = num(kBImpLo, -INFINITY);
+  c->imp_hi = num(kBImpHi, INFINITY);
+  c->idx_lo = static_cast<int64_t>(std::max(0.0, std::floor(num(kBIdxLo, 0))));
+  double hi = std::ceil(num(kBIdxHi, 9.2e18));
+  if (hi < 0) return;
+  c->idx_hi = hi >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi);
+  choose_tensors(c, mask, arg);
+  bool zone_search = mask & ((1 << kBValLo) | (1 << kBValHi) | (1 << kBImpLo) | (1 << kBImpHi));
+  bool all_tensors = !(mask & 0xF);
+  if (!c->tensors.empty()) choose_chunks(c, zone_search, all_tensors);
+  for (const TensorRow& t : c->tensors)
+    c->stats.chunks_total += static_cast<int64_t>(chunk_spans(t.dtype, t.n_elements).size());
+  c->stats.chunks_skipped = c->stats.chunks_total - static_cast<int64_t>(c->chunks.size());
+  c->eof = false;
+  c->chunk_pos = 0;
+  if (c->chunks.empty()) {
+    c->eof = true;
+  } else {
+    load_chunk(c);
     settle(c);
-    if (c->eof) publish_scan_stats(c->db, c->stats);
-    return SQLITE_OK;
-  } catch (const std::exception& e) {
-    return set_error(cur->pVtab, std::string("weights: ") + e.what());
   }
+  publish_scan_stats(c->db, c->stats);
 }
 
-int wEof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<WeightsCursor*>(cur)->eof; }
+void next(WeightsCursor* c) {
+  ++c->pos;
+  ++c->stats.rows;
+  settle(c);
+  if (c->eof) publish_scan_stats(c->db, c->stats);
+}
 
-int wColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
-  auto* c = reinterpret_cast<WeightsCursor*>(cur);
+void column(const WeightsCursor* c, sqlite3_context* ctx, int col) {
   const Chunk& ch = c->chunks[c->chunk_pos];
   const TensorRow& t = c->tensors[ch.tensor];
   switch (col) {
@@ -352,27 +296,36 @@ int wColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
     case kImportance: sqlite3_result_double(ctx, std::fabs(static_cast<double>(c->values[c->pos])) * c->inv_max_abs); break;
     case kMeta: sqlite3_result_int64(ctx, t.layer ? *t.layer : -1); break;
   }
-  return SQLITE_OK;
 }
 
-int wRowid(sqlite3_vtab_cursor* cur, sqlite3_int64* rowid) {
-  auto* c = reinterpret_cast<WeightsCursor*>(cur);
+sqlite3_int64 rowid(const WeightsCursor* c) {
   const Chunk& ch = c->chunks[c->chunk_pos];
   // Unique within one scan: tensor id in the high bits, element index in the low 40.
-  *rowid = (c->tensors[ch.tensor].id << 40) | static_cast<int64_t>(ch.elem_start + c->pos);
-  return SQLITE_OK;
+  return (c->tensors[ch.tensor].id << 40) | static_cast<int64_t>(ch.elem_start + c->pos);
 }
 
-sqlite3_module kWeightsModule = {
-    .iVersion = 0, .xCreate = nullptr, .xConnect = wConnect, .xBestIndex = wBestIndex,
-    .xDisconnect = wDisconnect, .xDestroy = nullptr, .xOpen = wOpen, .xClose = wClose,
-    .xFilter = wFilter, .xNext = wNext, .xEof = wEof, .xColumn = wColumn, .xRowid = wRowid,
+struct WeightsTable {
+  static constexpr const char* kName = "weights";
+  static constexpr const char* kSchema =
+      "CREATE TABLE x(model TEXT, tensor TEXT, layer INTEGER, kind TEXT, idx INTEGER,"
+      " value REAL, importance REAL, meta INTEGER)";
+  static int best_index(sqlite3_index_info& info) { return hart::best_index(&info); }
+  class Cursor {
+   public:
+    explicit Cursor(const VtabContext& ctx) { c_.db = ctx.db; }
+    void filter(int mask, const char* plan, int, sqlite3_value** argv) { hart::filter(&c_, mask, plan, argv); }
+    void next() { hart::next(&c_); }
+    bool eof() const { return c_.eof; }
+    void column(sqlite3_context* ctx, int col) const { hart::column(&c_, ctx, col); }
+    sqlite3_int64 rowid() const { return hart::rowid(&c_); }
+
+   private:
+    WeightsCursor c_;
+  };
 };
 
 }  // namespace
 
-int register_weights_vtab(sqlite3* db) {
-  return sqlite3_create_module(db, "weights", &kWeightsModule, nullptr);
-}
+const sqlite3_module* weights_module() { return vtab_module<WeightsTable>(); }
 
 }  // namespace hart

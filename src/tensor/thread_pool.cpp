@@ -8,6 +8,7 @@
 #include "tensor/thread_pool.h"
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #if defined(__linux__)
@@ -65,11 +66,14 @@ void wake_all(std::atomic<uint32_t>& a) {
 #endif
 }
 
+[[noreturn]] void throw_bad_thread_count(int n) {
+  throw UsageError("thread pool: thread count must be at least 1, got " + std::to_string(n));
+}
+
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads, int spin_us) : n_(n_threads), spin_ns_(int64_t(spin_us) * 1000) {
-  if (n_threads < 1)
-    throw UsageError("thread pool: thread count must be at least 1, got " + std::to_string(n_threads));
+  if (n_threads < 1) throw_bad_thread_count(n_threads);
   if (spin_us < 0) throw UsageError("thread pool: spin time must be >= 0 us, got " + std::to_string(spin_us));
   threads_.reserve(n_ - 1);
   for (int i = 1; i < n_; ++i) threads_.emplace_back([this] { worker(); });
@@ -144,6 +148,29 @@ void ThreadPool::run_raw(size_t n_tasks, Fn fn, void* ctx) {
     caller_sleeping_.store(false);
   }
   if (failed_.load()) std::rethrow_exception(error_);
+}
+
+int hardware_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 1;
+}
+
+std::shared_ptr<ThreadPool> process_pool() {
+  static const std::shared_ptr<ThreadPool> pool = std::make_shared<ThreadPool>(hardware_threads());
+  return pool;
+}
+
+std::shared_ptr<ThreadPool> shared_pool(int threads) {
+  if (threads < 1) throw_bad_thread_count(threads);
+  const int n = std::min(threads, hardware_threads());
+  if (n == hardware_threads()) return process_pool();
+  static std::mutex mutex;
+  static std::map<int, std::weak_ptr<ThreadPool>> pools;  // smaller pools, alive while held
+  std::lock_guard<std::mutex> lock(mutex);
+  std::weak_ptr<ThreadPool>& slot = pools[n];
+  std::shared_ptr<ThreadPool> pool = slot.lock();
+  if (!pool) slot = pool = std::make_shared<ThreadPool>(n);
+  return pool;
 }
 
 }  // namespace hart::tensor

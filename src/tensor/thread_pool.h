@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -69,5 +70,19 @@ class ThreadPool {
   std::atomic<bool> failed_{false};
   std::exception_ptr error_;
 };
+
+// Logical CPUs of this machine (std::thread::hardware_concurrency, at least 1).
+int hardware_threads();
+
+// One executor per process, so that a server holding several models does not start
+// a pool of every core per model: the pool of hardware_threads() threads, made on
+// first use and kept until exit. Models take it by default.
+std::shared_ptr<ThreadPool> process_pool();
+
+// A pool of min(threads, hardware_threads()) threads: process_pool() for the full
+// count, else one pool per count shared by every caller that asks for it while any
+// holds it. A count below 1 is a UsageError naming it. A pool serialises the jobs of
+// its callers (run()), so models sharing one never run more threads than it has.
+std::shared_ptr<ThreadPool> shared_pool(int threads);
 
 }  // namespace hart::tensor

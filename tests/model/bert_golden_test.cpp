@@ -2,6 +2,7 @@
 // states and the mean-pooled, L2-normalised sentence embedding.
 #include <cmath>
 
+#include "engine/stored_model.h"
 #include "../store/store_fixture.h"
 #include "formats/safetensors.h"
 #include "model/bert.h"
@@ -50,7 +51,7 @@ TEST_P(BertGoldenTest, HiddenStatesAndEmbeddingMatchTheReference) {
     }
   }
   ingest_model(*db, models.file(model_path), {"bert", true});
-  BertEncoder enc(LoadedModel::load(db->handle(), require_model(*db, "bert")), 2);
+  BertEncoder enc(load_stored_model(db->handle(), require_model(*db, "bert")), 2);
   const size_t dim = enc.config().dim;
   std::vector<float> h = enc.encode(tokens, types);
   ASSERT_EQ(h.size(), hidden.size());

@@ -4,6 +4,7 @@
 // and every logits row compared with the float64 reference.
 #include <cmath>
 
+#include "engine/stored_model.h"
 #include "../store/store_fixture.h"
 #include "formats/safetensors.h"
 #include "model/causal_lm.h"
@@ -81,7 +82,7 @@ TEST_P(DecoderGoldenTest, LogitsAndGreedyMatchTheReference) {
   ASSERT_TRUE(found);
   // A Hugging Face folder's config.json is picked up beside its model.safetensors.
   ingest_model(*db, models.file(g.model_path), {name, true});
-  auto model = LoadedModel::load(db->handle(), require_model(*db, name));
+  auto model = load_stored_model(db->handle(), require_model(*db, name));
 
   // Prefill of the whole sequence, every row compared.
   std::vector<int32_t> seq = g.tokens;

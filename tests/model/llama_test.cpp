@@ -3,10 +3,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/stored_model.h"
 #include "../store/store_fixture.h"
 #include "model/causal_lm.h"
 #include "model/llama.h"
-#include "model/model_cache.h"
+#include "engine/model_cache.h"
 #include "store/model_ingest.h"
 #include "util/error.h"
 
@@ -23,7 +24,7 @@ class LlamaTest : public StoreTest {
  protected:
   std::shared_ptr<const LoadedModel> load_stories(const std::string& path) {
     ingest_model(*db, path, {"stories260K", true});
-    return LoadedModel::load(db->handle(), require_model(*db, "stories260K"));
+    return load_stored_model(db->handle(), require_model(*db, "stories260K"));
   }
 };
 

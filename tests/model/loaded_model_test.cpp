@@ -1,6 +1,8 @@
-#include "model/loaded_model.h"
-#include "model/model_cache.h"
 #include "../store/store_fixture.h"
+#include "engine/model_cache.h"
+#include "engine/stored_model.h"
+#include "model/causal_lm.h"
+#include "model/loaded_model.h"
 #include "store/model_ingest.h"
 #include "support/model_builder.h"
 #include "tensor/interleave.h"
@@ -29,7 +31,7 @@ class LoadedModelTest : public StoreTest {
 };
 
 TEST_F(LoadedModelTest, TensorsAreAlignedCopiesOfTheStoredBytes) {
-  auto m = LoadedModel::load(db->handle(), require_model(*db, "m"));
+  auto m = load_stored_model(db->handle(), require_model(*db, "m"));
   ASSERT_EQ(m->tensors().size(), 4u);
   for (const BuiltTensor& t : model.tensors) {
     const TensorView& v = m->require(t.name);
@@ -59,8 +61,41 @@ TEST_F(LoadedModelTest, TensorsAreAlignedCopiesOfTheStoredBytes) {
   EXPECT_DOUBLE_EQ(*m->meta_float("llama.rope.freq_base"), 10000.0);
 }
 
+// model/ needs no database: a file read directly gives the same tensors (including
+// the tied output's shared copy) and metadata as the stored model.
+TEST_F(LoadedModelTest, AFileLoadsWithoutADatabaseAsTheStoredModelDoes) {
+  auto stored = load_stored_model(db->handle(), require_model(*db, "m"));
+  auto direct = LoadedModel::from_file(dir.file("m.gguf"), "m");
+  EXPECT_EQ(direct->info().name, "m");
+  EXPECT_EQ(direct->info().id, 0);
+  EXPECT_EQ(direct->metadata(), stored->metadata());
+  EXPECT_EQ(direct->metadata_types(), stored->metadata_types());
+  ASSERT_EQ(direct->tensors().size(), stored->tensors().size());
+  for (const TensorView& s : stored->tensors()) {
+    const TensorView& d = direct->require(s.name);
+    EXPECT_EQ(d.shape, s.shape) << s.name;
+    EXPECT_EQ(d.interleaved, s.interleaved) << s.name;
+    ASSERT_EQ(d.n_bytes, s.n_bytes) << s.name;
+    EXPECT_EQ(std::memcmp(d.data, s.data, s.n_bytes), 0) << s.name;
+  }
+  // Without chunk lists, only the stored model knows the output is tied.
+  EXPECT_GT(direct->resident_bytes(), stored->resident_bytes());
+  EXPECT_THROW(LoadedModel::from_file(dir.file("missing.gguf"), "x"), Error);
+}
+
+TEST_F(LoadedModelTest, ARealModelFileRunsWithoutADatabase) {
+  HART_REQUIRE_SHARED(path, "stories260K/stories260K.gguf");
+  ingest_model(*db, path, {"stories260K", true});
+  const std::vector<int32_t> prompt = {1, 403, 407, 261, 378};
+  std::vector<float> from_file, from_store;
+  make_causal_lm(LoadedModel::from_file(path, "stories260K"), 1)->eval(prompt, from_file);
+  make_causal_lm(load_stored_model(db->handle(), require_model(*db, "stories260K")), 1)->eval(prompt, from_store);
+  ASSERT_EQ(from_file.size(), 512u);
+  EXPECT_EQ(from_file, from_store);
+}
+
 TEST_F(LoadedModelTest, MissingTensorOrKeyNamesIt) {
-  auto m = LoadedModel::load(db->handle(), require_model(*db, "m"));
+  auto m = load_stored_model(db->handle(), require_model(*db, "m"));
   try {
     m->require("blk.7.attn_k.weight");
     FAIL();

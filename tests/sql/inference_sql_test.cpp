@@ -2,6 +2,7 @@
 // the inferences table recording each call; bad input per the documented policies.
 #include <nlohmann/json.hpp>
 
+#include "engine/stored_model.h"
 #include "../store/store_fixture.h"
 #include "model/bert.h"
 #include "reference_models.h"
@@ -161,7 +162,7 @@ TEST_F(InferenceSqlTest, EmbedReturnsTheEncodersEmbeddingAsFloat32Blob) {
   ASSERT_EQ(s.bytes(0), 64 * sizeof(float));
   std::vector<float> got(64);
   std::memcpy(got.data(), s.blob(0), s.bytes(0));
-  BertEncoder enc(LoadedModel::load(db->handle(), require_model(*db, "bert")), 1);
+  BertEncoder enc(load_stored_model(db->handle(), require_model(*db, "bert")), 1);
   std::vector<int32_t> ids;
   nlohmann::json j = nlohmann::json::parse(text("SELECT tokenize('bert', 'hello world')"));
   for (auto& v : j) ids.push_back(v.get<int32_t>());

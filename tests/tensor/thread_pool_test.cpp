@@ -99,5 +99,37 @@ TEST(ThreadPool, DispatchOverhead) {
   }
 }
 
+TEST(SharedPool, TheFullCountIsTheProcessPool) {
+  EXPECT_GE(hardware_threads(), 1);
+  std::shared_ptr<ThreadPool> a = process_pool(), b = shared_pool(hardware_threads());
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_EQ(a->size(), hardware_threads());
+}
+
+TEST(SharedPool, MoreThreadsThanCoresAreCapped) {
+  std::shared_ptr<ThreadPool> p = shared_pool(4 * hardware_threads() + 3);
+  EXPECT_EQ(p->size(), hardware_threads());
+  EXPECT_EQ(p.get(), process_pool().get());
+}
+
+TEST(SharedPool, SameCountSameObjectWhileHeld) {
+  std::shared_ptr<ThreadPool> one = shared_pool(1), again = shared_pool(1);
+  EXPECT_EQ(one.get(), again.get());
+  EXPECT_EQ(one->size(), 1);
+  int sum = 0;
+  one->run(3, [&](size_t t) { sum += int(t); });
+  EXPECT_EQ(sum, 3);
+}
+
+TEST(SharedPool, BadCountIsAnErrorNamingTheValue) {
+  try {
+    shared_pool(0);
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("got 0"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(shared_pool(-2), UsageError);
+}
+
 }  // namespace
 }  // namespace hart::tensor

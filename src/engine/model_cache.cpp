@@ -1,5 +1,6 @@
-#include "model/model_cache.h"
+#include "engine/model_cache.h"
 
+#include "engine/stored_model.h"
 #include "store/database.h"
 
 namespace hart {
@@ -16,9 +17,9 @@ std::shared_ptr<const LoadedModel> ModelCache::get(sqlite3* db, const std::strin
   std::string key = std::string(file ? file : "") + '\n' + name;
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = models_.find(key);
-  if (it != models_.end() && it->second->row().id == row.id && it->second->row().source_sha256 == row.source_sha256)
+  if (it != models_.end() && it->second->info().id == row.id && it->second->info().source_sha256 == row.source_sha256)
     return it->second;
-  auto loaded = LoadedModel::load(db, row);
+  auto loaded = load_stored_model(db, row);
   models_[key] = loaded;
   return loaded;
 }

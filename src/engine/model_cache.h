@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "model/loaded_model.h"
+#include "store/sqlite_api.h"
 
 namespace hart {
 

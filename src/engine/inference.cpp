@@ -1,21 +1,16 @@
-#include "model/inference.h"
+#include "engine/inference.h"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "engine/model_cache.h"
 #include "model/bert.h"
-#include "model/model_cache.h"
-#include "util/error.h"
 #include "store/inferences.h"
+#include "tensor/thread_pool.h"
+#include "util/error.h"
 
 namespace hart {
 namespace {
-
-int default_threads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n ? static_cast<int>(n) : 1;
-}
 
 double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
@@ -25,7 +20,7 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 InferenceRow row_for(const LoadedModel& m, const std::string& name, const char* task, std::string_view input,
                      std::string started_at, std::chrono::steady_clock::time_point start) {
   InferenceRow row;
-  row.model_id = m.row().id;
+  row.model_id = m.info().id;
   row.model_name = name;
   row.task = task;
   row.input = std::string(input);
@@ -42,7 +37,7 @@ GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_vie
   std::string started_at = utc_now_iso8601();
   auto loaded = ModelCache::global().get(db, model);
   GenerationOptions used = options;
-  if (used.threads == 0) used.threads = default_threads();
+  if (used.threads == 0) used.threads = tensor::hardware_threads();
   auto lm = make_causal_lm(loaded, used.threads);
   GenerateCall call;
   call.result = generate_text(*lm, loaded->tokenizer(), prompt, used, on_text);
@@ -77,7 +72,7 @@ std::vector<float> run_embed(sqlite3* db, const std::string& model, std::string_
     throw UsageError("embed: model '" + model + "' is a " + loaded->architecture() +
                      " model; embeddings come from the bert architecture");
   std::vector<int32_t> ids = loaded->tokenizer().encode(text, /*add_special=*/true);
-  BertEncoder encoder(loaded, threads > 0 ? threads : default_threads());
+  BertEncoder encoder(loaded, threads > 0 ? threads : tensor::hardware_threads());
   if (static_cast<int64_t>(ids.size()) > encoder.config().n_ctx)
     throw UsageError("embed: the text is " + std::to_string(ids.size()) + " tokens; the model's context is " +
                      std::to_string(encoder.config().n_ctx) + " tokens");

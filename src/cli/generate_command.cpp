@@ -1,0 +1,71 @@
+// hart generate FILE MODEL PROMPT [options] — stream generated text; statistics on stderr.
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "engine/inference.h"
+#include "util/error.h"
+
+namespace hart {
+namespace {
+
+struct GenerateCommand : Command {
+  std::string db_path, model, prompt, options_json;
+  int max_tokens = 0, threads = 0, top_k = -1;
+  double temperature = -1, top_p = -1;
+  long long seed = -1;
+
+  // Flags override the same keys in --options; GenerationOptions validates the whole.
+  GenerationOptions options() const {
+    nlohmann::json o = options_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(options_json, nullptr, false);
+    if (o.is_discarded() || !o.is_object()) throw UsageError("--options: not a JSON object: " + options_json);
+    if (max_tokens > 0) o["max_tokens"] = max_tokens;
+    if (temperature >= 0) o["temperature"] = temperature;
+    if (top_k >= 0) o["top_k"] = top_k;
+    if (top_p >= 0) o["top_p"] = top_p;
+    if (seed >= 0) o["seed"] = seed;
+    if (threads > 0) o["threads"] = threads;
+    return parse_generation_options(o.dump());
+  }
+
+  int run() override {
+    const GenerationOptions opts = options();
+    auto db = open_database(db_path);
+    std::fputs(prompt.c_str(), stdout);
+    std::fflush(stdout);
+    GenerateCall call = run_generate(db->handle(), model, prompt, opts, [](std::string_view piece) {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+      return true;
+    });
+    const GenerationResult& r = call.result;
+    std::printf("\n");
+    std::fflush(stdout);  // the text ends before the statistics line, even through a pipe
+    std::fprintf(stderr, "[%d prompt tokens in %.1f ms (%.0f tok/s); %zu generated in %.1f ms (%.0f tok/s); stop: %s; seed %llu; inference #%lld]\n",
+                 r.prompt_tokens, r.prompt_seconds * 1e3, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9),
+                 r.tokens.size(), r.generate_seconds * 1e3, r.tokens.size() / std::max(r.generate_seconds, 1e-9),
+                 r.stop_reason.c_str(), static_cast<unsigned long long>(r.seed), static_cast<long long>(call.inference_id));
+    return 0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> generate_command(CLI::App& parent) {
+  auto c = std::make_unique<GenerateCommand>();
+  CLI::App* app = c->app = parent.add_subcommand("generate", "Generate text with a stored model, streaming tokens as they come");
+  app->add_option("FILE", c->db_path, "Database file")->required();
+  app->add_option("MODEL", c->model, "Model name")->required();
+  app->add_option("PROMPT", c->prompt, "The prompt (may be empty)")->required();
+  app->add_option("--options", c->options_json, "Options as JSON (see README), e.g. '{\"stop\": [\"\\n\"]}'");
+  app->add_option("--max-tokens,-n", c->max_tokens, "New tokens at most")->check(CLI::PositiveNumber);
+  app->add_option("--temperature,-t", c->temperature, "0 = greedy")->check(CLI::NonNegativeNumber);
+  app->add_option("--top-k", c->top_k, "0 = all")->check(CLI::NonNegativeNumber);
+  app->add_option("--top-p", c->top_p, "Nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
+  app->add_option("--seed", c->seed, "Random seed")->check(CLI::NonNegativeNumber);
+  app->add_option("--threads", c->threads, "Threads (default: all cores)")->check(CLI::PositiveNumber);
+  return c;
+}
+
+}  // namespace hart

@@ -1,0 +1,105 @@
+// hart ingest FILE PATH... — store files and folders of any kind. The work is done by
+// the module hart-ingest.so (cli/ingest_module.h), so other commands never load the
+// media libraries.
+#include <cstdio>
+
+#include "cli/command.h"
+#include "cli/ingest_module.h"
+#include "util/progress.h"
+
+namespace hart {
+namespace {
+
+void print_ingest(const IngestReport& r) {
+  const ModelRow& m = r.model;
+  if (r.already_present) {
+    std::printf("already stored: this file is model '%s' (sha256 %s); nothing written\n", m.name.c_str(),
+                m.source_sha256.c_str());
+    return;
+  }
+  std::printf("stored model '%s' (%s, %s): %lld parameters in %lld tensors, %s of tensor data\n", m.name.c_str(),
+              m.architecture.c_str(), m.format.c_str(), static_cast<long long>(m.parameter_count),
+              static_cast<long long>(m.n_tensors), format_bytes(r.tensor_bytes).c_str());
+  std::printf("chunks: %llu new (%s written), %llu already stored (%s saved by deduplication); %.2f s, %s/s\n",
+              static_cast<unsigned long long>(r.chunks_new), format_bytes(r.bytes_written).c_str(),
+              static_cast<unsigned long long>(r.chunks_shared), format_bytes(r.bytes_shared).c_str(), r.seconds,
+              format_bytes(r.seconds > 0 ? r.tensor_bytes / r.seconds : 0).c_str());
+}
+
+void print_issues(const char* title, const std::vector<ContentIssue>& issues) {
+  if (issues.empty()) return;
+  std::printf("%s (%zu):\n", title, issues.size());
+  for (const ContentIssue& i : issues) std::printf("  %s: %s\n", i.where.c_str(), i.error.c_str());
+}
+
+// Returns the exit status: 0, or 2 when some files could not be stored as intended.
+int print_content_run(const ContentRunReport& r) {
+  for (const IngestReport& m : r.models) print_ingest(m);
+  const DedupCounters& d = r.dedup;
+  std::printf("files: %llu found, %llu ingested, %llu unchanged (skipped), %llu failed; %llu ignored by .hartignore\n",
+              static_cast<unsigned long long>(r.files), static_cast<unsigned long long>(r.files_ingested),
+              static_cast<unsigned long long>(r.files_unchanged), static_cast<unsigned long long>(r.failures.size()),
+              static_cast<unsigned long long>(r.ignored));
+  std::printf("atoms: %llu new, %llu reused; %s stored, %s saved by deduplication; %s read in %.2f s (%s/s)\n",
+              static_cast<unsigned long long>(d.atoms_new), static_cast<unsigned long long>(d.atoms_reused),
+              format_bytes(d.bytes_stored).c_str(), format_bytes(d.bytes_saved).c_str(),
+              format_bytes(r.bytes_read).c_str(), r.seconds, format_bytes(r.seconds > 0 ? r.bytes_read / r.seconds : 0).c_str());
+  if (r.atoms_freed) std::printf("atoms no longer used by changed files, removed: %llu\n", static_cast<unsigned long long>(r.atoms_freed));
+  print_issues("failed (stored as binary with the error, or not stored)", r.failures);
+  print_issues("warnings", r.warnings);
+  print_issues("skipped while walking", r.skipped);
+  return r.failures.empty() ? 0 : 2;
+}
+
+struct IngestCommand : Command {
+  std::string db_path;
+  std::vector<std::string> paths;
+  ContentRunOptions options;
+  bool quiet = false;
+  int run() override {
+    options.quiet = quiet;
+    options.content.audio.transcribe = options.content.audio.max_transcript_seconds > 0;
+    auto db = open_database(db_path);
+    return print_content_run(ingest_module().ingest_paths(*db, paths, options));  // validates the options first
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> ingest_command(CLI::App& parent) {
+  auto c = std::make_unique<IngestCommand>();
+  ContentOptions& content = c->options.content;
+  CLI::App* app = c->app = parent.add_subcommand(
+      "ingest", "Store files and folders of any kind as deduplicated atoms (model files become models); "
+                "exit status 2 when some files failed");
+  app->add_option("FILE", c->db_path, "Database file")->required();
+  app->add_option("PATH", c->paths, "Files or folders (a GGUF/safetensors file is stored as a model)")->required();
+  app->add_option("--name", c->options.model_name,
+                  "Model name for a single model file (default: the file name without extension)");
+  app->add_flag("--quiet", c->quiet, "No progress output");
+  app->add_option("--passage-size", content.passages.max_bytes, "Passage size in bytes")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--passage-overlap", content.passages.overlap_bytes, "Passage overlap in bytes")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app->add_option("--max-depth", content.limits.max_archive_depth, "Archives inside archives, levels")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app->add_option("--max-expansion", content.limits.max_expansion_bytes, "Bytes an archive may unpack to, all levels")
+      ->capture_default_str();
+  app->add_option("--max-expansion-ratio", content.limits.max_expansion_ratio,
+                  "Unpacked / packed size an archive may reach (past 16 MiB)")->capture_default_str();
+  app->add_option("--patch-size", content.image.patch_side, "Image patch side in pixels (grows for big images)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_option("--max-patches", content.image.max_patches, "Patches per image at most")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  app->add_flag("!--no-ocr", content.image.ocr, "Do not read text in images (Tesseract)");
+  app->add_option("--audio-frame-seconds", content.audio.frame_seconds, "Length of an audio frame atom")
+      ->check(CLI::Range(0.01, 3600.0))->capture_default_str();
+  app->add_option("--max-transcript-seconds", content.audio.max_transcript_seconds,
+                  "Longer recordings are not transcribed (0: no transcripts)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app->add_option("--threads", c->options.threads, "Files extracted at once (default: all cores)")
+      ->check(CLI::PositiveNumber);
+  return c;
+}
+
+}  // namespace hart

@@ -1,0 +1,31 @@
+// hart tokenize FILE MODEL TEXT — the token ids of a text (JSON array).
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "engine/inference.h"
+
+namespace hart {
+namespace {
+
+struct TokenizeCommand : Command {
+  std::string db_path, model, text;
+  int run() override {
+    auto db = open_database(db_path);
+    std::printf("%s\n", nlohmann::json(run_tokenize(db->handle(), model, text)).dump().c_str());
+    return 0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> tokenize_command(CLI::App& parent) {
+  auto c = std::make_unique<TokenizeCommand>();
+  c->app = parent.add_subcommand("tokenize", "Show the token ids a model's tokenizer gives a text");
+  c->app->add_option("FILE", c->db_path, "Database file")->required();
+  c->app->add_option("MODEL", c->model, "Model name")->required();
+  c->app->add_option("TEXT", c->text, "Text")->required();
+  return c;
+}
+
+}  // namespace hart

@@ -1,0 +1,27 @@
+# ctest layers_build_refuses_<library>: compiling a file that includes a header of a
+# folder the library may not use fails with the library's own include path, while an
+# allowed header compiles (so the failure is the layering, not a broken command).
+# cmake -DCXX=<compiler> -DINCLUDES=<dirs joined by |> -DALLOWED=<header> -DFORBIDDEN=<header> -DWORK=<dir> -P ...
+cmake_minimum_required(VERSION 3.25)
+string(REPLACE "|" ";" dirs "${INCLUDES}")
+set(flags -std=c++20 -fsyntax-only)
+foreach(d IN LISTS dirs)
+  list(APPEND flags "-I${d}")
+endforeach()
+file(MAKE_DIRECTORY ${WORK})
+foreach(kind ALLOWED FORBIDDEN)
+  file(WRITE ${WORK}/${kind}.cpp "#include \"${${kind}}\"\n")
+  execute_process(COMMAND ${CXX} ${flags} ${WORK}/${kind}.cpp RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  set(rc_${kind} ${rc})
+  set(out_${kind} "${out}")
+endforeach()
+if(NOT rc_ALLOWED EQUAL 0)
+  message(FATAL_ERROR "the allowed header ${ALLOWED} does not compile with this include path:\n${out_ALLOWED}")
+endif()
+if(rc_FORBIDDEN EQUAL 0)
+  message(FATAL_ERROR "${FORBIDDEN} compiled with this library's include path: the build does not enforce the layers")
+endif()
+if(NOT out_FORBIDDEN MATCHES "No such file")
+  message(FATAL_ERROR "${FORBIDDEN} failed for another reason than a missing header:\n${out_FORBIDDEN}")
+endif()
+message(STATUS "refused as it should be: ${FORBIDDEN}")
