@@ -114,7 +114,6 @@ hart::ModelRow ingest(const std::string& db_path, const std::string& gguf, const
   Database db(db_path, std::filesystem::exists(db_path) ? Database::Mode::kOpenExisting : Database::Mode::kCreate);
   hart::IngestOptions o;
   o.name = name;
-  o.quiet = true;
   auto report = hart::ingest_model(db, gguf, o);
   std::printf("ingest name=%s params=%lld tensor_bytes=%llu already_present=%d seconds=%.3f\n",
               report.model.name.c_str(), static_cast<long long>(report.model.parameter_count),

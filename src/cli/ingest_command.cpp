@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "cli/ingest_module.h"
+#include "cli/terminal_progress.h"
 #include "util/progress.h"
 
 namespace hart {
@@ -57,7 +58,8 @@ struct IngestCommand : Command {
   ContentRunOptions options;
   bool quiet = false;
   int run() override {
-    options.quiet = quiet;
+    TerminalProgress terminal;
+    options.progress = quiet ? nullptr : &terminal;
     options.content.audio.transcribe = options.content.audio.max_transcript_seconds > 0;
     auto db = open_database(db_path);
     return print_content_run(ingest_module().ingest_paths(*db, paths, options));  // validates the options first

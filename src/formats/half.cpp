@@ -7,9 +7,9 @@
 #include <cstring>
 
 #include "formats/dtype.h"
+#include "util/cpu_features.h"
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
 #include <immintrin.h>
 #define HART_X86 1
 #endif
@@ -133,16 +133,9 @@ __attribute__((target("avx512f"))) void bf16_avx512(const unsigned char* s, floa
 #endif
 
 bool cpu_has(Path p) {
-#ifdef HART_X86
-  __builtin_cpu_init();
-  if (p == Path::Avx512) return __builtin_cpu_supports("avx512f");
-  if (p == Path::Avx2) {
-    // F16C via CPUID leaf 1 (clang's __builtin_cpu_supports lacks "f16c"); the AVX2
-    // check also confirms the OS saves YMM state.
-    unsigned a, b, c, d;
-    return __builtin_cpu_supports("avx2") && __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
-  }
-#endif
+  const CpuFeatures& f = cpu_features();
+  if (p == Path::Avx512) return f.avx512f;
+  if (p == Path::Avx2) return f.avx2 && f.f16c;
   return p == Path::Portable;
 }
 

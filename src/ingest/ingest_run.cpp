@@ -118,6 +118,18 @@ class Run {
     }
   }
 
+  // Failures since the last call, as "path: error" lines for the progress display.
+  void report_new_failures(ProgressTask& progress) {
+    for (; failures_told_ < report_.failures.size(); ++failures_told_) {
+      const ContentIssue& i = report_.failures[failures_told_];
+      progress.message("failed: " + i.where + ": " + i.error);
+    }
+    const std::vector<ContentIssue>& issues = ingester_.issues();
+    for (issues_told_ = std::min(issues_told_, issues.size()); issues_told_ < issues.size(); ++issues_told_)
+      if (!issues[issues_told_].warning)
+        progress.message("failed: " + issues[issues_told_].where + ": " + issues[issues_told_].error);
+  }
+
   void finish() {
     for (ContentIssue& i : ingester_.issues()) (i.warning ? report_.warnings : report_.failures).push_back(std::move(i));
     ingester_.issues().clear();
@@ -195,10 +207,10 @@ class Run {
     const std::string& path = file.display();
     IngestReport r;
     try {
-      // A lone model keeps the model store's own progress bar.
-      bool quiet = options_.quiet || n_files_ > 1;
+      // A lone model's own progress is reported, nested in the run's.
+      ProgressSink* progress = n_files_ > 1 ? nullptr : options_.progress;
       std::string name = options_.model_name.empty() ? free_model_name(path) : options_.model_name;
-      r = ingest_model(db_, path, {name, quiet});
+      r = ingest_model(db_, path, {name, progress});
     } catch (const FormatError& e) {
       report_.failures.push_back({path, std::string(e.what()) + " (stored as a binary atom)"});
       Transaction tx(db_);
@@ -239,6 +251,7 @@ class Run {
   AtomStore store_;
   ContentIngester ingester_;
   size_t n_files_;
+  size_t failures_told_ = 0, issues_told_ = 0;
   Stmt find_source_, upsert_source_;
 };
 
@@ -251,12 +264,13 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
   report.ignored = walk.ignored;
   for (const WalkProblem& p : walk.problems) report.skipped.push_back({p.path, p.error});
   Run run(db, options, report, walk.files.size());
-  Progress progress("ingest", walk.total_bytes, options.quiet);
+  ProgressTask progress(options.progress, "ingest", walk.total_bytes);
   const size_t n = walk.files.size();
   size_t settled = 0;
-  auto label = [&] { progress.set_label("ingest " + std::to_string(settled) + "/" + std::to_string(n) + " files"); };
+  auto label = [&] { progress.status(std::to_string(settled) + "/" + std::to_string(n) + " files"); };
   auto done = [&](size_t i) {
     ++settled;
+    run.report_new_failures(progress);
     label();
     progress.advance(walk.files[i].size);
   };
@@ -266,7 +280,7 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
     if (!run.unchanged(walk.files[i])) continue;
     wanted[i] = 0;
     ++settled;
-    progress.drop(walk.files[i].size);
+    progress.skip(walk.files[i].size);
   }
   label();
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());

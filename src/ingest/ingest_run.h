@@ -15,11 +15,14 @@
 namespace hart {
 
 class Database;
+class ProgressSink;
 
 struct ContentRunOptions {
   ContentOptions content;
   std::string model_name;  // name for a model file (only meaningful for a single one)
-  bool quiet = false;      // no progress output
+  // Where progress goes (bytes of the walked files, "n/m files"; a lone model file's
+  // own progress nested inside) and failures as they happen; null: nowhere.
+  ProgressSink* progress = nullptr;
   // Files extracted at once (0: one per core). With more than one, workers extract
   // into scratch databases and this thread merges them in walk order (scratch_ingest.h).
   unsigned threads = 0;

@@ -92,7 +92,7 @@ struct PendingZone {
 
 class ModelWriter {
  public:
-  ModelWriter(Database& db, IngestReport& report, Progress& progress, ChunkAnalyzer& analyzer)
+  ModelWriter(Database& db, IngestReport& report, ProgressTask& progress, ChunkAnalyzer& analyzer)
       : db_(db), report_(report), progress_(progress), analyzer_(analyzer), chunks_(db),
         insert_tensor_(db.prepare(
             "INSERT INTO tensors(model_id, position, name, layer, kind, shape, dtype, n_elements, n_bytes)"
@@ -161,7 +161,7 @@ class ModelWriter {
 
   Database& db_;
   IngestReport& report_;
-  Progress& progress_;
+  ProgressTask& progress_;
   ChunkAnalyzer& analyzer_;
   ChunkStore chunks_;
   size_t next_job_ = 0;
@@ -206,7 +206,7 @@ IngestReport ingest_model(Database& db, const std::string& path, const IngestOpt
   uint64_t parameters = 0;
   for (const TensorInfo& t : model.tensors) parameters += t.n_elements;
 
-  Progress progress("ingest " + name, report.tensor_bytes, options.quiet);
+  ProgressTask progress(options.progress, "ingest " + name, report.tensor_bytes);
   Transaction tx(db);
   std::unique_ptr<FileHasher> hasher;
   if (sha.empty()) hasher = std::make_unique<FileHasher>(file.data(), file.size());

@@ -10,10 +10,11 @@
 namespace hart {
 
 class Database;
+class ProgressSink;
 
 struct IngestOptions {
-  std::string name;    // model name; empty means the file name without extension
-  bool quiet = false;  // no progress output
+  std::string name;                  // model name; empty means the file name without extension
+  ProgressSink* progress = nullptr;  // where progress goes (bytes of tensor data); null: nowhere
 };
 
 struct IngestReport {

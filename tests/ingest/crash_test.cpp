@@ -83,7 +83,6 @@ TEST(IngestCrash, KilledMidFolderLosesOnlyTheFileInProgress) {
   expect_consistent(db);
 
   ContentRunOptions options;
-  options.quiet = true;
   ContentRunReport r = ingest_paths(db, {dir.file("corpus")}, options);
   EXPECT_EQ(r.files_unchanged, static_cast<uint64_t>(stored));
   EXPECT_EQ(r.files_ingested, static_cast<uint64_t>(kFiles - stored));

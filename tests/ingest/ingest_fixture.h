@@ -55,7 +55,6 @@ class IngestTest : public ::testing::Test {
   void SetUp() override {
     db = std::make_unique<Database>(dir.file("t.db"), Database::Mode::kCreate);
     register_sql(*db);  // the tests read atoms back through atom_text and friends
-    options.quiet = true;
   }
   ContentRunReport ingest(const std::vector<std::string>& paths) { return ingest_paths(*db, paths, options); }
   int64_t scalar(const std::string& sql) {

@@ -50,7 +50,7 @@ TEST_P(BertGoldenTest, HiddenStatesAndEmbeddingMatchTheReference) {
       ASSERT_EQ(w.sha256, g.metadata["model_sha256"].get<std::string>());
     }
   }
-  ingest_model(*db, models.file(model_path), {"bert", true});
+  ingest_model(*db, models.file(model_path), {"bert"});
   BertEncoder enc(load_stored_model(db->handle(), require_model(*db, "bert")), 2);
   const size_t dim = enc.config().dim;
   std::vector<float> h = enc.encode(tokens, types);

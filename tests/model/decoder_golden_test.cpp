@@ -81,7 +81,7 @@ TEST_P(DecoderGoldenTest, LogitsAndGreedyMatchTheReference) {
     }
   ASSERT_TRUE(found);
   // A Hugging Face folder's config.json is picked up beside its model.safetensors.
-  ingest_model(*db, models.file(g.model_path), {name, true});
+  ingest_model(*db, models.file(g.model_path), {name});
   auto model = load_stored_model(db->handle(), require_model(*db, name));
 
   // Prefill of the whole sequence, every row compared.

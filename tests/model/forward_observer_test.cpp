@@ -91,7 +91,7 @@ void expect_logits_from_hidden(const LoadedModel& m, const Seen& final_hidden, c
 class ForwardObserverTest : public StoreTest {
  protected:
   std::shared_ptr<const LoadedModel> load(const std::string& path, const std::string& name) {
-    ingest_model(*db, path, {name, true});
+    ingest_model(*db, path, {name});
     return load_stored_model(db->handle(), require_model(*db, name));
   }
 

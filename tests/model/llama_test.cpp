@@ -23,7 +23,7 @@ std::string shared_reference(const std::string& name) {
 class LlamaTest : public StoreTest {
  protected:
   std::shared_ptr<const LoadedModel> load_stories(const std::string& path) {
-    ingest_model(*db, path, {"stories260K", true});
+    ingest_model(*db, path, {"stories260K"});
     return load_stored_model(db->handle(), require_model(*db, "stories260K"));
   }
 };

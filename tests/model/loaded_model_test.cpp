@@ -25,7 +25,7 @@ class LoadedModelTest : public StoreTest {
     model.metadata["llama.rope.freq_base"] = 10000.0;
     model.metadata_types["llama.rope.freq_base"] = "f32";
     model.write_gguf(dir.file("m.gguf"));
-    ingest_model(*db, dir.file("m.gguf"), {"m", true});
+    ingest_model(*db, dir.file("m.gguf"), {"m"});
   }
   BuiltModel model;
 };
@@ -85,7 +85,7 @@ TEST_F(LoadedModelTest, AFileLoadsWithoutADatabaseAsTheStoredModelDoes) {
 
 TEST_F(LoadedModelTest, ARealModelFileRunsWithoutADatabase) {
   HART_REQUIRE_SHARED(path, "stories260K/stories260K.gguf");
-  ingest_model(*db, path, {"stories260K", true});
+  ingest_model(*db, path, {"stories260K"});
   const std::vector<int32_t> prompt = {1, 403, 407, 261, 378};
   std::vector<float> from_file, from_store;
   make_causal_lm(LoadedModel::from_file(path, "stories260K"), 1)->eval(prompt, from_file);
@@ -115,7 +115,7 @@ TEST_F(LoadedModelTest, CacheNoticesRemovalAndReplacement) {
   BuiltModel other;
   other.add("token_embd.weight", {10, 64}, DType::F32, 9);
   other.write_gguf(dir.file("other.gguf"));
-  ingest_model(*db, dir.file("other.gguf"), {"m", true});
+  ingest_model(*db, dir.file("other.gguf"), {"m"});
   auto second = cache.get(db->handle(), "m");
   EXPECT_NE(second, first);
   EXPECT_EQ(second->tensors().size(), 1u);

@@ -42,7 +42,7 @@ class LogitsHookTest : public StoreTest {
   void SetUp() override {
     StoreTest::SetUp();
     if (shared_data("stories260K/stories260K.gguf").empty()) GTEST_SKIP() << "no shared stories260K";
-    ingest_model(*db, shared_data("stories260K/stories260K.gguf"), {"stories260K", true});
+    ingest_model(*db, shared_data("stories260K/stories260K.gguf"), {"stories260K"});
     model = load_stored_model(db->handle(), require_model(*db, "stories260K"));
     lm = make_causal_lm(model, 1);
   }

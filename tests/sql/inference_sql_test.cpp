@@ -22,7 +22,7 @@ class InferenceSqlTest : public StoreTest {
   bool load() {
     std::string path = shared_data("stories260K/stories260K.gguf");
     if (path.empty()) return false;
-    ingest_model(*db, path, {"stories260K", true});
+    ingest_model(*db, path, {"stories260K"});
     return true;
   }
   std::string text(const std::string& sql) {
@@ -156,7 +156,7 @@ TEST_F(InferenceSqlTest, RemovingTheModelKeepsItsInferences) {
 TEST_F(InferenceSqlTest, EmbedReturnsTheEncodersEmbeddingAsFloat32Blob) {
   TempDir models;
   reference::write_reference_models(models.path());
-  ingest_model(*db, models.file("bert_f32.gguf"), {"bert", true});
+  ingest_model(*db, models.file("bert_f32.gguf"), {"bert"});
   Stmt s = db->prepare("SELECT embed('bert', 'hello world')");
   ASSERT_TRUE(s.step());
   ASSERT_EQ(s.bytes(0), 64 * sizeof(float));

@@ -28,7 +28,7 @@ class SqlTest : public StoreTest {
     model.add_normal("token_embd.weight", {300, 256}, DType::F32, 0.02f, 30);
     model.tensors.back().bytes.replace(0, 8, std::string(8, '\0'));  // two exact zeros
     model.write_gguf(dir.file("m.gguf"));
-    ingest_model(*db, dir.file("m.gguf"), {"m", true});
+    ingest_model(*db, dir.file("m.gguf"), {"m"});
   }
   BuiltModel model;
 };

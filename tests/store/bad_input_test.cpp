@@ -38,7 +38,7 @@ class BadInputTest : public StoreTest {
     BuiltModel good;  // something already stored that must survive every failure
     good.add("blk.0.attn_q.weight", {64, 64}, DType::F32, 1);
     good.write_gguf(dir.file("good.gguf"));
-    ingest_model(*db, dir.file("good.gguf"), {"", true});
+    ingest_model(*db, dir.file("good.gguf"), {""});
     before = counts(*db);
   }
 
@@ -48,7 +48,7 @@ class BadInputTest : public StoreTest {
     std::string path = dir.file(name);
     write_file(path, bytes);
     try {
-      ingest_model(*db, path, {"", true});
+      ingest_model(*db, path, {""});
       ADD_FAILURE() << "ingest of " << name << " succeeded but should fail";
     } catch (const Error& e) {
       EXPECT_THAT(e.what(), ::testing::HasSubstr(path));
@@ -212,7 +212,7 @@ TEST_F(BadInputTest, BrokenConfigJsonBesideSafetensors) {
   m.write_safetensors(dir.file("hf/model.safetensors"));
   write_file(dir.file("hf/config.json"), "[1, 2");
   try {
-    ingest_model(*db, dir.file("hf/model.safetensors"), {"", true});
+    ingest_model(*db, dir.file("hf/model.safetensors"), {""});
     ADD_FAILURE() << "a broken config.json must be refused";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr(dir.file("hf/config.json")));
@@ -220,7 +220,7 @@ TEST_F(BadInputTest, BrokenConfigJsonBesideSafetensors) {
   }
   EXPECT_EQ(counts(*db), before);
   write_file(dir.file("hf/config.json"), R"({"model_type": "llama", "hidden_size": 8})");
-  IngestReport r = ingest_model(*db, dir.file("hf/model.safetensors"), {"", true});
+  IngestReport r = ingest_model(*db, dir.file("hf/model.safetensors"), {""});
   Stmt s = db->prepare("SELECT json_extract(config, '$.hidden_size'), architecture FROM models WHERE id = ?");
   s.bind(1, r.model.id);
   ASSERT_TRUE(s.step());
@@ -229,8 +229,8 @@ TEST_F(BadInputTest, BrokenConfigJsonBesideSafetensors) {
 }
 
 TEST_F(BadInputTest, MissingPathAndDirectory) {
-  EXPECT_THROW(ingest_model(*db, dir.file("does-not-exist.gguf"), {"", true}), Error);
-  EXPECT_THROW(ingest_model(*db, dir.path(), {"", true}), Error);
+  EXPECT_THROW(ingest_model(*db, dir.file("does-not-exist.gguf"), {""}), Error);
+  EXPECT_THROW(ingest_model(*db, dir.path(), {""}), Error);
   EXPECT_EQ(counts(*db), before);
 }
 

@@ -27,7 +27,7 @@ TEST(Crash, KilledIngestLeavesDatabaseConsistent) {
   TableCounts before;
   {
     Database db(db_path, Database::Mode::kCreate);
-    ingest_model(db, dir.file("small.gguf"), {"", true});
+    ingest_model(db, dir.file("small.gguf"), {""});
     before = counts(db);
   }
 
@@ -57,7 +57,7 @@ TEST(Crash, KilledIngestLeavesDatabaseConsistent) {
   EXPECT_EQ(counts(db), before);
   expect_refcounts_consistent(db);
   // And the same file ingests cleanly afterwards.
-  IngestReport r = ingest_model(db, dir.file("big.gguf"), {"", true});
+  IngestReport r = ingest_model(db, dir.file("big.gguf"), {""});
   EXPECT_EQ(r.model.n_tensors, 12);
   EXPECT_EQ(integrity(db), "ok");
 }

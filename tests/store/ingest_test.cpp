@@ -20,7 +20,7 @@ std::string file_sha(const std::string& path) {
 }
 
 IngestReport ingest(Database& db, const std::string& path, const std::string& name = "") {
-  return ingest_model(db, path, {name, /*quiet=*/true});
+  return ingest_model(db, path, {name});
 }
 
 // Every GGUF dtype, sized to span several chunks where the type allows it.

@@ -1,17 +1,13 @@
 #include "util/progress.h"
 
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace hart {
 namespace {
-
-using ::testing::HasSubstr;
-using ::testing::internal::CaptureStderr;
-using ::testing::internal::GetCapturedStderr;
 
 TEST(FormatBytes, DecimalUnitsWithOneDecimal) {
   EXPECT_EQ(format_bytes(0), "0 B");
@@ -33,53 +29,54 @@ TEST(FormatDuration, MinutesSecondsThenHours) {
   EXPECT_EQ(format_duration(3 * 3600 + 7 * 60 + 9), "3:07:09");
 }
 
-// ctest gives stderr no terminal, so these are the plain log lines.
-TEST(Progress, QuietPrintsNothing) {
-  if (isatty(2)) GTEST_SKIP() << "stderr is a terminal";
-  CaptureStderr();
+// Records what a task tells its sink, in order.
+class RecordingSink : public ProgressSink {
+ public:
+  std::vector<std::string> calls;
+  void begin(std::string_view name, uint64_t total) override { add("begin " + std::string(name), total); }
+  void status(std::string_view text) override { calls.push_back("status " + std::string(text)); }
+  void advance(uint64_t bytes) override { add("advance", bytes); }
+  void skip(uint64_t bytes) override { add("skip", bytes); }
+  void message(std::string_view text) override { calls.push_back("message " + std::string(text)); }
+  void end(bool completed) override { calls.push_back(completed ? "end completed" : "end stopped"); }
+
+ private:
+  void add(const std::string& what, uint64_t n) { calls.push_back(what + " " + std::to_string(n)); }
+};
+
+TEST(ProgressTask, ForwardsEveryCallAndEndsOnce) {
+  RecordingSink sink;
   {
-    Progress p("quiet", 100, true);
-    p.advance(50);
-    p.finish();
+    ProgressTask task(&sink, "ingest m", 2000);
+    task.status("1/2 files");
+    task.advance(500);
+    task.skip(300);
+    task.message("x.bin: unreadable");
+    task.finish();
+    task.finish();
   }
-  EXPECT_EQ(GetCapturedStderr(), "");
+  EXPECT_EQ(sink.calls, (std::vector<std::string>{"begin ingest m 2000", "status 1/2 files", "advance 500",
+                                                  "skip 300", "message x.bin: unreadable", "end completed"}));
 }
 
-TEST(Progress, FinishPrintsOneFinalLine) {
-  if (isatty(2)) GTEST_SKIP() << "stderr is a terminal";
-  CaptureStderr();
-  {
-    Progress p("ingest m", 2000);
-    p.advance(500);
-    p.set_label("ingest model");
-    p.advance(1500);
-    p.finish();
-    p.finish();  // once only
+TEST(ProgressTask, UnfinishedTaskEndsAsStopped) {
+  RecordingSink sink;
+  try {
+    ProgressTask task(&sink, "export", 10);
+    task.advance(4);
+    throw std::runtime_error("disk full");
+  } catch (const std::runtime_error&) {
   }
-  std::string out = GetCapturedStderr();
-  EXPECT_THAT(out, ::testing::StartsWith("ingest model: 100% 2.0 KB of 2.0 KB, "));
-  EXPECT_THAT(out, HasSubstr(" took 0:00\n"));
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1);
+  EXPECT_EQ(sink.calls, (std::vector<std::string>{"begin export 10", "advance 4", "end stopped"}));
 }
 
-TEST(Progress, DropShrinksTheTotalButNeverBelowWhatIsDone) {
-  if (isatty(2)) GTEST_SKIP() << "stderr is a terminal";
-  CaptureStderr();
-  {
-    Progress p("walk", 10000);
-    p.advance(3000);
-    p.drop(5000);  // total 5000
-    p.finish();
-  }
-  EXPECT_THAT(GetCapturedStderr(), HasSubstr("walk: 60% 3.0 KB of 5.0 KB"));
-  CaptureStderr();
-  {
-    Progress p("walk", 10000);
-    p.advance(3000);
-    p.drop(9000);  // more than is left: total becomes what is done
-    p.finish();
-  }
-  EXPECT_THAT(GetCapturedStderr(), HasSubstr("walk: 100% 3.0 KB of 3.0 KB"));
+TEST(ProgressTask, ANullSinkIsSilence) {
+  ProgressTask task(nullptr, "quiet", 100);
+  task.status("s");
+  task.advance(1);
+  task.skip(1);
+  task.message("m");
+  task.finish();
 }
 
 }  // namespace
