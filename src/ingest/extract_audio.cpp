@@ -14,6 +14,7 @@
 #include "ingest/extractors.h"
 #include "ingest/input_file.h"
 #include "ingest/mfcc.h"
+#include "ingest/riff_walk.h"
 #include "ingest/speech_to_text.h"
 #include "util/error.h"
 
@@ -61,28 +62,18 @@ SF_VIRTUAL_IO virtual_io() {
   return io;
 }
 
-uint32_t le32(const unsigned char* p) { return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24; }
-
 // libsndfile quietly shortens a WAV whose data chunk claims more bytes than the file
-// holds; a cut-off recording must be reported instead. Walks the RIFF chunks up to
-// 'data' (streamed WAVs with a size of 0 or 0xFFFFFFFF are accepted).
+// holds; a cut-off recording must be reported instead (streamed WAVs with a size of 0
+// or 0xFFFFFFFF are accepted).
 void check_wav_not_truncated(InputFile& file) {
-  unsigned char head[12];
-  if (::pread(file.fd(), head, 12, 0) != 12 || std::memcmp(head, "RIFF", 4) || std::memcmp(head + 8, "WAVE", 4)) return;
-  uint64_t pos = 12;
-  for (int chunks = 0; chunks < 1000 && pos + 8 <= file.size(); ++chunks) {
-    unsigned char chunk[8];
-    if (::pread(file.fd(), chunk, 8, static_cast<off_t>(pos)) != 8) return;
-    uint64_t size = le32(chunk + 4);
-    if (std::memcmp(chunk, "data", 4) == 0) {
-      uint64_t available = file.size() - (pos + 8);
-      if (size != 0 && size != 0xFFFFFFFFu && size > available)
-        throw FormatError(file.display() + ": truncated WAV: its data chunk declares " + std::to_string(size) +
-                          " bytes but the file holds " + std::to_string(available));
-      return;
-    }
-    pos += 8 + size + (size & 1);
-  }
+  std::optional<WavDataChunk> data = find_wav_data_chunk(file.size(), [&](uint64_t offset, unsigned char* out, size_t n) {
+    return ::pread(file.fd(), out, n, static_cast<off_t>(offset)) == static_cast<ssize_t>(n);
+  });
+  if (!data) return;
+  uint64_t size = data->declared_size, available = file.size() - data->payload_offset;
+  if (size != 0 && size != 0xFFFFFFFFu && size > available)
+    throw FormatError(file.display() + ": truncated WAV: its data chunk declares " + std::to_string(size) +
+                      " bytes but the file holds " + std::to_string(available));
 }
 
 std::string format_name(int format) {

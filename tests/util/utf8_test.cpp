@@ -31,5 +31,34 @@ TEST(Utf8, AppendEncodesEveryLength) {
   EXPECT_EQ(s, "A\xC3\xA9\xE2\x96\x81\xF0\x9F\xA6\x99");
 }
 
+TEST(Utf8, EveryScalarValueRoundTrips) {
+  for (uint32_t cp = 0; cp <= 0x10FFFF; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    std::string s;
+    append_utf8(s, cp);
+    Utf8Step st = utf8_step(s);
+    ASSERT_EQ(st.kind, Utf8Step::kOk) << std::hex << cp;
+    ASSERT_EQ(st.cp, cp);
+    ASSERT_EQ(st.len, s.size());
+    ASSERT_EQ(s.size(), cp < 0x80 ? 1u : cp < 0x800 ? 2u : cp < 0x10000 ? 3u : 4u);
+  }
+}
+
+TEST(Utf8, SurrogatesOverlongsAndPastU10FFFFAreInvalid) {
+  for (const char* bad : {"\xED\xA0\x80", "\xE0\x80\x80", "\xF0\x80\x80\x80", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
+                          "\xC1\xBF"}) {
+    Utf8Step st = utf8_step(bad);
+    EXPECT_EQ(st.kind, Utf8Step::kInvalid) << bad;
+    EXPECT_EQ(st.cp, kReplacement);
+    EXPECT_EQ(st.len, 1u) << "the maximal ill-formed subpart is the lead byte alone";
+  }
+  // A truncated sequence followed by another character is one subpart, not the whole.
+  Utf8Step st = utf8_step("\xF0\x9F\xA6" "A");
+  EXPECT_EQ(st.kind, Utf8Step::kInvalid);
+  EXPECT_EQ(st.len, 3u);
+  EXPECT_EQ(utf8_sanitize("\xF0\x9F\xA6" "A"), "\xEF\xBF\xBD" "A");
+  EXPECT_EQ(utf8_sanitize("x\xF0\x9F"), "x\xEF\xBF\xBD");  // a truncated end is one replacement
+}
+
 }  // namespace
 }  // namespace hart
