@@ -1,4 +1,4 @@
-// Databases as schema versions 1-4 left them (tests/fixtures/schema, written by
+// Databases as schema versions 1 to the current one left them (tests/fixtures/schema, written by
 // make_fixtures.py) open, migrate to the current version, keep their rows readable
 // through the store's read APIs and SQL, end with the same schema as a new file,
 // and stay unchanged when opened again.
