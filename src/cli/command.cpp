@@ -7,6 +7,21 @@
 
 namespace hart {
 
+Command& Command::declare(CLI::App& parent, const char* name, const char* about) {
+  app = parent.add_subcommand(name, about);
+  return *this;
+}
+
+Command& Command::with_file(const char* about) {
+  app->add_option("FILE", db_path, about)->required();
+  return *this;
+}
+
+Command& Command::with_model() {
+  app->add_option("MODEL", model, "Model name")->required();
+  return *this;
+}
+
 std::unique_ptr<Database> open_database(const std::string& path) {
   auto db = std::make_unique<Database>(path, Database::Mode::kOpenExisting);
   register_sql(*db);

@@ -15,8 +15,16 @@ namespace hart {
 class Command {
  public:
   virtual ~Command() = default;
-  CLI::App* app = nullptr;  // set by the command's factory
-  virtual int run() = 0;    // the exit status
+  virtual int run() = 0;  // the exit status
+
+  CLI::App* app = nullptr;  // the subcommand, made by declare()
+  std::string db_path;      // FILE, when with_file() declared it
+  std::string model;        // MODEL, when with_model() declared it
+
+  // The arguments most commands share, in the order they are written.
+  Command& declare(CLI::App& parent, const char* name, const char* about);
+  Command& with_file(const char* about = "Database file");
+  Command& with_model();
 };
 
 using CommandFactory = std::unique_ptr<Command> (*)(CLI::App& parent);

@@ -9,7 +9,7 @@ namespace hart {
 namespace {
 
 struct ExportCommand : Command {
-  std::string db_path, model, out_path, format = "gguf";
+  std::string out_path, format = "gguf";
   int run() override {
     auto db = open_database(db_path);
     ExportReport r = export_model(*db, model, format == "gguf" ? ExportFormat::kGguf : ExportFormat::kSafetensors,
@@ -24,9 +24,7 @@ struct ExportCommand : Command {
 
 std::unique_ptr<Command> export_command(CLI::App& parent) {
   auto c = std::make_unique<ExportCommand>();
-  c->app = parent.add_subcommand("export", "Write a stored model as GGUF or safetensors");
-  c->app->add_option("FILE", c->db_path, "Database file")->required();
-  c->app->add_option("MODEL", c->model, "Model name")->required();
+  c->declare(parent, "export", "Write a stored model as GGUF or safetensors").with_file().with_model();
   c->app->add_option("OUT", c->out_path, "Output file")->required();
   c->app->add_option("--format", c->format, "gguf or safetensors")->check(CLI::IsMember({"gguf", "safetensors"}));
   return c;

@@ -11,7 +11,7 @@ namespace hart {
 namespace {
 
 struct GenerateCommand : Command {
-  std::string db_path, model, prompt, options_json;
+  std::string prompt, options_json;
   int max_tokens = 0, threads = 0, top_k = -1;
   double temperature = -1, top_p = -1;
   long long seed = -1;
@@ -54,9 +54,8 @@ struct GenerateCommand : Command {
 
 std::unique_ptr<Command> generate_command(CLI::App& parent) {
   auto c = std::make_unique<GenerateCommand>();
-  CLI::App* app = c->app = parent.add_subcommand("generate", "Generate text with a stored model, streaming tokens as they come");
-  app->add_option("FILE", c->db_path, "Database file")->required();
-  app->add_option("MODEL", c->model, "Model name")->required();
+  CLI::App* app = c->declare(parent, "generate", "Generate text with a stored model, streaming tokens as they come")
+                      .with_file().with_model().app;
   app->add_option("PROMPT", c->prompt, "The prompt (may be empty)")->required();
   app->add_option("--options", c->options_json, "Options as JSON (see README), e.g. '{\"stop\": [\"\\n\"]}'");
   app->add_option("--max-tokens,-n", c->max_tokens, "New tokens at most")->check(CLI::PositiveNumber);

@@ -53,7 +53,6 @@ int print_content_run(const ContentRunReport& r) {
 }
 
 struct IngestCommand : Command {
-  std::string db_path;
   std::vector<std::string> paths;
   ContentRunOptions options;
   bool quiet = false;
@@ -71,10 +70,10 @@ struct IngestCommand : Command {
 std::unique_ptr<Command> ingest_command(CLI::App& parent) {
   auto c = std::make_unique<IngestCommand>();
   ContentOptions& content = c->options.content;
-  CLI::App* app = c->app = parent.add_subcommand(
-      "ingest", "Store files and folders of any kind as deduplicated atoms (model files become models); "
-                "exit status 2 when some files failed");
-  app->add_option("FILE", c->db_path, "Database file")->required();
+  CLI::App* app = c->declare(parent, "ingest",
+                              "Store files and folders of any kind as deduplicated atoms (model files become models); "
+                "exit status 2 when some files failed")
+                      .with_file().app;
   app->add_option("PATH", c->paths, "Files or folders (a GGUF/safetensors file is stored as a model)")->required();
   app->add_option("--name", c->options.model_name,
                   "Model name for a single model file (default: the file name without extension)");

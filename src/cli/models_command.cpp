@@ -5,7 +5,6 @@ namespace hart {
 namespace {
 
 struct ModelsCommand : Command {
-  std::string db_path;
   OutputFlags out;
   int run() override {
     auto db = open_database(db_path);
@@ -21,8 +20,7 @@ struct ModelsCommand : Command {
 
 std::unique_ptr<Command> models_command(CLI::App& parent) {
   auto c = std::make_unique<ModelsCommand>();
-  c->app = parent.add_subcommand("models", "List stored models");
-  c->app->add_option("FILE", c->db_path, "Database file")->required();
+  c->declare(parent, "models", "List stored models").with_file();
   c->out.add_to(c->app);
   return c;
 }

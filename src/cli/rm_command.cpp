@@ -9,7 +9,6 @@ namespace hart {
 namespace {
 
 struct RmCommand : Command {
-  std::string db_path, model;
   int run() override {
     auto db = open_database(db_path);
     RemoveReport r = remove_model(*db, model);
@@ -23,9 +22,7 @@ struct RmCommand : Command {
 
 std::unique_ptr<Command> rm_command(CLI::App& parent) {
   auto c = std::make_unique<RmCommand>();
-  c->app = parent.add_subcommand("rm", "Remove a model; chunks no other model uses are freed");
-  c->app->add_option("FILE", c->db_path, "Database file")->required();
-  c->app->add_option("MODEL", c->model, "Model name")->required();
+  c->declare(parent, "rm", "Remove a model; chunks no other model uses are freed").with_file().with_model();
   return c;
 }
 

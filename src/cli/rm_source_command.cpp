@@ -9,7 +9,6 @@ namespace hart {
 namespace {
 
 struct RmSourceCommand : Command {
-  std::string db_path;
   std::vector<std::string> paths;
   int run() override {
     auto db = open_database(db_path);
@@ -27,8 +26,7 @@ struct RmSourceCommand : Command {
 
 std::unique_ptr<Command> rm_source_command(CLI::App& parent) {
   auto c = std::make_unique<RmSourceCommand>();
-  c->app = parent.add_subcommand("rm-source", "Forget ingested files or folders; free atoms nothing else uses");
-  c->app->add_option("FILE", c->db_path, "Database file")->required();
+  c->declare(parent, "rm-source", "Forget ingested files or folders; free atoms nothing else uses").with_file();
   c->app->add_option("PATH", c->paths, "Files or folders as they were ingested")->required();
   return c;
 }

@@ -5,7 +5,7 @@ namespace hart {
 namespace {
 
 struct SqlCommand : Command {
-  std::string db_path, query;
+  std::string query;
   OutputFlags out;
   int run() override {
     auto db = open_database(db_path);
@@ -18,8 +18,7 @@ struct SqlCommand : Command {
 
 std::unique_ptr<Command> sql_command(CLI::App& parent) {
   auto c = std::make_unique<SqlCommand>();
-  c->app = parent.add_subcommand("sql", "Run SQL (all Hartonomous functions and tables available)");
-  c->app->add_option("FILE", c->db_path, "Database file")->required();
+  c->declare(parent, "sql", "Run SQL (all Hartonomous functions and tables available)").with_file();
   c->app->add_option("QUERY", c->query, "One or more SQL statements")->required();
   c->out.add_to(c->app);
   return c;

@@ -6,7 +6,6 @@ namespace hart {
 namespace {
 
 struct TensorsCommand : Command {
-  std::string db_path, model;
   OutputFlags out;
   int run() override {
     auto db = open_database(db_path);
@@ -24,9 +23,7 @@ struct TensorsCommand : Command {
 
 std::unique_ptr<Command> tensors_command(CLI::App& parent) {
   auto c = std::make_unique<TensorsCommand>();
-  c->app = parent.add_subcommand("tensors", "List a model's tensors");
-  c->app->add_option("FILE", c->db_path, "Database file")->required();
-  c->app->add_option("MODEL", c->model, "Model name")->required();
+  c->declare(parent, "tensors", "List a model's tensors").with_file().with_model();
   c->out.add_to(c->app);
   return c;
 }

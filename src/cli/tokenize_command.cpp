@@ -9,7 +9,7 @@ namespace hart {
 namespace {
 
 struct TokenizeCommand : Command {
-  std::string db_path, model, text;
+  std::string text;
   int run() override {
     auto db = open_database(db_path);
     std::printf("%s\n", nlohmann::json(run_tokenize(db->handle(), model, text)).dump().c_str());
@@ -21,9 +21,7 @@ struct TokenizeCommand : Command {
 
 std::unique_ptr<Command> tokenize_command(CLI::App& parent) {
   auto c = std::make_unique<TokenizeCommand>();
-  c->app = parent.add_subcommand("tokenize", "Show the token ids a model's tokenizer gives a text");
-  c->app->add_option("FILE", c->db_path, "Database file")->required();
-  c->app->add_option("MODEL", c->model, "Model name")->required();
+  c->declare(parent, "tokenize", "Show the token ids a model's tokenizer gives a text").with_file().with_model();
   c->app->add_option("TEXT", c->text, "Text")->required();
   return c;
 }
