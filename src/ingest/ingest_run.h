@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/atom_store.h"
+#include "store/atom_store.h"
 #include "ingest/content_ingester.h"
 #include "ingest/walker.h"
 #include "store/model_ingest.h"

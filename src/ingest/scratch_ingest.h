@@ -14,7 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "ingest/atom_store.h"
+#include "store/atom_store.h"
 #include "ingest/content_ingester.h"
 #include "ingest/walker.h"
 #include "store/database.h"

@@ -1,4 +1,4 @@
-#include "ingest/atom_store.h"
+#include "store/atom_store.h"
 
 #include <cstring>
 
