@@ -3,6 +3,7 @@
 #include "ingest/extractors.h"
 #include "ingest/input_file.h"
 #include "util/error.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -47,7 +48,7 @@ StoredAtom ContentIngester::ingest(InputFile& file, const std::string& subtype, 
   if (type.kind == ContentKind::kModel) {
     // Only a model file on disk goes to the model store (it maps the file); one
     // met inside an archive stays a plain payload for now.
-    info.modality = "binary";
+    info.modality = modality::kBinary;
     info.metadata["note"] = "a model file inside an archive; ingest it on its own to store it as a model";
   }
   if (type.kind == ContentKind::kEmpty) info.error = "empty file (0 bytes)";
@@ -59,7 +60,7 @@ StoredAtom ContentIngester::ingest(InputFile& file, const std::string& subtype, 
   if (!atom.is_new) {
     // Known content: not extracted again, but its recorded problem still concerns this file.
     if (auto known = store_.recorded_problem(atom.id))
-      issues_.push_back({file.display(), known->error, known->modality != "binary"});
+      issues_.push_back({file.display(), known->error, known->modality != modality::kBinary});
     return atom;
   }
   if (info.error) {

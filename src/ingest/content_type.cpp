@@ -11,6 +11,7 @@
 #include "formats/gguf.h"
 #include "formats/safetensors.h"
 #include "util/error.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -71,17 +72,17 @@ std::string odf_mimetype(const uint8_t* p, size_t n) {
 
 const char* modality_of(ContentKind kind) {
   switch (kind) {
-    case ContentKind::kText: return "text";
-    case ContentKind::kArchive: return "archive";
-    case ContentKind::kModel: return "tensor";
-    case ContentKind::kImage: return "image";
-    case ContentKind::kAudio: return "audio";
-    case ContentKind::kVideo: return "video";
-    case ContentKind::kDocument: return "document";
+    case ContentKind::kText: return modality::kText;
+    case ContentKind::kArchive: return modality::kArchive;
+    case ContentKind::kModel: return modality::kTensor;
+    case ContentKind::kImage: return modality::kImage;
+    case ContentKind::kAudio: return modality::kAudio;
+    case ContentKind::kVideo: return modality::kVideo;
+    case ContentKind::kDocument: return modality::kDocument;
     case ContentKind::kEmpty:
-    case ContentKind::kBinary: return "binary";
+    case ContentKind::kBinary: return modality::kBinary;
   }
-  return "binary";
+  return modality::kBinary;
 }
 
 ContentSniffer::ContentSniffer() {

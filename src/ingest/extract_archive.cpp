@@ -11,6 +11,7 @@
 #include "ingest/input_file.h"
 #include "util/error.h"
 #include "util/progress.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -102,13 +103,13 @@ void extract_archive(ContentIngester& ingester, int64_t atom_id, InputFile& file
     std::string label = name ? name : ("member " + std::to_string(ordinal));
     std::string where = file.display() + "!" + label;
     InputFile member(spool_archive_member(a.get(), nesting, limits, where), where);
-    StoredAtom child = ingester.ingest(member, "member", nesting);
+    StoredAtom child = ingester.ingest(member, subtype::kMember, nesting);
     // An archive that contains itself (a zip quine) must not become a cycle.
     if (std::find(nesting.ancestors.begin(), nesting.ancestors.end(), child.id) != nesting.ancestors.end()) {
       info.metadata["cycles_refused"] = info.metadata.value("cycles_refused", 0) + 1;
       continue;
     }
-    ingester.store().relate(atom_id, child.id, "member", ordinal++, label);
+    ingester.store().relate(atom_id, child.id, relation::kMember, ordinal++, label);
   }
   info.metadata["members"] = ordinal;
   if (skipped) info.metadata["non_file_members_skipped"] = skipped;

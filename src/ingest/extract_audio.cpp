@@ -16,6 +16,7 @@
 #include "ingest/mfcc.h"
 #include "ingest/speech_to_text.h"
 #include "util/error.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -140,8 +141,8 @@ class FrameWriter {
  public:
   FrameWriter(AtomStore& store, int64_t parent, int rate, size_t frame_samples)
       : store_(store), parent_(parent), rate_(rate), frame_samples_(frame_samples), mfcc_(rate) {
-    info_.modality = "audio";
-    info_.subtype = "frame";
+    info_.modality = modality::kAudio;
+    info_.subtype = subtype::kFrame;
     info_.mime = "audio/x-wav";
     pcm_.reserve(frame_samples);
   }
@@ -166,7 +167,7 @@ class FrameWriter {
       info_.metadata["mfcc_windows"] = mfcc_.window_count(x.size());
     }
     StoredAtom frame = store_.put_bytes(wav_bytes(pcm_, static_cast<uint32_t>(rate_)), info_);
-    if (frame.id != parent_) store_.relate(parent_, frame.id, "frame", count_);  // a file that is its own frame
+    if (frame.id != parent_) store_.relate(parent_, frame.id, relation::kFrame, count_);  // a file that is its own frame
     ++count_;
     pcm_.clear();
   }

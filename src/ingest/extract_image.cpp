@@ -13,6 +13,8 @@
 #include "ingest/png_decode.h"
 #include "util/error.h"
 #include "util/sha256.h"
+#include "store/atom_names.h"
+#include "ingest/limits.h"
 
 namespace hart {
 namespace {
@@ -22,10 +24,8 @@ struct PixDeleter {
 };
 using PixPtr = std::unique_ptr<Pix, PixDeleter>;
 
-// Encoded images are decoded from memory; a larger file is refused before reading.
-constexpr uint64_t kMaxEncodedBytes = 512ull << 20;
-// A decoded image of this many pixels takes 400 MB as RGBA; more is refused.
-constexpr double kMaxPixels = 100e6;
+// Encoded images are decoded from memory (at most kMaxImageFileBytes, refused before
+// reading); a decoded image of kMaxImagePixels takes 400 MB as RGBA (limits.h).
 // Leptonica decodes a GIF's every frame (a byte a pixel) to give the first one.
 constexpr double kMaxGifLoadPixels = 400e6;
 
@@ -78,7 +78,7 @@ PixPtr normalise(Pix* decoded) {
 
 AtomInfo png_atom(const char* subtype, Pix* pix) {
   AtomInfo a;
-  a.modality = "image";
+  a.modality = modality::kImage;
   a.subtype = subtype;
   a.mime = "image/png";
   a.metadata["width"] = pixGetWidth(pix);
@@ -95,8 +95,8 @@ void add_thumbnail(AtomStore& store, int64_t atom_id, Pix* pix, int side, AtomIn
   float fx = static_cast<float>(tw) / static_cast<float>(w), fy = static_cast<float>(th) / static_cast<float>(h);
   PixPtr t(pixGetSpp(pix) == 4 ? pixScaleWithAlpha(pix, fx, fy, nullptr, 1.0f) : pixScale(pix, fx, fy));
   if (!t) throw Error("image: cannot scale the picture down to a thumbnail");
-  StoredAtom thumb = store.put_bytes(encode_png(t.get(), "image: the thumbnail"), png_atom("thumbnail", t.get()));
-  store.relate(atom_id, thumb.id, "thumbnail", 0);
+  StoredAtom thumb = store.put_bytes(encode_png(t.get(), "image: the thumbnail"), png_atom(subtype::kThumbnail, t.get()));
+  store.relate(atom_id, thumb.id, relation::kThumbnail, 0);
   info.metadata["thumbnail"] = {{"width", pixGetWidth(t.get())}, {"height", pixGetHeight(t.get())}};
 }
 
@@ -154,8 +154,8 @@ void add_patches(AtomStore& store, int64_t atom_id, Pix* pix, const ImageOptions
       std::unique_ptr<Box, void (*)(Box*)> box(boxCreate(x, y, pw, ph), [](Box* b) { boxDestroy(&b); });
       PixPtr cell(box ? pixClipRectangle(pix, box.get(), nullptr) : nullptr);
       if (!cell) throw Error("image: cannot cut the patch at " + std::to_string(x) + "," + std::to_string(y));
-      StoredAtom patch = store.put_bytes(encode_png(cell.get(), "image: a patch"), png_atom("patch", cell.get()));
-      store.relate(atom_id, patch.id, "patch", ordinal++,
+      StoredAtom patch = store.put_bytes(encode_png(cell.get(), "image: a patch"), png_atom(subtype::kPatch, cell.get()));
+      store.relate(atom_id, patch.id, relation::kPatch, ordinal++,
                    std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(pw) + "," + std::to_string(ph));
     }
   }
@@ -174,11 +174,11 @@ PixPtr decode_first(const std::string& bytes, l_int32 format, const char* name, 
   l_int32 hw = 0, hh = 0, bps = 0, spp = 0, cmap = 0;
   if (pixReadHeaderMem(data, bytes.size(), nullptr, &hw, &hh, &bps, &spp, &cmap) != 0)
     throw FormatError(where + ": unreadable " + name + " header (damaged or truncated image)");
-  if (hw <= 0 || hh <= 0 || static_cast<double>(hw) * hh > kMaxPixels)
+  if (hw <= 0 || hh <= 0 || static_cast<double>(hw) * hh > kMaxImagePixels)
     throw FormatError(where + ": " + name + " header says " + std::to_string(hw) + "x" + std::to_string(hh) +
-                      " pixels; refusing images over 100 megapixels or with no pixels");
+                      " pixels; refusing images over " + max_image_pixels_text() + " or with no pixels");
   // PNG through our own libpng reader: Leptonica's would print libpng's messages.
-  PixPtr decoded(format == IFF_PNG ? decode_png(data, bytes.size(), kMaxPixels, where)
+  PixPtr decoded(format == IFF_PNG ? decode_png(data, bytes.size(), kMaxImagePixels, where)
                                    : pixReadMem(data, bytes.size()));
   if (!decoded) throw FormatError(where + ": cannot decode the " + name + " image (damaged or truncated)");
   int w = pixGetWidth(decoded.get()), h = pixGetHeight(decoded.get());
@@ -200,10 +200,10 @@ PixPtr decode_first(const std::string& bytes, l_int32 format, const char* name, 
 
 void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, AtomInfo& info, Nesting& nesting) {
   silence_leptonica();
-  if (file.size() > kMaxEncodedBytes)
-    throw FormatError(file.display() + ": image file larger than " + std::to_string(kMaxEncodedBytes >> 20) +
+  if (file.size() > kMaxImageFileBytes)
+    throw FormatError(file.display() + ": image file larger than " + std::to_string(kMaxImageFileBytes >> 20) +
                       " MiB; stored, not decoded");
-  std::string bytes = file.read_all(kMaxEncodedBytes);
+  std::string bytes = file.read_all(kMaxImageFileBytes);
   // findFileFormatBuffer reads a fixed number of leading bytes without a length:
   // give it a zero-padded copy of the start, never the end of a tiny buffer.
   std::string head = bytes.substr(0, 64);
@@ -223,7 +223,8 @@ void extract_image(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
   PixPtr decoded;
   try {
     if (format == IFF_GIF && (frames.gif_frame_pixels > kMaxGifLoadPixels || frames.gif_more_frames))
-      throw FormatError(file.display() + ": the GIF's frames hold over 400 megapixels in all (or over " +
+      throw FormatError(file.display() + ": the GIF's frames hold over " +
+                        std::to_string(static_cast<int>(kMaxGifLoadPixels / 1e6)) + " megapixels in all (or over " +
                         std::to_string(kMaxGifFramesScanned) + " frames); Leptonica would load them all at once");
     decoded = decode_first(bytes, format, name, file.display(), info);
   } catch (const FormatError& e) {

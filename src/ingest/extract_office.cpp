@@ -12,6 +12,7 @@
 #include "ingest/input_file.h"
 #include "ingest/office_xml.h"
 #include "util/error.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -144,11 +145,11 @@ class PackageReader {
       Nesting& n;
       ~PopAncestor() { n.ancestors.pop_back(); }
     } pop{nesting_};
-    StoredAtom child = ingester_.ingest(member, "member", nesting_);
+    StoredAtom child = ingester_.ingest(member, subtype::kMember, nesting_);
     // A package that embeds itself (or an ancestor) must not become a cycle.
     if (std::find(nesting_.ancestors.begin(), nesting_.ancestors.end(), child.id) != nesting_.ancestors.end()) return;
     int64_t& ordinal = image ? images_ : other_media_;
-    ingester_.store().relate(atom_id_, child.id, image ? "image" : "media", ordinal++, name);
+    ingester_.store().relate(atom_id_, child.id, image ? relation::kImage : relation::kMedia, ordinal++, name);
   }
 
   ContentIngester& ingester_;
@@ -193,7 +194,7 @@ const char* main_part(Format f) {
 struct Extracted {
   OfficeText body;                  // docx/odt text
   std::vector<OfficePart> parts;    // slides or sheets, in order
-  const char* relation = nullptr;   // "slide" or "sheet"
+  const char* relation = nullptr;   // relation::kSlide or kSheet (also the parts' subtype)
   std::vector<std::pair<std::string, std::string>> part_errors;  // part, error
   bool truncated = false;
 };
@@ -210,7 +211,7 @@ void read_pptx(const Package& pkg, const std::string& where, Extracted& out) {
   for (const auto& [name, bytes] : pkg.xml)
     if (long n = part_number(name, "ppt/slides/slide"); n >= 0) slides.emplace_back(n, name);
   std::sort(slides.begin(), slides.end());
-  out.relation = "slide";
+  out.relation = relation::kSlide;
   for (const auto& [n, name] : slides) {
     try {
       XmlDocPtr doc = parse_office_xml(pkg.xml.at(name), where + "!" + name);
@@ -233,7 +234,7 @@ void read_xlsx(const Package& pkg, const std::string& where, size_t max_bytes, E
     XmlDocPtr doc = parse_office_xml(s->second, where + "!" + s->first);
     shared = xlsx_shared_strings(xmlDocGetRootElement(doc.get()));
   }
-  out.relation = "sheet";
+  out.relation = relation::kSheet;
   for (const XlsxSheetRef& sheet : xlsx_sheets(xmlDocGetRootElement(workbook.get()),
                                                rels ? xmlDocGetRootElement(rels.get()) : nullptr)) {
     try {
@@ -251,11 +252,11 @@ void read_odf(Format format, const Package& pkg, const std::string& where, size_
   XmlDocPtr doc = parse_office_xml(required(pkg, "content.xml", where), where + "!content.xml");
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (format == Format::kOdp) {
-    out.relation = "slide";
+    out.relation = relation::kSlide;
     out.parts = odf_slides(root);
     for (OfficePart& p : out.parts) p.label.clear();  // draw:name is usually just "page1"
   } else if (format == Format::kOds) {
-    out.relation = "sheet";
+    out.relation = relation::kSheet;
     out.parts = odf_sheets(root, max_bytes, out.truncated);
   } else {
     out.body = paragraph_text(root, OfficeFlavor::kOdf);
@@ -315,7 +316,7 @@ void extract_office(ContentIngester& ingester, int64_t atom_id, InputFile& file,
   if (x.relation) {
     // Slides and sheets are atoms of their own, with their passages, like PDF pages.
     AtomInfo part_info;
-    part_info.modality = "text";
+    part_info.modality = modality::kText;
     part_info.subtype = x.relation;
     part_info.mime = "text/plain; charset=utf-8";
     AtomStore& store = ingester.store();

@@ -20,6 +20,7 @@
 #include "ingest/pdf_images.h"
 #include "ingest/text_decode.h"
 #include "util/error.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -127,8 +128,8 @@ void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, At
   }
   info.metadata["pages"] = pages;
   AtomInfo page_info;
-  page_info.modality = "text";
-  page_info.subtype = "page";
+  page_info.modality = modality::kText;
+  page_info.subtype = subtype::kPage;
   page_info.mime = "text/plain; charset=utf-8";
   int empty = 0;
   nlohmann::json ocr_pages = nlohmann::json::array();
@@ -147,7 +148,7 @@ void extract_pdf(ContentIngester& ingester, int64_t atom_id, InputFile& file, At
     }
     StoredAtom p = store.put_text(text, page_info);
     if (p.id == atom_id) continue;
-    store.relate(atom_id, p.id, "page", i);
+    store.relate(atom_id, p.id, relation::kPage, i);
     if (p.is_new) add_passages(ingester, p.id, text, true);
   }
   if (empty) info.metadata["pages_without_text"] = empty;

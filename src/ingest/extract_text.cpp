@@ -4,6 +4,7 @@
 #include "ingest/input_file.h"
 #include "ingest/markup_text.h"
 #include "ingest/text_decode.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -25,7 +26,7 @@ Markup markup_of(const ContentType& type, const std::string& name) {
 // The document's visible text from its markup; records title, headings and links.
 std::string apply_markup(Markup markup, const std::string& utf8, AtomInfo& info) {
   MarkupText m = markup == Markup::kHtml ? html_text(utf8) : markdown_text(utf8);
-  info.modality = "document";
+  info.modality = modality::kDocument;
   info.metadata["markup"] = markup == Markup::kHtml ? "html" : "markdown";
   if (!m.title.empty()) info.metadata["title"] = m.title;
   if (!m.headings.empty()) info.metadata["headings"] = m.headings;
@@ -75,8 +76,8 @@ void extract_text(ContentIngester& ingester, int64_t atom_id, InputFile& file, c
 size_t add_passages(ContentIngester& ingester, int64_t parent_id, std::string_view text, bool text_is_parent) {
   AtomStore& store = ingester.store();
   AtomInfo passage_info;
-  passage_info.modality = "text";
-  passage_info.subtype = "passage";
+  passage_info.modality = modality::kText;
+  passage_info.subtype = subtype::kPassage;
   passage_info.mime = "text/plain; charset=utf-8";
   int64_t ordinal = 0;
   for (std::string_view p : split_passages(text, ingester.options().passages)) {
@@ -84,7 +85,7 @@ size_t add_passages(ContentIngester& ingester, int64_t parent_id, std::string_vi
     StoredAtom a = store.put_text(p, passage_info);
     // Same bytes as the parent (surrounding white space aside): no self-relation.
     if (a.id == parent_id) continue;
-    store.relate(parent_id, a.id, "passage", ordinal++);
+    store.relate(parent_id, a.id, relation::kPassage, ordinal++);
   }
   return static_cast<size_t>(ordinal);
 }

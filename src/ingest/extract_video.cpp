@@ -20,6 +20,7 @@ extern "C" {
 #include "ingest/ffmpeg_io.h"
 #include "ingest/video_audio_track.h"
 #include "util/error.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -194,11 +195,11 @@ class KeyFrames {
     std::string png = encode_png(frame, sws_, where);
     SpoolFile spool(where);
     spool.write_at(png.data(), png.size(), 0);
-    StoredAtom child = spool.ingest(ingester_, "keyframe", nesting_);
+    StoredAtom child = spool.ingest(ingester_, subtype::kKeyframe, nesting_);
     char label[32];
     int64_t ts = frame->best_effort_timestamp;
     std::snprintf(label, sizeof label, "%.3f", ts != AV_NOPTS_VALUE ? seconds(ts) : 0.0);
-    ingester_.store().relate(parent_, child.id, "keyframe", emitted_++, std::string(label));
+    ingester_.store().relate(parent_, child.id, relation::kKeyframe, emitted_++, std::string(label));
   }
 
   ContentIngester& ingester_;
@@ -316,7 +317,7 @@ void extract_video(ContentIngester& ingester, int64_t atom_id, InputFile& file, 
   if (audio) {
     std::optional<StoredAtom> track = audio->finish(ingester, nesting);
     if (track) {
-      ingester.store().relate(atom_id, track->id, "audio_track", 0);
+      ingester.store().relate(atom_id, track->id, relation::kAudioTrack, 0);
       has_audio = true;
       info.metadata["audio_track_seconds"] = static_cast<double>(audio->samples()) / kAudioTrackRate;
       if (audio->samples() >= kMaxAudioTrackSamples) info.metadata["audio_track_capped"] = true;  // at 10 minutes

@@ -17,6 +17,8 @@
 #include "ingest/png_decode.h"
 #include "ingest/spool_file.h"
 #include "util/error.h"
+#include "store/atom_names.h"
+#include "ingest/limits.h"
 
 namespace hart {
 namespace {
@@ -26,9 +28,7 @@ struct PixDeleter {
 };
 using PixPtr = std::unique_ptr<Pix, PixDeleter>;
 
-constexpr double kMaxPixels = 100e6;       // per page or screen, as extract_image
 constexpr double kMaxTotalPixels = 3e9;    // pages decoded, or pixels composited, per file
-constexpr size_t kMaxReasons = 32;
 
 // Broken pages or frames: counted, the first few explained.
 struct Failures {
@@ -36,7 +36,7 @@ struct Failures {
   nlohmann::json reasons = nlohmann::json::array();
   void add(const std::string& reason) {
     ++count;
-    if (reasons.size() < kMaxReasons) reasons.push_back(reason);
+    if (reasons.size() < kMaxListedReasons) reasons.push_back(reason);
   }
   void record(ContentIngester& ingester, AtomInfo& info, const std::string& key, const std::string& where) {
     if (!count) return;
@@ -49,10 +49,10 @@ struct Failures {
 // index in the file; label: when it starts, in seconds).
 void add_frame(ContentIngester& ingester, int64_t atom_id, Pix* shot, const std::string& where, int64_t index,
                double start_seconds, Nesting& nesting) {
-  StoredAtom child = ingest_spooled(ingester, encode_png(shot, where), where, "frame", nesting);
+  StoredAtom child = ingest_spooled(ingester, encode_png(shot, where), where, subtype::kFrame, nesting);
   char label[32];
   std::snprintf(label, sizeof label, "%.2f", start_seconds);
-  ingester.store().relate(atom_id, child.id, "frame", index, label);
+  ingester.store().relate(atom_id, child.id, relation::kFrame, index, label);
 }
 
 // A classic TIFF's chain of image file directories, read directly: Leptonica's
@@ -120,8 +120,8 @@ FramesResult add_tiff_pages(ContentIngester& ingester, int64_t atom_id, const st
     std::string page = "page " + std::to_string(n + 1);
     uint32_t w = pages[n].width, h = pages[n].height;
     double pixels = static_cast<double>(w) * h;
-    if (w == 0 || h == 0 || pixels > kMaxPixels) {
-      failed.add(page + ": " + std::to_string(w) + "x" + std::to_string(h) + " pixels; over 100 megapixels or none");
+    if (w == 0 || h == 0 || pixels > kMaxImagePixels) {
+      failed.add(page + ": " + std::to_string(w) + "x" + std::to_string(h) + " pixels; over " + max_image_pixels_text() + " or none");
       continue;
     }
     if (total + pixels > kMaxTotalPixels) {
@@ -140,8 +140,8 @@ FramesResult add_tiff_pages(ContentIngester& ingester, int64_t atom_id, const st
       continue;
     }
     std::string page_where = where + "!" + page;
-    StoredAtom child = ingest_spooled(ingester, encode_png(pix.get(), page_where), page_where, "page", nesting);
-    ingester.store().relate(atom_id, child.id, "page", n);
+    StoredAtom child = ingest_spooled(ingester, encode_png(pix.get(), page_where), page_where, subtype::kPage, nesting);
+    ingester.store().relate(atom_id, child.id, relation::kPage, n);
     ++r.children;
   }
   if (take < r.count) info.metadata["pages_taken"] = take;
@@ -291,9 +291,9 @@ FramesResult add_gif_frames(ContentIngester& ingester, int64_t atom_id, const st
   GifFileType* gif = walk.gif();
   int sw = gif ? gif->SWidth : 0, sh = gif ? gif->SHeight : 0;
   double screen = static_cast<double>(sw) * sh, work = 0;
-  PixPtr canvas(sw > 0 && sh > 0 && screen <= kMaxPixels ? pixCreate(sw, sh, 32) : nullptr);  // transparent black
+  PixPtr canvas(sw > 0 && sh > 0 && screen <= kMaxImagePixels ? pixCreate(sw, sh, 32) : nullptr);  // transparent black
   if (!canvas) {
-    failed.add("logical screen " + std::to_string(sw) + "x" + std::to_string(sh) + ": over 100 megapixels or none");
+    failed.add("logical screen " + std::to_string(sw) + "x" + std::to_string(sh) + ": over " + max_image_pixels_text() + " or none");
     failed.record(ingester, info, "frames_failed", where);
     return r;
   }
@@ -369,8 +369,8 @@ FramesResult add_webp_frames(ContentIngester& ingester, int64_t atom_id, const s
   info.metadata["frames"] = n;
   Failures failed;
   double screen = static_cast<double>(sw) * sh, work = 0;
-  if (sw == 0 || sh == 0 || screen > kMaxPixels) {  // the decoder allocates the canvas at once
-    failed.add("canvas " + std::to_string(sw) + "x" + std::to_string(sh) + ": over 100 megapixels or none");
+  if (sw == 0 || sh == 0 || screen > kMaxImagePixels) {  // the decoder allocates the canvas at once
+    failed.add("canvas " + std::to_string(sw) + "x" + std::to_string(sh) + ": over " + max_image_pixels_text() + " or none");
     failed.record(ingester, info, "frames_failed", where);
     return r;
   }

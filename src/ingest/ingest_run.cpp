@@ -15,6 +15,7 @@
 #include "util/error.h"
 #include "util/ordered_pipeline.h"
 #include "util/progress.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -44,7 +45,8 @@ class Run {
       : db_(db), options_(options), report_(report), store_(db), ingester_(store_, sniffer_, options.content),
         n_files_(n_files),
         find_source_(db.prepare(
-            "SELECT s.size, s.mtime_ns, s.atom_id, s.error IS NOT NULL OR (a.modality = 'tensor' AND a.model_id IS NULL),"
+            std::string("SELECT s.size, s.mtime_ns, s.atom_id, s.error IS NOT NULL OR (a.modality = '") +
+            modality::kTensor + "' AND a.model_id IS NULL),"
             " a.model_id"
             " FROM sources s LEFT JOIN atoms a ON a.id = s.atom_id WHERE s.path = ?")),
         upsert_source_(db.prepare(
@@ -106,7 +108,7 @@ class Run {
       if (type.kind == ContentKind::kModel && try_model(file, type)) return;
       Transaction tx(db_);
       Nesting nesting;
-      StoredAtom atom = ingester_.ingest(file, "file", nesting, &type);
+      StoredAtom atom = ingester_.ingest(file, subtype::kFile, nesting, &type);
       commit_file(tx, entry.path, file.size(), file.mtime_ns(), atom.id, prev);
     } catch (const std::exception& e) {
       // Nothing of this file was kept (its transaction rolled back): one failure
@@ -204,7 +206,7 @@ class Run {
       Transaction tx(db_);
       Nesting nesting;
       size_t issues_before = ingester_.issues().size();
-      StoredAtom atom = ingester_.ingest(file, "file", nesting, &type);
+      StoredAtom atom = ingester_.ingest(file, subtype::kFile, nesting, &type);
       ingester_.issues().resize(issues_before);  // the failure above says it all
       if (atom.is_new) store_.mark_failed(atom.id, e.what());
       set_source(path, file.size(), file.mtime_ns(), atom.id, std::nullopt);
@@ -216,8 +218,8 @@ class Run {
     c.bytes_stored += r.bytes_written;
     c.bytes_saved += r.already_present ? file.size() : r.bytes_shared;
     AtomInfo info;
-    info.modality = "tensor";
-    info.subtype = "model";
+    info.modality = modality::kTensor;
+    info.subtype = subtype::kModel;
     info.mime = type.mime;
     info.metadata = {{"model", r.model.name}, {"architecture", r.model.architecture}, {"format", r.model.format}};
     info.model_id = r.model.id;

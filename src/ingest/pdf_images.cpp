@@ -23,16 +23,15 @@
 #include "ingest/png_decode.h"
 #include "ingest/spool_file.h"
 #include "util/error.h"
+#include "store/atom_names.h"
+#include "ingest/limits.h"
 
 namespace hart {
 namespace {
 
 // The same bounds as extract_image: more is refused before anything is allocated.
-constexpr double kMaxPixels = 100e6;
-constexpr size_t kMaxEncodedBytes = 512ull << 20;
 // Decoded data may run a little past width x height (writers pad); more is an error.
 constexpr size_t kDecodedSlack = 64 * 1024;
-constexpr size_t kMaxReasons = 32;  // per list in the metadata; the counts go on
 
 struct PixDeleter {
   void operator()(Pix* p) const { pixDestroy(&p); }
@@ -202,8 +201,8 @@ std::string decode_to_png(QPDFObjectHandle image, QPDFObjectHandle dict, const s
   for (const std::string& f : filters)
     if (!decodable(f)) throw Unsupported("filter " + f + " not supported");
   int w = int_key(dict, "/Width"), h = int_key(dict, "/Height");
-  if (static_cast<double>(w) * h > kMaxPixels)
-    throw FormatError(std::to_string(w) + "x" + std::to_string(h) + " pixels; refusing images over 100 megapixels");
+  if (static_cast<double>(w) * h > kMaxImagePixels)
+    throw FormatError(std::to_string(w) + "x" + std::to_string(h) + " pixels; refusing images over " + max_image_pixels_text());
   int bpc = int_key(dict, "/BitsPerComponent");
   if (bpc != 1 && bpc != 2 && bpc != 4 && bpc != 8 && bpc != 16)
     throw FormatError("BitsPerComponent " + std::to_string(bpc) + " is not 1, 2, 4, 8 or 16");
@@ -234,7 +233,7 @@ std::string image_file(QPDFObjectHandle image) {
   if (!filters.empty() && (filters.back() == "/DCTDecode" || filters.back() == "/DCT" || filters.back() == "/JPXDecode")) {
     if (filters.size() > 1) throw Unsupported("filters before " + filters.back() + " not supported");
     // The stream is the embedded file itself: the same bytes as the JPEG on disk.
-    std::string bytes = stream_bytes(image, qpdf_dl_none, kMaxEncodedBytes);
+    std::string bytes = stream_bytes(image, qpdf_dl_none, kMaxImageFileBytes);
     bool jpeg = bytes.size() > 3 && bytes.compare(0, 3, "\xFF\xD8\xFF") == 0;
     bool jp2 = bytes.size() > 12 && (bytes.compare(0, 4, "\xFF\x4F\xFF\x51") == 0 ||
                                      bytes.compare(4, 8, "jP  \r\n\x87\n") == 0);
@@ -270,9 +269,9 @@ class ImageWalk {
       note(failed_, failed_count_, page, key, "over the expansion or member limit; not stored");
       return;
     }
-    StoredAtom child = ingest_spooled(ingester_, bytes, where, "embedded", nesting_);
+    StoredAtom child = ingest_spooled(ingester_, bytes, where, subtype::kEmbedded, nesting_);
     if (child.id == pdf_atom_ || !related_.insert(child.id).second) return;
-    ingester_.store().relate(pdf_atom_, child.id, "image", static_cast<int64_t>(related_.size() - 1),
+    ingester_.store().relate(pdf_atom_, child.id, relation::kImage, static_cast<int64_t>(related_.size() - 1),
                              "page " + std::to_string(page));
   }
 
@@ -284,7 +283,7 @@ class ImageWalk {
 
  private:
   static void note(nlohmann::json& list, size_t& count, int page, const std::string& key, const std::string& why) {
-    if (count++ < kMaxReasons) list.push_back({{"page", page}, {"image", key.substr(key.empty() ? 0 : 1)}, {"reason", why}});
+    if (count++ < kMaxListedReasons) list.push_back({{"page", page}, {"image", key.substr(key.empty() ? 0 : 1)}, {"reason", why}});
   }
 
   ContentIngester& ingester_;

@@ -58,8 +58,8 @@ bool run(PngJob* job) {
   png_get_IHDR(png, info, &w, &h, &depth, &color, &interlace, nullptr, nullptr);
   if (w == 0 || h == 0 || static_cast<double>(w) * h > job->max_pixels) {
     std::snprintf(job->error, sizeof job->error,
-                  "header says %ux%u pixels; refusing images over 100 megapixels or with no pixels",
-                  static_cast<unsigned>(w), static_cast<unsigned>(h));
+                  "header says %ux%u pixels; refusing images over %.0f megapixels or with no pixels",
+                  static_cast<unsigned>(w), static_cast<unsigned>(h), job->max_pixels / 1e6);
     return false;
   }
   bool trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;

@@ -6,6 +6,7 @@
 
 #include "ingest/input_file.h"
 #include "util/error.h"
+#include "store/atom_names.h"
 
 namespace hart {
 
@@ -78,7 +79,7 @@ ScratchFile ScratchExtractor::extract(const WalkEntry& entry) {
       Transaction tx(*out.scratch);
       ReadSnapshot snapshot(lookup_->db);  // one read transaction, not one per lookup
       Nesting nesting;
-      out.root = ingester.ingest(file, "file", nesting, &*out.type).id;
+      out.root = ingester.ingest(file, subtype::kFile, nesting, &*out.type).id;
       tx.commit();
       out.stand_ins = store.stand_ins();
       out.issues = std::move(ingester.issues());

@@ -7,6 +7,7 @@ extern "C" {
 #include <algorithm>
 
 #include "util/error.h"
+#include "store/atom_names.h"
 
 namespace hart {
 namespace {
@@ -58,7 +59,7 @@ std::optional<StoredAtom> AudioTrack::finish(ContentIngester& ingester, Nesting&
   if (samples_ == 0) return std::nullopt;
   std::string header = wav_header(static_cast<uint32_t>(samples_ * 2));
   spool_.write_at(header.data(), header.size(), 0);
-  return spool_.ingest(ingester, "audio_track", nesting);
+  return spool_.ingest(ingester, subtype::kAudioTrack, nesting);
 }
 
 void AudioTrack::receive() {

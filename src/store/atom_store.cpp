@@ -1,4 +1,5 @@
 #include "store/atom_store.h"
+#include "store/atom_names.h"
 
 #include <cstring>
 
@@ -46,7 +47,7 @@ AtomStore::AtomStore(Database& db)
       insert_chunk_ref_(db.prepare("INSERT INTO atom_chunks(atom_id, ordinal, chunk_id) VALUES(?, ?, ?)")),
       relate_(db.prepare("INSERT INTO atom_relations(parent_id, child_id, relation, ordinal, label)"
                          " VALUES(?, ?, ?, ?, ?)")),
-      mark_failed_(db.prepare("UPDATE atoms SET modality = 'binary', error = ?, text = NULL WHERE id = ?")),
+      mark_failed_(db.prepare(std::string("UPDATE atoms SET modality = '") + modality::kBinary + "', error = ?, text = NULL WHERE id = ?")),
       update_(db.prepare("UPDATE atoms SET text = ?, metadata = ?, error = ?, modality = ? WHERE id = ?")),
       problem_(db.prepare("SELECT modality, error FROM atoms WHERE id = ? AND error IS NOT NULL")) {}
 
@@ -60,7 +61,7 @@ std::optional<int64_t> AtomStore::find(const Sha256Digest& digest) {
   if (!known) return id;
   AtomInfo stand_in;
   stand_in.modality = known->modality;
-  stand_in.subtype = "stand-in";
+  stand_in.subtype = subtype::kStandIn;
   stand_in.error = known->error;
   id = insert(digest, known->size, stand_in);  // a scratch store: the merge does the counting
   stand_ins_.insert(*id);
