@@ -9,7 +9,7 @@
 
 #include "store/atom_store.h"
 #include "ingest/content_type.h"
-#include "ingest/passages.h"
+#include "media/passages.h"
 
 namespace hart {
 

@@ -13,8 +13,8 @@
 #include "ingest/content_ingester.h"
 #include "ingest/extractors.h"
 #include "ingest/input_file.h"
-#include "ingest/mfcc.h"
-#include "ingest/speech_to_text.h"
+#include "media/mfcc.h"
+#include "media/speech_to_text.h"
 #include "util/error.h"
 #include "store/atom_names.h"
 

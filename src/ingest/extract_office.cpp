@@ -10,7 +10,7 @@
 #include "ingest/content_ingester.h"
 #include "ingest/extractors.h"
 #include "ingest/input_file.h"
-#include "ingest/office_xml.h"
+#include "media/office_xml.h"
 #include "util/error.h"
 #include "store/atom_names.h"
 

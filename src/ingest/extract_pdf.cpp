@@ -15,10 +15,10 @@
 #include <utility>
 
 #include "ingest/content_ingester.h"
-#include "ingest/image_ocr.h"
+#include "media/image_ocr.h"
 #include "ingest/input_file.h"
 #include "ingest/pdf_images.h"
-#include "ingest/text_decode.h"
+#include "media/text_decode.h"
 #include "util/error.h"
 #include "store/atom_names.h"
 

@@ -2,8 +2,8 @@
 
 #include "ingest/content_ingester.h"
 #include "ingest/input_file.h"
-#include "ingest/markup_text.h"
-#include "ingest/text_decode.h"
+#include "media/markup_text.h"
+#include "media/text_decode.h"
 #include "store/atom_names.h"
 
 namespace hart {

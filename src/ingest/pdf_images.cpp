@@ -20,7 +20,7 @@
 
 #include "ingest/content_ingester.h"
 #include "ingest/input_file.h"
-#include "ingest/png_decode.h"
+#include "media/png_decode.h"
 #include "ingest/spool_file.h"
 #include "util/error.h"
 #include "store/atom_names.h"

@@ -1,4 +1,4 @@
-#include "ingest/mfcc.h"
+#include "media/mfcc.h"
 
 #include <algorithm>
 #include <cmath>

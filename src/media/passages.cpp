@@ -1,4 +1,4 @@
-#include "ingest/passages.h"
+#include "media/passages.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "ingest/office_xml.h"
+#include "media/office_xml.h"
 
 #include <libxml/parser.h>
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <map>
 
-#include "ingest/markup_text.h"
+#include "media/markup_text.h"
 #include "util/error.h"
 
 // Trees are walked recursively: without XML_PARSE_HUGE libxml2 refuses documents

@@ -1,4 +1,4 @@
-#include "ingest/png_decode.h"
+#include "media/png_decode.h"
 
 #include <leptonica/allheaders.h>
 #include <png.h>

@@ -1,4 +1,4 @@
-#include "ingest/image_ocr.h"
+#include "media/image_ocr.h"
 
 #include <leptonica/allheaders.h>
 #include <tesseract/baseapi.h>

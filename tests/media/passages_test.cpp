@@ -1,8 +1,8 @@
 // Passage splitting and text decoding: pure functions, no database.
 #include <gtest/gtest.h>
 
-#include "ingest/passages.h"
-#include "ingest/text_decode.h"
+#include "media/passages.h"
+#include "media/text_decode.h"
 #include "util/error.h"
 
 namespace hart {

@@ -1,4 +1,4 @@
-#include "ingest/speech_to_text.h"
+#include "media/speech_to_text.h"
 
 #include <pocketsphinx.h>
 #include <sphinxbase/err.h>

@@ -1,4 +1,4 @@
-#include "ingest/markup_text.h"
+#include "media/markup_text.h"
 
 #include <cmark.h>
 

@@ -1,4 +1,4 @@
-#include "ingest/text_decode.h"
+#include "media/text_decode.h"
 
 #include <iconv.h>
 #include <uchardet.h>
