@@ -17,7 +17,7 @@
 
 #include "cli/ingest_module.h"
 #include "cli/table_printer.h"
-#include "ingest/ingest_run.h"
+#include "ingest/run/ingest_run.h"
 #include "store/atoms.h"
 #include "engine/inference.h"
 #include "sql/register.h"
