@@ -5,18 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include "ingest/extract/content_kind.h"
+
 struct magic_set;  // libmagic's handle (magic_t)
 
 namespace hart {
-
-enum class ContentKind { kEmpty, kText, kArchive, kModel, kImage, kAudio, kVideo, kDocument, kBinary };
-
-struct ContentType {
-  ContentKind kind = ContentKind::kBinary;
-  std::string mime;     // e.g. text/plain, application/zip
-  std::string charset;  // libmagic's guess for text (utf-8, utf-16le, iso-8859-1, ...)
-  bool compressed_stream = false;  // gzip/bzip2/xz/...: may hold one file rather than an archive
-};
 
 // The modality an atom of this kind gets.
 const char* modality_of(ContentKind kind);

@@ -11,13 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "ingest/extract/content_kind.h"
 #include "media/passages.h"
 #include "store/atom_store.h"
 
 namespace hart {
 
 class InputFile;
-struct ContentType;
 
 struct IngestLimits {
   int max_archive_depth = 8;                  // archives inside archives, levels

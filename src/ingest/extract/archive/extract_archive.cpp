@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "ingest/dispatch/content_type.h"
+#include "ingest/extract/content_kind.h"
 #include "ingest/extract/context.h"
 #include "ingest/extract/input_file.h"
 #include "util/error.h"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/dispatch/content_type.h"
+#include "ingest/extract/content_kind.h"
 #include "ingest/extract/context.h"
 #include "ingest/extract/extractors.h"
 #include "ingest/extract/input_file.h"

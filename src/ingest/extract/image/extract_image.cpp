@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "ingest/dispatch/content_type.h"
+#include "ingest/extract/content_kind.h"
 #include "ingest/extract/context.h"
 #include "ingest/extract/extractors.h"
 #include "ingest/extract/image/image_frames.h"

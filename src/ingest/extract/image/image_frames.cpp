@@ -12,7 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "ingest/dispatch/content_type.h"
+#include "ingest/extract/content_kind.h"
 #include "ingest/extract/context.h"
 #include "ingest/extract/input_file.h"
 #include "media/png_decode.h"

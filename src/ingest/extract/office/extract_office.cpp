@@ -7,7 +7,7 @@
 #include <memory>
 #include <set>
 
-#include "ingest/dispatch/content_type.h"
+#include "ingest/extract/content_kind.h"
 #include "ingest/extract/context.h"
 #include "ingest/extract/extractors.h"
 #include "ingest/extract/input_file.h"

@@ -14,7 +14,7 @@
 #include <string>
 #include <utility>
 
-#include "ingest/dispatch/content_type.h"
+#include "ingest/extract/content_kind.h"
 #include "ingest/extract/context.h"
 #include "media/image_ocr.h"
 #include "ingest/extract/input_file.h"

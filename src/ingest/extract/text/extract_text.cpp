@@ -1,6 +1,6 @@
 #include "ingest/extract/extractors.h"
 
-#include "ingest/dispatch/content_type.h"
+#include "ingest/extract/content_kind.h"
 #include "ingest/extract/context.h"
 #include "ingest/extract/input_file.h"
 #include "media/markup_text.h"
