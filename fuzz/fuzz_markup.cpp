@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "ingest/markup_text.h"
+#include "media/markup_text.h"
 #include "text_checks.h"
 
 namespace {

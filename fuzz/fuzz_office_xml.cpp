@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "ingest/office_xml.h"
+#include "media/office_xml.h"
 #include "text_checks.h"
 #include "util/error.h"
 

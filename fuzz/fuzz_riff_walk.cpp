@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "ingest/riff_walk.h"
+#include "media/riff_walk.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto read = [&](uint64_t offset, unsigned char* out, size_t n) {

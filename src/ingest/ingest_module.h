@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/ingest_run.h"
+#include "ingest/run/ingest_run.h"
 #include "store/database.h"
 
 namespace hart {

@@ -20,6 +20,7 @@
 #include "store/atoms.h"
 #include "store/database.h"
 #include "sql/vtab.h"
+#include "store/atom_names.h"
 
 namespace hart {
 
@@ -34,11 +35,12 @@ void atom_text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
       return sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
     }
     std::string text;
-    if (s.text(1) == "document") {
+    if (s.text(1) == modality::kDocument) {
       // A paged document's text is its pages' (stored once, on the page atoms).
       Stmt pages(db,
-                 "SELECT a.text FROM atom_relations r JOIN atoms a ON a.id = r.child_id"
-                 " WHERE r.parent_id = ? AND r.relation = 'page' ORDER BY r.ordinal");
+                 std::string("SELECT a.text FROM atom_relations r JOIN atoms a ON a.id = r.child_id"
+                             " WHERE r.parent_id = ? AND r.relation = '") +
+                     relation::kPage + "' ORDER BY r.ordinal");
       pages.bind(1, static_cast<int64_t>(sqlite3_value_int64(argv[0])));
       bool any = false;
       while (pages.step()) {
@@ -47,7 +49,7 @@ void atom_text_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
         any = true;
       }
       if (!any) return sqlite3_result_null(ctx);
-    } else if (s.text(1) == "text") {
+    } else if (s.text(1) == modality::kText) {
       // A UTF-8 text file's text is its payload (not stored twice).
       read_atom_payload(db, sqlite3_value_int64(argv[0]), [&](const void* p, size_t n) {
         text.append(static_cast<const char*>(p), n);
@@ -67,7 +69,7 @@ void atom_payload_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     int64_t id = sqlite3_value_int64(argv[0]);
     Stmt size(db, "SELECT size, modality FROM atoms WHERE id = ?");
     size.bind(1, id);
-    if (!size.step() || size.text(1) == "tensor") return sqlite3_result_null(ctx);  // a model: hart export
+    if (!size.step() || size.text(1) == modality::kTensor) return sqlite3_result_null(ctx);  // a model: hart export
     int64_t limit = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1);
     if (size.int64(0) > limit)
       return sqlite3_result_error(ctx, ("atom_payload: atom " + std::to_string(id) + " is " + std::to_string(size.int64(0)) +

@@ -1,5 +1,5 @@
 // Reading and releasing content atoms (schema version 4). Writing them is
-// ingest/'s job; these are the parts SQL functions and the CLI share.
+// atom_store.h's job; these are the parts SQL functions and the CLI share.
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -1,4 +1,4 @@
-// Audio through libsndfile: metadata, frame atoms, MFCCs against a numpy reference,
+// Audio through libsndfile: metadata, frame atoms (MFCCs against numpy: tests/media/mfcc_test.cpp),
 // transcripts of speech whose words are known (espeak-ng, and the JFK and LJ Speech
 // clips in ../shared/data), and damaged recordings.
 #include <sndfile.h>
@@ -7,27 +7,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <numbers>
 
-#include "ingest/mfcc.h"
+#include "media/mfcc.h"
 #include "audio_fixture.h"
 #include "ingest_fixture.h"
 #include "word_accuracy.h"
 
 namespace hart::test {
 namespace {
-
-// The signal of tests/golden/mfcc/make_mfcc_golden.py, quantised to 16 bits the same way.
-std::vector<float> test_signal(int rate) {
-  std::vector<float> x;
-  for (int i = 0; i < static_cast<int>(0.25 * rate); ++i) {
-    double t = static_cast<double>(i) / rate;
-    double v = 0.5 * std::sin(2 * std::numbers::pi * 440 * t) + 0.25 * std::sin(2 * std::numbers::pi * 1500 * t) +
-               0.1 * std::sin(2 * std::numbers::pi * (200 + 3000 * t) * t);
-    x.push_back(static_cast<float>(std::nearbyint(v * 32767) / 32768.0));
-  }
-  return x;
-}
 
 class AudioIngestTest : public IngestTest {
  protected:
@@ -47,29 +34,6 @@ class AudioIngestTest : public IngestTest {
     return accuracy;
   }
 };
-
-TEST(AudioIngestMfcc, MatchesTheNumpyReference) {
-  std::ifstream golden(std::string(HART_SOURCE_DIR) + "/tests/golden/mfcc/mfcc_golden.txt");
-  ASSERT_TRUE(golden) << "tests/golden/mfcc/mfcc_golden.txt is missing";
-  std::string comment;
-  std::getline(golden, comment);
-  for (int block = 0; block < 2; ++block) {
-    int rate = 0;
-    size_t rows = 0;
-    ASSERT_TRUE(golden >> rate >> rows);
-    Mfcc mfcc(rate);
-    std::vector<float> x = test_signal(rate);
-    std::vector<float> ours = mfcc.windows(x.data(), x.size());
-    ASSERT_EQ(ours.size(), rows * kMfccCoefficients) << rate << " Hz";
-    double worst = 0;
-    for (size_t i = 0; i < ours.size(); ++i) {
-      double expected;
-      ASSERT_TRUE(golden >> expected);
-      worst = std::max(worst, std::abs(expected - ours[i]));
-    }
-    EXPECT_LT(worst, 2e-3) << rate << " Hz: largest difference from numpy";
-  }
-}
 
 TEST_F(AudioIngestTest, WavFlacAndOggGiveMetadataAndFixedLengthFrames) {
   options.content.audio.transcribe = false;  // tones: nothing to hear, and faster

@@ -3,7 +3,7 @@
 // with the error, and the summary lists the failure.
 #include <unistd.h>
 
-#include "ingest/ingest_run.h"
+#include "ingest/run/ingest_run.h"
 #include "ingest_fixture.h"
 #include "support/model_builder.h"
 

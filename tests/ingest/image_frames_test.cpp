@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "ingest/png_decode.h"
+#include "media/png_decode.h"
 #include "ingest_fixture.h"
 #include "test_pictures.h"
 #include "word_accuracy.h"

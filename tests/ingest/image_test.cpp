@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "ingest/extractors.h"
+#include "ingest/extract/extractors.h"
 #include "ingest_fixture.h"
 #include "test_pictures.h"
 #include "word_accuracy.h"

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "ingest/ingest_run.h"
+#include "ingest/run/ingest_run.h"
 #include "sql/register.h"
 #include "store/database.h"
 #include "util/error.h"

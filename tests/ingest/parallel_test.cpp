@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "audio_fixture.h"
-#include "ingest/scratch_ingest.h"
+#include "ingest/run/scratch_ingest.h"
 #include "ingest_fixture.h"
 #include "test_pictures.h"
 #include "store/atoms.h"

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "ingest/extractors.h"
+#include "ingest/extract/extractors.h"
 #include "ingest_fixture.h"
 #include "test_pictures.h"
 #include "word_accuracy.h"

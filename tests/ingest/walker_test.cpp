@@ -3,8 +3,8 @@
 
 #include <filesystem>
 
-#include "ingest/ignore_rules.h"
-#include "ingest/walker.h"
+#include "ingest/run/ignore_rules.h"
+#include "ingest/run/walker.h"
 #include "support/test_support.h"
 #include "util/error.h"
 

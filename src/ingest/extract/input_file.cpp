@@ -1,0 +1,105 @@
+#include "ingest/extract/input_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "util/error.h"
+
+namespace hart {
+namespace {
+
+constexpr size_t kReadPiece = 1 << 20;
+
+[[noreturn]] void fail(const std::string& what, const char* action) {
+  throw Error(what + ": " + action + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+InputFile::InputFile(const std::string& path, std::string display) : display_(std::move(display)) {
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) fail(display_, "cannot open");
+  stat_now();
+}
+
+InputFile::InputFile(int fd, std::string display) : fd_(fd), display_(std::move(display)) { stat_now(); }
+
+InputFile::~InputFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void InputFile::stat_now() {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) fail(display_, "cannot stat");
+  if (!S_ISREG(st.st_mode)) throw Error(display_ + ": not a regular file");
+  size_ = static_cast<uint64_t>(st.st_size);
+  mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+std::string InputFile::prefix(size_t max) const {
+  std::string out(max, '\0');
+  size_t got = 0;
+  while (got < max) {
+    ssize_t n = ::pread(fd_, out.data() + got, max - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(display_, "cannot read");
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+uint64_t InputFile::stream(const std::function<void(const char*, size_t)>& piece) const {
+  std::vector<char> buf(kReadPiece);
+  uint64_t off = 0;
+  for (;;) {
+    ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(off));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(display_, "cannot read");
+    if (n == 0) return off;
+    piece(buf.data(), static_cast<size_t>(n));
+    off += static_cast<uint64_t>(n);
+  }
+}
+
+std::string InputFile::read_all(uint64_t max) const {
+  if (size_ > max)
+    throw Error(display_ + ": " + std::to_string(size_) + " bytes is more than the " + std::to_string(max) +
+                "-byte limit for reading it whole");
+  std::string out;
+  out.reserve(size_);
+  stream([&](const char* p, size_t n) {
+    if (out.size() + n > max) throw Error(display_ + ": grew past " + std::to_string(max) + " bytes while being read");
+    out.append(p, n);
+  });
+  return out;
+}
+
+int make_spool_file() {
+  const char* dir = std::getenv("TMPDIR");
+  std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/hart-spool-XXXXXX";
+  int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
+  if (fd < 0) fail(pattern, "cannot create a temporary file (set TMPDIR to a writable folder)");
+  ::unlink(pattern.c_str());
+  return fd;
+}
+
+void spool_write(int fd, const void* data, size_t n, uint64_t offset, const std::string& where) {
+  const char* p = static_cast<const char*>(data);
+  size_t done = 0;
+  while (done < n) {
+    ssize_t w = ::pwrite(fd, p + done, n - done, static_cast<off_t>(offset + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) fail(where, "cannot write the temporary copy (is $TMPDIR full?)");
+    done += static_cast<size_t>(w);
+  }
+}
+
+}  // namespace hart

@@ -1,0 +1,47 @@
+// Markdown and HTML: visible text, title, headings, links (pure functions, no database).
+#include <gtest/gtest.h>
+
+#include "media/markup_text.h"
+
+namespace hart::test {
+namespace {
+
+TEST(Markup, MarkdownGivesTextHeadingsAndLinks) {
+  MarkupText m = markdown_text(
+      "# Guide\n\nRead the [manual](https://example.org/m) *first*.\nThen `run it`.\n\n"
+      "## Steps\n\n- one\n- two\n\n```\ncode block\n```\n");
+  EXPECT_EQ(m.title, "Guide");
+  EXPECT_EQ(m.headings, (std::vector<std::string>{"Guide", "Steps"}));
+  ASSERT_EQ(m.links.size(), 1u);
+  EXPECT_EQ(m.links[0].href, "https://example.org/m");
+  EXPECT_EQ(m.links[0].text, "manual");
+  EXPECT_EQ(m.text, "Guide\n\nRead the manual first. Then run it.\n\nSteps\n\none\n\ntwo\n\ncode block");
+}
+
+TEST(Markup, HtmlGivesVisibleTextOnlyAndSurvivesBrokenMarkup) {
+  MarkupText m = html_text(
+      "<!DOCTYPE html><html><head><title>The  Title</title><style>p{color:red}</style>"
+      "<script>var hidden = 1;</script></head><body><h1>Heading one</h1>"
+      "<p>First   paragraph with a <a href=\"/a\">link <b>here</b></a>.</p>"
+      "<div>Line one<br>Line two</div><p>Unclosed <i>tags <p>next</body>");
+  EXPECT_EQ(m.title, "The Title");
+  EXPECT_EQ(m.headings, std::vector<std::string>{"Heading one"});
+  ASSERT_EQ(m.links.size(), 1u);
+  EXPECT_EQ(m.links[0].href, "/a");
+  EXPECT_EQ(m.links[0].text, "link here");
+  EXPECT_EQ(m.text, "Heading one\n\nFirst paragraph with a link here.\n\nLine one\nLine two\n\nUnclosed tags\n\nnext");
+  EXPECT_EQ(m.text.find("hidden"), std::string::npos);
+  EXPECT_EQ(html_text("").text, "");
+}
+
+TEST(Markup, DeeplyNestedHtmlIsReadAsFarAsLibxml2Goes) {
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += "<div>";
+  EXPECT_EQ(html_text(deep + "bottom").text, "bottom");
+  // libxml2 stops building the tree at 256 levels; deeper text is lost, not a crash.
+  for (int i = 0; i < 100000; ++i) deep += "<div>";
+  EXPECT_NO_THROW(html_text(deep + "lost"));
+}
+
+}  // namespace
+}  // namespace hart::test
