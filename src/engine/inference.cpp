@@ -32,7 +32,8 @@ InferenceRow row_for(const LoadedModel& m, const std::string& name, const char* 
 }  // namespace
 
 GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_view prompt,
-                          const GenerationOptions& options, const TextCallback& on_text) {
+                          const GenerationOptions& options, const TextCallback& on_text,
+                          LogitsHook* logits_hook) {
   auto start = std::chrono::steady_clock::now();
   std::string started_at = utc_now_iso8601();
   auto loaded = ModelCache::global().get(db, model);
@@ -40,7 +41,7 @@ GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_vie
   if (used.threads == 0) used.threads = tensor::hardware_threads();
   auto lm = make_causal_lm(loaded, used.threads);
   GenerateCall call;
-  call.result = generate_text(*lm, loaded->tokenizer(), prompt, used, on_text);
+  call.result = generate_text(*lm, loaded->tokenizer(), prompt, used, on_text, logits_hook);
   used.seed = call.result.seed;
   InferenceRow row = row_for(*loaded, model, "generate", prompt, started_at, start);
   row.output = call.result.text;

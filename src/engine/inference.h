@@ -16,8 +16,10 @@ struct GenerateCall {
   int64_t inference_id = 0;  // the inferences row (0 when the database is read-only)
 };
 
+// `logits_hook` (optional) steers sampling, as in generate_text (model/logits_hook.h).
 GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_view prompt,
-                          const GenerationOptions& options, const TextCallback& on_text = {});
+                          const GenerationOptions& options, const TextCallback& on_text = {},
+                          LogitsHook* logits_hook = nullptr);
 
 std::vector<int32_t> run_tokenize(sqlite3* db, const std::string& model, std::string_view text);
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "../store/store_fixture.h"
+#include "engine/inference.h"
 #include "engine/stored_model.h"
 #include "model/causal_lm.h"
 #include "model/forward_observer.h"
@@ -121,6 +122,17 @@ TEST_F(LogitsHookTest, AForcedTokenIsGeneratedUnderGreedy) {
   // Sampling with a temperature sees the same forced distribution.
   GenerationResult s = generate(R"({"max_tokens": 12, "temperature": 0.9, "seed": 3})", &hook);
   EXPECT_EQ(ids(s), std::vector<int32_t>(12, 300));
+}
+
+// The engine's entry point (what SQL and the CLI call) passes the hook through, and
+// records the call as usual.
+TEST_F(LogitsHookTest, RunGeneratePassesTheHookThrough) {
+  TestHook hook;
+  hook.force = 300;
+  GenerateCall call = run_generate(db->handle(), "stories260K", "Once upon a time",
+                                   parse_generation_options(R"({"max_tokens": 5})"), {}, &hook);
+  EXPECT_EQ(ids(call.result), std::vector<int32_t>(5, 300));
+  EXPECT_GT(call.inference_id, 0);
 }
 
 // The two seams together, as kNN-LM uses them: the observer's final hidden row is
