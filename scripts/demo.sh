@@ -75,9 +75,10 @@ step "12. The database is the model: generate text from the stored tensors"
 if [ "$model" = stories260K ]; then
   echo "(llama.cpp's greedy continuation of this prompt is in ../shared/reference/stories260K-greedy.md: the same tokens)"
   "$hart" generate "$db" "$model" "Once upon a time" --max-tokens 64
-  sql "SELECT tokenize('$model', 'Once upon a time') AS ids"
-  sql "SELECT generate('$model', 'The little dog', '{\"max_tokens\": 24, \"temperature\": 0.8, \"seed\": 7}') AS sampled"
-  sql "SELECT position, token_id, text, round(logprob, 3) AS logprob FROM generate_tokens('$model', 'Once upon a time', '{\"max_tokens\": 5}')"
+  sql "SELECT hart_version() AS version, hart_tokenize('$model', 'Once upon a time') AS ids"
+  sql "SELECT hart_generate('$model', 'The little dog', '{\"max_tokens\": 24, \"temperature\": 0.8, \"seed\": 7}') AS sampled"
+  sql "SELECT position, token_id, text, round(logprob, 3) AS logprob FROM hart_generate_tokens('$model', 'Once upon a time', '{\"max_tokens\": 5}')"
+  echo "(generate, tokenize and generate_tokens still answer to their bare names; none can run from a view or trigger)"
   step "13. Every inference is a row"
   sql "SELECT id, task, model_name, substr(input, 1, 20) AS input, substr(replace(output, char(10), ' '), 1, 40) AS output, prompt_tokens, output_tokens, stop_reason, round(duration_ms, 1) AS ms FROM inferences"
 else
