@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The quick suites under AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
+# (the whole suite sanitized: bash scripts/sanitize.sh, too slow for CI's budget).
+JOBS="$(nproc)" bash scripts/sanitize.sh --subset
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
