@@ -59,8 +59,8 @@ std::shared_ptr<const LoadedModel> LoadedModel::build(ModelContents contents) {
 
 std::shared_ptr<const LoadedModel> LoadedModel::from_file(const std::string& path, const std::string& name,
                                                            const std::string& config_json) {
-  auto file = std::make_shared<MappedFile>(path);
-  const ModelFile parsed = read_model_file(file->data(), file->size(), path);
+  const MappedFile file(path);  // outlives build(), which runs every fill
+  const ModelFile parsed = read_model_file(file.data(), file.size(), path);
   ModelContents c;
   c.info.name = name;
   c.info.architecture = parsed.architecture;
@@ -71,7 +71,7 @@ std::shared_ptr<const LoadedModel> LoadedModel::from_file(const std::string& pat
     if (c.config.is_discarded() || !c.config.is_object()) throw FormatError(path + ": the config is not a JSON object");
   }
   for (const TensorInfo& t : parsed.tensors) {
-    const uint8_t* src = file->data() + parsed.data_offset + t.offset;  // ranges checked by the reader
+    const uint8_t* src = file.data() + parsed.data_offset + t.offset;  // ranges checked by the reader
     const uint64_t n = t.n_bytes;
     c.tensors.push_back({t.name, t.dtype, t.shape, t.n_elements, n, "", [src, n](uint8_t* dst) { std::memcpy(dst, src, n); }});
   }
@@ -102,7 +102,7 @@ void LoadedModel::adapt_hugging_face(const ordered_json& config) {
                   ") cannot be transposed from Hugging Face's Conv1D layout");
     const uint64_t in = t.shape[0], out = t.shape[1], size = info.block_bytes;
     std::unique_ptr<uint8_t, AlignedFree> copy(static_cast<uint8_t*>(
-        std::aligned_alloc(kTensorAlignment, std::max<uint64_t>((t.n_bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment, kTensorAlignment))));
+        std::aligned_alloc(kTensorAlignment, std::max<uint64_t>(align_up(t.n_bytes), kTensorAlignment))));
     if (!copy) throw Error("model '" + info_.name + "': out of memory transposing '" + t.name + "'");
     for (uint64_t r = 0; r < in; ++r)
       for (uint64_t c = 0; c < out; ++c) std::memcpy(copy.get() + (c * in + r) * size, t.data + (r * out + c) * size, size);
