@@ -1,4 +1,4 @@
-// SHA-256 through OpenSSL (which uses SHA-NI / AVX2 where the CPU has them).
+// SHA-256 through OpenSSL (which uses SHA-NI / AVX2 where the CPU has them), opened on first use.
 #pragma once
 #include <array>
 #include <cstddef>
