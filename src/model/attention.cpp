@@ -10,7 +10,7 @@
 namespace hart {
 
 void KvCache::reserve(size_t layer, size_t end) {
-  std::vector<float>& k = k_[layer];
+  AlignedVector<float>& k = k_[layer];
   if (k.size() >= end * kv_dim_) return;
   // Grow in steps (doubling, at least 64 positions), never past the context.
   size_t cap = std::min(n_ctx_, std::max(end, 2 * k.size() / kv_dim_ + 64));
@@ -27,7 +27,7 @@ void attention(const float* q_all, float* out_all, size_t n, size_t n_past, KvCa
   // Jobs run head by head (job = h * n + i): a thread's consecutive queries read the
   // same head's keys and values, which then stay in cache.
   pool.parallel_for(n * s.n_head, 1, [&](size_t b, size_t e) {
-    thread_local std::vector<float> score;  // per thread: no allocation per token and layer
+    thread_local AlignedVector<float> score;  // per thread: no allocation per token and layer
     score.resize(n_past + n);
     for (size_t job = b; job < e; ++job) {
       size_t h = job / n, i = job % n, kvh = h / group;

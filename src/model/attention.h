@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tensor/thread_pool.h"
+#include "util/aligned_vector.h"
 
 namespace hart {
 
@@ -19,7 +20,7 @@ class KvCache {
   size_t kv_dim() const { return kv_dim_; }
 
  private:
-  std::vector<std::vector<float>> k_, v_;
+  std::vector<AlignedVector<float>> k_, v_;
   size_t kv_dim_, n_ctx_;
 };
 

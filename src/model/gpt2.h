@@ -39,7 +39,7 @@ class Gpt2Model : public CausalLM {
   std::vector<Layer> layers_;
   std::vector<float> lnf_w_, lnf_b_;
   tensor::Weights output_{};
-  std::vector<float> x_, xb_, qkv_, q_, att_, h_;
+  AlignedVector<float> x_, xb_, qkv_, q_, att_, h_;
 };
 
 }  // namespace hart

@@ -38,7 +38,7 @@ class LlamaModel : public CausalLM {
   std::vector<float> output_norm_;
   tensor::Weights output_{};
   KvCache cache_;
-  std::vector<float> x_, xb_, q_, gate_, up_;  // scratch, sized per batch
+  AlignedVector<float> x_, xb_, q_, gate_, up_;  // scratch, sized per batch
 };
 
 }  // namespace hart

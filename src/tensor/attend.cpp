@@ -64,12 +64,8 @@ HART_AVX2 float dot(const float* a, const float* b, size_t n) {
   return r;
 }
 
-// Aligned to a cache line: its short loops (a head of 8 dims is one FMA per
-// position) ran 5-6% slower at a 48-byte offset that an unrelated change elsewhere
-// in the library produced; fixed alignment keeps its speed independent of layout.
-HART_AVX2 __attribute__((aligned(64))) void attend_avx2(const float* q, const float* keys, const float* values,
-                                                        size_t stride, size_t n, size_t hd, float scale, float* score,
-                                                        float* out) {
+HART_AVX2 void attend_avx2(const float* q, const float* keys, const float* values, size_t stride, size_t n,
+                               size_t hd, float scale, float* score, float* out) {
   for (size_t t = 0; t < n; ++t) score[t] = dot(q, keys + t * stride, hd) * scale;
   // max, then exp and sum, 8 positions at a time
   size_t t = 0;
