@@ -132,29 +132,18 @@ __attribute__((target("avx512f"))) void bf16_avx512(const unsigned char* s, floa
 }
 #endif
 
-bool cpu_has(Path p) {
+}  // namespace
+
+bool path_supported(Path p) {
   const CpuFeatures& f = cpu_features();
   if (p == Path::Avx512) return f.avx512f;
   if (p == Path::Avx2) return f.avx2 && f.f16c;
-  return p == Path::Portable;
+  return p == Path::Scalar;
 }
-
-}  // namespace
 
 Path best_path() {
-  static const Path p = cpu_has(Path::Avx512) ? Path::Avx512 : cpu_has(Path::Avx2) ? Path::Avx2 : Path::Portable;
+  static const Path p = widest_path(path_supported);
   return p;
-}
-
-bool path_supported(Path p) { return cpu_has(p); }
-
-const char* path_name(Path p) {
-  switch (p) {
-    case Path::Portable: return "portable";
-    case Path::Avx2: return "avx2+f16c";
-    case Path::Avx512: return "avx512f";
-  }
-  return "?";
 }
 
 void f16_to_f32_row(Path p, const void* src, float* dst, size_t n) {

@@ -5,13 +5,16 @@
 #pragma once
 #include <cstddef>
 
+#include "util/cpu_features.h"
+
 namespace hart::half {
 
-enum class Path { Portable, Avx2, Avx512 };  // Avx2 = AVX2 + F16C
+// Avx2 needs AVX2 + F16C here; Avx512 needs AVX-512F.
+using Path = SimdPath;
 
 Path best_path();                 // the path the plain functions below use
 bool path_supported(Path p);      // whether this CPU can run `p`
-const char* path_name(Path p);
+inline const char* path_name(Path p) { return simd_path_name(p); }
 
 void f16_to_f32_row(const void* src, float* dst, size_t n);
 void bf16_to_f32_row(const void* src, float* dst, size_t n);

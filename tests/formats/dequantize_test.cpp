@@ -94,10 +94,10 @@ TEST_P(DequantGolden, MatchesNumpyReferenceBitForBit) {
     if (g.type == DType::F16 || g.type == DType::BF16) {
       std::fill(got.begin(), got.end(), 0.0f);
       if (g.type == DType::F16)
-        half::f16_to_f32_row(half::Path::Portable, buf.data() + shift, got.data(), g.n_elems);
+        half::f16_to_f32_row(half::Path::Scalar, buf.data() + shift, got.data(), g.n_elems);
       else
-        half::bf16_to_f32_row(half::Path::Portable, buf.data() + shift, got.data(), g.n_elems);
-      check(got, shift, "portable");
+        half::bf16_to_f32_row(half::Path::Scalar, buf.data() + shift, got.data(), g.n_elems);
+      check(got, shift, "scalar");
     }
   }
 }
@@ -131,7 +131,7 @@ std::vector<uint16_t> all_patterns() {
 TEST(F16Paths, EveryPathMatchesScalarOnAllPatterns) {
   auto pat = all_patterns();
   std::vector<float> want(65536), got(65536 + 1);
-  for (auto p : {half::Path::Portable, half::Path::Avx2, half::Path::Avx512}) {
+  for (auto p : {half::Path::Scalar, half::Path::Avx2, half::Path::Avx512}) {
     if (!half::path_supported(p)) {
       std::printf("  [F16Paths] %s not supported by this CPU, not tested\n", half::path_name(p));
       continue;
