@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/model_cache.h"
-#include "model/bert.h"
+#include "engine/model_embedder.h"
 #include "store/inferences.h"
 #include "tensor/thread_pool.h"
 #include "util/error.h"
@@ -68,19 +68,12 @@ std::vector<int32_t> run_tokenize(sqlite3* db, const std::string& model, std::st
 std::vector<float> run_embed(sqlite3* db, const std::string& model, std::string_view text, int threads) {
   auto start = std::chrono::steady_clock::now();
   std::string started_at = utc_now_iso8601();
-  auto loaded = ModelCache::global().get(db, model);
-  if (loaded->architecture() != "bert")
-    throw UsageError("embed: model '" + model + "' is a " + loaded->architecture() +
-                     " model; embeddings come from the bert architecture");
-  std::vector<int32_t> ids = loaded->tokenizer().encode(text, /*add_special=*/true);
-  BertEncoder encoder(loaded, threads > 0 ? threads : tensor::hardware_threads());
-  if (static_cast<int64_t>(ids.size()) > encoder.config().n_ctx)
-    throw UsageError("embed: the text is " + std::to_string(ids.size()) + " tokens; the model's context is " +
-                     std::to_string(encoder.config().n_ctx) + " tokens");
-  std::vector<float> e = encoder.embed(ids);
-  InferenceRow row = row_for(*loaded, model, "embed", text, started_at, start);
+  ModelEmbedder embedder(db, model, tensor::shared_pool(threads > 0 ? threads : tensor::hardware_threads()));
+  size_t n_tokens = 0;
+  std::vector<float> e = embedder.embed_text(text, &n_tokens);
+  InferenceRow row = row_for(embedder.model(), model, "embed", text, started_at, start);
   row.output = "float32[" + std::to_string(e.size()) + "]";
-  row.prompt_tokens = static_cast<int64_t>(ids.size());
+  row.prompt_tokens = static_cast<int64_t>(n_tokens);
   record_inference(db, row);
   return e;
 }

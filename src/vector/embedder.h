@@ -1,10 +1,8 @@
 // What turns content into vectors. An Embedder maps texts to vectors of one Space,
 // so whatever it produces can go straight into a VectorIndex of that space.
 //
-// No implementation lives here yet: the model-based embedder (a stored BERT-family
-// model run by model/, the SQL function `embed()` today) and a built-in one that needs
-// no weights come in later issues, and belong to folders that may depend on the model
-// and the store; vector/ depends only on util/. They will implement this interface.
+// Implementations live in folders that may use models and the store (vector/ uses
+// only util/): engine/model_embedder.h runs a stored BERT-family model, as embed() does.
 //
 // Contract for implementations:
 // - dim() == space().dim(), fixed for the embedder's lifetime;
