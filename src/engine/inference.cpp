@@ -40,6 +40,7 @@ GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_vie
   GenerationOptions used = options;
   if (used.threads == 0) used.threads = tensor::hardware_threads();
   auto lm = make_causal_lm(loaded, used.threads);
+  used.threads = lm->pool()->size();  // what ran: requests beyond the machine's cores are capped
   GenerateCall call;
   call.result = generate_text(*lm, loaded->tokenizer(), prompt, used, on_text, logits_hook);
   used.seed = call.result.seed;

@@ -1,6 +1,8 @@
 // generate(), generate_tokens and tokenize() from SQL on the real stories260K, with
 // the inferences table recording each call; bad input per the documented policies.
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "engine/stored_model.h"
 #include "../store/store_fixture.h"
@@ -151,6 +153,18 @@ TEST_F(InferenceSqlTest, RemovingTheModelKeepsItsInferences) {
   remove_model(*db, "stories260K");
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM inferences WHERE model_id IS NULL AND model_name = 'stories260K'"), 1);
   EXPECT_THAT(error_of("SELECT generate('stories260K', 'x')"), ::testing::HasSubstr("no model named"));
+}
+
+TEST_F(InferenceSqlTest, TheRecordedThreadCountIsWhatRan) {
+  TempDir models;
+  reference::write_reference_models(models.path());
+  ingest_model(*db, models.file("llama_f32.gguf"), {"llama"});
+  text("SELECT generate('llama', 'x', '{\"max_tokens\": 2, \"threads\": 512}')");
+  text("SELECT generate('llama', 'x', '{\"max_tokens\": 2, \"threads\": 1}')");
+  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(scalar(*db, "SELECT json_extract(options, '$.threads') FROM inferences ORDER BY id LIMIT 1"),
+            std::min<int64_t>(512, cores));
+  EXPECT_EQ(scalar(*db, "SELECT json_extract(options, '$.threads') FROM inferences ORDER BY id DESC LIMIT 1"), 1);
 }
 
 TEST_F(InferenceSqlTest, EmbedReturnsTheEncodersEmbeddingAsFloat32Blob) {
