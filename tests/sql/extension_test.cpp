@@ -1,5 +1,7 @@
 // The loadable extension in the stock sqlite3 shell: `.load` it and use the same
 // tables and functions as `hart sql`.
+#include <filesystem>
+
 #include "sql_fixture.h"
 
 namespace hart::test {
@@ -61,6 +63,30 @@ TEST_F(ExtensionTest, DebianPythonLoadsTheExtension) {
                           "/src/hartonomous'";
   ASSERT_EQ(run_command(cmd, &out), 0) << cmd << "\n" << out;
   EXPECT_EQ(out, std::to_string(all) + "\n");
+}
+
+// Node's better-sqlite3 (v12) carries its own SQLite build and hands the extension
+// its API table: the third host the extension must work in. scripts/test.sh installs
+// it with `npm ci --prefix tests/sql/node`.
+TEST_F(ExtensionTest, NodeBetterSqlite3LoadsTheExtension) {
+  const std::string node_dir = source_dir() + "/tests/sql/node";
+  std::string out;
+  ASSERT_EQ(run_command("node --version", &out), 0) << "Node.js is missing (Node 20 and npm are needed for this test)";
+  ASSERT_TRUE(std::filesystem::exists(node_dir + "/node_modules/better-sqlite3"))
+      << "better-sqlite3 is not installed: run `npm ci --prefix tests/sql/node` (the README's test command does)";
+  const int64_t all = scalar(*db, "SELECT count(*) FROM weights WHERE model = 'm'");
+  const int64_t near_one = scalar(*db, "SELECT count(*) FROM weights WHERE value BETWEEN 0.9 AND 1.1 AND layer = 0");
+  db.reset();
+  auto node = [&](const std::string& sql) {
+    const std::string cmd = "node '" + node_dir + "/load_extension.js' '" + dir.file("test.db") + "' '" +
+                            binary_dir() + "/src/hartonomous' \"" + sql + "\"";
+    EXPECT_EQ(run_command(cmd, &out), 0) << cmd << "\n" << out;
+    return out;
+  };
+  EXPECT_EQ(node("SELECT count(*) FROM weights WHERE model = 'm'"), std::to_string(all) + "\n");
+  EXPECT_EQ(node("SELECT count(*) FROM weights WHERE value BETWEEN 0.9 AND 1.1 AND layer = 0"),
+            std::to_string(near_one) + "\n");
+  EXPECT_EQ(node("SELECT hart_version()"), std::string(HART_TEST_VERSION) + "\n");
 }
 
 }  // namespace
