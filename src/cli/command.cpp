@@ -22,8 +22,13 @@ Command& Command::with_model() {
   return *this;
 }
 
+CliSettings& cli_settings() {
+  static CliSettings settings;
+  return settings;
+}
+
 std::unique_ptr<Database> open_database(const std::string& path) {
-  auto db = std::make_unique<Database>(path, Database::Mode::kOpenExisting);
+  auto db = std::make_unique<Database>(path, Database::Mode::kOpenExisting, cli_settings().busy_timeout_ms);
   register_sql(*db);
   return db;
 }

@@ -42,6 +42,12 @@ std::unique_ptr<Command> tokenize_command(CLI::App& parent);
 std::unique_ptr<Command> embed_command(CLI::App& parent);
 std::unique_ptr<Command> sql_command(CLI::App& parent);
 
+// Settings of the `hart` command itself (main.cpp declares them), for every subcommand.
+struct CliSettings {
+  int busy_timeout_ms = kDefaultBusyTimeoutMs;
+};
+CliSettings& cli_settings();
+
 // Opens an existing database with the SQL surface registered.
 std::unique_ptr<Database> open_database(const std::string& path);
 

@@ -10,6 +10,15 @@
 namespace hart {
 namespace {
 
+std::string describe(const RecordedInference& r) {
+  switch (r.state) {
+    case RecordedInference::State::kWritten: return "inference #" + std::to_string(r.id);
+    case RecordedInference::State::kLate: return "inference record late (" + r.why + "): written in the background";
+    case RecordedInference::State::kNotRecorded: return "inference not recorded (" + r.why + ")";
+  }
+  return "";
+}
+
 struct GenerateCommand : Command {
   std::string prompt, options_json;
   int max_tokens = 0, threads = 0, top_k = -1;
@@ -42,10 +51,10 @@ struct GenerateCommand : Command {
     const GenerationResult& r = call.result;
     std::printf("\n");
     std::fflush(stdout);  // the text ends before the statistics line, even through a pipe
-    std::fprintf(stderr, "[%d prompt tokens in %.1f ms (%.0f tok/s); %zu generated in %.1f ms (%.0f tok/s); stop: %s; seed %llu; inference #%lld]\n",
+    std::fprintf(stderr, "[%d prompt tokens in %.1f ms (%.0f tok/s); %zu generated in %.1f ms (%.0f tok/s); stop: %s; seed %llu; %s]\n",
                  r.prompt_tokens, r.prompt_seconds * 1e3, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9),
                  r.tokens.size(), r.generate_seconds * 1e3, r.tokens.size() / std::max(r.generate_seconds, 1e-9),
-                 r.stop_reason.c_str(), static_cast<unsigned long long>(r.seed), static_cast<long long>(call.inference_id));
+                 r.stop_reason.c_str(), static_cast<unsigned long long>(r.seed), describe(call.record).c_str());
     return 0;
   }
 };

@@ -50,7 +50,7 @@ GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_vie
   row.prompt_tokens = call.result.prompt_tokens;
   row.output_tokens = static_cast<int64_t>(call.result.tokens.size());
   row.stop_reason = call.result.stop_reason;
-  call.inference_id = record_inference(db, row);
+  call.record = record_inference(db, row);
   return call;
 }
 

@@ -7,13 +7,14 @@
 #include <vector>
 
 #include "model/generator.h"
+#include "store/inferences.h"
 #include "store/sqlite_api.h"
 
 namespace hart {
 
 struct GenerateCall {
   GenerationResult result;
-  int64_t inference_id = 0;  // the inferences row (0 when the database is read-only)
+  RecordedInference record;  // the inferences row: written, late (queued) or not recorded
 };
 
 // `logits_hook` (optional) steers sampling, as in generate_text (model/logits_hook.h).

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "sql/surface.h"
+#include "store/inferences.h"
 #include "sql/vtab.h"
 #include "util/error.h"
 
@@ -29,6 +30,12 @@ constexpr int kRuns = SQLITE_UTF8 | SQLITE_DIRECTONLY;  // writes, or runs a mod
 
 void hart_version_fn(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_text(ctx, HART_VERSION, -1, SQLITE_STATIC);
+}
+
+// This process's late inference records (store/inferences.h) as JSON.
+void hart_inference_log_fn(sqlite3_context* ctx, int, sqlite3_value**) {
+  std::string json = to_json(inference_log_status());
+  sqlite3_result_text(ctx, json.c_str(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
 }
 
 struct SqlFunction {
@@ -51,6 +58,7 @@ constexpr SqlFunction kFunctions[] = {
     {"tensor_geometry", nullptr, 1, kReads, tensor_geometry_fn},
     {"tensor_geometry", nullptr, 3, kReads, tensor_geometry_fn},
     {"weights_scan_stats", nullptr, 0, kReads, weights_scan_stats_fn},
+    {"hart_inference_log", nullptr, 0, kReads, hart_inference_log_fn},
 };
 
 struct SqlModule {

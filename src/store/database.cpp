@@ -65,7 +65,7 @@ bool Stmt::is_null(int col) const { return sqlite3_column_type(st_, col) == SQLI
 const void* Stmt::blob(int col) const { return sqlite3_column_blob(st_, col); }
 size_t Stmt::bytes(int col) const { return static_cast<size_t>(sqlite3_column_bytes(st_, col)); }
 
-Database::Database(const std::string& path, Mode mode) : path_(path) {
+Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : path_(path) {
   bool exists = mode != Mode::kScratch && std::filesystem::exists(path);
   if (mode == Mode::kScratch && !path.empty()) throw Error("a scratch database has no path (got '" + path + "')");
   if (mode == Mode::kCreate && exists)
@@ -81,7 +81,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     throw Error(path + ": cannot open database: " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
   try {
     if (mode != Mode::kOpenExisting) exec("PRAGMA page_size = " + std::to_string(kPageSize));
     if (mode == Mode::kScratch) {

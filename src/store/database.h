@@ -43,6 +43,8 @@ class Stmt {
   sqlite3_stmt* st_ = nullptr;
 };
 
+inline constexpr int kDefaultBusyTimeoutMs = 10000;
+
 class Database {
  public:
   enum class Mode { kOpenExisting, kCreate, kScratch };
@@ -50,7 +52,9 @@ class Database {
   // Hartonomous database and migrates it forward; kScratch (path "") makes a private
   // temporary database with the full schema, deleted when closed, that trades
   // durability for speed (a worker's staging area during a parallel ingest).
-  Database(const std::string& path, Mode mode);
+  // `busy_timeout_ms`: how long a statement waits for another connection's lock
+  // before failing with "database is locked".
+  Database(const std::string& path, Mode mode, int busy_timeout_ms = kDefaultBusyTimeoutMs);
   // Wraps a connection owned by someone else (the loadable extension's host).
   explicit Database(sqlite3* borrowed);
   ~Database();

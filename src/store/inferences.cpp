@@ -1,11 +1,186 @@
 #include "store/inferences.h"
 
-#include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <ctime>
-
-#include "store/database.h"
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_map>
 
 namespace hart {
+namespace {
+
+// model_id through a subquery: NULL when the model was removed during the call, so a
+// concurrent `hart rm` cannot fail the record with a foreign-key error.
+constexpr const char* kInsert =
+    "INSERT INTO inferences(model_id, model_name, task, input, output, options, started_at, duration_ms,"
+    " prompt_tokens, output_tokens, stop_reason)"
+    " VALUES((SELECT id FROM models WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+void bind_text(sqlite3_stmt* st, int i, const std::string& s, bool null_if_empty = false) {
+  if (null_if_empty && s.empty())
+    sqlite3_bind_null(st, i);
+  else
+    sqlite3_bind_text64(st, i, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+void bind_optional(sqlite3_stmt* st, int i, const std::optional<int64_t>& v) {
+  if (v)
+    sqlite3_bind_int64(st, i, *v);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+// One attempt; SQLITE_OK with *id set, or SQLite's (extended) error code and *error.
+int try_insert(sqlite3* db, const InferenceRow& r, int64_t* id, std::string* error) {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db, kInsert, -1, &st, nullptr);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_int64(st, 1, r.model_id);
+    bind_text(st, 2, r.model_name);
+    bind_text(st, 3, r.task);
+    bind_text(st, 4, r.input);
+    bind_text(st, 5, r.output);
+    bind_text(st, 6, r.options_json, true);
+    bind_text(st, 7, r.started_at);
+    sqlite3_bind_double(st, 8, r.duration_ms);
+    bind_optional(st, 9, r.prompt_tokens);
+    bind_optional(st, 10, r.output_tokens);
+    bind_text(st, 11, r.stop_reason, true);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  if (rc == SQLITE_OK)
+    *id = sqlite3_last_insert_rowid(db);
+  else
+    *error = sqlite3_errmsg(db);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+bool is_busy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED; }
+
+// Writes queued rows through its own connection per database file, on its own thread
+// (started on first use), retrying with backoff while the database is busy.
+class LateWriter {
+ public:
+  ~LateWriter() {
+    std::unique_lock lock(mutex_);
+    if (!thread_.joinable()) return;
+    exit_deadline_ = std::chrono::steady_clock::now() + kLateRecordExitWait;
+    exiting_ = true;
+    wake_.notify_all();
+    lock.unlock();
+    thread_.join();
+  }
+
+  void push(std::string path, InferenceRow row) {
+    std::lock_guard lock(mutex_);
+    ++status_.late;
+    queue_.push_back({std::move(path), std::move(row), std::chrono::steady_clock::now()});
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    wake_.notify_all();
+  }
+
+  InferenceLogStatus status() {
+    std::lock_guard lock(mutex_);
+    InferenceLogStatus s = status_;
+    s.pending = queue_.size();
+    return s;
+  }
+
+  uint64_t flush(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    drained_.wait_for(lock, timeout, [&] { return queue_.empty(); });
+    return queue_.size();
+  }
+
+ private:
+  struct Pending {
+    std::string path;
+    InferenceRow row;
+    std::chrono::steady_clock::time_point queued;
+  };
+  // A row whose database stays busy this long (or that fails otherwise this often) is
+  // given up on and reported.
+  static constexpr std::chrono::minutes kPatience{10};
+  static constexpr int kMaxOtherFailures = 5;
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    auto backoff = std::chrono::milliseconds(10);
+    int other_failures = 0;
+    while (!queue_.empty() || !exiting_) {
+      if (queue_.empty()) {
+        wake_.wait(lock, [&] { return !queue_.empty() || exiting_; });
+        continue;
+      }
+      Pending p = queue_.front();
+      lock.unlock();
+      int64_t id = 0;
+      std::string error;
+      int rc = write(p, &id, &error);
+      lock.lock();
+      const auto now = std::chrono::steady_clock::now();
+      const bool out_of_time = exiting_ ? now >= exit_deadline_ : now - p.queued > kPatience;
+      if (rc == SQLITE_OK) {
+        ++status_.written_late;
+      } else {
+        status_.last_error = error;
+        if (!is_busy(rc)) ++other_failures;
+        if (!out_of_time && other_failures < kMaxOtherFailures) {
+          wake_.wait_for(lock, backoff, [&] { return exiting_ && now >= exit_deadline_; });
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+          continue;
+        }
+        ++status_.dropped;
+        std::fprintf(stderr, "hart: an inferences record (%s of '%s' at %s) could not be written to %s: %s\n",
+                     p.row.task.c_str(), p.row.model_name.c_str(), p.row.started_at.c_str(), p.path.c_str(),
+                     error.c_str());
+      }
+      queue_.pop_front();
+      backoff = std::chrono::milliseconds(10);
+      other_failures = 0;
+      if (queue_.empty()) drained_.notify_all();
+    }
+    for (auto& [path, db] : connections_) sqlite3_close_v2(db);
+    connections_.clear();
+  }
+
+  int write(const Pending& p, int64_t* id, std::string* error) {
+    sqlite3*& db = connections_[p.path];
+    if (!db) {
+      int rc = sqlite3_open_v2(p.path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+      if (rc != SQLITE_OK) {
+        *error = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close_v2(db);
+        db = nullptr;
+        return rc;
+      }
+      sqlite3_extended_result_codes(db, 1);
+      sqlite3_busy_timeout(db, 200);  // short waits inside SQLite; the loop backs off between them
+    }
+    return try_insert(db, p.row, id, error);
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_, drained_;
+  std::deque<Pending> queue_;
+  std::thread thread_;
+  bool exiting_ = false;
+  std::chrono::steady_clock::time_point exit_deadline_;
+  InferenceLogStatus status_;
+  std::unordered_map<std::string, sqlite3*> connections_;  // used by the thread only
+};
+
+LateWriter& late_writer() {
+  static LateWriter w;
+  return w;
+}
+
+}  // namespace
 
 std::string utc_now_iso8601() {
   auto now = std::chrono::system_clock::now();
@@ -19,19 +194,40 @@ std::string utc_now_iso8601() {
   return buf;
 }
 
-int64_t record_inference(sqlite3* db, const InferenceRow& r) {
-  if (sqlite3_db_readonly(db, "main") == 1) return 0;
-  Stmt s(db,
-         "INSERT INTO inferences(model_id, model_name, task, input, output, options, started_at, duration_ms,"
-         " prompt_tokens, output_tokens, stop_reason) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  s.bind(1, r.model_id).bind(2, r.model_name).bind(3, r.task).bind(4, r.input).bind(5, r.output);
-  if (r.options_json.empty()) s.bind_null(6); else s.bind(6, r.options_json);
-  s.bind(7, r.started_at).bind(8, r.duration_ms);
-  if (r.prompt_tokens) s.bind(9, *r.prompt_tokens); else s.bind_null(9);
-  if (r.output_tokens) s.bind(10, *r.output_tokens); else s.bind_null(10);
-  if (r.stop_reason.empty()) s.bind_null(11); else s.bind(11, r.stop_reason);
-  s.run();
-  return sqlite3_last_insert_rowid(db);
+RecordedInference record_inference(sqlite3* db, const InferenceRow& row) {
+  RecordedInference out;
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    out.why = "the database is read-only";
+    return out;
+  }
+  int rc = try_insert(db, row, &out.id, &out.why);
+  if (rc == SQLITE_OK) {
+    out.state = RecordedInference::State::kWritten;
+    return out;
+  }
+  const char* file = sqlite3_db_filename(db, "main");
+  // Another thread needs a threadsafe SQLite; an in-memory database has no file to reopen.
+  if (!file || !*file || !sqlite3_threadsafe()) {
+    std::fprintf(stderr, "hart: an inferences record (%s of '%s') could not be written: %s\n", row.task.c_str(),
+                 row.model_name.c_str(), out.why.c_str());
+    return out;
+  }
+  out.state = RecordedInference::State::kLate;
+  late_writer().push(file, row);
+  return out;
+}
+
+InferenceLogStatus inference_log_status() { return late_writer().status(); }
+
+uint64_t flush_late_inferences(std::chrono::milliseconds timeout) { return late_writer().flush(timeout); }
+
+std::string to_json(const InferenceLogStatus& s) {
+  return nlohmann::json{{"late", s.late},
+                        {"written_late", s.written_late},
+                        {"pending", s.pending},
+                        {"dropped", s.dropped},
+                        {"last_error", s.last_error}}
+      .dump();
 }
 
 }  // namespace hart

@@ -1,5 +1,15 @@
-// The inferences table: one row per generate / tokenize / embed call.
+// The inferences table: one row per generate / tokenize / embed call, written so that
+// recording can never cost the caller its answer.
+//
+// record_inference first inserts on the caller's connection. When that cannot be done
+// at that instant (another process committed since the calling statement's snapshot
+// began, a writer holds the lock past the busy timeout, the disk is full), the row goes
+// to a background writer with its own connection to the same file, which retries with
+// backoff until it is written (and, at process exit, for up to kLateRecordExitWait).
+// The row's model_id is the model's id if the model still exists, else NULL (a model
+// removed during the call keeps its name in model_name).
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,9 +27,35 @@ struct InferenceRow {
   std::string stop_reason;
 };
 
-// Inserts the row and returns its id. A read-only database is not an error: the
-// inference still happened, it just cannot be recorded (returns 0).
-int64_t record_inference(sqlite3* db, const InferenceRow& row);
+struct RecordedInference {
+  enum class State {
+    kWritten,      // id is the row
+    kLate,         // queued for the background writer (id 0)
+    kNotRecorded,  // a read-only or in-memory database that could not take it (id 0)
+  };
+  State state = State::kNotRecorded;
+  int64_t id = 0;
+  std::string why;  // for kLate / kNotRecorded: what stopped the immediate write
+};
+
+RecordedInference record_inference(sqlite3* db, const InferenceRow& row);
+
+// How long a process exiting with late records waits for them to be written.
+inline constexpr std::chrono::seconds kLateRecordExitWait{10};
+
+// The background writer's counts since the process started.
+struct InferenceLogStatus {
+  uint64_t late = 0;          // rows that could not be written at once
+  uint64_t written_late = 0;  // of those, written since
+  uint64_t pending = 0;       // still queued
+  uint64_t dropped = 0;       // given up on (each reported on stderr)
+  std::string last_error;
+};
+InferenceLogStatus inference_log_status();
+std::string to_json(const InferenceLogStatus& s);
+
+// Waits until no record is pending or `timeout` passes; returns how many remain.
+uint64_t flush_late_inferences(std::chrono::milliseconds timeout);
 
 // The current time as stored in started_at.
 std::string utc_now_iso8601();

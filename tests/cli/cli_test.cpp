@@ -1,6 +1,7 @@
 // The hart command line, run as a user runs it.
 #include <nlohmann/json.hpp>
 
+#include "reference_models.h"
 #include "support/model_builder.h"
 #include "support/test_support.h"
 
@@ -118,6 +119,31 @@ TEST_F(CliTest, GenerateStreamsLlamaCppsContinuation) {
   EXPECT_THAT(out, ::testing::HasSubstr("unknown key \"top_q\""));
   ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) FROM inferences\" --csv"), 0);
   EXPECT_EQ(out, "count(*)\n3\n");  // two generations and a tokenization; failed calls record nothing
+}
+
+// Another process holds the write lock longer than --busy-timeout: generate still
+// prints its answer, says the record is late, and writes it before exiting.
+TEST_F(CliTest, GenerateOutlastsAWriterHoldingTheLock) {
+  reference::write_reference_models(dir.path());
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("llama_f32.gguf")), 0) << out;
+  const std::string hold =
+      "/usr/bin/python3 -c \"import sqlite3, time; c = sqlite3.connect('" + db + "', isolation_level=None); "
+      "c.execute('BEGIN IMMEDIATE'); c.execute('CREATE TABLE hold(x)'); time.sleep(1.5); c.execute('COMMIT')\"";
+  const std::string cmd = "(" + hold + " & sleep 0.3; " + binary_dir() + "/src/hart --busy-timeout 50 generate " + db +
+                          " llama_f32 x --options '{\"max_tokens\": 3}'; status=$?; wait; exit $status) 2>&1";
+  ASSERT_EQ(run_command(cmd, &out), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("3 generated"));
+  EXPECT_THAT(out, ::testing::HasSubstr("inference record late (database is locked): written in the background"));
+  ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) FROM inferences\" --csv"), 0) << out;
+  EXPECT_EQ(out, "count(*)\n1\n");
+  ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) FROM hold\" --csv"), 0) << out;  // the writer committed too
+}
+
+TEST_F(CliTest, BusyTimeoutIsASetting) {
+  EXPECT_NE(hart("--busy-timeout -1 models " + db), 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("--busy-timeout"));
+  EXPECT_EQ(hart("--busy-timeout 0 models " + db), 0) << out;
+  EXPECT_EQ(run_command("HART_BUSY_TIMEOUT=250 " + binary_dir() + "/src/hart models " + db, &out), 0) << out;
 }
 
 }  // namespace

@@ -132,7 +132,8 @@ TEST_F(LogitsHookTest, RunGeneratePassesTheHookThrough) {
   GenerateCall call = run_generate(db->handle(), "stories260K", "Once upon a time",
                                    parse_generation_options(R"({"max_tokens": 5})"), {}, &hook);
   EXPECT_EQ(ids(call.result), std::vector<int32_t>(5, 300));
-  EXPECT_GT(call.inference_id, 0);
+  EXPECT_EQ(call.record.state, RecordedInference::State::kWritten);
+  EXPECT_GT(call.record.id, 0);
 }
 
 // The two seams together, as kNN-LM uses them: the observer's final hidden row is
