@@ -29,8 +29,9 @@
 // Bits 0-3 are exact and omitted from SQLite's per-row check; a text equality is
 // used only under the BINARY collation (the comparison run on `tensors`). Range
 // bounds are applied inclusively and SQLite re-checks them, so strict comparisons
-// stay exact. Only a number bounds the scan: a NULL bound matches no row, and a
-// TEXT or BLOB one (above every number in SQLite's order) is left to that re-check.
+// stay exact. Only a number bounds the scan (TEXT that reads as one, as SQLite
+// compares it with a numeric column): a NULL bound matches no row, and other TEXT
+// or BLOB (above every number in SQLite's order) is left to that re-check.
 // With any value or importance bound, candidate chunks come
 // from one R*Tree search; otherwise each chosen tensor's chunks are read in order.
 // Writing `+value` instead of `value` hides a constraint from the planner: that is
@@ -41,6 +42,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -245,9 +248,20 @@ void choose_chunks(WeightsCursor* c, bool zone_search, bool all_tensors) {
   });
 }
 
-bool is_number(sqlite3_value* v) {
-  int t = sqlite3_value_type(v);
-  return t == SQLITE_INTEGER || t == SQLITE_FLOAT;
+struct ValueFree {
+  void operator()(sqlite3_value* v) const { sqlite3_value_free(v); }
+};
+using OwnedValue = std::unique_ptr<sqlite3_value, ValueFree>;
+
+// A range bound as SQLite compares it with a numeric column: numeric affinity turns
+// TEXT that reads as a number into that number (on a copy: the argument is SQLite's).
+// Null unless it is then a number; TEXT and BLOB sort above every number.
+OwnedValue numeric_bound(sqlite3_value* v) {
+  if (!v) return nullptr;
+  OwnedValue copy(sqlite3_value_dup(v));
+  if (!copy) throw std::bad_alloc();
+  int t = sqlite3_value_numeric_type(copy.get());
+  return t == SQLITE_INTEGER || t == SQLITE_FLOAT ? std::move(copy) : nullptr;
 }
 
 // The first element index at or above the number v; none when v is past every int64.
@@ -273,20 +287,21 @@ std::optional<int64_t> last_index_to(sqlite3_value* v) {
 bool set_bounds(WeightsCursor* c, sqlite3_value* const* arg) {
   for (int b = 0; b < kNBits; ++b)  // a NULL bound matches nothing
     if (arg[b] && sqlite3_value_type(arg[b]) == SQLITE_NULL) return false;
-  auto number = [&](int b) { return arg[b] && is_number(arg[b]); };
-  if (number(kBValLo)) c->val_lo = sqlite3_value_double(arg[kBValLo]);
-  if (number(kBValHi)) c->val_hi = sqlite3_value_double(arg[kBValHi]);
-  if (number(kBImpLo)) c->imp_lo = sqlite3_value_double(arg[kBImpLo]);
-  if (number(kBImpHi)) c->imp_hi = sqlite3_value_double(arg[kBImpHi]);
-  c->val_bounded = number(kBValLo) || number(kBValHi);
-  c->imp_bounded = number(kBImpLo) || number(kBImpHi);
-  if (number(kBIdxLo)) {
-    std::optional<int64_t> lo = first_index_from(arg[kBIdxLo]);
+  OwnedValue num[kNBits];
+  for (int b = kBIdxLo; b < kNBits; ++b) num[b] = numeric_bound(arg[b]);
+  if (num[kBValLo]) c->val_lo = sqlite3_value_double(num[kBValLo].get());
+  if (num[kBValHi]) c->val_hi = sqlite3_value_double(num[kBValHi].get());
+  if (num[kBImpLo]) c->imp_lo = sqlite3_value_double(num[kBImpLo].get());
+  if (num[kBImpHi]) c->imp_hi = sqlite3_value_double(num[kBImpHi].get());
+  c->val_bounded = num[kBValLo] || num[kBValHi];
+  c->imp_bounded = num[kBImpLo] || num[kBImpHi];
+  if (num[kBIdxLo]) {
+    std::optional<int64_t> lo = first_index_from(num[kBIdxLo].get());
     if (!lo) return false;
     c->idx_lo = *lo;
   }
-  if (number(kBIdxHi)) {
-    std::optional<int64_t> hi = last_index_to(arg[kBIdxHi]);
+  if (num[kBIdxHi]) {
+    std::optional<int64_t> hi = last_index_to(num[kBIdxHi].get());
     if (!hi) return false;
     c->idx_hi = *hi;
   }

@@ -39,7 +39,8 @@ const std::vector<std::string> kPredicates = {
     // idx: bounds pushed down (chunk and row skipping)
     "idx = 5", "idx = 5.0", "idx = 5.5", "idx = '5'", "idx = -1", "idx = 'abc'", "idx = x'00'",
     "idx > 100", "idx >= 100", "idx < 100", "idx <= 100", "idx > 100.5", "idx < 100.5", "idx >= 99.5",
-    "idx <= 100.5", "idx > '100'", "idx BETWEEN 10 AND 20", "idx BETWEEN 20 AND 10",
+    "idx <= 100.5", "idx > '100'", "idx < ' 1e2 '", "idx <= '100.5'", "idx >= '9223372036854775808'",
+    "idx < '-5'", "idx BETWEEN 10 AND 20", "idx BETWEEN 20 AND 10",
     "idx BETWEEN 1.5 AND 3.5", "idx > 1e300", "idx < 1e300", "idx >= -1e300", "idx < -1e300",
     "idx > 9223372036854775807", "idx <= 9223372036854775807", "idx < -9223372036854775808",
     "idx >= -9223372036854775808", "idx > 9.3e18", "idx < 9.3e18", "idx > -9.3e18", "idx < -9.3e18",
@@ -51,14 +52,15 @@ const std::vector<std::string> kPredicates = {
     "value > 0.1", "value < -0.1", "value >= 0.1 AND value <= 0.2", "value BETWEEN -0.01 AND 0.01",
     "value BETWEEN 0.01 AND -0.01", "value = 1", "value = 1.0", "value IN (0, 1, 'abc', NULL)",
     "value < 'abc'", "value > 'abc'", "value <= 'abc'", "value >= 'abc'", "value = 'abc'", "value < '0.5'",
-    "value > '0.5'", "value < x'00'", "value > x'00'", "value > NULL", "value = NULL", "value IS NULL",
+    "value > '0.5'", "value < ' 0.5 '", "value >= '1e400'", "value > '-1e400'", "value < '0.5abc'",
+    "value > '0x10'", "value < x'00'", "value > x'00'", "value > NULL", "value = NULL", "value IS NULL",
     "value IS NOT NULL", "value > 1e300", "value < 1e300", "value > -1e300", "value < -1e300",
     "value >= 3.2e38", "value <= -3.2e38", "value > 3.5e38", "value < -3.5e38",
     "value > 9223372036854775807", "value < -9223372036854775808", "value > 1 AND value < 'abc'",
     "value > 'abc' AND value > 0", "value < 'abc' AND value < 0",
     // importance: bounds pushed down (zone maps)
     "importance > 0.5", "importance >= 1", "importance = 1", "importance = 0", "importance < 0.001",
-    "importance <= 0", "importance > 'abc'", "importance < 'abc'", "importance >= x'00'",
+    "importance <= 0", "importance > 'abc'", "importance < 'abc'", "importance >= x'00'", "importance > '0.5'",
     "importance < x'00'", "importance BETWEEN 0.2 AND 0.3", "importance > 2", "importance < -1",
     "importance >= 1e300", "importance <= 1e300", "importance > NULL", "importance IS NULL",
     // meta: not pushed down
@@ -114,6 +116,13 @@ class WeightsPredicatesTest : public StoreTest {
     EXPECT_EQ(scan_stats(*db)["chunks_read"], 0);
     EXPECT_EQ(scalar(*db, "SELECT count(*) FROM weights WHERE idx < 1e300"), scalar(*db, "SELECT count(*) FROM copy"));
   }
+
+  // TEXT that reads as a number is that number to SQLite, so it bounds the scan too.
+  void expect_number_as_text_skips_chunks() {
+    scalar(*db, "SELECT count(*) FROM weights WHERE idx < '10'");
+    nlohmann::json st = scan_stats(*db);
+    EXPECT_EQ(st["chunks_read"], scalar(*db, "SELECT count(*) FROM tensors")) << st.dump();
+  }
 };
 
 TEST_F(WeightsPredicatesTest, Stories260KAnswersAsAPlainTable) {
@@ -125,6 +134,7 @@ TEST_F(WeightsPredicatesTest, Stories260KAnswersAsAPlainTable) {
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM weights WHERE importance < x'00'"), 292800);
   expect_same_answers("stories260K");
   expect_out_of_range_index_reads_nothing();
+  expect_number_as_text_skips_chunks();
 }
 
 // NaN (stored as NULL), infinities, the largest floats, signed zeros and denormals;
@@ -147,6 +157,7 @@ TEST_F(WeightsPredicatesTest, ExtremeValuesAnswerAsAPlainTable) {
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM weights WHERE value >= -1e300 AND tensor = 'blk.0.attn_q.weight'"), 4);
   expect_same_answers("x");
   expect_out_of_range_index_reads_nothing();
+  expect_number_as_text_skips_chunks();
 }
 
 }  // namespace
