@@ -11,11 +11,18 @@
 // The table functions share one schema: atom_id, via_id (the neighbour it was reached
 // through: its parent in atom_children/atom_parts, its child in atom_wholes),
 // relation, ordinal, label, depth (1 = direct), and the hidden argument root.
-// The root argument is required (no rows without it).
+// The root argument is required (no rows without it). atom_parts and atom_wholes
+// list each relation reachable from the root once, at the depth its nearer end is
+// first reached (breadth first, each atom followed once): a part shared along
+// several paths, or a cycle a client wrote, ends the walk instead of repeating it.
 #include "sql/surface.h"
 
 #include <memory>
 #include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "store/atoms.h"
 #include "store/database.h"
@@ -97,22 +104,25 @@ void atom_gc_fn(sqlite3_context* ctx, int, sqlite3_value**) {
 namespace {
 
 enum Col { kAtomId, kViaId, kRelation, kOrdinal, kLabel, kDepth, kRoot };
-constexpr int kMaxDepth = 64;
 
-const std::string kChildren =
-    "SELECT child_id, parent_id, relation, ordinal, label, 1 FROM atom_relations WHERE parent_id = ?1"
-    " ORDER BY relation, ordinal";
+// The relations leaving one level of the walk (a JSON array of atom ids), in output order.
 // `down` follows parent -> child; otherwise child -> parent.
-std::string closure_sql(bool down) {
+std::string level_sql(bool down) {
   std::string from = down ? "parent_id" : "child_id", to = down ? "child_id" : "parent_id";
-  return "WITH RECURSIVE c(atom_id, via_id, relation, ordinal, label, depth) AS ("
-         " SELECT " + to + ", " + from + ", relation, ordinal, label, 1 FROM atom_relations WHERE " + from + " = ?1"
-         " UNION SELECT r." + to + ", r." + from + ", r.relation, r.ordinal, r.label, c.depth + 1"
-         " FROM c JOIN atom_relations r ON r." + from + " = c.atom_id WHERE c.depth < " + std::to_string(kMaxDepth) +
-         ") SELECT * FROM c ORDER BY depth, via_id, relation, ordinal";
+  return "SELECT " + to + ", " + from + ", relation, ordinal, label FROM atom_relations"
+         " WHERE " + from + " IN (SELECT value FROM json_each(?1)) ORDER BY " + from + ", relation, ordinal, " + to;
 }
 
-// The three tables share one schema and cursor; the aux data is their query.
+}  // namespace
+
+struct AtomGraphWalk {
+  std::string sql;  // level_sql
+  bool one_level;   // atom_children
+};
+
+namespace {
+
+// The three tables share one schema and cursor; the aux data is their walk.
 struct AtomGraphTable {
   static constexpr const char* kName = "atom graph";
   static constexpr const char* kSchema =
@@ -137,47 +147,70 @@ struct AtomGraphTable {
 
   class Cursor {
    public:
-    explicit Cursor(const VtabContext& ctx) : db_(ctx.db), sql_(static_cast<const std::string*>(ctx.aux)) {}
+    explicit Cursor(const VtabContext& ctx) : db_(ctx.db), walk_(static_cast<const AtomGraphWalk*>(ctx.aux)) {}
     void filter(int plan, const char*, int, sqlite3_value** argv) {
       rowid_ = 0;
-      if (!(plan & 1)) {
-        rows_.reset();
-        eof_ = true;
-        return;
-      }
+      depth_ = 0;
+      rows_.reset();
+      visited_.clear();
+      frontier_.clear();
+      eof_ = true;
+      if (!(plan & 1)) return;
       root_ = sqlite3_value_int64(argv[0]);
-      rows_ = std::make_unique<Stmt>(db_, *sql_);
-      rows_->bind(1, root_);
-      eof_ = !rows_->step();
+      visited_.insert(root_);
+      frontier_.push_back(root_);
+      eof_ = !step_or_descend();
     }
     void next() {
-      eof_ = !rows_->step();
+      eof_ = !step_or_descend();
       rowid_++;
     }
     bool eof() const { return eof_; }
     void column(sqlite3_context* ctx, int col) {
       if (col == kRoot) sqlite3_result_int64(ctx, root_);
+      else if (col == kDepth) sqlite3_result_int64(ctx, depth_);
       else sqlite3_result_value(ctx, sqlite3_column_value(rows_->raw(), col));
     }
     sqlite3_int64 rowid() const { return rowid_; }
 
    private:
+    // The next relation of this level, or of the next level down that has one.
+    bool step_or_descend() {
+      for (;;) {
+        if (rows_ && rows_->step()) {
+          int64_t reached = rows_->int64(kAtomId);
+          if (visited_.insert(reached).second) frontier_.push_back(reached);
+          return true;
+        }
+        rows_.reset();
+        if (frontier_.empty() || (walk_->one_level && depth_ == 1)) return false;
+        nlohmann::json ids(frontier_);
+        frontier_.clear();
+        rows_ = std::make_unique<Stmt>(db_, walk_->sql);
+        rows_->bind(1, ids.dump());
+        ++depth_;
+      }
+    }
+
     sqlite3* db_;
-    const std::string* sql_;
-    std::unique_ptr<Stmt> rows_;
+    const AtomGraphWalk* walk_;
+    std::unique_ptr<Stmt> rows_;  // the current level's relations
+    std::unordered_set<int64_t> visited_;
+    std::vector<int64_t> frontier_;  // atoms first reached on the current level
     bool eof_ = true;
-    int64_t root_ = 0, rowid_ = 0;
+    int64_t root_ = 0, rowid_ = 0, depth_ = 0;
   };
 };
 
-const std::string kParts = closure_sql(true);
-const std::string kWholes = closure_sql(false);
+const AtomGraphWalk kChildren{level_sql(true), true};
+const AtomGraphWalk kParts{level_sql(true), false};
+const AtomGraphWalk kWholes{level_sql(false), false};
 
 }  // namespace
 
 const sqlite3_module* atom_graph_module() { return vtab_module<AtomGraphTable>(); }
 
-const std::string* atom_graph_sql(AtomGraph which) {
+const AtomGraphWalk* atom_graph_walk(AtomGraph which) {
   switch (which) {
     case AtomGraph::kChildren: return &kChildren;
     case AtomGraph::kParts: return &kParts;

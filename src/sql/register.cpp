@@ -71,9 +71,9 @@ struct SqlModule {
 const SqlModule kModules[] = {
     {"weights", nullptr, weights_module, {nullptr, SQLITE_VTAB_INNOCUOUS}},
     {"tensor_stats", nullptr, tensor_stats_module, {nullptr, SQLITE_VTAB_INNOCUOUS}},
-    {"atom_children", nullptr, atom_graph_module, {atom_graph_sql(AtomGraph::kChildren), SQLITE_VTAB_INNOCUOUS}},
-    {"atom_parts", nullptr, atom_graph_module, {atom_graph_sql(AtomGraph::kParts), SQLITE_VTAB_INNOCUOUS}},
-    {"atom_wholes", nullptr, atom_graph_module, {atom_graph_sql(AtomGraph::kWholes), SQLITE_VTAB_INNOCUOUS}},
+    {"atom_children", nullptr, atom_graph_module, {atom_graph_walk(AtomGraph::kChildren), SQLITE_VTAB_INNOCUOUS}},
+    {"atom_parts", nullptr, atom_graph_module, {atom_graph_walk(AtomGraph::kParts), SQLITE_VTAB_INNOCUOUS}},
+    {"atom_wholes", nullptr, atom_graph_module, {atom_graph_walk(AtomGraph::kWholes), SQLITE_VTAB_INNOCUOUS}},
     {"hart_generate_tokens", "generate_tokens", generate_tokens_module, {nullptr, SQLITE_VTAB_DIRECTONLY}},
 };
 

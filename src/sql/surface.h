@@ -16,7 +16,8 @@ void atom_payload_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void atom_gc_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 enum class AtomGraph { kChildren, kParts, kWholes };
 const sqlite3_module* atom_graph_module();
-const std::string* atom_graph_sql(AtomGraph which);  // the module's aux data
+struct AtomGraphWalk;
+const AtomGraphWalk* atom_graph_walk(AtomGraph which);  // the module's aux data
 
 // inference_functions.cpp — running models
 void generate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);

@@ -26,8 +26,12 @@
 //   8    importance >= ? / > ?       "
 //   9    importance <= ? / < ?       "
 //
-// Bits 0-3 are exact and omitted from SQLite's per-row check. Range bounds are
-// applied inclusively and SQLite re-checks them, so strict comparisons stay exact.
+// Bits 0-3 are exact and omitted from SQLite's per-row check; a text equality is
+// used only under the BINARY collation (the comparison run on `tensors`). Range
+// bounds are applied inclusively and SQLite re-checks them, so strict comparisons
+// stay exact. Only a number bounds the scan (TEXT that reads as one, as SQLite
+// compares it with a numeric column): a NULL bound matches no row, and other TEXT
+// or BLOB (above every number in SQLite's order) is left to that re-check.
 // With any value or importance bound, candidate chunks come
 // from one R*Tree search; otherwise each chosen tensor's chunks are read in order.
 // Writing `+value` instead of `value` hides a constraint from the planner: that is
@@ -38,6 +42,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -72,6 +79,7 @@ struct WeightsCursor {
   std::vector<float> values;       // the current chunk, dequantized
   uint64_t pos = 0, end = 0;       // current element and end, relative to the chunk
   double val_lo = -INFINITY, val_hi = INFINITY, imp_lo = -INFINITY, imp_hi = INFINITY;
+  bool val_bounded = false, imp_bounded = false;  // NaN rows (NULL) pass only when unbounded
   int64_t idx_lo = 0, idx_hi = std::numeric_limits<int64_t>::max();
   double inv_max_abs = 0;
   bool eof = true;
@@ -94,6 +102,8 @@ int bit_for(int column, unsigned char op) {
   }
 }
 
+bool is_text_column(int column) { return column == kModel || column == kTensor || column == kKind; }
+
 int best_index(sqlite3_index_info* info) {
   int chosen[kNBits];
   std::fill(chosen, chosen + kNBits, -1);
@@ -101,6 +111,7 @@ int best_index(sqlite3_index_info* info) {
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     if (!c.usable) continue;
+    if (is_text_column(c.iColumn) && sqlite3_stricmp(sqlite3_vtab_collation(info, i), "BINARY") != 0) continue;
     int b = bit_for(c.iColumn, c.op);
     if (b >= 0 && chosen[b] < 0) chosen[b] = i;
     if (b <= -2 && eq_extra[-b - 2] < 0) eq_extra[-b - 2] = i;
@@ -156,14 +167,15 @@ void load_chunk(WeightsCursor* c) {
 
 bool row_matches(const WeightsCursor* c) {
   double v = c->values[c->pos];
-  if (!(v >= c->val_lo && v <= c->val_hi)) return false;
+  if (c->val_bounded && !(v >= c->val_lo && v <= c->val_hi)) return false;
+  if (!c->imp_bounded) return true;
   double imp = std::fabs(v) * c->inv_max_abs;
   return imp >= c->imp_lo && imp <= c->imp_hi;
 }
 
 // Advances to the next element that can satisfy the bounds, loading chunks as needed.
 void settle(WeightsCursor* c) {
-  bool filter = c->val_lo > -INFINITY || c->val_hi < INFINITY || c->imp_lo > -INFINITY || c->imp_hi < INFINITY;
+  bool filter = c->val_bounded || c->imp_bounded;
   while (c->chunk_pos < c->chunks.size()) {
     if (filter)
       while (c->pos < c->end && !row_matches(c)) ++c->pos;
@@ -221,9 +233,8 @@ void choose_chunks(WeightsCursor* c, bool zone_search, bool all_tensors) {
       " AND z.idx_max >= ?5 AND z.idx_min <= ?6";
   if (!all_tensors) sql += " AND tc.tensor_id IN (SELECT value FROM json_each(?7))";
   Stmt s(c->db, sql);
-  // The R*Tree stores float32 bounds rounded outward; clamp infinities to its range.
-  auto clamp = [](double v) { return std::max(-3.0e38, std::min(3.0e38, v)); };
-  s.bind(1, clamp(c->val_lo)).bind(2, clamp(c->val_hi)).bind(3, clamp(c->imp_lo)).bind(4, clamp(c->imp_hi))
+  // An open side stays infinite: clamped to a finite number it would skip a zone of infinities.
+  s.bind(1, c->val_lo).bind(2, c->val_hi).bind(3, c->imp_lo).bind(4, c->imp_hi)
       .bind(5, static_cast<double>(c->idx_lo)).bind(6, static_cast<double>(c->idx_hi));
   if (!all_tensors) s.bind(7, ids.dump());
   while (s.step()) {
@@ -237,6 +248,66 @@ void choose_chunks(WeightsCursor* c, bool zone_search, bool all_tensors) {
   });
 }
 
+struct ValueFree {
+  void operator()(sqlite3_value* v) const { sqlite3_value_free(v); }
+};
+using OwnedValue = std::unique_ptr<sqlite3_value, ValueFree>;
+
+// A range bound as SQLite compares it with a numeric column: numeric affinity turns
+// TEXT that reads as a number into that number (on a copy: the argument is SQLite's).
+// Null unless it is then a number; TEXT and BLOB sort above every number.
+OwnedValue numeric_bound(sqlite3_value* v) {
+  if (!v) return nullptr;
+  OwnedValue copy(sqlite3_value_dup(v));
+  if (!copy) throw std::bad_alloc();
+  int t = sqlite3_value_numeric_type(copy.get());
+  return t == SQLITE_INTEGER || t == SQLITE_FLOAT ? std::move(copy) : nullptr;
+}
+
+// The first element index at or above the number v; none when v is past every int64.
+std::optional<int64_t> first_index_from(sqlite3_value* v) {
+  if (sqlite3_value_type(v) == SQLITE_INTEGER) return std::max<int64_t>(0, sqlite3_value_int64(v));
+  double d = std::ceil(sqlite3_value_double(v));
+  if (d >= 0x1p63) return std::nullopt;
+  return d <= 0 ? 0 : static_cast<int64_t>(d);
+}
+
+// The last element index at or below the number v; none when v is negative.
+std::optional<int64_t> last_index_to(sqlite3_value* v) {
+  if (sqlite3_value_type(v) == SQLITE_INTEGER) {
+    int64_t i = sqlite3_value_int64(v);
+    return i < 0 ? std::nullopt : std::optional<int64_t>(i);
+  }
+  double d = std::floor(sqlite3_value_double(v));
+  if (d < 0) return std::nullopt;
+  return d >= 0x1p63 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(d);
+}
+
+// Sets the cursor's bounds from the pushed constraints; false when no row can match.
+bool set_bounds(WeightsCursor* c, sqlite3_value* const* arg) {
+  for (int b = 0; b < kNBits; ++b)  // a NULL bound matches nothing
+    if (arg[b] && sqlite3_value_type(arg[b]) == SQLITE_NULL) return false;
+  OwnedValue num[kNBits];
+  for (int b = kBIdxLo; b < kNBits; ++b) num[b] = numeric_bound(arg[b]);
+  if (num[kBValLo]) c->val_lo = sqlite3_value_double(num[kBValLo].get());
+  if (num[kBValHi]) c->val_hi = sqlite3_value_double(num[kBValHi].get());
+  if (num[kBImpLo]) c->imp_lo = sqlite3_value_double(num[kBImpLo].get());
+  if (num[kBImpHi]) c->imp_hi = sqlite3_value_double(num[kBImpHi].get());
+  c->val_bounded = num[kBValLo] || num[kBValHi];
+  c->imp_bounded = num[kBImpLo] || num[kBImpHi];
+  if (num[kBIdxLo]) {
+    std::optional<int64_t> lo = first_index_from(num[kBIdxLo].get());
+    if (!lo) return false;
+    c->idx_lo = *lo;
+  }
+  if (num[kBIdxHi]) {
+    std::optional<int64_t> hi = last_index_to(num[kBIdxHi].get());
+    if (!hi) return false;
+    c->idx_hi = *hi;
+  }
+  return true;
+}
+
 void filter(WeightsCursor* c, int mask, const char* plan, sqlite3_value** argv) {
   sqlite3* db = c->db;
   *c = WeightsCursor{};
@@ -244,19 +315,7 @@ void filter(WeightsCursor* c, int mask, const char* plan, sqlite3_value** argv) 
   sqlite3_value* arg[kNBits] = {};
   for (int b = 0, k = 0; b < kNBits; ++b)
     if (mask & (1 << b)) arg[b] = argv[plan[k++] - '1'];
-  auto num = [&](int b, double dflt) {
-    return arg[b] && sqlite3_value_type(arg[b]) != SQLITE_NULL ? sqlite3_value_double(arg[b]) : dflt;
-  };
-  for (int b = 0; b < kNBits; ++b)  // a NULL bound matches nothing
-    if (arg[b] && sqlite3_value_type(arg[b]) == SQLITE_NULL) return;
-  c->val_lo = num(kBValLo, -INFINITY);
-  c->val_hi = num(kBValHi, INFINITY);
-  c->imp_lo = num(kBImpLo, -INFINITY);
-  c->imp_hi = num(kBImpHi, INFINITY);
-  c->idx_lo = static_cast<int64_t>(std::max(0.0, std::floor(num(kBIdxLo, 0))));
-  double hi = std::ceil(num(kBIdxHi, 9.2e18));
-  if (hi < 0) return;
-  c->idx_hi = hi >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi);
+  if (!set_bounds(c, arg)) return publish_scan_stats(c->db, c->stats);
   choose_tensors(c, mask, arg);
   bool zone_search = mask & ((1 << kBValLo) | (1 << kBValHi) | (1 << kBImpLo) | (1 << kBImpHi));
   bool all_tensors = !(mask & 0xF);

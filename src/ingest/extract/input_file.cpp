@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "util/error.h"
@@ -22,10 +23,11 @@ constexpr size_t kReadPiece = 1 << 20;
 
 }  // namespace
 
-InputFile::InputFile(const std::string& path, std::string display) : display_(std::move(display)) {
+InputFile::InputFile(const std::string& path, std::string display, uint64_t max_unsized) : display_(std::move(display)) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) fail(display_, "cannot open");
   stat_now();
+  if (size_ == 0) spool_if_unsized(max_unsized);
 }
 
 InputFile::InputFile(int fd, std::string display) : fd_(fd), display_(std::move(display)) { stat_now(); }
@@ -40,6 +42,34 @@ void InputFile::stat_now() {
   if (!S_ISREG(st.st_mode)) throw Error(display_ + ": not a regular file");
   size_ = static_cast<uint64_t>(st.st_size);
   mtime_ns_ = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+// Sequential read(): some pseudo-files refuse pread().
+void InputFile::spool_if_unsized(uint64_t max_unsized) {
+  struct Spool {
+    int fd = -1;
+    ~Spool() {
+      if (fd >= 0) ::close(fd);
+    }
+  } spool;
+  std::vector<char> buf(kReadPiece);
+  uint64_t total = 0;
+  for (;;) {
+    ssize_t n = ::read(fd_, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(display_, "cannot read");
+    if (n == 0) break;
+    if (total + static_cast<uint64_t>(n) > max_unsized)
+      throw Error(display_ + ": its size reads as 0 bytes but it holds more than " + std::to_string(max_unsized) +
+                  " bytes; not read further");
+    if (spool.fd < 0) spool.fd = make_spool_file();
+    spool_write(spool.fd, buf.data(), static_cast<size_t>(n), total, display_);
+    total += static_cast<uint64_t>(n);
+  }
+  if (total == 0) return;  // really empty
+  ::close(fd_);
+  fd_ = std::exchange(spool.fd, -1);
+  size_ = total;
 }
 
 std::string InputFile::prefix(size_t max) const {

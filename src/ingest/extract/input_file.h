@@ -9,11 +9,17 @@
 
 namespace hart {
 
+// A file whose stat size is 0 is read to its end (Linux /proc and /sys files are
+// sized only by reading them); holding more than this many bytes, it is refused.
+inline constexpr uint64_t kMaxUnsizedFileBytes = 256ull << 20;
+
 class InputFile {
  public:
   // Opens `path` (throws Error naming it and the reason); `display` names it in
-  // messages (an archive member's "archive.zip!dir/file.txt").
-  InputFile(const std::string& path, std::string display);
+  // messages (an archive member's "archive.zip!dir/file.txt"). A file of stat size 0
+  // that holds bytes is copied to a spool file (at most `max_unsized` bytes), which
+  // stands in for it, so size() is what it holds.
+  InputFile(const std::string& path, std::string display, uint64_t max_unsized = kMaxUnsizedFileBytes);
   // Takes ownership of an open descriptor (a spooled archive member).
   InputFile(int fd, std::string display);
   ~InputFile();
@@ -35,6 +41,7 @@ class InputFile {
 
  private:
   void stat_now();
+  void spool_if_unsized(uint64_t max_unsized);
   int fd_ = -1;
   uint64_t size_ = 0;
   int64_t mtime_ns_ = 0;
