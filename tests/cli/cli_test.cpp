@@ -120,5 +120,33 @@ TEST_F(CliTest, GenerateStreamsLlamaCppsContinuation) {
   EXPECT_EQ(out, "count(*)\n3\n");  // two generations and a tokenization; failed calls record nothing
 }
 
+// Flags go through the same validation as SQL's options: a value out of range gets
+// SQL's message for that key, and NaN is refused rather than replaced by a default.
+// (Options are checked before the model is looked up, so none is needed.)
+TEST_F(CliTest, GenerateFlagsOutOfRangeReadAsSqlsOptionsDo) {
+  auto message = [](const std::string& output) {
+    size_t at = output.find("generate options: ");
+    return at == std::string::npos ? "(none in: " + output + ")" : output.substr(at);
+  };
+  for (auto [flag, json] : std::vector<std::pair<std::string, std::string>>{
+           {"--top-p 2", "\"top_p\": 2"}, {"--temperature -1", "\"temperature\": -1"},
+           {"--top-k -1", "\"top_k\": -1"}, {"-n 0", "\"max_tokens\": 0"},
+           {"--threads 0", "\"threads\": 0"}, {"--seed -1", "\"seed\": -1"},
+           {"--seed 18446744073709551616", "\"seed\": 18446744073709551616"}}) {
+    EXPECT_EQ(hart("generate " + db + " any x " + flag), 1) << flag << ": " << out;
+    const std::string cli = message(out);
+    std::string escaped = json;
+    for (size_t i = 0; (i = escaped.find('"', i)) != std::string::npos; i += 2) escaped.insert(i, "\\");
+    EXPECT_EQ(hart("sql " + db + " \"SELECT hart_generate('any', 'x', '{" + escaped + "}')\""), 1) << out;
+    EXPECT_EQ(cli, message(out)) << flag;
+  }
+  EXPECT_EQ(hart("generate " + db + " any x --top-p 2"), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("hart: error: generate options: \"top_p\" must be a number from 0 to 1, got 2\n"));
+  for (std::string value : {"nan", "inf", "-inf"}) {
+    EXPECT_EQ(hart("generate " + db + " any x --temperature " + value), 1) << value;
+    EXPECT_THAT(out, ::testing::HasSubstr("\"temperature\" must be a number from 0 to 100, got " + value)) << value;
+  }
+}
+
 }  // namespace
 }  // namespace hart::test
