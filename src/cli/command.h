@@ -41,6 +41,7 @@ std::unique_ptr<Command> generate_command(CLI::App& parent);
 std::unique_ptr<Command> tokenize_command(CLI::App& parent);
 std::unique_ptr<Command> embed_command(CLI::App& parent);
 std::unique_ptr<Command> sql_command(CLI::App& parent);
+std::unique_ptr<Command> check_command(CLI::App& parent);
 
 // Opens an existing database with the SQL surface registered.
 std::unique_ptr<Database> open_database(const std::string& path);

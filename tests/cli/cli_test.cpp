@@ -148,5 +148,24 @@ TEST_F(CliTest, GenerateFlagsOutOfRangeReadAsSqlsOptionsDo) {
   }
 }
 
+// `hart check` lists what it checked; a problem is named with its row and gives exit 2.
+TEST_F(CliTest, CheckListsItsChecksAndExits2NamingEachProblem) {
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("tiny.gguf") + " --quiet"), 0) << out;
+  ASSERT_EQ(hart("check " + db), 0) << out;
+  for (const char* check : {"integrity_check", "foreign_key_check", "chunk_refcount", "atom_refcount", "chunk_data",
+                            "chunk_zones", "tensor_elements", "model_totals"})
+    EXPECT_THAT(out, ::testing::ContainsRegex(std::string("\n  ok +") + check + " ")) << check;
+  EXPECT_THAT(out, ::testing::EndsWith("no problems found\n"));
+
+  ASSERT_EQ(hart("sql " + db + " \"UPDATE chunks SET refcount = 5 WHERE id = 1; DELETE FROM chunk_zones WHERE id = 2\""),
+            0) << out;
+  EXPECT_EQ(hart("check " + db), 2) << out;
+  EXPECT_THAT(out, ::testing::ContainsRegex("\n  FAILED chunk_refcount +.*\\(1 problem\\)\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_refcount: chunk 1: refcount 5, but 1 tensor_chunks and 0 atom_chunks rows use it\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_zones: tensor_chunks row 2 (tensor 2, ordinal 0): no chunk_zones entry\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n2 problems found by 2 of 8 checks\nkeep a copy of " + db));
+  EXPECT_EQ(hart("check " + dir.file("missing.db")), 1);
+}
+
 }  // namespace
 }  // namespace hart::test
