@@ -1,8 +1,9 @@
 // `hart check`: SQLite's own checks (integrity_check, foreign_key_check) and the
 // invariants the schema's triggers and the model writer keep (ARCHITECTURE.md, "The
 // schema"): reference counts equal their references, every chunk holds its stated
-// bytes, every tensor chunk has its zone map, tensors and models add up to their
-// parts. Each check is one query listing the rows that break it; nothing is written.
+// bytes and they hash to its SHA-256, every tensor chunk has its zone map, tensors and
+// models add up to their parts. Each check is one query listing the rows that break
+// it (the hashes are computed here); nothing is written.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -15,8 +15,8 @@ namespace {
 using ::testing::HasSubstr;
 
 const std::vector<std::string> kCheckNames = {"integrity_check", "foreign_key_check", "chunk_refcount",
-                                              "atom_refcount",   "chunk_data",        "chunk_zones",
-                                              "tensor_elements", "model_totals"};
+                                              "atom_refcount",   "chunk_data",        "chunk_sha256",
+                                              "chunk_zones",     "tensor_elements",   "model_totals"};
 
 std::vector<std::string> failed_checks(const ConsistencyReport& r) {
   std::vector<std::string> names;
@@ -112,7 +112,7 @@ const std::vector<Breakage>& breakages() {
        }},
       {"chunk_refcount",  // a chunk nothing uses, left behind
        [](Database& db) {
-         db.exec("INSERT INTO chunks(sha256, n_bytes) VALUES(zeroblob(32), 3)");
+         db.exec("INSERT INTO chunks(sha256, n_bytes) VALUES(x'039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81', 3)");  // SHA-256 of 01 02 03
          int64_t chunk = db.last_insert_rowid();
          db.exec("INSERT INTO chunk_data VALUES(" + str(chunk) + ", x'010203')");
          return "chunk " + str(chunk) + ": nothing uses it, yet it is stored";
@@ -136,6 +136,12 @@ const std::vector<Breakage>& breakages() {
          int64_t bytes = first(db, "SELECT n_bytes FROM chunks WHERE id = " + str(chunk));
          db.exec("UPDATE chunk_data SET data = zeroblob(10) WHERE id = " + str(chunk));
          return "chunk " + str(chunk) + ": chunk_data holds 10 bytes, chunks.n_bytes says " + str(bytes);
+       }},
+      {"chunk_sha256",  // bytes damaged in place: right size, wrong content
+       [](Database& db) {
+         int64_t chunk = first(db, "SELECT chunk_id FROM atom_chunks ORDER BY ordinal LIMIT 1");
+         db.exec("UPDATE chunk_data SET data = zeroblob(length(data)) WHERE id = " + str(chunk));
+         return "chunk " + str(chunk) + ": its 65536 bytes hash to de2f256064a0af79..., not to its sha256 ";
        }},
       {"chunk_zones",
        [](Database& db) {
@@ -195,7 +201,7 @@ TEST_P(BrokenInvariant, IsReportedByItsCheckAlone) {
   EXPECT_THAT(all_findings(r), HasSubstr(b.check + ": " + expected));
 }
 
-INSTANTIATE_TEST_SUITE_P(EachInvariant, BrokenInvariant, ::testing::Range<size_t>(0, 13),
+INSTANTIATE_TEST_SUITE_P(EachInvariant, BrokenInvariant, ::testing::Range<size_t>(0, breakages().size()),
                          [](const ::testing::TestParamInfo<size_t>& info) {
                            return breakages()[info.param].check + "_" + std::to_string(info.param);
                          });
