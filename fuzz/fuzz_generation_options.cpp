@@ -32,6 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (o.max_tokens < 1 || o.max_tokens > hart::kMaxGenerateTokens || o.threads < 0 || o.threads > hart::kMaxThreads ||
       !(o.temperature >= 0) || !(o.top_p >= 0 && o.top_p <= 1) || !(o.min_p >= 0 && o.min_p <= 1) ||
+      !(o.repeat_penalty > 0 && o.repeat_penalty <= 100) ||
       o.top_k < 0 || o.repeat_last_n < 0)
     fail("accepted an option out of range", o.to_json());
   for (const std::string& s : o.stop)

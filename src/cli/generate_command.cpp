@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/command.h"
 #include "engine/inference.h"
@@ -21,21 +22,28 @@ std::string describe(const RecordedInference& r) {
 
 struct GenerateCommand : Command {
   std::string prompt, options_json;
-  int max_tokens = 0, threads = 0, top_k = -1;
-  double temperature = -1, top_p = -1;
-  long long seed = -1;
+  // Unset flags leave --options (or the defaults) alone; set ones are checked by
+  // GenerationOptions, not CLI11, so a bad value gets SQL's message (NaN included).
+  std::optional<long long> max_tokens, threads, top_k;
+  std::optional<double> temperature, top_p;
+  // Seeds span all of uint64, and CLI11 saturates what overflows a long long: the
+  // text goes to the options as the JSON number it spells (or as text, refused there).
+  std::optional<std::string> seed;
 
   // Flags override the same keys in --options; GenerationOptions validates the whole.
   GenerationOptions options() const {
     nlohmann::json o = options_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(options_json, nullptr, false);
     if (o.is_discarded() || !o.is_object()) throw UsageError("--options: not a JSON object: " + options_json);
-    if (max_tokens > 0) o["max_tokens"] = max_tokens;
-    if (temperature >= 0) o["temperature"] = temperature;
-    if (top_k >= 0) o["top_k"] = top_k;
-    if (top_p >= 0) o["top_p"] = top_p;
-    if (seed >= 0) o["seed"] = seed;
-    if (threads > 0) o["threads"] = threads;
-    return parse_generation_options(o.dump());
+    if (max_tokens) o["max_tokens"] = *max_tokens;
+    if (temperature) o["temperature"] = *temperature;
+    if (top_k) o["top_k"] = *top_k;
+    if (top_p) o["top_p"] = *top_p;
+    if (seed) {
+      nlohmann::json number = nlohmann::json::parse(*seed, nullptr, false);
+      o["seed"] = number.is_number() ? number : nlohmann::json(*seed);
+    }
+    if (threads) o["threads"] = *threads;
+    return parse_generation_options_object(o);
   }
 
   int run() override {
@@ -43,11 +51,17 @@ struct GenerateCommand : Command {
     auto db = open_database(db_path);
     std::fputs(prompt.c_str(), stdout);
     std::fflush(stdout);
-    GenerateCall call = run_generate(db->handle(), model, prompt, opts, [](std::string_view piece) {
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
-      std::fflush(stdout);
-      return true;
-    });
+    GenerateCall call;
+    try {
+      call = run_generate(db->handle(), model, prompt, opts, [](std::string_view piece) {
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+        std::fflush(stdout);
+        return true;
+      });
+    } catch (...) {
+      std::printf("\n");  // the error starts its own line, not after the prompt
+      throw;
+    }
     const GenerationResult& r = call.result;
     std::printf("\n");
     std::fflush(stdout);  // the text ends before the statistics line, even through a pipe
@@ -67,12 +81,12 @@ std::unique_ptr<Command> generate_command(CLI::App& parent) {
                       .with_file().with_model().app;
   app->add_option("PROMPT", c->prompt, "The prompt (may be empty)")->required();
   app->add_option("--options", c->options_json, "Options as JSON (see README), e.g. '{\"stop\": [\"\\n\"]}'");
-  app->add_option("--max-tokens,-n", c->max_tokens, "New tokens at most")->check(CLI::PositiveNumber);
-  app->add_option("--temperature,-t", c->temperature, "0 = greedy")->check(CLI::NonNegativeNumber);
-  app->add_option("--top-k", c->top_k, "0 = all")->check(CLI::NonNegativeNumber);
-  app->add_option("--top-p", c->top_p, "Nucleus sampling mass")->check(CLI::Range(0.0, 1.0));
-  app->add_option("--seed", c->seed, "Random seed")->check(CLI::NonNegativeNumber);
-  app->add_option("--threads", c->threads, "Threads (default: all cores)")->check(CLI::PositiveNumber);
+  app->add_option("--max-tokens,-n", c->max_tokens, "New tokens at most");
+  app->add_option("--temperature,-t", c->temperature, "0 = greedy");
+  app->add_option("--top-k", c->top_k, "0 = all");
+  app->add_option("--top-p", c->top_p, "Nucleus sampling mass");
+  app->add_option("--seed", c->seed, "Random seed");
+  app->add_option("--threads", c->threads, "Threads (default: all cores)");
   return c;
 }
 

@@ -93,11 +93,12 @@ std::unique_ptr<Command> ingest_command(CLI::App& parent) {
   app->add_option("--max-patches", content.image.max_patches, "Patches per image at most")
       ->check(CLI::PositiveNumber)->capture_default_str();
   app->add_flag("!--no-ocr", content.image.ocr, "Do not read text in images (Tesseract)");
-  app->add_option("--audio-frame-seconds", content.audio.frame_seconds, "Length of an audio frame atom")
-      ->check(CLI::Range(0.01, 3600.0))->capture_default_str();
+  // Ranges of these two are checked by ContentRunOptions::validate (CLI11's let NaN through).
+  app->add_option("--audio-frame-seconds", content.audio.frame_seconds, "Length of an audio frame atom (0.01 to 3600)")
+      ->capture_default_str();
   app->add_option("--max-transcript-seconds", content.audio.max_transcript_seconds,
                   "Longer recordings are not transcribed (0: no transcripts)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->capture_default_str();
   app->add_option("--threads", c->options.threads, "Files extracted at once (default: all cores)")
       ->check(CLI::PositiveNumber);
   return c;

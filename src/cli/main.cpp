@@ -10,6 +10,7 @@
 //   hart sql demo.db "SELECT count(*) FROM weights WHERE model = 'stories260K'"
 //   hart export demo.db stories260K --format gguf out.gguf
 //   hart rm demo.db stories260K
+//   hart check demo.db
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <vector>
@@ -21,7 +22,7 @@ namespace {
 
 constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_source_command, models_command,
                                         tensors_command, rm_command,      export_command,    generate_command,
-                                        tokenize_command, embed_command,  sql_command};
+                                        tokenize_command, embed_command,  sql_command,       check_command};
 
 int run(int argc, char** argv) {
   CLI::App app{"hart — models and content in one SQL database"};

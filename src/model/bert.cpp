@@ -21,7 +21,8 @@ BertConfig bert_config(const LoadedModel& m) {
   c.n_head = static_cast<int32_t>(m.require_int("bert.attention.head_count"));
   c.ffn = static_cast<int32_t>(m.require_int("bert.feed_forward_length"));
   c.n_ctx = static_cast<int32_t>(m.require_int("bert.context_length"));
-  c.eps = static_cast<float>(m.meta_float("bert.attention.layer_norm_epsilon").value_or(1e-12));
+  c.eps = static_cast<float>(
+      m.meta_float_bounded("bert.attention.layer_norm_epsilon", 1e-12, LoadedModel::FloatBound::kNonNegative));
   if (c.n_head <= 0 || c.dim % c.n_head)
     throw Error("model '" + m.info().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
                 std::to_string(c.dim));

@@ -1,5 +1,6 @@
 #include "model/generation_options.h"
 
+#include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -10,8 +11,17 @@ namespace {
 
 using json = nlohmann::json;
 
+// The value as the user wrote it: the shortest form of a number (2, not 2.0, whether it
+// came from SQL's JSON or a CLI flag), and NaN or infinity, which CLI flags can carry.
+std::string shown(const json& v) {
+  if (!v.is_number_float()) return v.dump();
+  char text[64];
+  auto end = std::to_chars(text, text + sizeof text, v.get<double>()).ptr;
+  return std::string(text, end);
+}
+
 [[noreturn]] void bad(const std::string& key, const std::string& want, const json& got) {
-  throw UsageError("generate options: \"" + key + "\" must be " + want + ", got " + got.dump());
+  throw UsageError("generate options: \"" + key + "\" must be " + want + ", got " + shown(got));
 }
 
 int get_int(const std::string& key, const json& v, int64_t lo, int64_t hi) {
@@ -22,22 +32,30 @@ int get_int(const std::string& key, const json& v, int64_t lo, int64_t hi) {
   return static_cast<int>(x);
 }
 
-double get_real(const std::string& key, const json& v, double lo, double hi) {
+enum class Low { kIncluded, kExcluded };
+
+// NaN fails every comparison, so it is refused along with values out of range.
+double get_real(const std::string& key, const json& v, double lo, double hi, Low low = Low::kIncluded) {
   char range[96];
-  std::snprintf(range, sizeof range, "a number from %g to %g", lo, hi);
+  if (low == Low::kIncluded) std::snprintf(range, sizeof range, "a number from %g to %g", lo, hi);
+  else std::snprintf(range, sizeof range, "a number greater than %g and at most %g", lo, hi);
   if (!v.is_number()) bad(key, range, v);
   double x = v.get<double>();
-  if (!(x >= lo && x <= hi)) bad(key, range, v);
+  if (!((low == Low::kIncluded ? x >= lo : x > lo) && x <= hi)) bad(key, range, v);
   return x;
 }
 
 }  // namespace
 
 GenerationOptions parse_generation_options(std::string_view text) {
-  GenerationOptions o;
-  if (text.empty()) return o;
+  if (text.empty()) return GenerationOptions{};
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw UsageError("generate options: not valid JSON: " + std::string(text.substr(0, 200)));
+  return parse_generation_options_object(j);
+}
+
+GenerationOptions parse_generation_options_object(const nlohmann::json& j) {
+  GenerationOptions o;
   if (!j.is_object()) throw UsageError("generate options: expected a JSON object such as {\"max_tokens\": 32}");
   for (const auto& [key, v] : j.items()) {
     if (key == "max_tokens") o.max_tokens = get_int(key, v, 1, kMaxGenerateTokens);
@@ -45,7 +63,7 @@ GenerationOptions parse_generation_options(std::string_view text) {
     else if (key == "top_k") o.top_k = get_int(key, v, 0, 1 << 30);
     else if (key == "top_p") o.top_p = get_real(key, v, 0.0, 1.0);
     else if (key == "min_p") o.min_p = get_real(key, v, 0.0, 1.0);
-    else if (key == "repeat_penalty") o.repeat_penalty = get_real(key, v, 0.0, 100.0);
+    else if (key == "repeat_penalty") o.repeat_penalty = get_real(key, v, 0.0, 100.0, Low::kExcluded);  // 0 divides by zero
     else if (key == "repeat_last_n") o.repeat_last_n = get_int(key, v, 0, 1 << 20);
     else if (key == "threads") o.threads = get_int(key, v, 1, kMaxThreads);
     else if (key == "seed") {

@@ -6,6 +6,7 @@
 // so a query gives the same answer every time unless asked otherwise.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,7 +23,7 @@ struct GenerationOptions {
   int top_k = 40;                // 0 = all tokens
   double top_p = 1.0;            // nucleus: smallest set with this much probability (1 = off)
   double min_p = 0.0;            // drop tokens below min_p x the top probability (0 = off)
-  double repeat_penalty = 1.0;   // llama.cpp style: logit / p if > 0, logit x p if < 0 (1 = off)
+  double repeat_penalty = 1.0;   // llama.cpp style: logit / p if > 0, logit x p if < 0 (1 = off; > 0)
   int repeat_last_n = 64;        // how many recent tokens the penalty looks at
   std::optional<uint64_t> seed;  // unset: drawn from the clock and reported back
   std::vector<std::string> stop; // generation ends before any of these strings
@@ -33,5 +34,8 @@ struct GenerationOptions {
 };
 
 GenerationOptions parse_generation_options(std::string_view json);
+// The same from a JSON object already parsed (the CLI merges its flags into one),
+// whose numbers may also be NaN or infinite: those are refused like any out of range.
+GenerationOptions parse_generation_options_object(const nlohmann::json& options);
 
 }  // namespace hart

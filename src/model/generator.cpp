@@ -1,6 +1,7 @@
 #include "model/generator.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "model/sampler.h"
 #include "util/error.h"
@@ -23,6 +24,18 @@ size_t held_back(std::string_view text, const std::vector<std::string>& stops) {
         break;
       }
   return hold;
+}
+
+// NaN or infinite logits make every later choice meaningless (an argmax over NaNs
+// is token 0, forever), so they end generation with where they appeared. One pass
+// over the row, before any hook (hooks may ban tokens with -inf).
+void require_finite(std::span<const float> logits, size_t position, int step) {
+  for (size_t v = 0; v < logits.size(); ++v)
+    if (!std::isfinite(logits[v]))
+      throw Error("generate: the model's logits for position " + std::to_string(position) + " (step " +
+                  std::to_string(step) + ") are not finite (token " + std::to_string(v) + ": " +
+                  (std::isnan(logits[v]) ? "nan" : logits[v] > 0 ? "inf" : "-inf") +
+                  "); its weights or metadata are degenerate (see tensors.nan_count and the model's metadata)");
 }
 
 }  // namespace
@@ -59,6 +72,7 @@ GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::st
   auto emit = [&](std::string_view piece) { return !on_text || on_text(piece); };
   r.stop_reason = "max_tokens";
   for (int i = 0; i < options.max_tokens; ++i) {
+    require_finite(logits, ids.size(), i);
     if (logits_hook) logits_hook->on_logits(logits, {ids, i});
     SampledToken t = sampler.sample(logits, ids);
     if (t.id == tokenizer.special().eos) {

@@ -25,7 +25,8 @@ Gpt2Config gpt2_config(const LoadedModel& m) {
   c.n_head = static_cast<int32_t>(m.require_int("gpt2.attention.head_count"));
   c.ffn = static_cast<int32_t>(m.meta_int("gpt2.feed_forward_length").value_or(4 * c.dim));
   c.n_ctx = static_cast<int32_t>(m.require_int("gpt2.context_length"));
-  c.eps = static_cast<float>(m.meta_float("gpt2.attention.layer_norm_epsilon").value_or(1e-5));
+  c.eps = static_cast<float>(
+      m.meta_float_bounded("gpt2.attention.layer_norm_epsilon", 1e-5, LoadedModel::FloatBound::kNonNegative));
   if (c.n_head <= 0 || c.dim % c.n_head)
     throw Error("model '" + m.info().name + "': " + std::to_string(c.n_head) + " heads do not divide embedding length " +
                 std::to_string(c.dim));

@@ -28,8 +28,9 @@ LlamaConfig llama_config(const LoadedModel& m) {
   c.n_head_kv = static_cast<int32_t>(m.meta_int("llama.attention.head_count_kv").value_or(c.n_head));
   c.ffn = static_cast<int32_t>(m.require_int("llama.feed_forward_length"));
   c.n_ctx = static_cast<int32_t>(m.require_int("llama.context_length"));
-  c.eps = static_cast<float>(m.meta_float("llama.attention.layer_norm_rms_epsilon").value_or(1e-5));
-  c.rope_base = static_cast<float>(m.meta_float("llama.rope.freq_base").value_or(10000.0));
+  using Bound = LoadedModel::FloatBound;
+  c.eps = static_cast<float>(m.meta_float_bounded("llama.attention.layer_norm_rms_epsilon", 1e-5, Bound::kNonNegative));
+  c.rope_base = static_cast<float>(m.meta_float_bounded("llama.rope.freq_base", 10000.0, Bound::kPositive));
   if (c.n_head <= 0 || c.dim % c.n_head || c.n_head_kv <= 0 || c.n_head % c.n_head_kv)
     throw Error("model '" + m.info().name + "': head counts " + std::to_string(c.n_head) + "/" +
                 std::to_string(c.n_head_kv) + " do not divide embedding length " + std::to_string(c.dim));

@@ -1,5 +1,7 @@
 #include "model/loaded_model.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -149,6 +151,23 @@ int64_t LoadedModel::require_int(const std::string& key) const {
   if (auto v = meta_int(key)) return *v;
   throw Error("model '" + info_.name + "' lacks metadata key '" + key + "' (needed by the " + info_.architecture +
               " architecture)");
+}
+
+double LoadedModel::meta_float_bounded(const std::string& key, double fallback, FloatBound bound) const {
+  auto it = metadata_.find(key);
+  if (it == metadata_.end()) return fallback;
+  // A NaN in a file's metadata is stored as JSON null: refused here, not defaulted.
+  const double x = it->is_number() ? it->get<double>() : std::nan("");
+  const bool ok = std::isfinite(x) && (bound == FloatBound::kPositive ? x > 0 : x >= 0);
+  if (ok) return x;
+  std::string shown = it->is_null() ? "null (NaN or infinity in the file)" : it->dump();
+  if (it->is_number()) {
+    char text[64];
+    shown.assign(text, std::to_chars(text, text + sizeof text, x).ptr);
+  }
+  throw Error("model '" + info_.name + "': metadata " + key + " is " + shown + ", but the " + info_.architecture +
+              " architecture needs a finite number " + (bound == FloatBound::kPositive ? "> 0" : ">= 0") +
+              " there (the model file is damaged or mislabelled; correct the value and ingest the file again)");
 }
 
 }  // namespace hart

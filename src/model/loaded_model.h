@@ -87,6 +87,11 @@ class LoadedModel {
   std::optional<double> meta_float(const std::string& key) const;
   std::optional<std::string> meta_string(const std::string& key) const;
   int64_t require_int(const std::string& key) const;
+  // A float hyperparameter whose degenerate values would make the forward pass give
+  // NaNs (a negative norm epsilon, a RoPE base of 0): a missing key gives `fallback`;
+  // a present one must be finite and >= 0 (or > 0), else an Error naming key and value.
+  enum class FloatBound { kNonNegative, kPositive };
+  double meta_float_bounded(const std::string& key, double fallback, FloatBound bound) const;
 
   // The model's own tokenizer (tokenizer.ggml.* metadata), built on first use.
   // Throws Error when the model has none or it is of an unsupported kind.

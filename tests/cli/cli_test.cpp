@@ -146,5 +146,52 @@ TEST_F(CliTest, BusyTimeoutIsASetting) {
   EXPECT_EQ(run_command("HART_BUSY_TIMEOUT=250 " + binary_dir() + "/src/hart models " + db, &out), 0) << out;
 }
 
+// Flags go through the same validation as SQL's options: a value out of range gets
+// SQL's message for that key, and NaN is refused rather than replaced by a default.
+// (Options are checked before the model is looked up, so none is needed.)
+TEST_F(CliTest, GenerateFlagsOutOfRangeReadAsSqlsOptionsDo) {
+  auto message = [](const std::string& output) {
+    size_t at = output.find("generate options: ");
+    return at == std::string::npos ? "(none in: " + output + ")" : output.substr(at);
+  };
+  for (auto [flag, json] : std::vector<std::pair<std::string, std::string>>{
+           {"--top-p 2", "\"top_p\": 2"}, {"--temperature -1", "\"temperature\": -1"},
+           {"--top-k -1", "\"top_k\": -1"}, {"-n 0", "\"max_tokens\": 0"},
+           {"--threads 0", "\"threads\": 0"}, {"--seed -1", "\"seed\": -1"},
+           {"--seed 18446744073709551616", "\"seed\": 18446744073709551616"}}) {
+    EXPECT_EQ(hart("generate " + db + " any x " + flag), 1) << flag << ": " << out;
+    const std::string cli = message(out);
+    std::string escaped = json;
+    for (size_t i = 0; (i = escaped.find('"', i)) != std::string::npos; i += 2) escaped.insert(i, "\\");
+    EXPECT_EQ(hart("sql " + db + " \"SELECT hart_generate('any', 'x', '{" + escaped + "}')\""), 1) << out;
+    EXPECT_EQ(cli, message(out)) << flag;
+  }
+  EXPECT_EQ(hart("generate " + db + " any x --top-p 2"), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("hart: error: generate options: \"top_p\" must be a number from 0 to 1, got 2\n"));
+  for (std::string value : {"nan", "inf", "-inf"}) {
+    EXPECT_EQ(hart("generate " + db + " any x --temperature " + value), 1) << value;
+    EXPECT_THAT(out, ::testing::HasSubstr("\"temperature\" must be a number from 0 to 100, got " + value)) << value;
+  }
+}
+
+// `hart check` lists what it checked; a problem is named with its row and gives exit 2.
+TEST_F(CliTest, CheckListsItsChecksAndExits2NamingEachProblem) {
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("tiny.gguf") + " --quiet"), 0) << out;
+  ASSERT_EQ(hart("check " + db), 0) << out;
+  for (const char* check : {"integrity_check", "foreign_key_check", "chunk_refcount", "atom_refcount", "chunk_data",
+                            "chunk_sha256", "chunk_zones", "tensor_elements", "model_totals"})
+    EXPECT_THAT(out, ::testing::ContainsRegex(std::string("\n  ok +") + check + " ")) << check;
+  EXPECT_THAT(out, ::testing::EndsWith("no problems found\n"));
+
+  ASSERT_EQ(hart("sql " + db + " \"UPDATE chunks SET refcount = 5 WHERE id = 1; DELETE FROM chunk_zones WHERE id = 2\""),
+            0) << out;
+  EXPECT_EQ(hart("check " + db), 2) << out;
+  EXPECT_THAT(out, ::testing::ContainsRegex("\n  FAILED chunk_refcount +.*\\(1 problem\\)\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_refcount: chunk 1: refcount 5, but 1 tensor_chunks and 0 atom_chunks rows use it\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_zones: tensor_chunks row 2 (tensor 2, ordinal 0): no chunk_zones entry\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n2 problems found by 2 of 9 checks\nkeep a copy of " + db));
+  EXPECT_EQ(hart("check " + dir.file("missing.db")), 1);
+}
+
 }  // namespace
 }  // namespace hart::test

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ingest_fixture.h"
+#include "store/consistency_check.h"
 
 namespace hart::test {
 namespace {
@@ -21,16 +22,12 @@ int64_t count(Database& db, const std::string& sql) {
   return s.step() ? s.int64(0) : -1;
 }
 
+// `hart check`'s invariants (store/consistency_check.h), and what a folder run adds:
+// no atom left unused, every payload complete.
 void expect_consistent(Database& db) {
-  Stmt ok = db.prepare("PRAGMA integrity_check");
-  ASSERT_TRUE(ok.step());
-  EXPECT_EQ(ok.text(0), "ok");
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atoms a WHERE refcount !="
-                      " (SELECT count(*) FROM sources WHERE atom_id = a.id)"
-                      " + (SELECT count(*) FROM atom_relations WHERE child_id = a.id)"), 0);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM chunks c WHERE refcount !="
-                      " (SELECT count(*) FROM atom_chunks WHERE chunk_id = c.id)"
-                      " + (SELECT count(*) FROM tensor_chunks WHERE chunk_id = c.id)"), 0);
+  ConsistencyReport report = check_consistency(db);
+  for (const ConsistencyFinding& f : report.findings) ADD_FAILURE() << f.check << ": " << f.problem;
+  EXPECT_TRUE(report.ok());
   EXPECT_EQ(count(db, "SELECT count(*) FROM atoms WHERE refcount = 0"), 0);
   // Every payload complete: as many chunks as its size needs.
   EXPECT_EQ(count(db, "SELECT count(*) FROM atoms a WHERE subtype = 'file' AND"

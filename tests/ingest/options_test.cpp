@@ -1,5 +1,8 @@
 // Option validation lives in ContentRunOptions, so every front end (CLI, SQL, HTTP)
 // refuses the same combinations with the same words, before anything is written.
+#include <limits>
+#include <tuple>
+
 #include "ingest_fixture.h"
 
 namespace hart::test {
@@ -26,6 +29,27 @@ TEST_F(IngestTest, OptionsThatCannotWorkTogetherAreRefusedBeforeAnythingIsWritte
   }
   EXPECT_EQ(scalar("SELECT count(*) FROM atoms"), 0);
   EXPECT_EQ(scalar("SELECT count(*) FROM sources"), 0);
+}
+
+// `--audio-frame-seconds nan` once passed CLI11's range check and reached the audio
+// extractor; every number is checked here, NaN and out-of-range alike.
+TEST_F(IngestTest, AudioSecondsOutOfRangeOrNanAreRefusedNamingTheFlag) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (auto [frame, transcript, phrase] : std::vector<std::tuple<double, double, std::string>>{
+           {nan, 600, "(--audio-frame-seconds) must be from 0.01 to 3600 seconds, got nan"},
+           {0, 600, "(--audio-frame-seconds) must be from 0.01 to 3600 seconds, got 0"},
+           {1, nan, "(--max-transcript-seconds) must be 0 or more seconds, got nan"},
+           {1, -1, "(--max-transcript-seconds) must be 0 or more seconds, got -1"}}) {
+    ContentRunOptions o;
+    o.content.audio.frame_seconds = frame;
+    o.content.audio.max_transcript_seconds = transcript;
+    try {
+      o.validate(1);
+      ADD_FAILURE() << phrase;
+    } catch (const UsageError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr(phrase));
+    }
+  }
 }
 
 }  // namespace

@@ -1,4 +1,7 @@
 #include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "model/generation_options.h"
 #include "model/sampler.h"
@@ -94,6 +97,9 @@ TEST(GenerationOptions, BadOptionsNameTheKeyAndTheRange) {
            {R"({"max_tokens": 0})", "\"max_tokens\" must be an integer from 1"},
            {R"({"temperature": -1})", "\"temperature\" must be a number from 0 to 100"},
            {R"({"top_p": 1.5})", "\"top_p\" must be a number from 0 to 1"},
+           {R"({"top_p": 2.0})", "\"top_p\" must be a number from 0 to 1, got 2"},  // as the CLI's --top-p 2
+           // A penalty of 0 divides positive logits by zero: the same token forever.
+           {R"({"repeat_penalty": 0})", "\"repeat_penalty\" must be a number greater than 0 and at most 100, got 0"},
            {R"({"threads": 0})", "\"threads\" must be an integer from 1 to 512, got 0"},
            {R"({"seed": -3})", "\"seed\" must be a non-negative integer"},
            {R"({"stop": [1]})", "\"stop\" must be a non-empty string"},
@@ -105,6 +111,23 @@ TEST(GenerationOptions, BadOptionsNameTheKeyAndTheRange) {
       ADD_FAILURE() << json;
     } catch (const UsageError& e) {
       EXPECT_THAT(e.what(), ::testing::HasSubstr(phrase)) << json;
+    }
+  }
+}
+
+// The CLI merges its flags into a JSON object, whose numbers (unlike JSON text's) may
+// be NaN or infinite: refused with the value named, never replaced by a default.
+TEST(GenerationOptions, NonFiniteNumbersAreRefusedAndNamed) {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  for (auto [key, value, shown] : std::vector<std::tuple<std::string, double, std::string>>{
+           {"temperature", nan, "nan"}, {"top_p", nan, "nan"}, {"min_p", inf, "inf"},
+           {"repeat_penalty", -inf, "-inf"}, {"temperature", inf, "inf"}}) {
+    try {
+      parse_generation_options_object(nlohmann::json{{key, value}});
+      ADD_FAILURE() << key << " = " << shown;
+    } catch (const UsageError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("\"" + key + "\" must be a number ")) << key;
+      EXPECT_THAT(e.what(), ::testing::EndsWith(", got " + shown)) << key;
     }
   }
 }

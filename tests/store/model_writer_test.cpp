@@ -77,7 +77,7 @@ TEST_F(StoreTest, ModelFromMemoryExportsTheSameBytesAndMatchesIngest) {
   EXPECT_EQ(m.n_tensors, 5);
   EXPECT_EQ(m.parameter_count, 64 * 1024 * 2 + 64 * 256 + 32 * 512 + 256);
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM models WHERE source_sha256 IS NULL AND source_size IS NULL"), 1);
-  expect_refcounts_consistent(*db);
+  expect_check_passes(*db);
 
   // Export and read back: the tensors' bytes and the metadata are the ones given, and
   // the file is the one our own GGUF writer makes of the same model.
@@ -105,7 +105,7 @@ TEST_F(StoreTest, ModelFromMemoryExportsTheSameBytesAndMatchesIngest) {
   EXPECT_TRUE(r.model.has_source());
   EXPECT_EQ(r.model.source_sha256, file_sha(dir.file("built.gguf")));
   EXPECT_EQ(r.model.derivation, "");
-  expect_refcounts_consistent(*db);
+  expect_check_passes(*db);
 }
 
 TEST_F(StoreTest, ModelWithoutFileIsNotFoundByAnEmptyDigest) {
@@ -157,13 +157,13 @@ TEST_F(StoreTest, DerivedModelSharesItsParentsChunksAndOutlivesIt) {
   EXPECT_EQ(tensor_rows(*db, copy.id), tensor_rows(*db, parent.id)) << "same rows, same chunks, same statistics";
   // A renamed tensor takes the layer and kind of its new name.
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM tensors WHERE name = 'renamed_norm.weight' AND layer IS NULL"), 1);
-  expect_refcounts_consistent(*db);
+  expect_check_passes(*db);
 
   // The parent goes; the chunks its children use stay, and they still export.
   RemoveReport removed = remove_model(*db, "parent");
   EXPECT_EQ(removed.chunks_freed, 0);
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM chunks"), before.chunks);
-  expect_refcounts_consistent(*db);
+  expect_check_passes(*db);
   ModelRow sub = *find_model(*db, "subset");
   EXPECT_EQ(sub.parent_id, 0);
   EXPECT_EQ(ordered_json::parse(sub.derivation)["parent"], "parent");
@@ -196,7 +196,7 @@ TEST_F(StoreTest, ParentRemovedByPlainSqlWithForeignKeysOffLeavesNoDanglingParen
   db->exec("PRAGMA foreign_keys = ON");
   EXPECT_EQ(find_model(*db, "child")->parent_id, 0);
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
-  expect_refcounts_consistent(*db);
+  expect_check_passes(*db);
 }
 
 TEST_F(StoreTest, FailedWriteLeavesTheDatabaseUnchanged) {
@@ -225,7 +225,7 @@ TEST_F(StoreTest, FailedWriteLeavesTheDatabaseUnchanged) {
   }
   EXPECT_EQ(counts(*db), before);
   EXPECT_FALSE(find_model(*db, "half"));
-  expect_refcounts_consistent(*db);
+  expect_check_passes(*db);
   EXPECT_EQ(integrity(*db), "ok");
 
   // A name already stored is refused before anything is written.
@@ -307,7 +307,7 @@ TEST(ModelWriterMigration, Version4DatabaseKeepsItsModelsReadable) {
   EXPECT_EQ(find_model_by_sha256(db, m.source_sha256)->id, 1);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM inferences WHERE model_id = 1"), 1) << "no ON DELETE ran";
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM atoms WHERE model_id = 1 AND error IS NULL"), 1);
-  expect_refcounts_consistent(db);
+  expect_check_passes(db);
   export_model(db, "old", ExportFormat::kGguf, dir.file("out.gguf"));
   EXPECT_EQ(file_sha(dir.file("out.gguf")), file_sha(dir.file("model.gguf")));
 
@@ -319,7 +319,7 @@ TEST(ModelWriterMigration, Version4DatabaseKeepsItsModelsReadable) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM inferences WHERE model_id IS NULL"), 1);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM atoms WHERE model_id IS NULL AND error IS NOT NULL"), 1);
   EXPECT_EQ(find_model(db, "child")->parent_id, 0);
-  expect_refcounts_consistent(db);
+  expect_check_passes(db);
   remove_model(db, "child");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM tensors"), 0);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM chunks"), 0);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sql/register.h"
+#include "store/consistency_check.h"
 #include "store/database.h"
 #include "support/test_support.h"
 #include "util/sha256.h"
@@ -42,15 +43,13 @@ inline std::string integrity(Database& db) {
   return s.text(0);
 }
 
-// Every stored chunk's refcount equals the references to it, and none is orphaned.
-inline void expect_refcounts_consistent(Database& db) {
-  EXPECT_EQ(scalar(db,
-                   "SELECT count(*) FROM chunks c WHERE refcount <> "
-                   "(SELECT count(*) FROM tensor_chunks tc WHERE tc.chunk_id = c.id)"),
-            0);
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM chunks WHERE refcount = 0"), 0);
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM chunk_data WHERE id NOT IN (SELECT id FROM chunks)"), 0);
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM tensor_chunks"), scalar(db, "SELECT count(*) FROM chunk_zones"));
+// Every check of `hart check` passes (store/consistency_check.h): SQLite's integrity
+// and foreign keys, reference counts, chunk data, zone maps, tensor and model totals.
+inline void expect_check_passes(Database& db) {
+  ConsistencyReport r = check_consistency(db);
+  std::string found;
+  for (const ConsistencyFinding& f : r.findings) found += f.check + ": " + f.problem + "\n";
+  EXPECT_TRUE(r.ok()) << found;
 }
 
 class StoreTest : public ::testing::Test {

@@ -4,7 +4,9 @@
 #include <random>
 
 #include "formats/gguf.h"
+#include "formats/model_reader.h"
 #include "formats/safetensors.h"
+#include "util/mapped_file.h"
 #include "util/output_file.h"
 
 namespace hart::test {
@@ -89,6 +91,22 @@ BuiltTensor& BuiltModel::add_normal(const std::string& name, std::vector<uint64_
   quantize(dtype, values.data(), bytes.data(), n);
   tensors.push_back({name, std::move(shape), dtype, std::move(bytes)});
   return tensors.back();
+}
+
+BuiltModel BuiltModel::read(const std::string& path) {
+  MappedFile file(path);
+  ModelFile f = read_model_file(file.data(), file.size(), path);
+  BuiltModel m;
+  m.architecture = f.architecture;
+  for (auto& [k, v] : f.metadata.items())
+    if (k != "general.architecture") {  // describe() writes it from `architecture`
+      m.metadata[k] = v;
+      m.metadata_types[k] = f.metadata_types[k];
+    }
+  for (const TensorInfo& t : f.tensors)
+    m.tensors.push_back({t.name, t.shape, t.dtype,
+                         std::string(reinterpret_cast<const char*>(file.data() + f.data_offset + t.offset), t.n_bytes)});
+  return m;
 }
 
 ModelFile BuiltModel::describe(const std::string& format) const {

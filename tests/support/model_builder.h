@@ -31,6 +31,9 @@ struct BuiltModel {
   BuiltTensor& add_normal(const std::string& name, std::vector<uint64_t> shape, DType dtype, float stddev,
                           uint32_t seed);
 
+  // A GGUF or safetensors file's metadata and tensors, to change (damage) and write again.
+  static BuiltModel read(const std::string& path);
+
   ModelFile describe(const std::string& format) const;
   void write_gguf(const std::string& path) const;
   void write_safetensors(const std::string& path) const;

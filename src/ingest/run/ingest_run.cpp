@@ -1,6 +1,7 @@
 #include "ingest/run/ingest_run.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -318,6 +319,17 @@ void ContentRunOptions::validate(size_t n_paths) const {
     throw UsageError("a model name (--name) names one model file; give a single path with it");
   if (content.passages.overlap_bytes >= content.passages.max_bytes)
     throw UsageError("the passage overlap (--passage-overlap) must be smaller than the passage size (--passage-size)");
+  // Written so that NaN, which fails every comparison, is refused too.
+  auto shown = [](double x) {
+    char text[64];
+    return std::string(text, std::to_chars(text, text + sizeof text, x).ptr);
+  };
+  if (!(content.audio.frame_seconds >= 0.01 && content.audio.frame_seconds <= 3600))
+    throw UsageError("the audio frame length (--audio-frame-seconds) must be from 0.01 to 3600 seconds, got " +
+                     shown(content.audio.frame_seconds));
+  if (!(content.audio.max_transcript_seconds >= 0))
+    throw UsageError("the transcript limit (--max-transcript-seconds) must be 0 or more seconds, got " +
+                     shown(content.audio.max_transcript_seconds));
 }
 
 ContentRunReport ingest_paths(Database& db, const std::vector<std::string>& paths, const ContentRunOptions& options) {
