@@ -13,6 +13,7 @@
 
 #include "sql/surface.h"
 #include "store/inferences.h"
+#include "store/settings.h"
 #include "sql/vtab.h"
 #include "util/error.h"
 
@@ -30,6 +31,24 @@ constexpr int kRuns = SQLITE_UTF8 | SQLITE_DIRECTONLY;  // writes, or runs a mod
 
 void hart_version_fn(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_text(ctx, HART_VERSION, -1, SQLITE_STATIC);
+}
+
+// hart_setting(name) reads a database setting (store/settings.h); hart_setting(name,
+// value) checks and stores it, returning the value now in force.
+void hart_setting_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  sqlite3* db = sqlite3_context_db_handle(ctx);
+  auto text = [](sqlite3_value* v) {
+    const unsigned char* t = sqlite3_value_text(v);
+    return std::string(t ? reinterpret_cast<const char*>(t) : "");
+  };
+  try {
+    const std::string name = text(argv[0]);
+    if (argc == 2) write_setting(db, name, text(argv[1]));
+    const std::string value = read_setting(db, name);
+    sqlite3_result_text(ctx, value.c_str(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, (std::string("hart_setting: ") + e.what()).c_str(), -1);
+  }
 }
 
 // This process's late inference records (store/inferences.h) as JSON.
@@ -59,6 +78,8 @@ constexpr SqlFunction kFunctions[] = {
     {"tensor_geometry", nullptr, 3, kReads, tensor_geometry_fn},
     {"weights_scan_stats", nullptr, 0, kReads, weights_scan_stats_fn},
     {"hart_inference_log", nullptr, 0, kReads, hart_inference_log_fn},
+    {"hart_setting", nullptr, 1, kReads, hart_setting_fn},
+    {"hart_setting", nullptr, 2, kRuns, hart_setting_fn},
 };
 
 struct SqlModule {

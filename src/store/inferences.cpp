@@ -9,12 +9,21 @@
 #include <thread>
 #include <unordered_map>
 
+#include "store/settings.h"
+#include "util/sha256.h"
+
 namespace hart {
 namespace {
 
 // model_id through a subquery: NULL when the model was removed during the call, so a
 // concurrent `hart rm` cannot fail the record with a foreign-key error.
 constexpr const char* kInsert =
+    "INSERT INTO inferences(model_id, model_name, task, input, output, options, started_at, duration_ms,"
+    " prompt_tokens, output_tokens, stop_reason, input_bytes, input_sha256, output_bytes, output_sha256)"
+    " VALUES((SELECT id FROM models WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+// A database older than schema version 6 (a host that loaded the extension without
+// migrating it) has no columns for a cut record's length and hash.
+constexpr const char* kInsertBeforeV6 =
     "INSERT INTO inferences(model_id, model_name, task, input, output, options, started_at, duration_ms,"
     " prompt_tokens, output_tokens, stop_reason)"
     " VALUES((SELECT id FROM models WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
@@ -36,7 +45,8 @@ void bind_optional(sqlite3_stmt* st, int i, const std::optional<int64_t>& v) {
 // One attempt; SQLITE_OK with *id set, or SQLite's (extended) error code and *error.
 int try_insert(sqlite3* db, const InferenceRow& r, int64_t* id, std::string* error) {
   sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(db, kInsert, -1, &st, nullptr);
+  const bool v6 = sqlite3_prepare_v2(db, kInsert, -1, &st, nullptr) == SQLITE_OK;
+  int rc = v6 ? SQLITE_OK : (sqlite3_finalize(st), sqlite3_prepare_v2(db, kInsertBeforeV6, -1, &st, nullptr));
   if (rc == SQLITE_OK) {
     sqlite3_bind_int64(st, 1, r.model_id);
     bind_text(st, 2, r.model_name);
@@ -49,6 +59,12 @@ int try_insert(sqlite3* db, const InferenceRow& r, int64_t* id, std::string* err
     bind_optional(st, 9, r.prompt_tokens);
     bind_optional(st, 10, r.output_tokens);
     bind_text(st, 11, r.stop_reason, true);
+    if (v6) {
+      bind_optional(st, 12, r.input_bytes);
+      bind_text(st, 13, r.input_sha256, true);
+      bind_optional(st, 14, r.output_bytes);
+      bind_text(st, 15, r.output_sha256, true);
+    }
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
   }
@@ -58,6 +74,16 @@ int try_insert(sqlite3* db, const InferenceRow& r, int64_t* id, std::string* err
     *error = sqlite3_errmsg(db);
   sqlite3_finalize(st);
   return rc;
+}
+
+// Cuts `text` to at most `max` bytes, at a character boundary, noting the whole.
+void keep_start(std::string& text, size_t max, std::optional<int64_t>& bytes, std::string& sha) {
+  if (text.size() <= max) return;
+  bytes = static_cast<int64_t>(text.size());
+  sha = to_hex(sha256(text.data(), text.size()));
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  text.resize(cut);
 }
 
 bool is_busy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED; }
@@ -194,11 +220,21 @@ std::string utc_now_iso8601() {
   return buf;
 }
 
-RecordedInference record_inference(sqlite3* db, const InferenceRow& row) {
+RecordedInference record_inference(sqlite3* db, const InferenceRow& whole) {
   RecordedInference out;
   if (sqlite3_db_readonly(db, "main") == 1) {
     out.why = "the database is read-only";
     return out;
+  }
+  const LogRetention keep = parse_log_retention(read_setting(db, kInferenceLogSetting));
+  if (keep.mode == LogRetention::Mode::kOff) {
+    out.why = "the inference log is off (setting inference_log)";
+    return out;
+  }
+  InferenceRow row = whole;
+  if (keep.mode == LogRetention::Mode::kStart) {
+    keep_start(row.input, keep.max_bytes, row.input_bytes, row.input_sha256);
+    keep_start(row.output, keep.max_bytes, row.output_bytes, row.output_sha256);
   }
   int rc = try_insert(db, row, &out.id, &out.why);
   if (rc == SQLITE_OK) {

@@ -7,7 +7,8 @@
 // to a background writer with its own connection to the same file, which retries with
 // backoff until it is written (and, at process exit, for up to kLateRecordExitWait).
 // The row's model_id is the model's id if the model still exists, else NULL (a model
-// removed during the call keeps its name in model_name).
+// removed during the call keeps its name in model_name). What is kept of input and
+// output follows the database's inference_log setting (store/settings.h).
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -25,13 +26,17 @@ struct InferenceRow {
   double duration_ms = 0;
   std::optional<int64_t> prompt_tokens, output_tokens;
   std::string stop_reason;
+  // Set by record_inference when the inference_log setting keeps only the start of
+  // input or output: the whole's length and hex SHA-256.
+  std::optional<int64_t> input_bytes, output_bytes;
+  std::string input_sha256, output_sha256;
 };
 
 struct RecordedInference {
   enum class State {
     kWritten,      // id is the row
     kLate,         // queued for the background writer (id 0)
-    kNotRecorded,  // a read-only or in-memory database that could not take it (id 0)
+    kNotRecorded,  // the log is off, the database read-only, or an in-memory one was busy (id 0)
   };
   State state = State::kNotRecorded;
   int64_t id = 0;

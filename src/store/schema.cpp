@@ -291,6 +291,19 @@ CREATE TRIGGER models_delete_children AFTER DELETE ON models BEGIN
   UPDATE models SET parent_id = NULL WHERE parent_id = old.id;
 END;
 )sql",
+
+    // Version 6: database settings, and inferences whose input or output is kept only
+    // in part (the inference_log setting) carry the whole's length and SHA-256.
+    R"sql(
+CREATE TABLE settings(
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE inferences ADD COLUMN input_bytes INTEGER;   -- set when input holds only the start
+ALTER TABLE inferences ADD COLUMN input_sha256 TEXT;     -- hex SHA-256 of the whole input, then
+ALTER TABLE inferences ADD COLUMN output_bytes INTEGER;
+ALTER TABLE inferences ADD COLUMN output_sha256 TEXT;
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {
