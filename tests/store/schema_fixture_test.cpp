@@ -12,6 +12,7 @@
 #include "store/atoms.h"
 #include "store/models.h"
 #include "store/schema.h"
+#include "store/settings.h"
 #include "store/tensor_data.h"
 #include "store_fixture.h"
 
@@ -156,6 +157,10 @@ TEST_P(SchemaFixture, OpensAtTheLatestVersionWithItsRowsReadable) {
                                  " FROM inferences WHERE model_id = (SELECT id FROM models WHERE name = 'tiny-llama')"),
               std::vector<std::string>{"tiny-llama|Once upon| a time|{\"max_tokens\": 2, \"temperature\": 0, \"seed\": 42}"});
   }
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM inferences WHERE input_bytes IS NULL AND input_sha256 IS NULL"
+                       " AND output_bytes IS NULL AND output_sha256 IS NULL"),
+            version >= 2 ? 1 : 0);
+  EXPECT_EQ(read_setting(db.handle(), kInferenceLogSetting), version >= 6 ? "full" : "65536");
   EXPECT_EQ(column_strings(db, "SELECT coalesce(config, 'NULL') FROM models ORDER BY id"),
             (std::vector<std::string>{"NULL", version >= 3 ? "{\"model_type\": \"gpt2\", \"n_embd\": 4}" : "NULL"}));
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM atoms"), version >= 4 ? 3 : 0);
