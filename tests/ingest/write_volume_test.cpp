@@ -36,7 +36,8 @@ TEST(IngestWriteVolume, SmallFilesWriteASmallMultipleOfTheDatabase) {
   for (int i = 0; i < 300; ++i) {  // ~4.3 KB each, ~1.3 MB in all: wikitext-sized files
     std::ostringstream text;
     while (text.tellp() < 4300) {
-      text << kWords[(x = x * 1664525u + 1013904223u) >> 28] << ((x >> 8) % 9 ? " " : ". ");
+      x = x * 1664525u + 1013904223u;
+      text << kWords[x >> 28] << ((x >> 8) % 9 ? " " : ". ");
       if ((x >> 12) % 97 == 0) text << "\n\n";
     }
     write_file(dir.file("corpus/f" + std::to_string(1000 + i) + ".txt"), text.str());
