@@ -1,5 +1,6 @@
 #include "store/database.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "store/schema.h"
@@ -81,6 +82,7 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
     throw Error(path + ": cannot open database: " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
+  busy_timeout_ms_ = busy_timeout_ms;
   sqlite3_busy_timeout(db_, busy_timeout_ms);
   try {
     if (mode != Mode::kOpenExisting) exec("PRAGMA page_size = " + std::to_string(kPageSize));
@@ -94,6 +96,13 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
       // NORMAL in WAL mode never corrupts; a power cut can lose only the last commits.
       exec("PRAGMA synchronous = NORMAL");
       exec("PRAGMA cache_size = -65536");
+      // The WAL stays bounded whatever the file's page size (older files have 64 KiB
+      // pages, where SQLite's default of 1000 pages let it grow to 64 MB): checkpoint
+      // every 4 MiB, and cut the file back to 32 MiB after a checkpoint reset it.
+      Stmt page_size(db_, "PRAGMA page_size");
+      page_size.step();
+      exec("PRAGMA wal_autocheckpoint = " + std::to_string(std::max<int64_t>(1, (4 << 20) / page_size.int64(0))));
+      exec("PRAGMA journal_size_limit = " + std::to_string(32 << 20));
     }
     exec("PRAGMA foreign_keys = ON");
     migrate(*this, path, mode != Mode::kOpenExisting);
@@ -123,6 +132,13 @@ void Database::exec(std::string_view sql) {
 }
 
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+void Database::truncate_wal() {
+  if (!owned_) return;  // the host's connection: its settings are not ours to change
+  sqlite3_busy_timeout(db_, 0);  // a reader or writer holding it: keep the WAL, don't wait
+  sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_busy_timeout(db_, busy_timeout_ms_);
+}
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 

@@ -66,11 +66,15 @@ class Database {
   void exec(std::string_view sql);
   Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
   int64_t last_insert_rowid() const;
+  // Folds the WAL into the database and truncates it to zero bytes, unless a reader
+  // still needs it (then it is left as it is, without waiting). A no-op outside WAL.
+  void truncate_wal();
 
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
   bool owned_ = true;
+  int busy_timeout_ms_ = 0;
 };
 
 // Runs `BEGIN IMMEDIATE` and rolls back unless commit() is called.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "ingest/extract/input_file.h"
+#include "ingest/run/file_batch.h"
 #include "ingest/run/scratch_ingest.h"
 #include "store/atoms.h"
 #include "store/database.h"
@@ -43,7 +44,7 @@ Sha256Digest digest_from_hex(const std::string& hex, const std::string& what) {
 class Run {
  public:
   Run(Database& db, const ContentRunOptions& options, ContentRunReport& report, size_t n_files)
-      : db_(db), options_(options), report_(report), store_(db), ingester_(store_, sniffer_, options.content),
+      : db_(db), options_(options), report_(report), batch_(db), store_(db), ingester_(store_, sniffer_, options.content),
         n_files_(n_files),
         find_source_(db.prepare(
             std::string("SELECT s.size, s.mtime_ns, s.atom_id, s.error IS NOT NULL OR (a.modality = '") +
@@ -67,7 +68,7 @@ class Run {
     return false;
   }
 
-  // A file a worker extracted (ScratchExtractor), merged in its own transaction.
+  // A file a worker extracted (ScratchExtractor), merged as one savepoint of the batch.
   void merge(const WalkEntry& entry, ScratchFile& extracted) {
     if (extracted.store_here) return store_here(entry, extracted.type);
     report_.bytes_read += extracted.size;  // 0 when it could not be opened, as in store_here
@@ -79,7 +80,7 @@ class Run {
     std::optional<SourceRow> prev = find_source(entry.path);
     const DedupCounters counted = store_.counters();
     try {
-      Transaction tx(db_);
+      FileBatch::File tx(batch_, extracted.size);
       int64_t atom = merge_scratch(extracted, store_);
       commit_file(tx, entry.path, extracted.size, extracted.mtime_ns, atom, prev);
     } catch (const StandInGone&) {
@@ -96,7 +97,7 @@ class Run {
     for (ContentIssue& i : extracted.issues) ingester_.issues().push_back(std::move(i));
   }
 
-  // Extracts and stores the file on this thread, in one transaction.
+  // Extracts and stores the file on this thread, as one savepoint of the batch.
   // `known`: the kind a worker found (the file is sniffed once).
   void store_here(const WalkEntry& entry, const std::optional<ContentType>& known = std::nullopt) {
     std::optional<SourceRow> prev = find_source(entry.path);
@@ -107,7 +108,7 @@ class Run {
       report_.bytes_read += file.size();
       ContentType type = known ? *known : ingester_.sniff(file);
       if (type.kind == ContentKind::kModel && try_model(file, type)) return;
-      Transaction tx(db_);
+      FileBatch::File tx(batch_, file.size());
       Nesting nesting;
       StoredAtom atom = ingester_.ingest(file, subtype::kFile, nesting, &type);
       commit_file(tx, entry.path, file.size(), file.mtime_ns(), atom.id, prev);
@@ -133,7 +134,11 @@ class Run {
         progress.message("failed: " + issues[issues_told_].where + ": " + issues[issues_told_].error);
   }
 
+  // Commits the batch when it is full or old enough; called between files.
+  void commit_if_due() { batch_.commit_if_due(); }
+
   void finish() {
+    batch_.commit();
     for (ContentIssue& i : ingester_.issues()) (i.warning ? report_.warnings : report_.failures).push_back(std::move(i));
     ingester_.issues().clear();
     report_.dedup = store_.counters();
@@ -156,8 +161,8 @@ class Run {
   }
 
   // The file's source row points at `atom`; what its previous atom alone used is
-  // freed; the file's transaction commits.
-  void commit_file(Transaction& tx, const std::string& path, uint64_t size, int64_t mtime_ns, int64_t atom,
+  // freed; the file joins the batch.
+  void commit_file(FileBatch::File& tx, const std::string& path, uint64_t size, int64_t mtime_ns, int64_t atom,
                    const std::optional<SourceRow>& prev) {
     set_source(path, size, mtime_ns, atom, std::nullopt);
     if (prev && prev->atom_id && *prev->atom_id != atom) report_.atoms_freed += collect_unused_atoms(db_.handle());
@@ -179,7 +184,7 @@ class Run {
     std::error_code ec;
     if (!std::filesystem::exists(entry.path, ec)) return;
     try {
-      Transaction tx(db_);
+      FileBatch::File tx(batch_, 0);
       upsert_source_.bind(1, entry.path).bind(2, static_cast<int64_t>(entry.size)).bind(3, entry.mtime_ns)
           .bind_null(4).bind(5, error).run();
       tx.commit();
@@ -213,10 +218,11 @@ class Run {
       // A lone model's own progress is reported, nested in the run's.
       ProgressSink* progress = n_files_ > 1 ? nullptr : options_.progress;
       std::string name = options_.model_name.empty() ? free_model_name(path) : options_.model_name;
+      batch_.commit();  // the model commits in its own transaction
       r = ingest_model(db_, path, {name, progress});
     } catch (const FormatError& e) {
       report_.failures.push_back({path, std::string(e.what()) + " (stored as a binary atom)"});
-      Transaction tx(db_);
+      FileBatch::File tx(batch_, file.size());
       Nesting nesting;
       size_t issues_before = ingester_.issues().size();
       StoredAtom atom = ingester_.ingest(file, subtype::kFile, nesting, &type);
@@ -236,7 +242,7 @@ class Run {
     info.mime = type.mime;
     info.metadata = {{"model", r.model.name}, {"architecture", r.model.architecture}, {"format", r.model.format}};
     info.model_id = r.model.id;
-    Transaction tx(db_);
+    FileBatch::File tx(batch_, 0);
     StoredAtom atom = store_.put_digest(digest_from_hex(r.model.source_sha256, path), file.size(), info);
     if (!atom.is_new)  // the atom outlived its model (rm), or is being linked again
       db_.prepare("UPDATE atoms SET model_id = ?, error = NULL WHERE id = ?").bind(1, r.model.id).bind(2, atom.id).run();
@@ -250,6 +256,7 @@ class Run {
   Database& db_;
   const ContentRunOptions& options_;
   ContentRunReport& report_;
+  FileBatch batch_;
   ContentSniffer sniffer_;
   AtomStore store_;
   ContentIngester ingester_;
@@ -272,6 +279,7 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
   size_t settled = 0;
   auto label = [&] { progress.status(std::to_string(settled) + "/" + std::to_string(n) + " files"); };
   auto done = [&](size_t i) {
+    run.commit_if_due();
     ++settled;
     run.report_new_failures(progress);
     label();
@@ -309,6 +317,7 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
         });
   }
   run.finish();
+  db.truncate_wal();  // the run's WAL is in the database now: leave no large file behind
   progress.finish();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
