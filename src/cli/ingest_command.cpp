@@ -41,6 +41,9 @@ int print_content_run(const ContentRunReport& r) {
               static_cast<unsigned long long>(r.files), static_cast<unsigned long long>(r.files_ingested),
               static_cast<unsigned long long>(r.files_unchanged), static_cast<unsigned long long>(r.failures.size()),
               static_cast<unsigned long long>(r.ignored));
+  if (r.links_skipped)
+    std::printf("links leading outside the given paths, not followed (--follow-links follows them): %llu\n",
+                static_cast<unsigned long long>(r.links_skipped));
   std::printf("atoms: %llu new, %llu reused; %s stored, %s saved by deduplication; %s read in %.2f s (%s/s)\n",
               static_cast<unsigned long long>(d.atoms_new), static_cast<unsigned long long>(d.atoms_reused),
               format_bytes(d.bytes_stored).c_str(), format_bytes(d.bytes_saved).c_str(),
@@ -78,6 +81,8 @@ std::unique_ptr<Command> ingest_command(CLI::App& parent) {
   app->add_option("--name", c->options.model_name,
                   "Model name for a single model file (default: the file name without extension)");
   app->add_flag("--quiet", c->quiet, "No progress output");
+  app->add_flag("--follow-links", c->options.follow_links,
+                "Follow symbolic links leading outside the given paths (by default they are skipped and listed)");
   app->add_option("--passage-size", content.passages.max_bytes, "Passage size in bytes")
       ->check(CLI::PositiveNumber)->capture_default_str();
   app->add_option("--passage-overlap", content.passages.overlap_bytes, "Passage overlap in bytes")

@@ -136,7 +136,9 @@ bool is_safetensors(const uint8_t* data, size_t size) {
   if (size < 10) return false;
   uint64_t n;
   std::memcpy(&n, data, 8);
-  return n >= 2 && n <= kSafetensorsMaxHeader && n <= size - 8 && data[8] == '{';
+  // No check against kSafetensorsMaxHeader here: a header over it is still this format,
+  // and read_safetensors names the limit rather than the file passing as binary.
+  return n >= 2 && n <= size - 8 && data[8] == '{';
 }
 
 std::string guess_architecture(const std::vector<TensorInfo>& tensors) {

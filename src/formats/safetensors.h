@@ -13,7 +13,8 @@ namespace hart {
 
 inline constexpr uint64_t kSafetensorsMaxHeader = 100u << 20;  // as the reference library
 
-// Cheap sniff: a plausible header length followed by '{'.
+// Cheap sniff: a header length that fits in the file followed by '{' (a header longer
+// than kSafetensorsMaxHeader is recognised, so that reading it can refuse it by name).
 bool is_safetensors(const uint8_t* data, size_t size);
 
 // Parses and validates a whole safetensors file held in memory. Tensors come in the

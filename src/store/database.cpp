@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "store/database_file.h"
 #include "store/schema.h"
 #include "util/error.h"
 
@@ -67,15 +68,20 @@ const void* Stmt::blob(int col) const { return sqlite3_column_blob(st_, col); }
 size_t Stmt::bytes(int col) const { return static_cast<size_t>(sqlite3_column_bytes(st_, col)); }
 
 Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : path_(path) {
-  bool exists = mode != Mode::kScratch && std::filesystem::exists(path);
   if (mode == Mode::kScratch && !path.empty()) throw Error("a scratch database has no path (got '" + path + "')");
+  const std::string file = database_file_path(path);
+  bool exists = mode != Mode::kScratch && std::filesystem::exists(file);
   if (mode == Mode::kCreate && exists)
     throw UsageError(path + ": already exists; `hart init` creates new databases only");
   if (mode == Mode::kOpenExisting && !exists)
     throw UsageError(path + ": no such database; create one with `hart init " + path + "`");
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  // A URI says itself how to open (mode=ro, immutable=1); a plain path that cannot be
+  // written is opened read-only rather than failing on the first pragma.
+  ReadOnlyOpen open = mode == Mode::kOpenExisting && !is_sqlite_uri(path) ? plan_existing_open(path)
+                                                                          : ReadOnlyOpen{false, path};
+  int flags = (open.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   if (mode != Mode::kOpenExisting) flags |= SQLITE_OPEN_CREATE;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(open.name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -85,6 +91,14 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
   busy_timeout_ms_ = busy_timeout_ms;
   sqlite3_busy_timeout(db_, busy_timeout_ms);
   try {
+    // SQLite also falls back to read-only by itself when the file is write-protected.
+    if (read_only()) {
+      if (mode != Mode::kOpenExisting) throw UsageError(path + ": cannot create a database read-only");
+      exec("PRAGMA cache_size = -65536");
+      exec("PRAGMA foreign_keys = ON");
+      refuse_outdated_schema(*this, path);
+      return;
+    }
     if (mode != Mode::kOpenExisting) exec("PRAGMA page_size = " + std::to_string(kPageSize));
     if (mode == Mode::kScratch) {
       // Nothing to recover after a crash: the file is unlinked as soon as it is opened.
@@ -129,6 +143,13 @@ void Database::exec(std::string_view sql) {
     sqlite3_free(err);
     throw Error(path_ + ": " + msg + " (in `" + s.substr(0, 80) + "`)");
   }
+}
+
+bool Database::read_only() const { return sqlite3_db_readonly(db_, "main") == 1; }
+
+std::string Database::file_path() const {
+  const char* f = sqlite3_db_filename(db_, "main");
+  return f ? f : "";
 }
 
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }

@@ -49,11 +49,13 @@ class Database {
  public:
   enum class Mode { kOpenExisting, kCreate, kScratch };
   // kCreate makes a new file (error if one exists); kOpenExisting requires a
-  // Hartonomous database and migrates it forward; kScratch (path "") makes a private
+  // Hartonomous database and migrates it forward (read-only, see read_only(): it must
+  // already be at the latest schema, since a migration writes); kScratch (path "") makes a private
   // temporary database with the full schema, deleted when closed, that trades
   // durability for speed (a worker's staging area during a parallel ingest).
   // `busy_timeout_ms`: how long a statement waits for another connection's lock
   // before failing with "database is locked".
+  // `path` may be an SQLite URI filename ("file:x.db?immutable=1").
   Database(const std::string& path, Mode mode, int busy_timeout_ms = kDefaultBusyTimeoutMs);
   // Wraps a connection owned by someone else (the loadable extension's host).
   explicit Database(sqlite3* borrowed);
@@ -62,7 +64,11 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   sqlite3* handle() const { return db_; }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return path_; }  // as given: a path or an SQLite URI
+  std::string file_path() const;                     // the file itself ("" in memory)
+  // True when opened read-only: a "mode=ro" or "immutable=1" URI, or a file or folder
+  // this process cannot write. Queries work; anything that writes fails.
+  bool read_only() const;
   void exec(std::string_view sql);
   Stmt prepare(std::string_view sql) { return Stmt(db_, sql); }
   int64_t last_insert_rowid() const;

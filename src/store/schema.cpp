@@ -320,14 +320,11 @@ int64_t count_dangling_references(Database& db) {
 
 int schema_version_latest() { return static_cast<int>(kMigrations.size()); }
 
-void migrate(Database& db, const std::string& path, bool created) {
-  migrate_to(db, path, created, schema_version_latest());
-}
+namespace {
 
-void migrate_to(Database& db, const std::string& path, bool created, int target) {
-  if (target < 0 || target > schema_version_latest())
-    throw Error("schema version " + std::to_string(target) + " does not exist (latest is " +
-                std::to_string(schema_version_latest()) + ")");
+// The schema version of a Hartonomous database this hart can read; throws UsageError
+// for another kind of file or a newer schema.
+int checked_schema_version(Database& db, const std::string& path, bool created) {
   int app = read_int_pragma(db, "application_id");
   int version = read_int_pragma(db, "user_version");
   if (!created && app != kApplicationId) {
@@ -339,6 +336,29 @@ void migrate_to(Database& db, const std::string& path, bool created, int target)
     throw UsageError(path + ": schema version " + std::to_string(version) +
                      " was written by a newer hart (this one knows up to " +
                      std::to_string(schema_version_latest()) + "); upgrade hart");
+  return version;
+}
+
+}  // namespace
+
+void refuse_outdated_schema(Database& db, const std::string& path) {
+  int version = checked_schema_version(db, path, false);
+  if (version < schema_version_latest())
+    throw UsageError(path + ": schema version " + std::to_string(version) + " needs migrating to " +
+                     std::to_string(schema_version_latest()) +
+                     ", which writes, but the database is open read-only; open it once with write access " +
+                     "(or use a copy in a writable place)");
+}
+
+void migrate(Database& db, const std::string& path, bool created) {
+  migrate_to(db, path, created, schema_version_latest());
+}
+
+void migrate_to(Database& db, const std::string& path, bool created, int target) {
+  if (target < 0 || target > schema_version_latest())
+    throw Error("schema version " + std::to_string(target) + " does not exist (latest is " +
+                std::to_string(schema_version_latest()) + ")");
+  int version = checked_schema_version(db, path, created);
   if (version >= target) return;
   // A migration may rebuild a table others reference (SQLite's documented procedure):
   // with foreign keys on, dropping the old table would run its ON DELETE actions. They

@@ -21,5 +21,8 @@ void migrate(Database& db, const std::string& path, bool created);
 // The same, stopping at `version` (at most the latest): a database as an older hart
 // left it, for the tests of the migrations.
 void migrate_to(Database& db, const std::string& path, bool created, int version);
+// For a database open read-only, where migrating is impossible: the same checks, and
+// an older schema is a UsageError rather than read by code that expects the latest.
+void refuse_outdated_schema(Database& db, const std::string& path);
 
 }  // namespace hart

@@ -121,6 +121,25 @@ TEST_F(CliTest, GenerateStreamsLlamaCppsContinuation) {
   EXPECT_EQ(out, "count(*)\n3\n");  // two generations and a tokenization; failed calls record nothing
 }
 
+// A database named by a read-only SQLite URI: queries and generate work (the inference
+// is not recorded), and an ingest is refused before any file is read.
+TEST_F(CliTest, ReadOnlyUriQueriesAndGeneratesButRefusesIngest) {
+  HART_REQUIRE_SHARED(model, "stories260K/stories260K.gguf");
+  ASSERT_EQ(hart("ingest " + db + " " + model + " --quiet"), 0) << out;
+  for (const std::string& uri : {"'file:" + db + "?mode=ro'", "'file:" + db + "?immutable=1'"}) {
+    ASSERT_EQ(hart("sql " + uri + " \"SELECT count(*) FROM models\" --csv"), 0) << uri << ": " << out;
+    EXPECT_EQ(out, "count(*)\n1\n");
+    ASSERT_EQ(hart("generate " + uri + " stories260K 'Once' -n 4"), 0) << uri << ": " << out;
+    EXPECT_THAT(out, ::testing::HasSubstr("inference not recorded"));
+    write_file(dir.file("note.txt"), "hello");
+    EXPECT_EQ(hart("ingest " + uri + " " + dir.file("note.txt")), 1) << out;
+    EXPECT_THAT(out, ::testing::HasSubstr("the database is open read-only"));
+    EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("note.txt")));
+  }
+  ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) FROM inferences\" --csv"), 0);
+  EXPECT_EQ(out, "count(*)\n0\n");
+}
+
 // Another process holds the write lock longer than --busy-timeout: generate still
 // prints its answer, says the record is late, and writes it before exiting.
 TEST_F(CliTest, GenerateOutlastsAWriterHoldingTheLock) {

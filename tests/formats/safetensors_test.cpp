@@ -132,6 +132,14 @@ TEST(SafetensorsErrors, HeaderLength) {
   expect_error(file_with("{\"\xff\":1}"), {"header is not valid JSON"});
 }
 
+// Recognised by its shape however long the header says it is, so that ingest reports
+// the limit instead of storing the file as binary without a word.
+TEST(SafetensorsErrors, AHeaderOverTheLimitIsStillSafetensors) {
+  std::string head = Bytes().u64(kSafetensorsMaxHeader + 1).raw("{").b;
+  EXPECT_TRUE(is_safetensors(u8p(head), kSafetensorsMaxHeader + 64));
+  EXPECT_FALSE(is_safetensors(u8p(head), head.size()));  // the header cannot fit: not this format
+}
+
 TEST(SafetensorsErrors, DuplicateKeys) {
   const std::string t = R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})";
   expect_error(file_with("{\"a\":" + t + ",\"a\":" + t + "}", 4), {"duplicate key 'a'", "top level"});

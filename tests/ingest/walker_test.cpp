@@ -64,6 +64,31 @@ TEST(Walker, FollowsLinksButNeverLoops) {
   EXPECT_NE(all.find("broken symbolic link"), std::string::npos) << all;
 }
 
+TEST(Walker, LinksLeadingOutsideTheGivenPathsAreSkippedUnlessAsked) {
+  TempDir inside, outside;
+  namespace fs = std::filesystem;
+  write_file(outside.file("secret"), "shadow");
+  fs::create_directories(outside.file("folder"));
+  write_file(outside.file("folder/more"), "x");
+  write_file(inside.file("own.txt"), "own");
+  fs::create_symlink(outside.file("secret"), inside.file("to_secret"));
+  fs::create_directory_symlink(outside.file("folder"), inside.file("to_folder"));
+  fs::create_symlink(inside.file("own.txt"), inside.file("to_own"));  // inside: followed
+  WalkResult w = walk_paths({inside.path()}, {});
+  EXPECT_EQ(names(w, inside.path()), (std::vector<std::string>{"own.txt", "to_own"}));
+  EXPECT_EQ(w.links_skipped, 2u);
+  ASSERT_EQ(w.problems.size(), 2u);
+  EXPECT_EQ(w.problems[1].path, inside.file("to_secret"));
+  EXPECT_THAT(w.problems[1].error, ::testing::HasSubstr("symbolic link to " + outside.file("secret")));
+  EXPECT_THAT(w.problems[1].error, ::testing::HasSubstr("--follow-links"));
+  // Given both folders, the links lead inside; asked to, the walk follows them anyway.
+  EXPECT_EQ(walk_paths({inside.path(), outside.path()}, {}).links_skipped, 0u);
+  WalkResult followed = walk_paths({inside.path()}, {}, true);
+  EXPECT_EQ(names(followed, inside.path()),
+            (std::vector<std::string>{"own.txt", "to_folder/more", "to_own", "to_secret"}));
+  EXPECT_EQ(followed.links_skipped, 0u);
+}
+
 TEST(Walker, AMissingPathIsAClearErrorAndExcludedFilesAreSkipped) {
   TempDir d;
   try {

@@ -117,7 +117,8 @@ StoredAtom ContentIngester::ingest(InputFile& file, const std::string& subtype, 
     info.modality = modality::kBinary;
     info.metadata["note"] = "a model file inside an archive; ingest it on its own to store it as a model";
   }
-  if (type.kind == ContentKind::kEmpty) info.error = "empty file (0 bytes)";
+  // An empty file is stored as the empty atom (binary, application/x-empty), not a
+  // failure: nothing was lost, and a folder of placeholders is not a failed ingest.
 
   PayloadWriter payload(store_);
   uint64_t read = file.stream([&](const char* p, size_t n) { payload.write(p, n); });

@@ -22,6 +22,13 @@
 namespace hart {
 namespace {
 
+// Refused before anything is walked or read, rather than every file failing to write.
+void refuse_read_only(const Database& db) {
+  if (db.read_only())
+    throw UsageError(db.path() + ": the database is open read-only (a mode=ro or immutable=1 URI, or a file or " +
+                     "folder that cannot be written), so nothing can be ingested into it; ingest into a writable copy");
+}
+
 struct SourceRow {
   int64_t size = -1, mtime_ns = -1;
   std::optional<int64_t> atom_id;
@@ -268,10 +275,12 @@ class Run {
 }  // namespace
 
 ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const ContentRunOptions& options) {
+  refuse_read_only(db);
   auto start = std::chrono::steady_clock::now();
   ContentRunReport report;
   report.files = walk.files.size();
   report.ignored = walk.ignored;
+  report.links_skipped = walk.links_skipped;
   for (const WalkProblem& p : walk.problems) report.skipped.push_back({p.path, p.error});
   Run run(db, options, report, walk.files.size());
   ProgressTask progress(options.progress, "ingest", walk.total_bytes);
@@ -343,10 +352,11 @@ void ContentRunOptions::validate(size_t n_paths) const {
 
 ContentRunReport ingest_paths(Database& db, const std::vector<std::string>& paths, const ContentRunOptions& options) {
   options.validate(paths.size());
+  refuse_read_only(db);
   std::vector<std::string> exclude;
-  if (!db.path().empty())
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) exclude.push_back(db.path() + suffix);
-  return ingest_walk(db, walk_paths(paths, exclude), options);
+  if (std::string file = db.file_path(); !file.empty())
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) exclude.push_back(file + suffix);
+  return ingest_walk(db, walk_paths(paths, exclude, options.follow_links), options);
 }
 
 }  // namespace hart

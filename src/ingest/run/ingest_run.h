@@ -26,6 +26,9 @@ struct ContentRunOptions {
   // Files extracted at once (0: one per core). With more than one, workers extract
   // into scratch databases and this thread merges them in walk order (scratch_ingest.h).
   unsigned threads = 0;
+  // Follow symbolic links that lead outside the given paths (walker.h); off, they are
+  // skipped and listed, so an untrusted folder cannot pull in files from elsewhere.
+  bool follow_links = false;
 
   // Throws UsageError naming the option when the options cannot work together for
   // `n_paths` paths. ingest_paths calls it first; front ends may call it earlier.
@@ -42,6 +45,7 @@ struct ContentRunReport {
   std::vector<IngestReport> models;    // one per model file, new or already stored
   uint64_t atoms_freed = 0;            // atoms a changed file no longer uses
   uint64_t ignored = 0;                // excluded by .hartignore
+  uint64_t links_skipped = 0;          // links leading outside the paths, not followed (also in skipped)
   double seconds = 0;
 };
 

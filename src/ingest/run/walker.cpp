@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <utility>
@@ -22,11 +23,17 @@ int64_t mtime_ns(const struct stat& st) {
 
 class Walker {
  public:
-  Walker(WalkResult& out, const std::vector<std::string>& exclude) : out_(out) {
+  Walker(WalkResult& out, const std::vector<std::string>& exclude, bool follow_outside_links)
+      : out_(out), follow_outside_links_(follow_outside_links) {
     for (const std::string& e : exclude) {
       struct stat st {};
       if (::stat(e.c_str(), &st) == 0) excluded_.insert({st.st_dev, st.st_ino});
     }
+  }
+
+  // Every root is known before any is walked, so a link from one to another is inside.
+  void add_root(const std::string& path) {
+    if (std::string real = real_path(path); !real.empty()) real_roots_.push_back(real);
   }
 
   void root(const std::string& path) {
@@ -76,6 +83,12 @@ class Walker {
     std::string prefix = path == "/" ? "/" : path + "/";
     for (const std::string& name : names) {
       std::string child = prefix + name;
+      if (leads_outside(child)) {
+        out_.problems.push_back({child, "symbolic link to " + real_path(child) +
+                                            ", outside the paths being ingested; not followed (--follow-links follows it)"});
+        out_.links_skipped++;
+        continue;
+      }
       struct stat cst {};
       if (::stat(child.c_str(), &cst) != 0) {
         out_.problems.push_back({child, errno == ENOENT ? "broken symbolic link (or vanished while walking); skipped"
@@ -90,15 +103,39 @@ class Walker {
     }
   }
 
+  static std::string real_path(const std::string& path) {
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (!real) return {};
+    std::string out = real;
+    std::free(real);
+    return out;
+  }
+
+  // A link whose target exists and lies outside every root (a broken one is reported
+  // as broken by the caller).
+  bool leads_outside(const std::string& path) const {
+    struct stat lst {};
+    if (follow_outside_links_ || ::lstat(path.c_str(), &lst) != 0 || !S_ISLNK(lst.st_mode)) return false;
+    std::string target = real_path(path);
+    if (target.empty()) return false;
+    for (const std::string& r : real_roots_)
+      if (target == r || target.starts_with(r == "/" ? r : r + "/")) return false;
+    return true;
+  }
+
   WalkResult& out_;
+  bool follow_outside_links_;
+  std::vector<std::string> real_roots_;
   std::set<std::pair<dev_t, ino_t>> entered_, excluded_;
 };
 
 }  // namespace
 
-WalkResult walk_paths(const std::vector<std::string>& roots, const std::vector<std::string>& exclude) {
+WalkResult walk_paths(const std::vector<std::string>& roots, const std::vector<std::string>& exclude,
+                      bool follow_outside_links) {
   WalkResult out;
-  Walker w(out, exclude);
+  Walker w(out, exclude, follow_outside_links);
+  for (const std::string& r : roots) w.add_root(source_path(r));
   for (const std::string& r : roots) w.root(source_path(r));
   return out;
 }
