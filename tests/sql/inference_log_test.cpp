@@ -27,16 +27,6 @@ class InferenceLogTest : public StoreTest {
     EXPECT_TRUE(s.step()) << sql;
     return s.is_null(0) ? "NULL" : s.text(0);
   }
-  std::string error_of(const std::string& sql) {
-    try {
-      Stmt s = db->prepare(sql);
-      while (s.step()) {
-      }
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
-  }
   TempDir models;
 };
 

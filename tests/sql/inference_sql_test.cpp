@@ -32,16 +32,6 @@ class InferenceSqlTest : public StoreTest {
     EXPECT_TRUE(s.step()) << sql;
     return s.text(0);
   }
-  std::string error_of(const std::string& sql) {
-    try {
-      Stmt s = db->prepare(sql);
-      while (s.step()) {
-      }
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
-  }
 };
 
 #define REQUIRE_STORIES() \

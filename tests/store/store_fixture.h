@@ -10,6 +10,7 @@
 #include "store/consistency_check.h"
 #include "store/database.h"
 #include "support/test_support.h"
+#include "util/error.h"
 #include "util/sha256.h"
 
 namespace hart::test {
@@ -59,6 +60,17 @@ class StoreTest : public ::testing::Test {
   void SetUp() override {
     db = std::make_unique<Database>(dir.file("test.db"), Database::Mode::kCreate);
     register_sql(*db);
+  }
+  // Runs every row of `sql`; the error it raises, or "" when none.
+  std::string error_of(const std::string& sql) {
+    try {
+      Stmt s = db->prepare(sql);
+      while (s.step()) {
+      }
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
   }
   TempDir dir;
   std::unique_ptr<Database> db;
