@@ -52,7 +52,8 @@ int print_content_run(const ContentRunReport& r) {
   print_issues("failed (stored as binary with the error, or not stored)", r.failures);
   print_issues("warnings", r.warnings);
   print_issues("skipped while walking", r.skipped);
-  return r.failures.empty() ? 0 : 2;
+  if (!r.stopped.empty()) std::printf("%s\n", r.stopped.c_str());
+  return r.failures.empty() && r.stopped.empty() ? 0 : 2;
 }
 
 struct IngestCommand : Command {
