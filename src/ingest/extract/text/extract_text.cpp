@@ -13,7 +13,9 @@
 // text (`markup_text.h`: libxml2's recovering HTML parser walked with an explicit stack,
 // skipping head/script/style/noscript/ template/svg/iframe; cmark's iterator). Blocks
 // end with a blank line so passages see them. The atom becomes `document`, with
-// `metadata.title`, `headings` and `links` (at most 10 000).
+// `metadata.title`, `headings` and `links` (at most 10 000). HTML nested past 256
+// levels halts libxml2: the text before it is kept, `metadata.text_cut` gives the
+// line and column, and `error` and a warning say the rest is missing.
 #include "ingest/extract/extractors.h"
 
 #include "ingest/extract/content_kind.h"
