@@ -36,8 +36,11 @@ void FileBatch::lose_pending() {
 }
 
 void FileBatch::commit_if_due() {
-  if (open_ && (files_ >= kMaxFiles || bytes_ >= kMaxBytes || std::chrono::steady_clock::now() - opened_ >= kMaxAge))
+  auto held = std::chrono::steady_clock::now() - opened_;
+  if (open_ && (files_ >= kMaxFiles || bytes_ >= kMaxBytes || held >= kMaxAge)) {
     commit();
+    let_waiting_writers_in(held);
+  }
 }
 
 FileBatch::File::File(FileBatch& batch, uint64_t bytes) : batch_(batch), bytes_(bytes) {
