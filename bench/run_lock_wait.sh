@@ -57,4 +57,5 @@ if (( ${#waits[@]} == 0 )); then
 fi
 longest=$(printf '%s\n' "${waits[@]}" | sort -g | tail -n1)
 echo "model ${model_mb} MB: ingest $(calc '%.2f' "$end - $start") s; ${#waits[@]} writes during it:" \
-  "median wait $(median "${waits[@]}") s, longest ${longest} s"
+  "median wait $(calc '%.3f' "$(median "${waits[@]}")") s, longest ${longest} s;" \
+  "the five longest: $(printf '%s\n' "${waits[@]}" | sort -g | tail -n5 | tr '\n' ' ')"
