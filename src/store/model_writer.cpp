@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "formats/metadata_json.h"
 #include "formats/tensor_names.h"
 #include "store/chunk_analyzer.h"
 #include "store/chunk_layout.h"
@@ -66,8 +67,8 @@ NewModel derived_model(Database& db, const ModelRow& parent, std::string name, o
   Stmt s = db.prepare("SELECT metadata, metadata_types, config FROM models WHERE id = ?");
   s.bind(1, parent.id);
   if (!s.step()) throw UsageError("model '" + parent.name + "' is no longer stored; cannot derive '" + m.name + "' from it");
-  m.metadata = ordered_json::parse(s.text(0));
-  m.metadata_types = ordered_json::parse(s.text(1));
+  m.metadata_types = ordered_json::parse(s.text_view(1));
+  m.metadata = metadata_from_json(s.text_view(0), m.metadata_types);
   m.config = s.text(2);
   m.parent_id = parent.id;
   if (derivation.is_null()) derivation = ordered_json::object();
@@ -93,13 +94,14 @@ struct ModelWriter::Impl {
     // Under the write lock, so no other writer can take the name before the insert.
     if (find_model(db, m.name))
       throw UsageError("model '" + m.name + "': a model with this name is already stored; choose another name");
+    const std::string metadata = metadata_to_json(m.metadata);  // bound, not copied
     Stmt insert = db.prepare(
         "INSERT INTO models(name, architecture, format, format_version, alignment, metadata, metadata_types,"
         " parameter_count, n_tensors, n_bytes, config, parent_id, derivation)"
         " VALUES(?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)");
     insert.bind(1, m.name).bind(2, m.architecture.empty() ? "unknown" : m.architecture).bind(3, m.format)
         .bind(4, static_cast<int64_t>(m.format_version)).bind(5, static_cast<int64_t>(m.alignment))
-        .bind(6, m.metadata.dump()).bind(7, m.metadata_types.dump());
+        .bind_static(6, metadata).bind(7, m.metadata_types.dump());
     if (m.config.empty()) insert.bind_null(8); else insert.bind(8, m.config);
     if (m.parent_id) insert.bind(9, m.parent_id); else insert.bind_null(9);
     if (m.derivation.is_null()) insert.bind_null(10); else insert.bind(10, m.derivation.dump());
