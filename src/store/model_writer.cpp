@@ -8,6 +8,7 @@
 #include "store/chunk_layout.h"
 #include "store/chunk_store.h"
 #include "store/database.h"
+#include "store/model_parts.h"
 #include "store/value_summary.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -105,7 +106,10 @@ struct ModelWriter::Impl {
     if (m.config.empty()) insert.bind_null(8); else insert.bind(8, m.config);
     if (m.parent_id) insert.bind(9, m.parent_id); else insert.bind_null(9);
     if (m.derivation.is_null()) insert.bind_null(10); else insert.bind(10, m.derivation.dump());
-    insert.run();
+    {
+      SmallPageCache small_cache(db.handle());  // a large metadata text would stay cached
+      insert.run();
+    }
     model_id = db.last_insert_rowid();
   }
 
