@@ -6,6 +6,8 @@
 
 #include "cli/command.h"
 #include "store/consistency_check.h"
+#include "store/pending_writes.h"
+#include "util/progress.h"
 
 namespace hart {
 namespace {
@@ -24,6 +26,12 @@ struct CheckCommand : Command {
       failed += c.problems != 0;
       problems += c.problems;
     }
+    // Not a problem: a crashed model write whose chunks are still reserved (nothing visible).
+    for (const AbandonedWrite& w : find_abandoned_writes(db))
+      std::printf("  note   a write of model '%s' (started %s by a process that has ended) reserves %lld chunks,"
+                  " %s of them used by nothing else; the next model write or `hart rm` frees them\n",
+                  w.model_name.c_str(), w.started_at.c_str(), static_cast<long long>(w.chunks),
+                  format_bytes(static_cast<double>(w.bytes)).c_str());
     if (report.ok()) {
       std::printf("no problems found\n");
       return 0;

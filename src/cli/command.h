@@ -4,11 +4,14 @@
 // library takes (ContentRunOptions, GenerationOptions), so SQL, CLI and HTTP agree.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <limits>
 #include <memory>
 #include <string>
 
 #include "cli/table_printer.h"
 #include "store/database.h"
+#include "util/error.h"
 
 namespace hart {
 
@@ -57,6 +60,32 @@ struct OutputFlags {
   OutputMode mode() const { return json ? OutputMode::kJson : csv ? OutputMode::kCsv : OutputMode::kTable; }
   void add_to(CLI::App* cmd);
 };
+
+// The value of an integer flag typed as `text`: a base-10 integer from `lo` to `hi`,
+// else a UsageError naming the flag, the range and the text as typed.
+template <class T>
+T integer_flag(const std::string& flag, const std::string& text, T lo, T hi) {
+  T value{};
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < lo || value > hi)
+    throw UsageError(flag + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                     ", got " + text);
+  return value;
+}
+
+// An integer flag read by integer_flag, not CLI11, whose strtoll and strtoull
+// saturate (99999999999999999999 becomes 9223372036854775807 or 18446744073709551615),
+// wrap -1 to 18446744073709551615, and read 010 as octal.
+template <class T>
+CLI::Option* add_integer_option(CLI::App* app, const std::string& names, T& target, const std::string& about, T lo,
+                                T hi = std::numeric_limits<T>::max()) {
+  const std::string flag = names.substr(0, names.find(','));
+  return app
+      ->add_option_function<std::string>(
+          names, [&target, flag, lo, hi](const std::string& text) { target = integer_flag(flag, text, lo, hi); },
+          about)
+      ->type_name("INT");
+}
 
 // Runs every statement in `sql`, printing the rows of those that return any.
 void run_sql(Database& db, const std::string& sql, OutputMode mode);

@@ -1,6 +1,8 @@
 // hart generate FILE MODEL PROMPT [options] — stream generated text; statistics on stderr.
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -24,26 +26,33 @@ struct GenerateCommand : Command {
   std::string prompt, options_json;
   // Unset flags leave --options (or the defaults) alone; set ones are checked by
   // GenerationOptions, not CLI11, so a bad value gets SQL's message (NaN included).
-  std::optional<long long> max_tokens, threads, top_k;
+  // Integer flags stay text: CLI11 would saturate 99999999999999999999 to INT64_MAX.
+  std::optional<std::string> max_tokens, threads, top_k, seed;
   std::optional<double> temperature, top_p;
-  // Seeds span all of uint64, and CLI11 saturates what overflows a long long: the
-  // text goes to the options as the JSON number it spells (or as text, refused there).
-  std::optional<std::string> seed;
 
   // Flags override the same keys in --options; GenerationOptions validates the whole.
   GenerationOptions options() const {
     nlohmann::json o = options_json.empty() ? nlohmann::json::object() : nlohmann::json::parse(options_json, nullptr, false);
     if (o.is_discarded() || !o.is_object()) throw UsageError("--options: not a JSON object: " + options_json);
-    if (max_tokens) o["max_tokens"] = *max_tokens;
+    std::map<std::string, std::string> typed;  // quoted as typed when refused
+    // The integer the text spells, or the text itself (refused as not an integer).
+    auto integer = [&](const char* key, const std::optional<std::string>& text) {
+      if (!text) return;
+      typed[key] = *text;
+      const char* end = text->data() + text->size();
+      int64_t i = 0;
+      uint64_t u = 0;
+      if (auto r = std::from_chars(text->data(), end, i); r.ec == std::errc() && r.ptr == end) o[key] = i;
+      else if (auto r = std::from_chars(text->data(), end, u); r.ec == std::errc() && r.ptr == end) o[key] = u;
+      else o[key] = *text;
+    };
+    integer("max_tokens", max_tokens);
     if (temperature) o["temperature"] = *temperature;
-    if (top_k) o["top_k"] = *top_k;
+    integer("top_k", top_k);
     if (top_p) o["top_p"] = *top_p;
-    if (seed) {
-      nlohmann::json number = nlohmann::json::parse(*seed, nullptr, false);
-      o["seed"] = number.is_number() ? number : nlohmann::json(*seed);
-    }
-    if (threads) o["threads"] = *threads;
-    return parse_generation_options_object(o);
+    integer("seed", seed);
+    integer("threads", threads);
+    return parse_generation_options_object(o, typed);
   }
 
   int run() override {

@@ -52,7 +52,8 @@ int print_content_run(const ContentRunReport& r) {
   print_issues("failed (stored as binary with the error, or not stored)", r.failures);
   print_issues("warnings", r.warnings);
   print_issues("skipped while walking", r.skipped);
-  return r.failures.empty() ? 0 : 2;
+  if (!r.stopped.empty()) std::printf("%s\n", r.stopped.c_str());
+  return r.failures.empty() && r.stopped.empty() ? 0 : 2;
 }
 
 struct IngestCommand : Command {
@@ -83,20 +84,25 @@ std::unique_ptr<Command> ingest_command(CLI::App& parent) {
   app->add_flag("--quiet", c->quiet, "No progress output");
   app->add_flag("--follow-links", c->options.follow_links,
                 "Follow symbolic links leading outside the given paths (by default they are skipped and listed)");
-  app->add_option("--passage-size", content.passages.max_bytes, "Passage size in bytes")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  app->add_option("--passage-overlap", content.passages.overlap_bytes, "Passage overlap in bytes")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  app->add_option("--max-depth", content.limits.max_archive_depth, "Archives inside archives, levels")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  app->add_option("--max-expansion", content.limits.max_expansion_bytes, "Bytes an archive may unpack to, all levels")
-      ->capture_default_str();
+  auto shown = [](auto value) { return std::to_string(value); };
+  add_integer_option(app, "--passage-size", content.passages.max_bytes, "Passage size in bytes", size_t{1})
+      ->default_str(shown(content.passages.max_bytes));
+  add_integer_option(app, "--passage-overlap", content.passages.overlap_bytes, "Passage overlap in bytes", size_t{0})
+      ->default_str(shown(content.passages.overlap_bytes));
+  add_integer_option(app, "--max-depth", content.limits.max_archive_depth, "Archives inside archives, levels",
+                     decltype(content.limits.max_archive_depth){0})
+      ->default_str(shown(content.limits.max_archive_depth));
+  add_integer_option(app, "--max-expansion", content.limits.max_expansion_bytes,
+                     "Bytes an archive may unpack to, all levels", decltype(content.limits.max_expansion_bytes){0})
+      ->default_str(shown(content.limits.max_expansion_bytes));
   app->add_option("--max-expansion-ratio", content.limits.max_expansion_ratio,
                   "Unpacked / packed size an archive may reach (past 16 MiB)")->capture_default_str();
-  app->add_option("--patch-size", content.image.patch_side, "Image patch side in pixels (grows for big images)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  app->add_option("--max-patches", content.image.max_patches, "Patches per image at most")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+  add_integer_option(app, "--patch-size", content.image.patch_side,
+                     "Image patch side in pixels (grows for big images)", decltype(content.image.patch_side){1})
+      ->default_str(shown(content.image.patch_side));
+  add_integer_option(app, "--max-patches", content.image.max_patches, "Patches per image at most",
+                     decltype(content.image.max_patches){1})
+      ->default_str(shown(content.image.max_patches));
   app->add_flag("!--no-ocr", content.image.ocr, "Do not read text in images (Tesseract)");
   // Ranges of these two are checked by ContentRunOptions::validate (CLI11's let NaN through).
   app->add_option("--audio-frame-seconds", content.audio.frame_seconds, "Length of an audio frame atom (0.01 to 3600)")
@@ -104,8 +110,7 @@ std::unique_ptr<Command> ingest_command(CLI::App& parent) {
   app->add_option("--max-transcript-seconds", content.audio.max_transcript_seconds,
                   "Longer recordings are not transcribed (0: no transcripts)")
       ->capture_default_str();
-  app->add_option("--threads", c->options.threads, "Files extracted at once (default: all cores)")
-      ->check(CLI::PositiveNumber);
+  add_integer_option(app, "--threads", c->options.threads, "Files extracted at once (default: all cores)", 1u);
   return c;
 }
 

@@ -27,10 +27,10 @@ constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_sou
 int run(int argc, char** argv) {
   CLI::App app{"hart — models and content in one SQL database"};
   app.require_subcommand(1);
-  app.add_option("--busy-timeout", cli_settings().busy_timeout_ms,
-                 "Milliseconds to wait for another process's lock on the database before failing")
-      ->envname("HART_BUSY_TIMEOUT")
-      ->check(CLI::Range(0, 24 * 3600 * 1000));
+  add_integer_option(&app, "--busy-timeout", cli_settings().busy_timeout_ms,
+                     "Milliseconds to wait for another process's lock on the database before failing", 0,
+                     24 * 3600 * 1000)
+      ->envname("HART_BUSY_TIMEOUT");
   std::vector<std::unique_ptr<Command>> commands;
   for (CommandFactory make : kCommands) commands.push_back(make(app));
   CLI11_PARSE(app, argc, argv);

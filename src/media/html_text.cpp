@@ -132,11 +132,21 @@ MarkupText html_text(std::string_view utf8) {
   init_libxml2();
   if (utf8.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
     throw Error("HTML document larger than 2 GiB; libxml2 cannot parse it");
+  std::unique_ptr<htmlParserCtxt, void (*)(htmlParserCtxtPtr)> ctxt(htmlNewParserCtxt(), htmlFreeParserCtxt);
+  if (!ctxt) throw Error("out of memory creating libxml2's HTML parser");
   std::unique_ptr<xmlDoc, void (*)(xmlDoc*)> doc(
-      htmlReadMemory(utf8.data(), static_cast<int>(utf8.size()), nullptr, "UTF-8",
-                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET),
+      htmlCtxtReadMemory(ctxt.get(), utf8.data(), static_cast<int>(utf8.size()), nullptr, "UTF-8",
+                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET),
       xmlFreeDoc);
   MarkupText m;
+  // Recover mode shrugs off broken markup; the one error that halts the parser
+  // (and so loses the rest of the document) is nesting past xmlParserMaxDepth.
+  if (const xmlError* e = xmlCtxtGetLastError(ctxt.get());
+      e && e->code == XML_ERR_INTERNAL_ERROR && e->message && std::strstr(e->message, "depth")) {
+    std::string reason = e->message;
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+    m.cut = MarkupCut{std::move(reason), e->line, e->int2};
+  }
   if (!doc) return m;  // nothing parseable: no visible text
   Walker(m).walk(reinterpret_cast<xmlNode*>(doc.get()));
   if (m.title.empty() && !m.headings.empty()) m.title = m.headings.front();

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
@@ -20,30 +21,38 @@ std::string shown(const json& v) {
   return std::string(text, end);
 }
 
-[[noreturn]] void bad(const std::string& key, const std::string& want, const json& got) {
-  throw UsageError("generate options: \"" + key + "\" must be " + want + ", got " + shown(got));
-}
+// Reads values, refusing bad ones in one wording. `typed`: what the CLI flags were
+// typed as (parse_generation_options_object), quoted instead of the JSON value.
+struct Checker {
+  const std::map<std::string, std::string>& typed;
 
-int get_int(const std::string& key, const json& v, int64_t lo, int64_t hi) {
-  if (!v.is_number_integer()) bad(key, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi), v);
-  int64_t x = v.get<int64_t>();
-  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) x = INT64_MAX;
-  if (x < lo || x > hi) bad(key, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi), v);
-  return static_cast<int>(x);
-}
+  [[noreturn]] void bad(const std::string& key, const std::string& want, const json& got) const {
+    auto it = typed.find(key);
+    throw UsageError("generate options: \"" + key + "\" must be " + want + ", got " +
+                     (it != typed.end() ? it->second : shown(got)));
+  }
 
-enum class Low { kIncluded, kExcluded };
+  int get_int(const std::string& key, const json& v, int64_t lo, int64_t hi) const {
+    if (!v.is_number_integer()) bad(key, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi), v);
+    int64_t x = v.get<int64_t>();
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) x = INT64_MAX;
+    if (x < lo || x > hi) bad(key, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi), v);
+    return static_cast<int>(x);
+  }
 
-// NaN fails every comparison, so it is refused along with values out of range.
-double get_real(const std::string& key, const json& v, double lo, double hi, Low low = Low::kIncluded) {
-  char range[96];
-  if (low == Low::kIncluded) std::snprintf(range, sizeof range, "a number from %g to %g", lo, hi);
-  else std::snprintf(range, sizeof range, "a number greater than %g and at most %g", lo, hi);
-  if (!v.is_number()) bad(key, range, v);
-  double x = v.get<double>();
-  if (!((low == Low::kIncluded ? x >= lo : x > lo) && x <= hi)) bad(key, range, v);
-  return x;
-}
+  enum class Low { kIncluded, kExcluded };
+
+  // NaN fails every comparison, so it is refused along with values out of range.
+  double get_real(const std::string& key, const json& v, double lo, double hi, Low low = Low::kIncluded) const {
+    char range[96];
+    if (low == Low::kIncluded) std::snprintf(range, sizeof range, "a number from %g to %g", lo, hi);
+    else std::snprintf(range, sizeof range, "a number greater than %g and at most %g", lo, hi);
+    if (!v.is_number()) bad(key, range, v);
+    double x = v.get<double>();
+    if (!((low == Low::kIncluded ? x >= lo : x > lo) && x <= hi)) bad(key, range, v);
+    return x;
+  }
+};
 
 }  // namespace
 
@@ -54,31 +63,34 @@ GenerationOptions parse_generation_options(std::string_view text) {
   return parse_generation_options_object(j);
 }
 
-GenerationOptions parse_generation_options_object(const nlohmann::json& j) {
+GenerationOptions parse_generation_options_object(const nlohmann::json& j,
+                                                  const std::map<std::string, std::string>& typed) {
+  const Checker c{typed};
   GenerationOptions o;
   if (!j.is_object()) throw UsageError("generate options: expected a JSON object such as {\"max_tokens\": 32}");
   for (const auto& [key, v] : j.items()) {
-    if (key == "max_tokens") o.max_tokens = get_int(key, v, 1, kMaxGenerateTokens);
-    else if (key == "temperature") o.temperature = get_real(key, v, 0.0, 100.0);
-    else if (key == "top_k") o.top_k = get_int(key, v, 0, 1 << 30);
-    else if (key == "top_p") o.top_p = get_real(key, v, 0.0, 1.0);
-    else if (key == "min_p") o.min_p = get_real(key, v, 0.0, 1.0);
-    else if (key == "repeat_penalty") o.repeat_penalty = get_real(key, v, 0.0, 100.0, Low::kExcluded);  // 0 divides by zero
-    else if (key == "repeat_last_n") o.repeat_last_n = get_int(key, v, 0, 1 << 20);
-    else if (key == "threads") o.threads = get_int(key, v, 1, kMaxThreads);
+    if (key == "max_tokens") o.max_tokens = c.get_int(key, v, 1, kMaxGenerateTokens);
+    else if (key == "temperature") o.temperature = c.get_real(key, v, 0.0, 100.0);
+    else if (key == "top_k") o.top_k = c.get_int(key, v, 0, 1 << 30);
+    else if (key == "top_p") o.top_p = c.get_real(key, v, 0.0, 1.0);
+    else if (key == "min_p") o.min_p = c.get_real(key, v, 0.0, 1.0);
+    else if (key == "repeat_penalty")  // excluded: 0 divides by zero
+      o.repeat_penalty = c.get_real(key, v, 0.0, 100.0, Checker::Low::kExcluded);
+    else if (key == "repeat_last_n") o.repeat_last_n = c.get_int(key, v, 0, 1 << 20);
+    else if (key == "threads") o.threads = c.get_int(key, v, 1, kMaxThreads);
     else if (key == "seed") {
       if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
-        bad(key, "a non-negative integer", v);
+        c.bad(key, "a non-negative integer", v);
       o.seed = v.get<uint64_t>();
     } else if (key == "stop") {
-      if (v.is_string()) v.get<std::string>().empty() ? bad(key, "a non-empty string or an array of them", v)
+      if (v.is_string()) v.get<std::string>().empty() ? c.bad(key, "a non-empty string or an array of them", v)
                                                      : o.stop.push_back(v.get<std::string>());
       else if (v.is_array()) {
         for (const auto& s : v) {
-          if (!s.is_string() || s.get<std::string>().empty()) bad(key, "a non-empty string or an array of them", v);
+          if (!s.is_string() || s.get<std::string>().empty()) c.bad(key, "a non-empty string or an array of them", v);
           o.stop.push_back(s.get<std::string>());
         }
-      } else bad(key, "a non-empty string or an array of them", v);
+      } else c.bad(key, "a non-empty string or an array of them", v);
     } else {
       throw UsageError("generate options: unknown key \"" + key +
                        "\" (known: max_tokens, temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n,"

@@ -6,6 +6,7 @@
 // so a query gives the same answer every time unless asked otherwise.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,9 @@ struct GenerationOptions {
 GenerationOptions parse_generation_options(std::string_view json);
 // The same from a JSON object already parsed (the CLI merges its flags into one),
 // whose numbers may also be NaN or infinite: those are refused like any out of range.
-GenerationOptions parse_generation_options_object(const nlohmann::json& options);
+// `typed`: the text a key's CLI flag was typed as, quoted in its error instead of the
+// JSON value (99999999999999999999 is a JSON 1e+20; "abc" is no number at all).
+GenerationOptions parse_generation_options_object(const nlohmann::json& options,
+                                                  const std::map<std::string, std::string>& typed = {});
 
 }  // namespace hart

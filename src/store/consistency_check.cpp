@@ -47,15 +47,17 @@ constexpr Check kChecks[] = {
      "              coalesce(l.\"from\", 'a column'), fk.parent)"
      "  FROM pragma_foreign_key_check AS fk"
      "  LEFT JOIN pragma_foreign_key_list(fk.\"table\") AS l ON l.id = fk.fkid AND l.seq = 0"},
-    {"chunk_refcount", "chunks.refcount = its tensor_chunks + atom_chunks rows, and no chunk is kept unused",
+    {"chunk_refcount",
+     "chunks.refcount = its tensor_chunks + atom_chunks + pending_chunks rows, and no chunk is kept unused",
      "SELECT CASE WHEN uses = 0 AND refcount = 0"
      "   THEN printf('chunk %d: nothing uses it, yet it is stored (a chunk is deleted when its refcount reaches 0)', id)"
-     "   ELSE printf('chunk %d: refcount %d, but %d tensor_chunks and %d atom_chunks rows use it',"
-     "               id, refcount, tensor_uses, atom_uses) END"
-     "  FROM (SELECT id, refcount, tensor_uses, atom_uses, tensor_uses + atom_uses AS uses"
+     "   ELSE printf('chunk %d: refcount %d, but %d tensor_chunks, %d atom_chunks and %d pending_chunks rows use it',"
+     "               id, refcount, tensor_uses, atom_uses, pending_uses) END"
+     "  FROM (SELECT id, refcount, tensor_uses, atom_uses, pending_uses, tensor_uses + atom_uses + pending_uses AS uses"
      "          FROM (SELECT c.id, c.refcount,"
      "                       (SELECT count(*) FROM tensor_chunks WHERE chunk_id = c.id) AS tensor_uses,"
-     "                       (SELECT count(*) FROM atom_chunks WHERE chunk_id = c.id) AS atom_uses"
+     "                       (SELECT count(*) FROM atom_chunks WHERE chunk_id = c.id) AS atom_uses,"
+     "                       (SELECT count(*) FROM pending_chunks WHERE chunk_id = c.id) AS pending_uses"
      "                  FROM chunks c))"
      " WHERE refcount <> uses OR uses = 0"},
     {"atom_refcount", "atoms.refcount = the sources and atom_relations rows pointing at it",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "store/database_file.h"
 #include "store/schema.h"
@@ -94,7 +95,7 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
   }
   sqlite3_extended_result_codes(db_, 1);
   busy_timeout_ms_ = busy_timeout_ms;
-  sqlite3_busy_timeout(db_, busy_timeout_ms);
+  wait_when_busy(busy_timeout_ms);
   try {
     // SQLite also falls back to read-only by itself when the file is write-protected.
     if (read_only()) {
@@ -161,9 +162,29 @@ int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(d
 
 void Database::truncate_wal() {
   if (!owned_) return;  // the host's connection: its settings are not ours to change
-  sqlite3_busy_timeout(db_, 0);  // a reader or writer holding it: keep the WAL, don't wait
+  const int timeout_ms = busy_timeout_ms_;
+  wait_when_busy(0);  // a reader or writer holding it: keep the WAL, don't wait
   sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-  sqlite3_busy_timeout(db_, busy_timeout_ms_);
+  wait_when_busy(timeout_ms);
+}
+
+int Database::on_busy(void* self, int tries) {
+  auto* db = static_cast<Database*>(self);
+  auto now = std::chrono::steady_clock::now();
+  if (tries == 0) db->busy_since_ = now;
+  if (now - db->busy_since_ >= std::chrono::milliseconds(db->busy_timeout_ms_)) return 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return 1;
+}
+
+void Database::wait_when_busy(int timeout_ms) {
+  busy_timeout_ms_ = timeout_ms;
+  if (timeout_ms <= 0) sqlite3_busy_handler(db_, nullptr, nullptr);
+  else sqlite3_busy_handler(db_, &Database::on_busy, this);
+}
+
+void let_waiting_writers_in(std::chrono::steady_clock::duration held) {
+  std::this_thread::sleep_for(std::max<std::chrono::steady_clock::duration>(held / 20, std::chrono::milliseconds(2)));
 }
 
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }

@@ -3,6 +3,7 @@
 // busy timeout) and migrates the schema. The SQL functions are registered by the
 // front ends (sql/register.h), which sit above the store.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -56,7 +57,9 @@ class Database {
   // temporary database with the full schema, deleted when closed, that trades
   // durability for speed (a worker's staging area during a parallel ingest).
   // `busy_timeout_ms`: how long a statement waits for another connection's lock
-  // before failing with "database is locked".
+  // before failing with "database is locked". It retries every millisecond (SQLite's
+  // own busy timeout sleeps up to 100 ms between tries, and so misses the short gaps a
+  // batched writer leaves between its transactions).
   // `path` may be an SQLite URI filename ("file:x.db?immutable=1").
   Database(const std::string& path, Mode mode, int busy_timeout_ms = kDefaultBusyTimeoutMs);
   // Wraps a connection owned by someone else (the loadable extension's host).
@@ -79,11 +82,20 @@ class Database {
   void truncate_wal();
 
  private:
+  static int on_busy(void* self, int tries);
+  void wait_when_busy(int timeout_ms);
+
   sqlite3* db_ = nullptr;
   std::string path_;
   bool owned_ = true;
   int busy_timeout_ms_ = 0;
+  std::chrono::steady_clock::time_point busy_since_;
 };
+
+// Called between the transactions of a long batched write (a model ingest) that held
+// the write lock for `held`: pauses a twentieth of that (at least 2 ms) so writers
+// waiting for the lock get it before the next batch begins.
+void let_waiting_writers_in(std::chrono::steady_clock::duration held);
 
 // Runs `BEGIN IMMEDIATE` and rolls back unless commit() is called.
 class Transaction {

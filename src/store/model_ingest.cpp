@@ -120,13 +120,11 @@ IngestReport ingest_model(Database& db, const std::string& path, const IngestOpt
   writer.add_tensors(model, file.data() + model.data_offset);
 
   if (hasher) sha = hasher->hex();
-  if (auto existing = find_model_by_sha256(db, sha)) {
-    // Another process stored the same file between our check and our transaction.
-    report.model = *existing;
-    report.already_present = true;
-    return report;  // the writer rolls back
-  }
   report.model = writer.commit(ModelSource{std::filesystem::absolute(path).string(), sha, file.size()});
+  if (writer.already_stored()) {  // another process stored the same file meanwhile
+    report.already_present = true;
+    return report;
+  }
   progress.finish();
   const WriteCounters& c = writer.counters();
   report.bytes_written = c.bytes_written;

@@ -1,5 +1,10 @@
 #include "store/model_writer.h"
 
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <optional>
 #include <unordered_set>
 
 #include "formats/metadata_json.h"
@@ -9,6 +14,7 @@
 #include "store/chunk_store.h"
 #include "store/database.h"
 #include "store/model_parts.h"
+#include "store/pending_writes.h"
 #include "store/value_summary.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -17,6 +23,11 @@ namespace hart {
 namespace {
 
 constexpr size_t kMaxNameLength = 200;
+// A batch of chunks commits after this many bytes or this long, whichever comes first,
+// so another writer waits at most about that long for the lock; the WAL is checkpointed
+// at each commit, so it stays near one batch.
+constexpr uint64_t kBatchBytes = 32 << 20;
+constexpr auto kBatchTime = std::chrono::milliseconds(250);
 
 std::string shape_json(const std::vector<uint64_t>& shape) {
   ordered_json a = ordered_json::array();
@@ -24,12 +35,35 @@ std::string shape_json(const std::vector<uint64_t>& shape) {
   return a.dump();
 }
 
-// A chunk's zone map before importance can be normalised by the tensor's max |w|.
-struct PendingZone {
+// A tensor_chunks row to insert when the model becomes visible. NaN bounds: NULL.
+struct PendingRef {
   int64_t chunk_id;
-  ChunkSpan span;
-  ValueSummary summary;
+  uint64_t elem_start, elem_count;
+  double val_min, val_max, imp_min, imp_max;
 };
+
+// tensors.v_min .. zero_fraction (NaN: NULL) and nan_count.
+struct TensorStats {
+  std::array<double, 7> values;
+  int64_t nan_count = 0;
+};
+
+// A tensor row to insert when the model becomes visible.
+struct PendingTensor {
+  std::string name;
+  std::vector<uint64_t> shape;
+  DType dtype;
+  uint64_t n_elements, n_bytes;
+  TensorStats stats;
+  std::vector<PendingRef> refs;
+};
+
+constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
+
+void bind_or_null(Stmt& s, int i, double v) {
+  if (std::isnan(v)) s.bind_null(i); else s.bind(i, v);
+}
+double column_or_nan(const Stmt& s, int col) { return s.is_null(col) ? kNull : s.real(col); }
 
 void check_new_model(Database& db, const NewModel& m) {
   check_model_name(m.name);
@@ -47,6 +81,20 @@ void check_new_model(Database& db, const NewModel& m) {
     parent.bind(1, m.parent_id);
     if (!parent.step()) throw UsageError(ctx + "its parent model (id " + std::to_string(m.parent_id) + ") is not stored");
   }
+}
+
+// `m` without its metadata, which the writer keeps as text.
+NewModel without_metadata(const NewModel& m) {
+  NewModel out;
+  out.name = m.name;
+  out.architecture = m.architecture;
+  out.format = m.format;
+  out.format_version = m.format_version;
+  out.alignment = m.alignment;
+  out.config = m.config;
+  out.parent_id = m.parent_id;
+  out.derivation = m.derivation;
+  return out;
 }
 
 }  // namespace
@@ -82,47 +130,21 @@ NewModel derived_model(Database& db, const ModelRow& parent, std::string name, o
 
 struct ModelWriter::Impl {
   Impl(Database& db, const NewModel& m, ProgressTask* progress)
-      : db(db), name(m.name), progress(progress), tx((check_new_model(db, m), db)), chunks(db),
-        insert_tensor(db.prepare(
-            "INSERT INTO tensors(model_id, position, name, layer, kind, shape, dtype, n_elements, n_bytes)"
-            " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-        insert_ref(db.prepare(
-            "INSERT INTO tensor_chunks(tensor_id, ordinal, chunk_id, elem_start, elem_count,"
-            " val_min, val_max, imp_min, imp_max) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-        update_stats(db.prepare(
-            "UPDATE tensors SET v_min = ?, v_max = ?, v_mean = ?, v_std = ?, mean_abs = ?,"
-            " max_abs = ?, zero_fraction = ?, nan_count = ? WHERE id = ?")) {
-    // Under the write lock, so no other writer can take the name before the insert.
-    if (find_model(db, m.name))
-      throw UsageError("model '" + m.name + "': a model with this name is already stored; choose another name");
-    const std::string metadata = metadata_to_json(m.metadata);  // bound, not copied
-    Stmt insert = db.prepare(
-        "INSERT INTO models(name, architecture, format, format_version, alignment, metadata, metadata_types,"
-        " parameter_count, n_tensors, n_bytes, config, parent_id, derivation)"
-        " VALUES(?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?)");
-    insert.bind(1, m.name).bind(2, m.architecture.empty() ? "unknown" : m.architecture).bind(3, m.format)
-        .bind(4, static_cast<int64_t>(m.format_version)).bind(5, static_cast<int64_t>(m.alignment))
-        .bind_static(6, metadata).bind(7, m.metadata_types.dump());
-    if (m.config.empty()) insert.bind_null(8); else insert.bind(8, m.config);
-    if (m.parent_id) insert.bind(9, m.parent_id); else insert.bind_null(9);
-    if (m.derivation.is_null()) insert.bind_null(10); else insert.bind(10, m.derivation.dump());
-    {
-      SmallPageCache small_cache(db.handle());  // a large metadata text would stay cached
-      insert.run();
-    }
-    model_id = db.last_insert_rowid();
-  }
+      : db(db), model((check_new_model(db, m), without_metadata(m))), metadata_text(metadata_to_json(m.metadata)),
+        metadata_types_text(m.metadata_types.dump()), progress(progress),
+        pending((reclaim_abandoned_writes(db), db), m.name), chunks(db) {}
 
-  // Checks that a tensor can be added under `tensor_name`, then runs `write`; a failure
-  // inside `write` leaves the model incomplete, so commit() refuses it.
+  // Checks that a tensor can be added under `tensor_name`.
   void check_addable(const std::string& tensor_name) const {
-    if (failed) throw Error("model '" + name + "': an earlier tensor failed part way; the model cannot be completed");
-    if (committed) throw Error("model '" + name + "': already committed; tensors cannot be added");
-    if (tensor_name.empty()) throw UsageError("model '" + name + "': a tensor name is empty");
+    if (failed) throw Error("model '" + model.name + "': an earlier tensor failed part way; the model cannot be completed");
+    if (committed) throw Error("model '" + model.name + "': already committed; tensors cannot be added");
+    if (tensor_name.empty()) throw UsageError("model '" + model.name + "': a tensor name is empty");
     if (names.count(tensor_name))
-      throw UsageError("model '" + name + "': a tensor named '" + tensor_name + "' was already added");
+      throw UsageError("model '" + model.name + "': a tensor named '" + tensor_name + "' was already added");
   }
 
+  // Runs `write`; a failure inside it rolls the open batch back and leaves the model
+  // incomplete, so commit() refuses it.
   template <typename Fn>
   void add(const std::string& tensor_name, Fn&& write) {
     check_addable(tensor_name);
@@ -130,81 +152,147 @@ struct ModelWriter::Impl {
       write();
     } catch (...) {
       failed = true;
+      batch.reset();
       throw;
     }
     names.insert(tensor_name);
   }
 
-  // Inserts a tensor row (statistics come later or are copied); returns its id.
-  int64_t insert_tensor_row(const std::string& tensor_name, const std::vector<uint64_t>& shape, DType dtype,
+  void open_batch() {
+    if (batch) return;
+    batch.emplace(db);
+    batch_bytes = 0;
+    batch_start = std::chrono::steady_clock::now();
+  }
+  void commit_batch_if_due() {
+    auto held = std::chrono::steady_clock::now() - batch_start;
+    if (batch && (batch_bytes >= kBatchBytes || held >= kBatchTime)) {
+      batch->commit();
+      batch.reset();
+      let_waiting_writers_in(held);
+    }
+  }
+
+  PendingTensor& new_tensor(const std::string& tensor_name, const std::vector<uint64_t>& shape, DType dtype,
                             uint64_t n_elements, uint64_t n_bytes) {
-    TensorRole role = tensor_role(tensor_name);
-    insert_tensor.bind(1, model_id).bind(2, static_cast<int64_t>(position)).bind(3, tensor_name);
-    if (role.layer) insert_tensor.bind(4, *role.layer); else insert_tensor.bind_null(4);
-    insert_tensor.bind(5, role.kind).bind(6, shape_json(shape)).bind(7, dtype_info(dtype).name)
-        .bind(8, static_cast<int64_t>(n_elements)).bind(9, static_cast<int64_t>(n_bytes));
-    insert_tensor.run();
-    ++position;
     parameters += n_elements;
     counters.tensor_bytes += n_bytes;
-    return db.last_insert_rowid();
+    return tensors.emplace_back(PendingTensor{tensor_name, shape, dtype, n_elements, n_bytes, {}, {}});
   }
 
   // Tensor `index` of the analyzer's model, whose chunks are its jobs from `next_job` on.
   void write_tensor(ChunkAnalyzer& analyzer, size_t& next_job, size_t index, const TensorInfo& t,
                     const uint8_t* bytes) {
-    int64_t tensor_id = insert_tensor_row(t.name, t.shape, t.dtype, t.n_elements, t.n_bytes);
-    std::vector<PendingZone> zones;
+    PendingTensor& tensor = new_tensor(t.name, t.shape, t.dtype, t.n_elements, t.n_bytes);
+    std::vector<ValueSummary> summaries;
     ValueSummary total;
     const auto& jobs = analyzer.jobs();
     for (; next_job < jobs.size() && jobs[next_job].tensor == index; ++next_job) {
       const ChunkSpan& span = jobs[next_job].span;
       const ChunkAnalysis& a = analyzer.get(next_job);
+      open_batch();
       ChunkStore::Put put = chunks.put(a.sha256, bytes + span.byte_offset, span.n_bytes);
+      pending.pin(put.id);
       (put.is_new ? counters.chunks_new : counters.chunks_shared)++;
       (put.is_new ? counters.bytes_written : counters.bytes_shared) += span.n_bytes;
+      if (put.is_new) batch_bytes += span.n_bytes;
       total.merge(a.summary);
-      zones.push_back({put.id, span, a.summary});
+      summaries.push_back(a.summary);
+      tensor.refs.push_back({put.id, span.elem_start, span.elem_count, kNull, kNull, kNull, kNull});
       if (progress) progress->advance(span.n_bytes);
+      commit_batch_if_due();
     }
     // Importance until real scores exist: |w| normalised by the tensor's max |w|.
     double scale = total.max_abs > 0 ? 1.0 / total.max_abs : 0.0;
-    for (size_t i = 0; i < zones.size(); ++i) {
-      const PendingZone& z = zones[i];
-      insert_ref.bind(1, tensor_id).bind(2, static_cast<int64_t>(i)).bind(3, z.chunk_id)
-          .bind(4, static_cast<int64_t>(z.span.elem_start)).bind(5, static_cast<int64_t>(z.span.elem_count));
-      if (z.summary.has_values()) {
-        insert_ref.bind(6, z.summary.min).bind(7, z.summary.max)
-            .bind(8, z.summary.min_abs * scale).bind(9, z.summary.max_abs * scale);
-      } else {
-        for (int c = 6; c <= 9; ++c) insert_ref.bind_null(c);
-      }
-      insert_ref.run();
+    for (size_t i = 0; i < summaries.size(); ++i) {
+      const ValueSummary& z = summaries[i];
+      if (!z.has_values()) continue;
+      tensor.refs[i].val_min = z.min;
+      tensor.refs[i].val_max = z.max;
+      tensor.refs[i].imp_min = z.min_abs * scale;
+      tensor.refs[i].imp_max = z.max_abs * scale;
     }
+    tensor.stats.values.fill(kNull);
     if (total.has_values()) {
       uint64_t n = total.count - total.nans;
-      update_stats.bind(1, total.min).bind(2, total.max).bind(3, total.mean()).bind(4, total.stddev())
-          .bind(5, total.sum_abs / n).bind(6, total.max_abs)
-          .bind(7, static_cast<double>(total.zeros) / total.count);
-    } else {
-      for (int c = 1; c <= 7; ++c) update_stats.bind_null(c);
+      tensor.stats.values = {total.min,         total.max,          total.mean(),
+                             total.stddev(),    total.sum_abs / n,  total.max_abs,
+                             static_cast<double>(total.zeros) / total.count};
     }
-    update_stats.bind(8, static_cast<int64_t>(total.nans)).bind(9, tensor_id);
-    update_stats.run();
+    tensor.stats.nan_count = static_cast<int64_t>(total.nans);
+  }
+
+  // The models, tensors and tensor_chunks rows, inside the final transaction.
+  int64_t insert_rows(const std::optional<ModelSource>& source) {
+    Stmt insert = db.prepare(
+        "INSERT INTO models(name, architecture, format, format_version, alignment, metadata, metadata_types,"
+        " parameter_count, n_tensors, n_bytes, config, parent_id, derivation, source_sha256, source_size, source_path)"
+        " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM models WHERE id = ?), ?, ?, ?, ?)");
+    const NewModel& m = model;
+    insert.bind(1, m.name).bind(2, m.architecture.empty() ? "unknown" : m.architecture).bind(3, m.format)
+        .bind(4, static_cast<int64_t>(m.format_version)).bind(5, static_cast<int64_t>(m.alignment))
+        .bind_static(6, metadata_text).bind(7, metadata_types_text).bind(8, static_cast<int64_t>(parameters))
+        .bind(9, static_cast<int64_t>(tensors.size())).bind(10, static_cast<int64_t>(counters.tensor_bytes));
+    if (m.config.empty()) insert.bind_null(11); else insert.bind(11, m.config);
+    insert.bind(12, m.parent_id);  // a parent removed meanwhile leaves NULL, as a later removal would
+    if (m.derivation.is_null()) insert.bind_null(13); else insert.bind(13, m.derivation.dump());
+    if (source) {
+      insert.bind(14, source->sha256).bind(15, static_cast<int64_t>(source->size)).bind(16, source->path);
+    } else {
+      for (int c = 14; c <= 16; ++c) insert.bind_null(c);
+    }
+    {
+      SmallPageCache small_cache(db.handle());  // a large metadata text would stay cached
+      insert.run();
+    }
+    int64_t model_id = db.last_insert_rowid();
+
+    Stmt insert_tensor = db.prepare(
+        "INSERT INTO tensors(model_id, position, name, layer, kind, shape, dtype, n_elements, n_bytes,"
+        " v_min, v_max, v_mean, v_std, mean_abs, max_abs, zero_fraction, nan_count)"
+        " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Stmt insert_ref = db.prepare(
+        "INSERT INTO tensor_chunks(tensor_id, ordinal, chunk_id, elem_start, elem_count,"
+        " val_min, val_max, imp_min, imp_max) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (size_t position = 0; position < tensors.size(); ++position) {
+      const PendingTensor& t = tensors[position];
+      TensorRole role = tensor_role(t.name);
+      insert_tensor.bind(1, model_id).bind(2, static_cast<int64_t>(position)).bind(3, t.name);
+      if (role.layer) insert_tensor.bind(4, *role.layer); else insert_tensor.bind_null(4);
+      insert_tensor.bind(5, role.kind).bind(6, shape_json(t.shape)).bind(7, dtype_info(t.dtype).name)
+          .bind(8, static_cast<int64_t>(t.n_elements)).bind(9, static_cast<int64_t>(t.n_bytes));
+      for (int c = 0; c < 7; ++c) bind_or_null(insert_tensor, 10 + c, t.stats.values[c]);
+      insert_tensor.bind(17, t.stats.nan_count);
+      insert_tensor.run();
+      int64_t tensor_id = db.last_insert_rowid();
+      for (size_t i = 0; i < t.refs.size(); ++i) {
+        const PendingRef& r = t.refs[i];
+        insert_ref.bind(1, tensor_id).bind(2, static_cast<int64_t>(i)).bind(3, r.chunk_id)
+            .bind(4, static_cast<int64_t>(r.elem_start)).bind(5, static_cast<int64_t>(r.elem_count));
+        bind_or_null(insert_ref, 6, r.val_min);
+        bind_or_null(insert_ref, 7, r.val_max);
+        bind_or_null(insert_ref, 8, r.imp_min);
+        bind_or_null(insert_ref, 9, r.imp_max);
+        insert_ref.run();
+      }
+    }
+    return model_id;
   }
 
   Database& db;
-  std::string name;
+  NewModel model;  // metadata as text below
+  std::string metadata_text, metadata_types_text;
   ProgressTask* progress;
-  Transaction tx;
+  PendingWrite pending;                // declared before `batch`: rolled back first, then released
   ChunkStore chunks;
-  Stmt insert_tensor, insert_ref, update_stats;
-  int64_t model_id = 0;
-  size_t position = 0;
+  std::optional<Transaction> batch;
+  uint64_t batch_bytes = 0;
+  std::chrono::steady_clock::time_point batch_start;
+  std::vector<PendingTensor> tensors;  // in order
   uint64_t parameters = 0;
   std::unordered_set<std::string> names;
   WriteCounters counters;
-  bool failed = false, committed = false;
+  bool failed = false, committed = false, already_stored = false;
 };
 
 ModelWriter::ModelWriter(Database& db, const NewModel& model, ProgressTask* progress)
@@ -212,15 +300,15 @@ ModelWriter::ModelWriter(Database& db, const NewModel& model, ProgressTask* prog
 
 ModelWriter::~ModelWriter() = default;
 
-int64_t ModelWriter::model_id() const { return impl_->model_id; }
 const WriteCounters& ModelWriter::counters() const { return impl_->counters; }
+bool ModelWriter::already_stored() const { return impl_->already_stored; }
 
 void ModelWriter::add_tensors(const ModelFile& layout, const uint8_t* data) {
   std::unordered_set<std::string_view> seen;  // every name first: nothing written for a repeated one
   for (const TensorInfo& t : layout.tensors) {
     impl_->check_addable(t.name);
     if (!seen.insert(t.name).second)
-      throw UsageError("model '" + impl_->name + "': tensor '" + t.name + "' appears twice");
+      throw UsageError("model '" + impl_->model.name + "': tensor '" + t.name + "' appears twice");
   }
   ChunkAnalyzer analyzer(layout, data);
   size_t next_job = 0;
@@ -232,7 +320,7 @@ void ModelWriter::add_tensors(const ModelFile& layout, const uint8_t* data) {
 
 void ModelWriter::add_tensor(const std::string& name, const std::vector<uint64_t>& shape, DType dtype,
                              const void* bytes, size_t n) {
-  const std::string ctx = "model '" + impl_->name + "': tensor '" + name + "': ";
+  const std::string ctx = "model '" + impl_->model.name + "': tensor '" + name + "': ";
   uint64_t n_elements = 1;
   for (uint64_t d : shape)
     if (__builtin_mul_overflow(n_elements, d, &n_elements))
@@ -251,62 +339,67 @@ void ModelWriter::add_tensor(const std::string& name, const std::vector<uint64_t
 
 void ModelWriter::add_tensor_from(const TensorRow& tensor, const std::string& name) {
   const std::string& new_name = name.empty() ? tensor.name : name;
-  Database& db = impl_->db;
-  {  // the row as described, before anything is written
-    Stmt source = db.prepare("SELECT dtype, n_elements, n_bytes FROM tensors WHERE id = ?");
-    source.bind(1, tensor.id);
-    if (!source.step() || source.text(0) != dtype_info(tensor.dtype).name ||
-        static_cast<uint64_t>(source.int64(1)) != tensor.n_elements ||
-        static_cast<uint64_t>(source.int64(2)) != tensor.n_bytes)
-      throw UsageError("model '" + impl_->name + "': tensor '" + tensor.name + "' (id " + std::to_string(tensor.id) +
-                       ") is no longer stored as described");
-  }
-  impl_->add(new_name, [&] {
-    int64_t tensor_id = impl_->insert_tensor_row(new_name, tensor.shape, tensor.dtype, tensor.n_elements,
-                                                 tensor.n_bytes);
-    db.prepare(
-          "UPDATE tensors SET (v_min, v_max, v_mean, v_std, mean_abs, max_abs, zero_fraction, nan_count) ="
-          " (SELECT v_min, v_max, v_mean, v_std, mean_abs, max_abs, zero_fraction, nan_count FROM tensors WHERE id = ?1)"
-          " WHERE id = ?2")
-        .bind(1, tensor.id).bind(2, tensor_id).run();
-    // Same chunks, same zone maps: the insert trigger counts each reference.
-    db.prepare(
-          "INSERT INTO tensor_chunks(tensor_id, ordinal, chunk_id, elem_start, elem_count,"
-          " val_min, val_max, imp_min, imp_max)"
-          " SELECT ?1, ordinal, chunk_id, elem_start, elem_count, val_min, val_max, imp_min, imp_max"
-          " FROM tensor_chunks WHERE tensor_id = ?2 ORDER BY ordinal")
-        .bind(1, tensor_id).bind(2, tensor.id).run();
-    Stmt shared = db.prepare(
-        "SELECT count(*), coalesce(sum(c.n_bytes), 0) FROM tensor_chunks tc JOIN chunks c ON c.id = tc.chunk_id"
-        " WHERE tc.tensor_id = ?");
-    shared.bind(1, tensor_id).step();
-    impl_->counters.chunks_shared += static_cast<uint64_t>(shared.int64(0));
-    impl_->counters.bytes_shared += static_cast<uint64_t>(shared.int64(1));
-    if (static_cast<uint64_t>(shared.int64(1)) != tensor.n_bytes)
-      throw Error("model '" + impl_->name + "': tensor '" + tensor.name + "' has chunks of " +
-                  std::to_string(shared.int64(1)) + " bytes for its " + std::to_string(tensor.n_bytes));
-    if (impl_->progress) impl_->progress->advance(tensor.n_bytes);
+  Impl& w = *impl_;
+  Database& db = w.db;
+  w.check_addable(new_name);
+  w.open_batch();  // the source is read and its chunks pinned in one transaction
+  Stmt source = db.prepare(
+      "SELECT dtype, n_elements, n_bytes, v_min, v_max, v_mean, v_std, mean_abs, max_abs, zero_fraction, nan_count"
+      " FROM tensors WHERE id = ?");
+  source.bind(1, tensor.id);
+  if (!source.step() || source.text(0) != dtype_info(tensor.dtype).name ||
+      static_cast<uint64_t>(source.int64(1)) != tensor.n_elements ||
+      static_cast<uint64_t>(source.int64(2)) != tensor.n_bytes)
+    throw UsageError("model '" + w.model.name + "': tensor '" + tensor.name + "' (id " + std::to_string(tensor.id) +
+                     ") is no longer stored as described");
+  w.add(new_name, [&] {
+    PendingTensor& t = w.new_tensor(new_name, tensor.shape, tensor.dtype, tensor.n_elements, tensor.n_bytes);
+    for (int c = 0; c < 7; ++c) t.stats.values[c] = column_or_nan(source, 3 + c);
+    t.stats.nan_count = source.is_null(10) ? 0 : source.int64(10);
+    // Same chunks, same zone maps: counted as used by this write until the model is visible.
+    w.pending.pin_tensor_chunks(tensor.id);
+    Stmt refs = db.prepare(
+        "SELECT tc.chunk_id, tc.elem_start, tc.elem_count, tc.val_min, tc.val_max, tc.imp_min, tc.imp_max, c.n_bytes"
+        " FROM tensor_chunks tc JOIN chunks c ON c.id = tc.chunk_id WHERE tc.tensor_id = ? ORDER BY tc.ordinal");
+    refs.bind(1, tensor.id);
+    uint64_t bytes = 0;
+    while (refs.step()) {
+      t.refs.push_back({refs.int64(0), static_cast<uint64_t>(refs.int64(1)), static_cast<uint64_t>(refs.int64(2)),
+                        column_or_nan(refs, 3), column_or_nan(refs, 4), column_or_nan(refs, 5),
+                        column_or_nan(refs, 6)});
+      bytes += static_cast<uint64_t>(refs.int64(7));
+    }
+    w.counters.chunks_shared += t.refs.size();
+    w.counters.bytes_shared += bytes;
+    if (bytes != tensor.n_bytes)
+      throw Error("model '" + w.model.name + "': tensor '" + tensor.name + "' has chunks of " +
+                  std::to_string(bytes) + " bytes for its " + std::to_string(tensor.n_bytes));
+    if (w.progress) w.progress->advance(tensor.n_bytes);
+    w.commit_batch_if_due();
   });
 }
 
 ModelRow ModelWriter::commit(const std::optional<ModelSource>& source) {
   Impl& w = *impl_;
-  if (w.failed) throw Error("model '" + w.name + "': an earlier tensor failed part way; nothing was written");
-  if (w.committed) throw Error("model '" + w.name + "': already committed");
-  Stmt totals = w.db.prepare(
-      "UPDATE models SET parameter_count = ?, n_tensors = ?, n_bytes = ?, source_sha256 = ?, source_size = ?,"
-      " source_path = ? WHERE id = ?");
-  totals.bind(1, static_cast<int64_t>(w.parameters)).bind(2, static_cast<int64_t>(w.position))
-      .bind(3, static_cast<int64_t>(w.counters.tensor_bytes)).bind(7, w.model_id);
-  if (source) {
-    totals.bind(4, source->sha256).bind(5, static_cast<int64_t>(source->size)).bind(6, source->path);
-  } else {
-    for (int c = 4; c <= 6; ++c) totals.bind_null(c);
+  if (w.failed) throw Error("model '" + w.model.name + "': an earlier tensor failed part way; nothing was written");
+  if (w.committed) throw Error("model '" + w.model.name + "': already committed");
+  if (w.batch) {
+    w.batch->commit();
+    w.batch.reset();
   }
-  totals.run();
-  w.tx.commit();
+  Transaction visible(w.db);
+  if (source) {
+    if (auto existing = find_model_by_sha256(w.db, source->sha256)) {
+      // Another writer stored the same file meanwhile; ours is released unseen.
+      w.already_stored = w.committed = true;
+      return *existing;
+    }
+  }
+  w.insert_rows(source);
+  w.pending.finish();
+  visible.commit();
   w.committed = true;
-  return *find_model(w.db, w.name);
+  return *find_model(w.db, w.model.name);
 }
 
 }  // namespace hart

@@ -1,13 +1,16 @@
-// The one way a model gets into the database: a ModelWriter opens a transaction,
-// takes tensors (bytes in memory, a parsed file's data section, or another stored
-// tensor's chunk list) and commits the model whole, or nothing. ingest_model (a file)
-// goes through it; so do models written from memory and models derived from others
-// (subsets, students), which have no source file.
+// The one way a model gets into the database: a ModelWriter takes tensors (bytes in
+// memory, a parsed file's data section, or another stored tensor's chunk list) and
+// makes the model visible whole, or not at all. ingest_model (a file) goes through it;
+// so do models written from memory and models derived from others (subsets,
+// students), which have no source file.
 //
 // Bytes are cut by the chunk layout (store/chunk_layout.h), hashed and summarised
-// (zone maps, statistics) on a worker thread, and stored once per distinct chunk.
-// A tensor taken from another model copies no bytes: the new tensor_chunks rows point
-// at the same chunks (the schema's triggers count the references).
+// (zone maps, statistics) on a worker thread, and stored once per distinct chunk, in
+// batches of about 32 MiB or 250 ms per transaction so that other writers get the lock
+// in between; the chunks are reserved for the model meanwhile (store/pending_writes.h).
+// The models, tensors and tensor_chunks rows are written in one short final
+// transaction. A tensor taken from another model copies no bytes: the new
+// tensor_chunks rows point at the same chunks (the schema's triggers count them).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -63,11 +66,13 @@ void check_model_name(std::string_view name);
 
 class ModelWriter {
  public:
-  // BEGIN IMMEDIATE and the models row. UsageError (nothing written) when the name is
-  // invalid or taken, the format unknown, the metadata not two objects with a type for
-  // every key, or the parent missing. `progress` (optional) advances by tensor bytes.
+  // Reserves the name (a short transaction; the connection must be outside one).
+  // UsageError (nothing written) when the name is invalid, stored or being written by
+  // another writer, the format unknown, the metadata not two objects with a type for
+  // every key, or the parent missing. Writes abandoned by crashed processes are
+  // reclaimed first. `progress` (optional) advances by tensor bytes.
   ModelWriter(Database& db, const NewModel& model, ProgressTask* progress = nullptr);
-  ~ModelWriter();  // rolls back unless commit() succeeded
+  ~ModelWriter();  // releases what was stored unless commit() succeeded
   ModelWriter(const ModelWriter&) = delete;
   ModelWriter& operator=(const ModelWriter&) = delete;
 
@@ -83,11 +88,14 @@ class ModelWriter {
   // no bytes copied. `name` empty keeps the tensor's name.
   void add_tensor_from(const TensorRow& tensor, const std::string& name = "");
 
-  // Totals, the source file if there is one, COMMIT; returns the stored row. An Error
-  // if an earlier add failed part way (the transaction is then rolled back).
+  // Makes the model visible in one transaction (models, tensors and tensor_chunks rows,
+  // the source file if there is one); returns the stored row. When `source` is given
+  // and a model of the same file (SHA-256) was stored meanwhile by another writer,
+  // nothing is added, that model is returned and already_stored() is true. An Error if
+  // an earlier add failed part way.
   ModelRow commit(const std::optional<ModelSource>& source = std::nullopt);
 
-  int64_t model_id() const;
+  bool already_stored() const;
   const WriteCounters& counters() const;
 
  private:

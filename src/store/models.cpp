@@ -1,6 +1,7 @@
 #include "store/models.h"
 
 #include "store/database.h"
+#include "store/pending_writes.h"
 #include "util/error.h"
 
 namespace hart {
@@ -64,14 +65,15 @@ std::vector<ModelRow> list_models(Database& db) {
 
 RemoveReport remove_model(Database& db, std::string_view name) {
   ModelRow m = require_model(db, name);
+  reclaim_abandoned_writes(db);  // removing is how users free space: free what crashed writes left too
   Transaction tx(db);
-  // Chunks referenced only by this model's tensors are the ones the triggers will free.
+  // Chunks whose every use (tensors, atoms, writes in progress) is this model's are the
+  // ones the triggers will free.
   Stmt freed = db.prepare(
-      "SELECT count(*), coalesce(sum(c.n_bytes), 0) FROM chunks c WHERE c.id IN ("
-      " SELECT tc.chunk_id FROM tensor_chunks tc JOIN tensors t ON t.id = tc.tensor_id"
-      " WHERE t.model_id = ?1)"
-      " AND NOT EXISTS (SELECT 1 FROM tensor_chunks tc JOIN tensors t ON t.id = tc.tensor_id"
-      " WHERE tc.chunk_id = c.id AND t.model_id <> ?1)");
+      "SELECT count(*), coalesce(sum(c.n_bytes), 0) FROM chunks c"
+      "  JOIN (SELECT tc.chunk_id, count(*) AS uses FROM tensor_chunks tc JOIN tensors t ON t.id = tc.tensor_id"
+      "         WHERE t.model_id = ?1 GROUP BY tc.chunk_id) u ON u.chunk_id = c.id"
+      " WHERE c.refcount = u.uses");
   freed.bind(1, m.id);
   freed.step();
   RemoveReport r{freed.int64(0), freed.int64(1)};

@@ -304,6 +304,36 @@ ALTER TABLE inferences ADD COLUMN input_sha256 TEXT;     -- hex SHA-256 of the w
 ALTER TABLE inferences ADD COLUMN output_bytes INTEGER;
 ALTER TABLE inferences ADD COLUMN output_sha256 TEXT;
 )sql",
+
+    // Version 7: a model is written in several transactions (its chunks in batches, the
+    // model made visible in one short final transaction), so other writers are not
+    // locked out for the length of a large ingest. While it is written, its name is
+    // reserved and every chunk it stored or will reuse is counted as used, so no other
+    // writer frees it; the rows go at its commit, at its rollback, or, after a crash,
+    // when the next writer finds the owning process gone (store/pending_writes.cpp).
+    R"sql(
+CREATE TABLE pending_writes(
+  id INTEGER PRIMARY KEY,
+  model_name TEXT NOT NULL UNIQUE,
+  owner TEXT NOT NULL,                  -- boot id, pid and start time of the writing process
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE pending_chunks(
+  write_id INTEGER NOT NULL REFERENCES pending_writes(id),
+  chunk_id INTEGER NOT NULL REFERENCES chunks(id),
+  PRIMARY KEY(write_id, chunk_id)
+) WITHOUT ROWID;
+CREATE INDEX pending_chunks_by_chunk ON pending_chunks(chunk_id);
+CREATE TRIGGER pending_writes_delete AFTER DELETE ON pending_writes BEGIN
+  DELETE FROM pending_chunks WHERE write_id = old.id;
+END;
+CREATE TRIGGER pending_chunks_insert AFTER INSERT ON pending_chunks BEGIN
+  UPDATE chunks SET refcount = refcount + 1 WHERE id = new.chunk_id;
+END;
+CREATE TRIGGER pending_chunks_delete AFTER DELETE ON pending_chunks BEGIN
+  UPDATE chunks SET refcount = refcount - 1 WHERE id = old.chunk_id;
+END;
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {

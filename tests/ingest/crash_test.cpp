@@ -10,29 +10,11 @@
 #include <thread>
 
 #include "ingest_fixture.h"
-#include "store/consistency_check.h"
 
 namespace hart::test {
 namespace {
 
 constexpr int kFiles = 400;
-
-int64_t count(Database& db, const std::string& sql) {
-  Stmt s = db.prepare(sql);
-  return s.step() ? s.int64(0) : -1;
-}
-
-// `hart check`'s invariants (store/consistency_check.h), and what a folder run adds:
-// no atom left unused, every payload complete.
-void expect_consistent(Database& db) {
-  ConsistencyReport report = check_consistency(db);
-  for (const ConsistencyFinding& f : report.findings) ADD_FAILURE() << f.check << ": " << f.problem;
-  EXPECT_TRUE(report.ok());
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atoms WHERE refcount = 0"), 0);
-  // Every payload complete: as many chunks as its size needs.
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atoms a WHERE subtype = 'file' AND"
-                      " (SELECT count(*) FROM atom_chunks WHERE atom_id = a.id) != (a.size + 65535) / 65536"), 0);
-}
 
 TEST(IngestCrash, KilledMidFolderLosesOnlyTheFileInProgress) {
   TempDir dir;

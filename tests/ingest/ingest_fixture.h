@@ -12,6 +12,7 @@
 
 #include "ingest/run/ingest_run.h"
 #include "sql/register.h"
+#include "store/consistency_check.h"
 #include "store/database.h"
 #include "util/error.h"
 #include "support/test_support.h"
@@ -92,6 +93,23 @@ inline std::vector<std::string> write_damaged_copies(const TempDir& dir, const s
     write_file(paths.back(), bad);
   }
   return paths;
+}
+
+inline int64_t count(Database& db, const std::string& sql) {
+  Stmt s = db.prepare(sql);
+  return s.step() ? s.int64(0) : -1;
+}
+
+// `hart check`'s invariants (store/consistency_check.h), and what a folder run adds:
+// no atom left unused, every payload complete.
+inline void expect_consistent(Database& db) {
+  ConsistencyReport report = check_consistency(db);
+  for (const ConsistencyFinding& f : report.findings) ADD_FAILURE() << f.check << ": " << f.problem;
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(count(db, "SELECT count(*) FROM atoms WHERE refcount = 0"), 0);
+  // Every payload complete: as many chunks as its size needs.
+  EXPECT_EQ(count(db, "SELECT count(*) FROM atoms a WHERE subtype = 'file' AND"
+                      " (SELECT count(*) FROM atom_chunks WHERE atom_id = a.id) != (a.size + 65535) / 65536"), 0);
 }
 
 // Joined failure messages, for assertions that read well.

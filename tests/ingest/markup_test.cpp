@@ -24,5 +24,29 @@ TEST_F(IngestTest, HtmlAndMarkdownFilesAreDocumentsWithTheirVisibleText) {
   EXPECT_EQ(one("notes.md", "atom_text(a.id)"), "Notes\n\nSee site.");
 }
 
+TEST_F(IngestTest, HtmlNestedPastLibxml2sLimitRecordsWhereTheTextWasCut) {
+  for (int depth : {300, 5000}) {
+    std::string html = "<html><body><p>Shallow words.</p>";
+    for (int i = 0; i < depth; ++i) html += "<div>";
+    html += "Deep words.";
+    for (int i = 0; i < depth; ++i) html += "</div>";
+    write("deep" + std::to_string(depth) + ".html", html + "</body></html>");
+  }
+  ContentRunReport r = ingest({path("deep300.html"), path("deep5000.html")});
+  EXPECT_TRUE(r.failures.empty()) << all_errors(r.failures);
+  ASSERT_EQ(r.warnings.size(), 2u);
+  EXPECT_NE(r.warnings[0].error.find("HTML cut at line 1, column"), std::string::npos) << r.warnings[0].error;
+  for (const char* name : {"deep300.html", "deep5000.html"}) {
+    auto one = [&](const std::string& expr) {
+      return text("SELECT " + expr + " FROM atoms a JOIN sources s ON s.atom_id = a.id WHERE s.path LIKE '%/" +
+                  name + "'");
+    };
+    EXPECT_EQ(one("atom_text(a.id)"), "Shallow words.") << name;
+    EXPECT_EQ(one("json_extract(metadata, '$.text_cut.line')"), "1") << name;
+    EXPECT_EQ(one("json_extract(metadata, '$.text_cut.column')"), std::to_string(33 + 5 * 256)) << name;
+    EXPECT_NE(one("a.error").find("the text from there on is missing"), std::string::npos) << name;
+  }
+}
+
 }  // namespace
 }  // namespace hart::test

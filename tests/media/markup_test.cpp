@@ -34,13 +34,26 @@ TEST(Markup, HtmlGivesVisibleTextOnlyAndSurvivesBrokenMarkup) {
   EXPECT_EQ(html_text("").text, "");
 }
 
-TEST(Markup, DeeplyNestedHtmlIsReadAsFarAsLibxml2Goes) {
-  std::string deep;
-  for (int i = 0; i < 200; ++i) deep += "<div>";
-  EXPECT_EQ(html_text(deep + "bottom").text, "bottom");
-  // libxml2 stops building the tree at 256 levels; deeper text is lost, not a crash.
-  for (int i = 0; i < 100000; ++i) deep += "<div>";
-  EXPECT_NO_THROW(html_text(deep + "lost"));
+TEST(Markup, DeeplyNestedHtmlIsReadAsFarAsLibxml2GoesAndTheCutIsReported) {
+  auto nested = [](int depth, const std::string& inner) {
+    std::string s = "<p>top</p>";
+    for (int i = 0; i < depth; ++i) s += "<div>";
+    s += inner;
+    for (int i = 0; i < depth; ++i) s += "</div>";
+    return s + "<p>after</p>";
+  };
+  MarkupText shallow = html_text(nested(200, "bottom"));
+  EXPECT_EQ(shallow.text, "top\n\nbottom\n\nafter");
+  EXPECT_FALSE(shallow.cut);
+  // libxml2 halts at 256 levels: the deeper text and all after it are lost, and said so.
+  for (int depth : {300, 5000, 100000}) {
+    MarkupText deep = html_text(nested(depth, "bottom"));
+    EXPECT_EQ(deep.text, "top") << depth;
+    ASSERT_TRUE(deep.cut) << depth;
+    EXPECT_EQ(deep.cut->line, 1);
+    EXPECT_EQ(deep.cut->column, 10 + 5 * 256) << "the end of the 256th <div>";
+    EXPECT_NE(deep.cut->reason.find("depth"), std::string::npos) << deep.cut->reason;
+  }
 }
 
 }  // namespace

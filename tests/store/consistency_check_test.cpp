@@ -102,13 +102,21 @@ const std::vector<Breakage>& breakages() {
        [](Database& db) {
          int64_t chunk = first(db, "SELECT chunk_id FROM tensor_chunks ORDER BY id LIMIT 1");
          db.exec("UPDATE chunks SET refcount = refcount + 1 WHERE id = " + str(chunk));
-         return "chunk " + str(chunk) + ": refcount 2, but 1 tensor_chunks and 0 atom_chunks rows use it";
+         return "chunk " + str(chunk) + ": refcount 2, but 1 tensor_chunks, 0 atom_chunks and 0 pending_chunks rows use it";
        }},
       {"chunk_refcount",  // an atom's chunk counted once too few
        [](Database& db) {
          int64_t chunk = first(db, "SELECT chunk_id FROM atom_chunks ORDER BY ordinal LIMIT 1");
          db.exec("UPDATE chunks SET refcount = refcount + 1 WHERE id = " + str(chunk));
-         return "chunk " + str(chunk) + ": refcount 2, but 0 tensor_chunks and 1 atom_chunks rows use it";
+         return "chunk " + str(chunk) + ": refcount 2, but 0 tensor_chunks, 1 atom_chunks and 0 pending_chunks rows use it";
+       }},
+      {"chunk_refcount",  // a chunk reserved by a model write in progress, not counted
+       [](Database& db) {
+         int64_t chunk = first(db, "SELECT chunk_id FROM tensor_chunks ORDER BY id LIMIT 1");
+         db.exec("INSERT INTO pending_writes(model_name, owner) VALUES('w', 'x 1 1')");
+         db.exec("INSERT INTO pending_chunks VALUES(last_insert_rowid(), " + str(chunk) + ")");
+         db.exec("UPDATE chunks SET refcount = refcount - 1 WHERE id = " + str(chunk));
+         return "chunk " + str(chunk) + ": refcount 1, but 1 tensor_chunks, 0 atom_chunks and 1 pending_chunks rows use it";
        }},
       {"chunk_refcount",  // a chunk nothing uses, left behind
        [](Database& db) {

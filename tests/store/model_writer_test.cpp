@@ -324,7 +324,7 @@ TEST(ModelWriterMigration, Version4DatabaseKeepsItsModelsReadable) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM tensors"), 0);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM chunks"), 0);
   ModelWriter again(db, spec_of(built, "new"));
-  EXPECT_EQ(again.model_id(), 3) << "AUTOINCREMENT: a removed model's id is not given out again";
+  EXPECT_EQ(again.commit().id, 3) << "AUTOINCREMENT: a removed model's id is not given out again";
 }
 
 }  // namespace

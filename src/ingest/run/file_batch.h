@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace hart {
 
@@ -26,9 +28,21 @@ class FileBatch {
   FileBatch& operator=(const FileBatch&) = delete;
 
   // Commits the open batch, if any (before something that opens its own transaction).
+  // A failed COMMIT rolls the batch back, its files become take_settled().lost, and
+  // it throws.
   void commit();
   // Commits when the batch is full or old enough.
   void commit_if_due();
+  bool open() const { return open_; }
+
+  // The files (paths given to File::commit) settled since the last call: how many
+  // were made durable by a COMMIT, and which were lost with their batch (its COMMIT
+  // failed, or an error such as a full disk rolled the whole transaction back).
+  struct Settled {
+    uint64_t committed = 0;
+    std::vector<std::string> lost;
+  };
+  Settled take_settled();
 
   // One file's writes: rolled back (alone) unless commit() is called.
   class File {
@@ -37,8 +51,9 @@ class FileBatch {
     ~File();
     File(const File&) = delete;
     File& operator=(const File&) = delete;
-    // The file joins the batch; it is durable once the batch commits.
-    void commit();
+    // The file joins the batch; it is durable once the batch commits. `path` names
+    // it in take_settled() (empty: bookkeeping for a file counted elsewhere).
+    void commit(const std::string& path);
 
    private:
     FileBatch& batch_;
@@ -51,6 +66,9 @@ class FileBatch {
   bool open_ = false;
   uint64_t files_ = 0, bytes_ = 0;
   std::chrono::steady_clock::time_point opened_;
+  std::vector<std::string> pending_;  // released into the open batch
+  Settled settled_;
+  void lose_pending();
 };
 
 }  // namespace hart

@@ -48,6 +48,11 @@ Sha256Digest digest_from_hex(const std::string& hex, const std::string& what) {
   return d;
 }
 
+// Ends the walk early: a batch could not be committed (the report says why).
+struct RunStopped : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Run {
  public:
   Run(Database& db, const ContentRunOptions& options, ContentRunReport& report, size_t n_files)
@@ -98,6 +103,7 @@ class Run {
     } catch (const std::exception& e) {
       store_.counters() = counted;  // rolled back: none of it was stored
       report_.failures.push_back({entry.path, e.what()});
+      settle(e.what());
       record_unreadable(entry, e.what());
       return;
     }
@@ -125,6 +131,7 @@ class Run {
       store_.counters() = counted;
       ingester_.issues().resize(issues_before);
       report_.failures.push_back({entry.path, e.what()});
+      settle(e.what());
       record_unreadable(entry, e.what());
     }
   }
@@ -141,17 +148,49 @@ class Run {
         progress.message("failed: " + issues[issues_told_].where + ": " + issues[issues_told_].error);
   }
 
-  // Commits the batch when it is full or old enough; called between files.
-  void commit_if_due() { batch_.commit_if_due(); }
+  // Commits the batch when it is full or old enough; called between files. Throws
+  // RunStopped when the COMMIT fails.
+  void commit_if_due() {
+    try {
+      batch_.commit_if_due();
+    } catch (const std::exception& e) {
+      throw RunStopped(stop(e.what()));
+    }
+    settle("");
+  }
 
   void finish() {
-    batch_.commit();
+    try {
+      batch_.commit();
+      settle("");
+    } catch (const std::exception& e) {
+      report_.stopped = stop(e.what());
+    }
     for (ContentIssue& i : ingester_.issues()) (i.warning ? report_.warnings : report_.failures).push_back(std::move(i));
     ingester_.issues().clear();
     report_.dedup = store_.counters();
   }
 
  private:
+  // Counts the files whose batch committed. Those lost with their batch (`error`
+  // rolled it back) become failures, and what they added to the counters is taken
+  // back; they have no source row, so the next run stores them.
+  void settle(const std::string& error) {
+    FileBatch::Settled s = batch_.take_settled();
+    report_.files_ingested += s.committed;
+    if (!s.lost.empty()) store_.counters() = committed_counters_;
+    for (std::string& path : s.lost)
+      report_.failures.push_back(
+          {std::move(path), "not stored: the batch of files it was in was rolled back (" + error + "); ingest it again"});
+    if (s.lost.empty() && !batch_.open()) committed_counters_ = store_.counters();
+  }
+
+  // A COMMIT failed: the batch's files are failures, and the run ends here.
+  std::string stop(const std::string& error) {
+    settle(error);
+    return "the run stopped: a batch of files could not be committed (" + error + ")";
+  }
+
   std::optional<SourceRow> find_source(const std::string& path) {
     find_source_.bind(1, path);
     std::optional<SourceRow> row;
@@ -173,8 +212,7 @@ class Run {
                    const std::optional<SourceRow>& prev) {
     set_source(path, size, mtime_ns, atom, std::nullopt);
     if (prev && prev->atom_id && *prev->atom_id != atom) report_.atoms_freed += collect_unused_atoms(db_.handle());
-    tx.commit();
-    report_.files_ingested++;
+    tx.commit(path);
   }
 
   void set_source(const std::string& path, uint64_t size, int64_t mtime_ns, std::optional<int64_t> atom_id,
@@ -194,7 +232,7 @@ class Run {
       FileBatch::File tx(batch_, 0);
       upsert_source_.bind(1, entry.path).bind(2, static_cast<int64_t>(entry.size)).bind(3, entry.mtime_ns)
           .bind_null(4).bind(5, error).run();
-      tx.commit();
+      tx.commit("");
     } catch (const std::exception&) {  // the failure is already in the report
     }
   }
@@ -225,7 +263,7 @@ class Run {
       // A lone model's own progress is reported, nested in the run's.
       ProgressSink* progress = n_files_ > 1 ? nullptr : options_.progress;
       std::string name = options_.model_name.empty() ? free_model_name(path) : options_.model_name;
-      batch_.commit();  // the model commits in its own transaction
+      commit_batch();  // the model commits in its own transaction
       r = ingest_model(db_, path, {name, progress});
     } catch (const FormatError& e) {
       report_.failures.push_back({path, std::string(e.what()) + " (stored as a binary atom)"});
@@ -236,8 +274,7 @@ class Run {
       ingester_.issues().resize(issues_before);  // the failure above says it all
       if (atom.is_new) store_.mark_failed(atom.id, e.what());
       set_source(path, file.size(), file.mtime_ns(), atom.id, std::nullopt);
-      tx.commit();
-      report_.files_ingested++;
+      tx.commit(path);
       return true;
     }
     DedupCounters& c = store_.counters();
@@ -254,10 +291,21 @@ class Run {
     if (!atom.is_new)  // the atom outlived its model (rm), or is being linked again
       db_.prepare("UPDATE atoms SET model_id = ?, error = NULL WHERE id = ?").bind(1, r.model.id).bind(2, atom.id).run();
     set_source(path, file.size(), file.mtime_ns(), atom.id, std::nullopt);
-    tx.commit();
+    tx.commit(path);
     report_.models.push_back(r);
-    report_.files_ingested++;
     return true;
+  }
+
+  // Commits the open batch before something with its own transaction; a failed
+  // COMMIT throws after settling the batch's files as failures.
+  void commit_batch() {
+    try {
+      batch_.commit();
+    } catch (const std::exception& e) {
+      settle(e.what());
+      throw;
+    }
+    settle("");
   }
 
   Database& db_;
@@ -269,6 +317,7 @@ class Run {
   ContentIngester ingester_;
   size_t n_files_;
   size_t failures_told_ = 0, issues_told_ = 0;
+  DedupCounters committed_counters_;  // as of the last COMMIT
   Stmt find_source_, upsert_source_;
 };
 
@@ -288,8 +337,8 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
   size_t settled = 0;
   auto label = [&] { progress.status(std::to_string(settled) + "/" + std::to_string(n) + " files"); };
   auto done = [&](size_t i) {
-    run.commit_if_due();
     ++settled;
+    run.commit_if_due();
     run.report_new_failures(progress);
     label();
     progress.advance(walk.files[i].size);
@@ -305,25 +354,30 @@ ContentRunReport ingest_walk(Database& db, const WalkResult& walk, const Content
   label();
   unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   size_t to_do = static_cast<size_t>(std::count(wanted.begin(), wanted.end(), 1));
-  if (threads < 2 || to_do < 2 || db.path().empty()) {
-    for (size_t i = 0; i < n; ++i)
-      if (wanted[i]) run.store_here(walk.files[i]), done(i);
-  } else {
-    // Workers extract ahead (at most four files each waiting); this thread merges,
-    // and stores text itself.
-    run_ordered<ScratchFile>(
-        n, static_cast<unsigned>(std::min<size_t>(threads, to_do)), 4 * threads,
-        [&](size_t i) { return wanted[i] != 0; },
-        [&] {
-          auto extractor = std::make_shared<ScratchExtractor>(db.path(), options.content);
-          return std::function<ScratchFile(size_t)>([extractor, &walk](size_t i) {
-            return extractor->extract(walk.files[i]);
+  try {
+    if (threads < 2 || to_do < 2 || db.path().empty()) {
+      for (size_t i = 0; i < n; ++i)
+        if (wanted[i]) run.store_here(walk.files[i]), done(i);
+    } else {
+      // Workers extract ahead (at most four files each waiting); this thread merges,
+      // and stores text itself.
+      run_ordered<ScratchFile>(
+          n, static_cast<unsigned>(std::min<size_t>(threads, to_do)), 4 * threads,
+          [&](size_t i) { return wanted[i] != 0; },
+          [&] {
+            auto extractor = std::make_shared<ScratchExtractor>(db.path(), options.content);
+            return std::function<ScratchFile(size_t)>([extractor, &walk](size_t i) {
+              return extractor->extract(walk.files[i]);
+            });
+          },
+          [&](size_t i, ScratchFile& f) {
+            run.merge(walk.files[i], f);
+            done(i);
           });
-        },
-        [&](size_t i, ScratchFile& f) {
-          run.merge(walk.files[i], f);
-          done(i);
-        });
+    }
+  } catch (const RunStopped& e) {
+    report.stopped = e.what();
+    report.stopped += "; " + std::to_string(n - settled) + " file(s) not tried";
   }
   run.finish();
   db.truncate_wal();  // the run's WAL is in the database now: leave no large file behind

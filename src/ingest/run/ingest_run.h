@@ -36,7 +36,7 @@ struct ContentRunOptions {
 };
 
 struct ContentRunReport {
-  uint64_t files = 0, files_ingested = 0, files_unchanged = 0;
+  uint64_t files = 0, files_ingested = 0, files_unchanged = 0;  // ingested: in a committed batch
   uint64_t bytes_read = 0;
   DedupCounters dedup;
   std::vector<ContentIssue> failures;  // stored as binary with the error, or not stored at all
@@ -46,6 +46,7 @@ struct ContentRunReport {
   uint64_t atoms_freed = 0;            // atoms a changed file no longer uses
   uint64_t ignored = 0;                // excluded by .hartignore
   uint64_t links_skipped = 0;          // links leading outside the paths, not followed (also in skipped)
+  std::string stopped;                 // why the run ended before trying every file (a failed COMMIT)
   double seconds = 0;
 };
 

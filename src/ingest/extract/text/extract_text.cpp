@@ -13,7 +13,9 @@
 // text (`markup_text.h`: libxml2's recovering HTML parser walked with an explicit stack,
 // skipping head/script/style/noscript/ template/svg/iframe; cmark's iterator). Blocks
 // end with a blank line so passages see them. The atom becomes `document`, with
-// `metadata.title`, `headings` and `links` (at most 10 000).
+// `metadata.title`, `headings` and `links` (at most 10 000). HTML nested past 256
+// levels halts libxml2: the text before it is kept, `metadata.text_cut` gives the
+// line and column, and `error` and a warning say the rest is missing.
 #include "ingest/extract/extractors.h"
 
 #include "ingest/extract/content_kind.h"
@@ -40,8 +42,10 @@ Markup markup_of(const ContentType& type, const std::string& name) {
   return Markup::kNone;
 }
 
-// The document's visible text from its markup; records title, headings and links.
-std::string apply_markup(Markup markup, const std::string& utf8, AtomInfo& info) {
+// The document's visible text from its markup; records title, headings and links,
+// and where the parser stopped early (the text after that point is missing).
+std::string apply_markup(ExtractContext& ctx, const std::string& where, Markup markup, const std::string& utf8,
+                         AtomInfo& info) {
   MarkupText m = markup == Markup::kHtml ? html_text(utf8) : markdown_text(utf8);
   info.modality = modality::kDocument;
   info.metadata["markup"] = markup == Markup::kHtml ? "html" : "markdown";
@@ -51,6 +55,14 @@ std::string apply_markup(Markup markup, const std::string& utf8, AtomInfo& info)
   for (const MarkupLink& l : m.links) links.push_back({{"href", l.href}, {"text", l.text}});
   if (!links.empty()) info.metadata["links"] = std::move(links);
   if (m.links_truncated) info.metadata["links_truncated"] = true;
+  if (m.cut) {
+    info.metadata["text_cut"] = {{"line", m.cut->line}, {"column", m.cut->column}, {"reason", m.cut->reason}};
+    std::string error = "HTML cut at line " + std::to_string(m.cut->line) + ", column " +
+                        std::to_string(m.cut->column) + ": libxml2 stopped (" + m.cut->reason +
+                        "), so the text from there on is missing";
+    info.error = info.error ? *info.error + "; " + error : error;
+    ctx.report({where, error, true});
+  }
   return std::move(m.text);
 }
 
@@ -83,7 +95,7 @@ void extract_text(ExtractContext& ctx, InputFile& file) {
   }
   Markup markup = markup_of(type, file.display());
   if (markup != Markup::kNone) {
-    text.utf8 = apply_markup(markup, text.utf8, info);
+    text.utf8 = apply_markup(ctx, file.display(), markup, text.utf8, info);
     text.same_as_input = false;
   }
   // The text column holds text only where it differs from the payload bytes.
