@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "formats/metadata_json.h"
 #include "store/model_parts.h"
 
 namespace hart {
@@ -13,8 +14,8 @@ std::shared_ptr<const LoadedModel> load_stored_model(sqlite3* db, const ModelRow
   StoredModelParts parts = read_model_parts(db, model);
   ModelContents c;
   c.info = model_info(model);
-  c.metadata = ordered_json::parse(parts.metadata);
   c.metadata_types = ordered_json::parse(parts.metadata_types);
+  c.metadata = metadata_from_json(parts.metadata, c.metadata_types);
   if (!parts.config.empty()) c.config = ordered_json::parse(parts.config);
   for (size_t i = 0; i < parts.tensors.size(); ++i) {
     const TensorRow& t = parts.tensors[i];

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "formats/compact_array.h"
 #include "formats/gguf_types.h"
 #include "formats/json_util.h"
 #include "formats/safetensors.h"  // guess_architecture
@@ -66,6 +67,7 @@ class Parser {
   std::string read_value(uint32_t type, ordered_json& out, int depth);
   std::string read_array(ordered_json& out, int depth);
   std::string read_scalar(uint32_t type, ordered_json& out);
+  void read_compact(uint32_t type, uint64_t n, ordered_json& out);
   void read_tensor_info(ModelFile& m, std::unordered_set<std::string>& names);
   void read_tensor_fields(TensorInfo& t);
   void check_tensor_ranges(ModelFile& m);
@@ -73,6 +75,7 @@ class Parser {
   ByteReader r_;
   const std::string& what_;
   std::unordered_set<std::string> keys_;
+  uint64_t array_elements_ = 0;  // in all metadata arrays so far
 };
 
 void Parser::read_header(ModelFile& m, uint64_t& n_tensors, uint64_t& n_kv) {
@@ -161,6 +164,15 @@ std::string Parser::read_array(ordered_json& out, int depth) {
   if (n > r_.remaining() / min)
     fail("array of " + std::to_string(n) + " elements needs at least " + std::to_string(min) +
          " bytes each but only " + std::to_string(r_.remaining()) + " bytes remain");
+  if (n > kMaxMetadataArrayElements - array_elements_)
+    fail("array of " + std::to_string(n) + " elements would bring the metadata's arrays to " +
+         std::to_string(array_elements_ + n) + " elements in all; at most " +
+         std::to_string(kMaxMetadataArrayElements) + " are accepted");
+  array_elements_ += n;
+  if (n >= kCompactArrayMinElements && is_compactable_type(type)) {
+    read_compact(type, n, out);
+    return std::string("arr[") + scalar_tag(type) + "]";
+  }
   out = ordered_json::array();
   out.get_ref<ordered_json::array_t&>().reserve(static_cast<size_t>(n));
   if (type != kStr && type != kArr) {
@@ -186,6 +198,15 @@ std::string Parser::read_array(ordered_json& out, int depth) {
     }
   }
   return "arr[" + tag + "]";
+}
+
+// The elements' bytes as they are (compact_array.h); bools are checked as read_scalar does.
+void Parser::read_compact(uint32_t type, uint64_t n, ordered_json& out) {
+  std::string_view bytes = r_.bytes(n * scalar_size(type), "array elements");
+  if (type == kBool)
+    for (unsigned char b : bytes)
+      if (b > 1) fail("bool value is " + std::to_string(b) + " (must be 0 or 1)");
+  out = make_compact_array(type, std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
 std::string Parser::read_value(uint32_t type, ordered_json& out, int depth) {

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "formats/compact_array.h"
 #include "formats/gguf.h"
 #include "formats/gguf_types.h"
 #include "formats/json_util.h"
@@ -86,6 +87,7 @@ class Writer {
         return string(*bytes);
       }
       case kArr: {
+        if (v.is_binary()) return compact(v, t, tag);
         if (!v.is_array()) fail("value is not an array (" + tag + ")");
         if (t.element == "arr") {
           if (!v.empty()) fail("tag arr[arr] is only valid for an empty array");
@@ -100,6 +102,17 @@ class Writer {
         return;
       }
     }
+  }
+
+  // A compact array (compact_array.h) holds the element bytes as the file has them.
+  void compact(const ordered_json& v, const Tag& t, const std::string& tag) {
+    auto et = parse_tag(t.element);
+    if (!et || !is_compactable_type(et->type) || compact_type(v) != et->type ||
+        v.get_binary().size() % scalar_size(et->type))
+      fail("holds a compact array that is not " + tag);
+    out_.put<uint32_t>(et->type);
+    out_.put<uint64_t>(compact_size(v));
+    out_.write(v.get_binary().data(), v.get_binary().size());
   }
 
   OutputFile& out_;

@@ -30,7 +30,8 @@ struct ModelFile {
   std::string format;           // "gguf" or "safetensors"
   uint32_t format_version = 0;  // GGUF version (2 or 3); 0 for safetensors
   uint64_t alignment = 0;       // GGUF data alignment (general.alignment or 32); 8 for safetensors
-  // key -> value, in file order. Values are plain JSON (numbers, strings, bools, arrays).
+  // key -> value, in file order. Values are plain JSON (numbers, strings, bools, arrays),
+  // except that large arrays of numbers or bools are compact (compact_array.h).
   ordered_json metadata = ordered_json::object();
   // key -> type tag, in file order, so a writer reproduces the exact bytes:
   //   "u8" "i8" "u16" "i16" "u32" "i32" "u64" "i64" "f32" "f64" "bool" "str"

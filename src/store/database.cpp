@@ -33,6 +33,10 @@ Stmt& Stmt::bind(int i, std::string_view v) {
   sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   return *this;
 }
+Stmt& Stmt::bind_static(int i, std::string_view v) {
+  sqlite3_bind_text64(st_, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+  return *this;
+}
 Stmt& Stmt::bind_blob(int i, const void* data, size_t n) {
   sqlite3_bind_blob64(st_, i, data, n, SQLITE_STATIC);  // caller keeps data alive until step()
   return *this;
@@ -60,9 +64,10 @@ void Stmt::reset() { sqlite3_reset(st_); }
 
 int64_t Stmt::int64(int col) const { return sqlite3_column_int64(st_, col); }
 double Stmt::real(int col) const { return sqlite3_column_double(st_, col); }
-std::string Stmt::text(int col) const {
+std::string Stmt::text(int col) const { return std::string(text_view(col)); }
+std::string_view Stmt::text_view(int col) const {
   const unsigned char* p = sqlite3_column_text(st_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(st_, col)) : std::string();
+  return p ? std::string_view(reinterpret_cast<const char*>(p), sqlite3_column_bytes(st_, col)) : std::string_view();
 }
 bool Stmt::is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
 const void* Stmt::blob(int col) const { return sqlite3_column_blob(st_, col); }

@@ -24,6 +24,7 @@ class Stmt {
   Stmt& bind(int i, int64_t v);
   Stmt& bind(int i, double v);
   Stmt& bind(int i, std::string_view v);
+  Stmt& bind_static(int i, std::string_view v);  // not copied: caller keeps `v` alive until step()
   Stmt& bind_blob(int i, const void* data, size_t n);
   Stmt& bind_null(int i);
 
@@ -34,6 +35,7 @@ class Stmt {
   int64_t int64(int col) const;
   double real(int col) const;
   std::string text(int col) const;
+  std::string_view text_view(int col) const;  // valid until the next step() or reset()
   bool is_null(int col) const;
   const void* blob(int col) const;
   size_t bytes(int col) const;

@@ -1,6 +1,7 @@
 #include "store/model_export.h"
 
 #include "formats/gguf.h"
+#include "formats/metadata_json.h"
 #include "formats/safetensors.h"
 #include "store/database.h"
 #include "store/models.h"
@@ -16,8 +17,8 @@ ModelFile describe(Database& db, const ModelRow& m, const std::vector<TensorRow>
   Stmt s = db.prepare("SELECT metadata, metadata_types FROM models WHERE id = ?");
   s.bind(1, m.id);
   s.step();
-  f.metadata = ordered_json::parse(s.text(0));
-  f.metadata_types = ordered_json::parse(s.text(1));
+  f.metadata_types = ordered_json::parse(s.text_view(1));
+  f.metadata = metadata_from_json(s.text_view(0), f.metadata_types);
   f.architecture = m.architecture;
   bool same_format = f.format == m.format;
   if (format == ExportFormat::kGguf) {
@@ -28,7 +29,7 @@ ModelFile describe(Database& db, const ModelRow& m, const std::vector<TensorRow>
     if (!same_format) {  // safetensors metadata is string -> string
       ordered_json types = ordered_json::object();
       for (auto& [k, v] : f.metadata.items()) {
-        if (!v.is_string()) v = v.dump();
+        if (!v.is_string()) v = metadata_to_json(v);
         types[k] = "str";
       }
       f.metadata_types = types;

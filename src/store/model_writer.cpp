@@ -7,11 +7,13 @@
 #include <optional>
 #include <unordered_set>
 
+#include "formats/metadata_json.h"
 #include "formats/tensor_names.h"
 #include "store/chunk_analyzer.h"
 #include "store/chunk_layout.h"
 #include "store/chunk_store.h"
 #include "store/database.h"
+#include "store/model_parts.h"
 #include "store/pending_writes.h"
 #include "store/value_summary.h"
 #include "util/error.h"
@@ -114,8 +116,8 @@ NewModel derived_model(Database& db, const ModelRow& parent, std::string name, o
   Stmt s = db.prepare("SELECT metadata, metadata_types, config FROM models WHERE id = ?");
   s.bind(1, parent.id);
   if (!s.step()) throw UsageError("model '" + parent.name + "' is no longer stored; cannot derive '" + m.name + "' from it");
-  m.metadata = ordered_json::parse(s.text(0));
-  m.metadata_types = ordered_json::parse(s.text(1));
+  m.metadata_types = ordered_json::parse(s.text_view(1));
+  m.metadata = metadata_from_json(s.text_view(0), m.metadata_types);
   m.config = s.text(2);
   m.parent_id = parent.id;
   if (derivation.is_null()) derivation = ordered_json::object();
@@ -128,7 +130,7 @@ NewModel derived_model(Database& db, const ModelRow& parent, std::string name, o
 
 struct ModelWriter::Impl {
   Impl(Database& db, const NewModel& m, ProgressTask* progress)
-      : db(db), model((check_new_model(db, m), without_metadata(m))), metadata_text(m.metadata.dump()),
+      : db(db), model((check_new_model(db, m), without_metadata(m))), metadata_text(metadata_to_json(m.metadata)),
         metadata_types_text(m.metadata_types.dump()), progress(progress),
         pending((reclaim_abandoned_writes(db), db), m.name), chunks(db) {}
 
@@ -229,7 +231,7 @@ struct ModelWriter::Impl {
     const NewModel& m = model;
     insert.bind(1, m.name).bind(2, m.architecture.empty() ? "unknown" : m.architecture).bind(3, m.format)
         .bind(4, static_cast<int64_t>(m.format_version)).bind(5, static_cast<int64_t>(m.alignment))
-        .bind(6, metadata_text).bind(7, metadata_types_text).bind(8, static_cast<int64_t>(parameters))
+        .bind_static(6, metadata_text).bind(7, metadata_types_text).bind(8, static_cast<int64_t>(parameters))
         .bind(9, static_cast<int64_t>(tensors.size())).bind(10, static_cast<int64_t>(counters.tensor_bytes));
     if (m.config.empty()) insert.bind_null(11); else insert.bind(11, m.config);
     insert.bind(12, m.parent_id);  // a parent removed meanwhile leaves NULL, as a later removal would
@@ -239,7 +241,10 @@ struct ModelWriter::Impl {
     } else {
       for (int c = 14; c <= 16; ++c) insert.bind_null(c);
     }
-    insert.run();
+    {
+      SmallPageCache small_cache(db.handle());  // a large metadata text would stay cached
+      insert.run();
+    }
     int64_t model_id = db.last_insert_rowid();
 
     Stmt insert_tensor = db.prepare(

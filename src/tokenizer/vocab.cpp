@@ -1,5 +1,6 @@
 #include "tokenizer/vocab.h"
 
+#include "formats/compact_array.h"
 #include "util/error.h"
 
 namespace hart::tokenizer {
@@ -71,17 +72,12 @@ std::vector<std::string> MetadataView::strings(const std::string& key) const {
 }
 
 std::vector<double> MetadataView::numbers(const std::string& key) const {
-  const auto& v = value(key);
   std::string t = type(key);
-  if (t.rfind("arr[", 0) != 0 || !v.is_array())
+  if (t.rfind("arr[", 0) != 0)
     throw FormatError("tokenizer metadata " + key + " must be an array of numbers, not " + t);
-  std::vector<double> out;
-  out.reserve(v.size());
-  for (const auto& e : v) {
-    if (!e.is_number()) throw FormatError("tokenizer metadata " + key + " holds a non-number element");
-    out.push_back(e.get<double>());
-  }
-  return out;
+  auto out = metadata_numbers(value(key));  // a plain or a compact array
+  if (!out) throw FormatError("tokenizer metadata " + key + " is not an array of numbers");
+  return std::move(*out);
 }
 
 int64_t MetadataView::integer(const std::string& key) const {
