@@ -39,7 +39,9 @@ TEST_F(IngestTest, FilesOfABatchWhoseCommitFailsAreFailuresNotIngested) {
   // The batch fails at the end of the run, or earlier if it grew old (then the files
   // after it are not tried, and the report says how many).
   const uint64_t not_tried = r.files - r.files_ingested - r.failures.size();
-  if (not_tried) EXPECT_NE(r.stopped.find("; " + std::to_string(not_tried) + " file(s) not tried"), std::string::npos);
+  if (not_tried) {
+    EXPECT_NE(r.stopped.find("; " + std::to_string(not_tried) + " file(s) not tried"), std::string::npos);
+  }
   EXPECT_EQ(count(*db, "SELECT count(*) FROM sources"), 1);
   EXPECT_EQ(r.dedup.atoms_new, static_cast<uint64_t>(count(*db, "SELECT count(*) FROM atoms")));
 

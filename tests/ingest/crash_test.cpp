@@ -32,14 +32,8 @@ TEST(IngestCrash, KilledMidFolderLosesOnlyTheFileInProgress) {
   std::string db_path = dir.file("crash.db");
   { Database create(db_path, Database::Mode::kCreate); }
 
-  std::string hart = binary_dir() + "/src/hart";
-  pid_t pid = fork();
+  pid_t pid = start_hart_ingest(db_path, dir.file("corpus"));
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    execl(hart.c_str(), hart.c_str(), "ingest", db_path.c_str(), dir.file("corpus").c_str(), "--quiet",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   int64_t seen = 0;
   {
     Database watch(db_path, Database::Mode::kOpenExisting);  // WAL: reads while the run writes

@@ -57,7 +57,7 @@ class ParallelIngestTest : public IngestTest {
     write("corpus/docs/copy-of-doc4.txt", sentences(4, 34));
     write("corpus/docs/page.html", "<html><head><title>T</title></head><body><p>" + shared + "</p></body></html>");
     write("corpus/docs/empty.txt", "");
-    write("corpus/docs/latin1.txt", "caf\xe9 cr\xe8me br\xfbl\xe9e, na\xefve fa\xe7ade. " + sentences(3, 5));
+    write("corpus/docs/latin1.txt", "caf\xe9 cr\xe8me br\xfbl\xe9" "e, na\xefve fa\xe7" "ade. " + sentences(3, 5));
     for (int i = 0; i < 4; ++i) write("corpus/media/pic" + std::to_string(i) + ".png", picture_png(300 + 40 * i, 200, i));
     write("corpus/media/pic-again.png", picture_png(300, 200, 0));
     write("corpus/media/broken.png", picture_png(300, 200, 7).substr(0, 500));

@@ -40,13 +40,8 @@ TEST(Crash, KilledIngestLeavesNoVisibleModelAndItsChunksAreFreedByTheNextWriter)
   }
 
   std::string hart = binary_dir() + "/src/hart";
-  pid_t pid = fork();
+  pid_t pid = start_hart_ingest(db_path, dir.file("big.gguf"));
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    execl(hart.c_str(), hart.c_str(), "ingest", db_path.c_str(), dir.file("big.gguf").c_str(), "--quiet",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   // Kill once a batch of chunks has committed, in the middle of the next one.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline &&

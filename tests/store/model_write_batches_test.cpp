@@ -32,14 +32,8 @@ TEST(ModelWriteBatches, OtherWritersAreNotLockedOutForTheLengthOfAnIngest) {
   for (int i = 0; i < 32; ++i) big.add("blk." + std::to_string(i) + ".ffn_up.weight", {2048, 2048}, DType::F32, 40 + i);
   big.write_gguf(dir.file("big.gguf"));
 
-  std::string hart = binary_dir() + "/src/hart";
-  pid_t pid = fork();
+  pid_t pid = start_hart_ingest(db_path, dir.file("big.gguf"));
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    execl(hart.c_str(), hart.c_str(), "ingest", db_path.c_str(), dir.file("big.gguf").c_str(), "--quiet",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
   Database other(db_path, Database::Mode::kOpenExisting, /*busy_timeout_ms=*/1000);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline && scalar(other, "SELECT count(*) FROM pending_writes") == 0)

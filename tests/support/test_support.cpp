@@ -58,4 +58,14 @@ void write_file(const std::string& path, const std::string& bytes) {
   f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+int start_hart_ingest(const std::string& db_path, const std::string& path) {
+  std::string hart = binary_dir() + "/src/hart";
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(hart.c_str(), hart.c_str(), "ingest", db_path.c_str(), path.c_str(), "--quiet", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
 }  // namespace hart::test

@@ -35,6 +35,10 @@ std::string binary_dir();  // the CMake build directory
 // Runs a shell command, returns its exit status; output captured into *out.
 int run_command(const std::string& cmd, std::string* out);
 
+// Starts `hart ingest DB PATH --quiet` (the build's binary) as a child process, for
+// tests that kill it or write beside it; returns its pid (wait for it with waitpid).
+int start_hart_ingest(const std::string& db_path, const std::string& path);
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& bytes);
 
