@@ -9,8 +9,12 @@ TEST(CpuFeatures, AskedOnceAndConsistent) {
   const CpuFeatures& f = cpu_features();
   EXPECT_EQ(&f, &cpu_features());
   // Every AVX-512 extension implies the foundation, and AVX-512F CPUs have AVX2.
-  if (f.avx512bw || f.avx512vl || f.avx512dq || f.avx512vnni) EXPECT_TRUE(f.avx512f);
-  if (f.avx512f) EXPECT_TRUE(f.avx2);
+  if (f.avx512bw || f.avx512vl || f.avx512dq || f.avx512vnni) {
+    EXPECT_TRUE(f.avx512f);
+  }
+  if (f.avx512f) {
+    EXPECT_TRUE(f.avx2);
+  }
 #if !defined(__x86_64__) && !defined(__i386__)
   EXPECT_FALSE(f.avx2 || f.avx512f);
 #endif
