@@ -180,23 +180,27 @@ std::string Parser::read_array(ordered_json& out, int depth) {
     return std::string("arr[") + scalar_tag(type) + "]";
   }
   if (n == 0) return type == kStr ? "arr[str]" : "arr[arr]";
-  // Elements must share one tag; strings that are not UTF-8 make all of them hex.
-  std::vector<std::string> tags(static_cast<size_t>(n));
-  bool differ = false;
+  // Elements must share one tag; strings that are not UTF-8 make all of them hex. At
+  // most two tags can be told apart that way ("…str…" and "…hexstr…"), so each
+  // element keeps an index, not a string of its own (32 bytes per element).
+  std::vector<std::string> distinct;
+  std::vector<uint8_t> tag_of(static_cast<size_t>(n));
   for (uint64_t i = 0; i < n; ++i) {
-    tags[i] = read_value(type, out.emplace_back(), depth + 1);
-    differ |= tags[i] != tags[0];
-  }
-  std::string tag = tags[0];
-  if (differ) {
-    tag = hexify_tag(tags[0]);
-    for (uint64_t i = 0; i < n; ++i) {
-      if (hexify_tag(tags[i]) != tag)
-        fail("array elements have different types (" + tags[0] + " and " + tags[i] +
+    std::string t = read_value(type, out.emplace_back(), depth + 1);
+    size_t k = 0;
+    while (k < distinct.size() && distinct[k] != t) ++k;
+    if (k == distinct.size()) {
+      if (!distinct.empty() && hexify_tag(t) != hexify_tag(distinct[0]))
+        fail("array elements have different types (" + distinct[0] + " and " + t +
              "), which cannot be represented");
-      if (tags[i] != tag) hexify(out[i]);
+      distinct.push_back(std::move(t));
     }
+    tag_of[i] = static_cast<uint8_t>(k);
   }
+  if (distinct.size() == 1) return "arr[" + distinct[0] + "]";
+  const std::string tag = hexify_tag(distinct[0]);
+  for (uint64_t i = 0; i < n; ++i)
+    if (distinct[tag_of[i]] != tag) hexify(out[i]);
   return "arr[" + tag + "]";
 }
 
