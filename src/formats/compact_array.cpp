@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "formats/gguf_types.h"
+#include "formats/json_util.h"
 
 namespace hart {
 namespace {
@@ -23,22 +24,11 @@ void store(T v, std::vector<uint8_t>& bytes) {
   bytes.insert(bytes.end(), p, p + sizeof v);
 }
 
-// As the GGUF writer's range check: integers only, within T's range.
+// Accepted as the GGUF writer accepts it (json_integer_fits).
 template <typename T>
 bool append_integer(const ordered_json& v, std::vector<uint8_t>& bytes) {
-  if (v.is_number_unsigned()) {
-    uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
-    store(static_cast<T>(u), bytes);
-    return true;
-  }
-  if (!v.is_number_integer()) return false;
-  int64_t i = v.get<int64_t>();
-  if (i < 0 && !std::numeric_limits<T>::is_signed) return false;
-  if (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-      (i > 0 && static_cast<uint64_t>(i) > static_cast<uint64_t>(std::numeric_limits<T>::max())))
-    return false;
-  store(static_cast<T>(i), bytes);
+  if (!json_integer_fits<T>(v)) return false;
+  store(json_integer_as<T>(v), bytes);
   return true;
 }
 

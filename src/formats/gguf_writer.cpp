@@ -43,17 +43,8 @@ class Writer {
 
   template <typename T>
   void integer(const ordered_json& v, const std::string& tag) {
-    bool ok = false;
-    if (v.is_number_unsigned()) ok = v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
-    else if (v.is_number_integer()) {
-      int64_t i = v.get<int64_t>();
-      ok = std::numeric_limits<T>::is_signed
-               ? i >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-                     i <= static_cast<int64_t>(std::numeric_limits<T>::max())
-               : i >= 0 && static_cast<uint64_t>(i) <= static_cast<uint64_t>(std::numeric_limits<T>::max());
-    }
-    if (!ok) fail("value " + v.dump() + " is not a " + tag);
-    out_.put<T>(v.is_number_unsigned() ? static_cast<T>(v.get<uint64_t>()) : static_cast<T>(v.get<int64_t>()));
+    if (!json_integer_fits<T>(v)) fail("value " + v.dump() + " is not a " + tag);
+    out_.put<T>(json_integer_as<T>(v));
   }
 
   void payload(const ordered_json& v, const Tag& t, const std::string& tag) {

@@ -3,6 +3,8 @@
 // way is O(n^2): a denial of service with hostile files). Callers guarantee that
 // `key` is new.
 #pragma once
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "formats/model_file.h"
@@ -31,5 +33,25 @@ class InOrderLookup {
   const ordered_json& object_;
   ordered_json::const_iterator next_;
 };
+
+// True when `v` is a JSON integer that T holds exactly: how a GGUF integer type
+// (u8 .. i64) accepts a metadata value, when written or held compactly.
+template <typename T>
+bool json_integer_fits(const ordered_json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+  if (!v.is_number_integer()) return false;
+  int64_t i = v.get<int64_t>();
+  if constexpr (std::numeric_limits<T>::is_signed)
+    return i >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+           i <= static_cast<int64_t>(std::numeric_limits<T>::max());
+  else
+    return i >= 0 && static_cast<uint64_t>(i) <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+}
+
+// The value of a JSON integer as T; only after json_integer_fits<T>(v).
+template <typename T>
+T json_integer_as(const ordered_json& v) {
+  return v.is_number_unsigned() ? static_cast<T>(v.get<uint64_t>()) : static_cast<T>(v.get<int64_t>());
+}
 
 }  // namespace hart
