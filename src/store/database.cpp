@@ -94,7 +94,6 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
     throw Error(path + ": cannot open database: " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
-  busy_timeout_ms_ = busy_timeout_ms;
   wait_when_busy(busy_timeout_ms);
   try {
     // SQLite also falls back to read-only by itself when the file is write-protected.
