@@ -96,6 +96,7 @@ const SqlModule kModules[] = {
     {"atom_parts", nullptr, atom_graph_module, {atom_graph_walk(AtomGraph::kParts), SQLITE_VTAB_INNOCUOUS}},
     {"atom_wholes", nullptr, atom_graph_module, {atom_graph_walk(AtomGraph::kWholes), SQLITE_VTAB_INNOCUOUS}},
     {"hart_generate_tokens", "generate_tokens", generate_tokens_module, {nullptr, SQLITE_VTAB_DIRECTONLY}},
+    {"hart_vectors", nullptr, vectors_module, {nullptr, 0}},
 };
 
 }  // namespace

@@ -31,4 +31,7 @@ const sqlite3_module* tensor_stats_module();
 void tensor_geometry_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void weights_scan_stats_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 
+// vectors_vtab.cpp — vector collections (hart_vectors)
+const sqlite3_module* vectors_module();
+
 }  // namespace hart

@@ -137,7 +137,9 @@ VectorValue vector_from_json(std::string_view json, VectorType type, size_t dim,
   for (size_t i = 0; i < xs.size(); ++i) {
     const double x = xs[i];
     auto not_allowed = [&](const char* allowed) {
-      return UsageError(std::string(what) + ": element " + std::to_string(i) + " (" + std::to_string(x) +
+      char shown[32];
+      const auto r = std::to_chars(shown, shown + sizeof shown, x);
+      return UsageError(std::string(what) + ": element " + std::to_string(i) + " (" + std::string(shown, r.ptr) +
                         ") is not " + allowed);
     };
     if (type == VectorType::Float32) {

@@ -1,0 +1,220 @@
+#include "search/collection.h"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_set>
+
+#include "util/error.h"
+
+namespace hart::search {
+namespace {
+
+const char* sqlite_type_name(int t) {
+  switch (t) {
+    case SQLITE_INTEGER: return "INTEGER";
+    case SQLITE_FLOAT: return "REAL";
+    case SQLITE_TEXT: return "TEXT";
+    case SQLITE_BLOB: return "BLOB";
+    default: return "NULL";
+  }
+}
+
+}  // namespace
+
+Collection::Collection(sqlite3* db, std::string schema, std::string table, const CollectionSpec& spec)
+    : store_(db, std::move(schema), std::move(table), spec), scorer_(spec) {}
+
+void Collection::check_metadata(std::span<sqlite3_value* const> metadata) const {
+  const auto& columns = spec().columns;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const MetadataColumn& c = columns[i];
+    const int t = sqlite3_value_type(metadata[i]);
+    if (c.auxiliary || t == SQLITE_NULL) continue;
+    bool ok = false;
+    switch (c.kind) {
+      case ColumnKind::Text: ok = t == SQLITE_TEXT; break;
+      case ColumnKind::Integer: ok = t == SQLITE_INTEGER; break;
+      case ColumnKind::Float: ok = t == SQLITE_FLOAT || t == SQLITE_INTEGER; break;
+      case ColumnKind::Boolean: {
+        const int64_t v = sqlite3_value_int64(metadata[i]);
+        ok = t == SQLITE_INTEGER && (v == 0 || v == 1);
+        break;
+      }
+    }
+    if (!ok)
+      throw UsageError("metadata column '" + c.name + "' is " + column_kind_name(c.kind) + (c.kind == ColumnKind::Boolean ? " (0 or 1)" : "") +
+                       "; received " + sqlite_type_name(t) + (t == SQLITE_TEXT ? " '" + std::string(reinterpret_cast<const char*>(sqlite3_value_text(metadata[i]))).substr(0, 40) + "'" : ""));
+  }
+}
+
+std::optional<Collection::Location> Collection::locate(int64_t rowid) {
+  Stmt st(store_.db(), "SELECT segment, slot FROM " + store_.shadow("rows") + " WHERE rowid = ?");
+  st.bind(1, rowid);
+  if (!st.step()) return std::nullopt;
+  return Location{st.int64(0), st.is_null(1) ? -1 : st.int64(1)};
+}
+
+int64_t Collection::insert(std::optional<int64_t> rowid, const vector::VectorValue& v,
+                           std::span<sqlite3_value* const> metadata) {
+  scorer_.prepare_query(v);  // the same checks as a query: type, dimension
+  check_metadata(metadata);
+  const int64_t id = rowid ? *rowid : store_.next_rowid();
+  if (rowid && locate(id))
+    throw UsageError("UNIQUE constraint failed: " + store_.table() + " primary key (rowid " + std::to_string(id) +
+                     " is already stored)");
+  std::string sql = "INSERT INTO " + store_.shadow("rows") + "(rowid, segment, slot";
+  std::string values = ") VALUES (?, 0, NULL";
+  for (size_t i = 0; i < metadata.size(); ++i) {
+    sql += ", m" + std::to_string(i);
+    values += ", ?";
+  }
+  Stmt rows(store_.db(), sql + values + ")");
+  rows.bind(1, id);
+  for (size_t i = 0; i < metadata.size(); ++i) sqlite3_bind_value(rows.raw(), static_cast<int>(i) + 2, metadata[i]);
+  rows.run();
+  Stmt(store_.db(), "INSERT INTO " + store_.shadow("fresh") + "(rowid, vector) VALUES (?, ?)")
+      .bind(1, id)
+      .bind_blob(2, v.bytes.data(), v.bytes.size())
+      .run();
+  store_.touch_segment(kWritableSegment, 1, 0);
+  if (static_cast<size_t>(store_.segment(kWritableSegment).n_vectors) >= spec().seal_threshold) seal();
+  return id;
+}
+
+bool Collection::remove(int64_t rowid) {
+  const auto at = locate(rowid);
+  if (!at) return false;
+  Stmt(store_.db(), "DELETE FROM " + store_.shadow("rows") + " WHERE rowid = ?").bind(1, rowid).run();
+  if (at->segment == kWritableSegment) {
+    Stmt(store_.db(), "DELETE FROM " + store_.shadow("fresh") + " WHERE rowid = ?").bind(1, rowid).run();
+    store_.touch_segment(kWritableSegment, -1, 0);
+  } else {
+    Stmt(store_.db(), "INSERT INTO " + store_.shadow("tombstones") + "(segment, slot) VALUES (?, ?)")
+        .bind(1, at->segment)
+        .bind(2, at->slot)
+        .run();
+    store_.touch_segment(at->segment, 0, 1);
+  }
+  return true;
+}
+
+void Collection::update(int64_t rowid, int64_t new_rowid, const std::optional<vector::VectorValue>& v,
+                        std::span<sqlite3_value* const> metadata) {
+  check_metadata(metadata);
+  if (!v && new_rowid == rowid) {
+    std::string sql = "UPDATE " + store_.shadow("rows") + " SET ";
+    for (size_t i = 0; i < metadata.size(); ++i) sql += (i ? ", m" : "m") + std::to_string(i) + " = ?";
+    if (metadata.empty()) return;
+    Stmt st(store_.db(), sql + " WHERE rowid = ?");
+    for (size_t i = 0; i < metadata.size(); ++i) sqlite3_bind_value(st.raw(), static_cast<int>(i) + 1, metadata[i]);
+    st.bind(static_cast<int>(metadata.size()) + 1, rowid).run();
+    return;
+  }
+  std::optional<vector::VectorValue> vec = v;
+  if (!vec) vec = vector_of(rowid);
+  if (!vec) throw UsageError("no row " + std::to_string(rowid) + " in " + store_.table());
+  if (new_rowid != rowid && locate(new_rowid))
+    throw UsageError("UNIQUE constraint failed: " + store_.table() + " primary key (rowid " + std::to_string(new_rowid) +
+                     " is already stored)");
+  remove(rowid);
+  insert(new_rowid, *vec, metadata);
+}
+
+std::optional<vector::VectorValue> Collection::vector_of(int64_t rowid) {
+  const auto at = locate(rowid);
+  if (!at) return std::nullopt;
+  const CollectionSpec& s = spec();
+  const size_t packed = vector::vector_bytes(s.type, s.dim);
+  vector::VectorValue out{s.type, s.dim, std::vector<uint8_t>(packed)};
+  if (at->segment == kWritableSegment) {
+    Stmt st(store_.db(), "SELECT vector FROM " + store_.shadow("fresh") + " WHERE rowid = ?");
+    st.bind(1, rowid);
+    if (!st.step() || st.bytes(0) != packed)
+      throw FormatError("vector collection " + store_.table() + ": row " + std::to_string(rowid) +
+                        " has no stored vector of " + std::to_string(packed) + " bytes");
+    std::memcpy(out.bytes.data(), st.blob(0), packed);
+    return out;
+  }
+  // The chunks that hold bytes [slot × packed, +packed) of the segment's vectors.
+  const uint64_t begin = static_cast<uint64_t>(at->slot) * packed;
+  const std::vector<uint8_t> part = store_.read_part_range(at->segment, "vectors", begin, packed);
+  std::memcpy(out.bytes.data(), part.data(), packed);
+  return out;
+}
+
+int64_t Collection::write_segment(const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed) {
+  Stmt next(store_.db(), "SELECT coalesce(max(id), 0) + 1 FROM " + store_.shadow("segments"));
+  next.step();
+  const int64_t segment = next.int64(0);
+  Stmt(store_.db(), "INSERT INTO " + store_.shadow("segments") + "(id, n_vectors, stamp) VALUES (?, ?, ?)")
+      .bind(1, segment)
+      .bind(2, static_cast<int64_t>(ids.size()))
+      .bind(3, random_stamp())
+      .run();
+  store_.write_part(segment, "ids", {reinterpret_cast<const uint8_t*>(ids.data()), ids.size() * sizeof(int64_t)});
+  store_.write_part(segment, "vectors", packed);
+  Stmt move(store_.db(), "UPDATE " + store_.shadow("rows") + " SET segment = ?, slot = ? WHERE rowid = ?");
+  for (size_t slot = 0; slot < ids.size(); ++slot)
+    move.bind(1, segment).bind(2, static_cast<int64_t>(slot)).bind(3, ids[slot]).run();
+  return segment;
+}
+
+SealReport Collection::seal() {
+  const size_t packed = vector::vector_bytes(spec().type, spec().dim);
+  std::vector<int64_t> ids;
+  std::vector<uint8_t> vectors;
+  Stmt st(store_.db(), "SELECT rowid, vector FROM " + store_.shadow("fresh") + " ORDER BY rowid");
+  while (st.step()) {
+    if (st.bytes(1) != packed)
+      throw FormatError("vector collection " + store_.table() + ": row " + std::to_string(st.int64(0)) +
+                        "'s stored vector has " + std::to_string(st.bytes(1)) + " bytes, not " + std::to_string(packed));
+    ids.push_back(st.int64(0));
+    const auto* p = static_cast<const uint8_t*>(st.blob(1));
+    vectors.insert(vectors.end(), p, p + packed);
+  }
+  SealReport report;
+  if (ids.empty()) return report;
+  report.segment = write_segment(ids, vectors);
+  report.vectors = ids.size();
+  Stmt(store_.db(), "DELETE FROM " + store_.shadow("fresh")).run();
+  store_.touch_segment(kWritableSegment, -static_cast<int64_t>(ids.size()), 0);
+  return report;
+}
+
+SealReport Collection::merge() {
+  SealReport sealed = seal();
+  const std::vector<SegmentRow> segments = store_.segments();
+  SealReport report;
+  if (segments.size() <= 2 && (segments.size() < 2 || segments[1].n_deleted == 0)) {
+    report.segment = segments.size() == 2 ? segments[1].id : 0;
+    report.vectors = sealed.vectors;
+    return report;
+  }
+  const size_t packed = vector::vector_bytes(spec().type, spec().dim);
+  std::vector<int64_t> ids;
+  std::vector<uint8_t> vectors;
+  for (const SegmentRow& seg : segments) {
+    if (seg.id == kWritableSegment) continue;
+    const size_t n = static_cast<size_t>(seg.n_vectors);
+    const std::vector<uint8_t> seg_ids = store_.read_part(seg.id, "ids", n * sizeof(int64_t));
+    const std::vector<uint8_t> seg_vectors = store_.read_part(seg.id, "vectors", n * packed);
+    const std::vector<int64_t> dead = store_.tombstones(seg.id);
+    const std::unordered_set<int64_t> deleted(dead.begin(), dead.end());
+    for (size_t slot = 0; slot < n; ++slot) {
+      if (deleted.count(static_cast<int64_t>(slot))) continue;
+      int64_t id;
+      std::memcpy(&id, seg_ids.data() + slot * sizeof(int64_t), sizeof id);
+      ids.push_back(id);
+      vectors.insert(vectors.end(), seg_vectors.begin() + static_cast<ptrdiff_t>(slot * packed),
+                     seg_vectors.begin() + static_cast<ptrdiff_t>((slot + 1) * packed));
+    }
+    report.tombstones_dropped += dead.size();
+    store_.delete_segment_data(seg.id);
+    ++report.segments_merged;
+  }
+  if (!ids.empty()) report.segment = write_segment(ids, vectors);
+  report.vectors = ids.size();
+  return report;
+}
+
+}  // namespace hart::search

@@ -1,0 +1,88 @@
+// The rows of one vector collection, in shadow tables named after it (as FTS5 and
+// sqlite-vec keep theirs), so a collection lives in any SQLite file:
+//
+//   X_info(key, value)            format version
+//   X_rows(rowid, segment, slot, m0, m1, ...)   every row: where its vector is, and
+//                                 its metadata (m<i> is the i-th declared column)
+//   X_fresh(rowid, vector)        the writable segment (segment 0): one row per vector
+//   X_segments(id, n_vectors, n_deleted, stamp, index_kind, index_params, created_at)
+//                                 segment 0 is the writable one; others are sealed
+//   X_chunks(segment, part, ordinal, sha256, data)   a sealed segment's parts ('ids',
+//                                 'vectors', 'index') in pieces of at most 64 KiB
+//   X_tombstones(segment, slot)   rows deleted from sealed segments
+//
+// A sealed segment never changes: its `stamp` (random, new at every seal or merge)
+// names its content, so a cache keyed by it (segment_cache.h) is never stale. Every
+// change to the writable segment gives segment 0 a new stamp too.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "search/collection_spec.h"
+#include "store/database.h"
+
+namespace hart::search {
+
+constexpr size_t kChunkBytes = 65536;
+constexpr int64_t kWritableSegment = 0;
+
+struct SegmentRow {
+  int64_t id = 0, n_vectors = 0, n_deleted = 0, stamp = 0;
+  std::string index_kind, index_params;  // "" / "{}" when the segment has no ANN index
+};
+
+class CollectionStore {
+ public:
+  // `schema` is the database ("main", "temp" or an attached name), `table` the
+  // collection's name; both are checked identifiers.
+  CollectionStore(sqlite3* db, std::string schema, std::string table, const CollectionSpec& spec);
+
+  sqlite3* db() const { return db_; }
+  const CollectionSpec& spec() const { return spec_; }
+  const std::string& table() const { return table_; }
+  // "schema"."table_suffix", quoted, for SQL text.
+  std::string shadow(const char* suffix) const;
+  // The file this collection is in ("" for an in-memory or temporary database).
+  std::string file() const;
+
+  static const std::vector<const char*>& shadow_suffixes();
+  void create();   // the shadow tables and indexes (xCreate)
+  void destroy();  // drops them (xDestroy)
+  void rename(const std::string& new_table);
+
+  std::vector<SegmentRow> segments();  // id order; segment 0 first
+  SegmentRow segment(int64_t id);
+
+  // Chunks of one part of a sealed segment, concatenated; each chunk's SHA-256 and
+  // the ordinals' continuity are checked. A FormatError naming the segment, part
+  // and chunk when damaged; `expected_bytes` must match the total.
+  std::vector<uint8_t> read_part(int64_t segment, const char* part, size_t expected_bytes);
+  // Bytes [begin, begin + n) of a part, reading only the chunks that hold them (every
+  // chunk but a part's last is kChunkBytes long), each checked as read_part does.
+  std::vector<uint8_t> read_part_range(int64_t segment, const char* part, uint64_t begin, size_t n);
+  void write_part(int64_t segment, const char* part, std::span<const uint8_t> bytes);
+  void delete_segment_data(int64_t segment);  // chunks, tombstones and the row
+
+  // Slots of `segment` that are deleted.
+  std::vector<int64_t> tombstones(int64_t segment);
+
+  // Counts `added` vectors and `deleted` tombstones in segment `id`; the writable
+  // segment also gets a new stamp (a sealed one keeps its own: tombstones are read apart).
+  void touch_segment(int64_t id, int64_t added, int64_t deleted);
+  int64_t next_rowid();
+
+ private:
+  std::vector<std::string> index_names() const;
+  void create_indexes();
+
+  sqlite3* db_;
+  std::string schema_, table_;
+  CollectionSpec spec_;
+};
+
+// A random non-zero 63-bit value.
+int64_t random_stamp();
+
+}  // namespace hart::search

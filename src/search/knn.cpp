@@ -1,0 +1,202 @@
+#include "search/knn.h"
+
+#include <algorithm>
+
+#include "search/segment_cache.h"
+#include "util/error.h"
+
+namespace hart::search {
+namespace {
+
+constexpr size_t kBlockRows = 256;
+
+// The k closest (distance, rowid) pairs offered, as a bounded max-heap.
+class TopK {
+ public:
+  explicit TopK(size_t k) : k_(k) { heap_.reserve(k + 1); }
+  void offer(float d, int64_t id) {
+    const Hit h{id, d};
+    if (heap_.size() < k_) {
+      heap_.push_back(h);
+      std::push_heap(heap_.begin(), heap_.end(), closer);
+    } else if (closer(h, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), closer);
+      heap_.back() = h;
+      std::push_heap(heap_.begin(), heap_.end(), closer);
+    }
+  }
+  std::vector<Hit> sorted() && {
+    std::sort_heap(heap_.begin(), heap_.end(), closer);
+    return std::move(heap_);
+  }
+
+ private:
+  static bool closer(const Hit& a, const Hit& b) {
+    return a.distance < b.distance || (a.distance == b.distance && a.rowid < b.rowid);
+  }
+  size_t k_;
+  std::vector<Hit> heap_;
+};
+
+// The filters as SQL over X_rows (aliased r) and their bindings.
+struct FilterSql {
+  std::string where;  // " AND r.m0 = ? AND ..."
+  std::vector<sqlite3_value*> values;
+
+  explicit FilterSql(const std::vector<MetadataFilter>& filters) {
+    for (const MetadataFilter& f : filters) {
+      where += " AND r.m" + std::to_string(f.column) + " " + f.op;
+      if (f.op != "IS NULL" && f.op != "IS NOT NULL") {
+        where += " ?";
+        values.push_back(f.value);
+      }
+    }
+  }
+  void bind(Stmt& st, int first) const {
+    for (size_t i = 0; i < values.size(); ++i) sqlite3_bind_value(st.raw(), first + static_cast<int>(i), values[i]);
+  }
+};
+
+// Which slots of each sealed segment may be returned: tombstones out, and when a
+// filter applies, only passing rows in.
+class SlotMask {
+ public:
+  void allow_only(std::vector<uint8_t> allowed) { allowed_ = std::move(allowed); }
+  void tombstone(const std::vector<int64_t>& slots, size_t n) {
+    if (slots.empty()) return;
+    dead_.assign(n, 0);
+    for (int64_t s : slots)
+      if (s >= 0 && static_cast<size_t>(s) < n) dead_[static_cast<size_t>(s)] = 1;
+  }
+  bool ok(size_t slot) const {
+    return (dead_.empty() || !dead_[slot]) && (allowed_.empty() || allowed_[slot]);
+  }
+  bool restricted() const { return !allowed_.empty(); }
+
+ private:
+  std::vector<uint8_t> dead_, allowed_;
+};
+
+void scan_fresh(Collection& c, const std::vector<uint8_t>& q, const FilterSql* filter, TopK& top, size_t& scored) {
+  CollectionStore& store = c.store();
+  std::string sql = "SELECT f.rowid, f.vector FROM " + store.shadow("fresh") + " f";
+  if (filter) sql += " JOIN " + store.shadow("rows") + " r ON r.rowid = f.rowid WHERE 1" + filter->where;
+  Stmt st(store.db(), sql);
+  if (filter) filter->bind(st, 1);
+  const Scorer& scorer = c.scorer();
+  const size_t packed = vector::vector_bytes(c.spec().type, c.spec().dim);
+  std::vector<uint8_t> row(scorer.row_bytes());
+  while (st.step()) {
+    if (st.bytes(1) != packed)
+      throw FormatError("vector collection " + store.table() + ": row " + std::to_string(st.int64(0)) +
+                        "'s stored vector has " + std::to_string(st.bytes(1)) + " bytes, not " + std::to_string(packed));
+    scorer.prepare(static_cast<const uint8_t*>(st.blob(1)), row.data());
+    top.offer(scorer.distance(q.data(), row.data()), st.int64(0));
+    ++scored;
+  }
+}
+
+void scan_segment(const SegmentData& seg, const Scorer& scorer, const std::vector<uint8_t>& q, const SlotMask& mask,
+                  TopK& top, size_t& scored) {
+  float dist[kBlockRows];
+  if (mask.restricted()) {  // few rows: score them one by one
+    for (size_t slot = 0; slot < seg.n; ++slot)
+      if (mask.ok(slot)) {
+        top.offer(scorer.distance(q.data(), seg.row(slot)), seg.ids[slot]);
+        ++scored;
+      }
+    return;
+  }
+  for (size_t start = 0; start < seg.n; start += kBlockRows) {
+    const size_t rows = std::min(kBlockRows, seg.n - start);
+    scorer.distances(q.data(), seg.row(start), rows, dist);
+    scored += rows;
+    for (size_t i = 0; i < rows; ++i)
+      if (mask.ok(start + i)) top.offer(dist[i], seg.ids[start + i]);
+  }
+}
+
+// Passing slots per sealed segment, reading at most `cap` rows (0: all). Returns
+// false when the cap was reached before the end.
+bool passing_slots(CollectionStore& store, const FilterSql& filter, size_t cap,
+                   std::vector<std::pair<int64_t, std::vector<uint8_t>>>& out,
+                   const std::vector<SegmentRow>& segments) {
+  std::string sql = "SELECT r.segment, r.slot FROM " + store.shadow("rows") + " r WHERE 1" + filter.where;
+  if (cap) sql += " LIMIT " + std::to_string(cap + 1);
+  Stmt st(store.db(), sql);
+  filter.bind(st, 1);
+  out.clear();
+  for (const SegmentRow& s : segments)
+    if (s.id != kWritableSegment) out.push_back({s.id, std::vector<uint8_t>(static_cast<size_t>(s.n_vectors), 0)});
+  size_t n = 0;
+  while (st.step()) {
+    if (cap && ++n > cap) return false;
+    const int64_t segment = st.int64(0);
+    if (segment == kWritableSegment) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == segment; });
+    const int64_t slot = st.int64(1);
+    if (it == out.end() || slot < 0 || static_cast<size_t>(slot) >= it->second.size())
+      throw FormatError("vector collection " + store.table() + ": a row points at slot " + std::to_string(slot) +
+                        " of segment " + std::to_string(segment) + ", which does not exist");
+    it->second[static_cast<size_t>(slot)] = 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* search_mode_name(SearchMode m) {
+  switch (m) {
+    case SearchMode::Auto: return "auto";
+    case SearchMode::Exact: return "exact";
+    case SearchMode::Ann: return "ann";
+  }
+  return "?";
+}
+
+SearchMode parse_search_mode(std::string_view name) {
+  for (SearchMode m : {SearchMode::Auto, SearchMode::Exact, SearchMode::Ann})
+    if (name == search_mode_name(m)) return m;
+  throw UsageError("mode '" + std::string(name) + "' is unknown (known: auto, exact, ann)");
+}
+
+KnnResult knn(Collection& c, const KnnRequest& request) {
+  if (request.k < 1 || request.k > kMaxK)
+    throw UsageError("k is " + std::to_string(request.k) + "; it must be 1.." + std::to_string(kMaxK));
+  const Scorer& scorer = c.scorer();
+  const std::vector<uint8_t> q = scorer.prepare_query(request.query);
+  CollectionStore& store = c.store();
+  const std::vector<SegmentRow> segments = store.segments();
+
+  KnnResult result;
+  result.mode = "exact";
+  TopK top(request.k);
+  const bool filtered = !request.filters.empty();
+  const FilterSql filter(request.filters);
+
+  std::vector<std::pair<int64_t, std::vector<uint8_t>>> allowed;
+  if (filtered) {
+    result.strategy = passing_slots(store, filter, kPrefilterCap, allowed, segments) ? "prefilter" : "exact";
+    if (result.strategy == "exact") passing_slots(store, filter, 0, allowed, segments);
+  }
+  scan_fresh(c, q, filtered ? &filter : nullptr, top, result.scored);
+  for (const SegmentRow& row : segments) {
+    if (row.id == kWritableSegment || row.n_vectors == 0) continue;
+    const auto seg = cached_segment(store, scorer, row);
+    SlotMask mask;
+    if (row.n_deleted > 0) mask.tombstone(store.tombstones(row.id), seg->n);
+    if (filtered) {
+      auto it = std::find_if(allowed.begin(), allowed.end(), [&](const auto& p) { return p.first == row.id; });
+      std::vector<uint8_t> slots = it == allowed.end() ? std::vector<uint8_t>(seg->n, 0) : std::move(it->second);
+      slots.resize(seg->n, 0);
+      if (std::find(slots.begin(), slots.end(), 1) == slots.end()) continue;  // nothing passes here
+      mask.allow_only(std::move(slots));
+    }
+    scan_segment(*seg, scorer, q, mask, top, result.scored);
+  }
+  result.hits = std::move(top).sorted();
+  for (Hit& h : result.hits) h.distance = scorer.reported(h.distance);
+  return result;
+}
+
+}  // namespace hart::search

@@ -1,0 +1,62 @@
+// k-nearest-neighbour search over a collection: the writable segment (always scanned
+// exactly) and every sealed segment (exactly, or through its ANN index), with
+// tombstones honoured and metadata filters that keep k.
+//
+// Filters are SQL predicates on the collection's metadata, evaluated by SQLite on
+// X_rows (collection_store.h), so they mean exactly what they mean in SQL. How a
+// filtered search runs depends on how many rows pass, found by reading at most
+// kPrefilterCap of them:
+//   - fewer than that pass ("prefilter"): only those rows are scored, exactly;
+//   - more pass, exact mode: every passing row is scored ("exact");
+//   - more pass, ANN mode ("postfilter"): each segment's index is asked for more and
+//     more candidates until k of them pass, each checked by SQL; a segment that would
+//     need more than a quarter of its rows is scanned exactly ("exact fallback").
+// Whichever way, the answer has min(k, rows passing) rows.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "search/collection.h"
+
+namespace hart::search {
+
+enum class SearchMode { Auto, Exact, Ann };
+const char* search_mode_name(SearchMode m);
+// "auto", "exact", "ann"; a UsageError listing them otherwise.
+SearchMode parse_search_mode(std::string_view name);
+
+// One predicate on a metadata column: `m<column> <op> value`, op as SQL writes it
+// ("=", "!=", "<", "<=", ">", ">=", "LIKE", "GLOB", "IS", "IS NOT", "IS NULL", "IS NOT NULL").
+struct MetadataFilter {
+  size_t column = 0;
+  std::string op;
+  sqlite3_value* value = nullptr;  // owned by the caller; unused by IS [NOT] NULL
+};
+
+constexpr size_t kMaxK = 100000;      // named in errors: k must be 1..kMaxK
+constexpr size_t kPrefilterCap = 16384;
+
+struct KnnRequest {
+  vector::VectorValue query;
+  size_t k = 10;
+  SearchMode mode = SearchMode::Auto;
+  size_t ef_search = 0;  // 0: the collection's
+  std::vector<MetadataFilter> filters;
+};
+
+struct Hit {
+  int64_t rowid;
+  float distance;  // as SQL reports it (scorer.h)
+};
+
+struct KnnResult {
+  std::vector<Hit> hits;     // closest first, ties by rowid
+  std::string mode;          // the mode that ran: "exact" or "ann"
+  std::string strategy;      // "" without filters; else prefilter, exact, postfilter, exact fallback
+  size_t scored = 0;         // distances computed
+};
+
+KnnResult knn(Collection& c, const KnnRequest& request);
+
+}  // namespace hart::search

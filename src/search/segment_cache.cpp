@@ -1,0 +1,102 @@
+#include "search/segment_cache.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <list>
+#include <unordered_map>
+
+#include "util/error.h"
+
+namespace hart::search {
+namespace {
+
+size_t cache_limit_bytes() {
+  const char* env = std::getenv("HART_VECTOR_CACHE_MB");
+  const long mb = env ? std::strtol(env, nullptr, 10) : 4096;
+  return static_cast<size_t>(mb > 0 ? mb : 4096) << 20;
+}
+
+class SegmentCache {
+ public:
+  std::shared_ptr<const SegmentData> find(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    ++stats_.hits;
+    return it->second->second;
+  }
+  void put(const std::string& key, std::shared_ptr<const SegmentData> data) {
+    std::lock_guard lock(mutex_);
+    ++stats_.loads;
+    if (auto it = index_.find(key); it != index_.end()) {
+      stats_.bytes -= it->second->second->memory_bytes();
+      lru_.erase(it->second);
+      index_.erase(it);
+    }
+    stats_.bytes += data->memory_bytes();
+    lru_.emplace_front(key, std::move(data));
+    index_[key] = lru_.begin();
+    // Evicted entries stay alive for the queries still holding them.
+    while (stats_.bytes > limit_ && lru_.size() > 1) {
+      stats_.bytes -= lru_.back().second->memory_bytes();
+      index_.erase(lru_.back().first);
+      lru_.pop_back();
+    }
+  }
+  SegmentCacheStats stats() {
+    std::lock_guard lock(mutex_);
+    SegmentCacheStats s = stats_;
+    s.entries = lru_.size();
+    return s;
+  }
+
+ private:
+  using Entry = std::pair<std::string, std::shared_ptr<const SegmentData>>;
+  std::mutex mutex_;
+  std::list<Entry> lru_;
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  SegmentCacheStats stats_;
+  const size_t limit_ = cache_limit_bytes();
+};
+
+SegmentCache& cache() {
+  static SegmentCache* c = new SegmentCache;  // never destroyed: queries may run during exit
+  return *c;
+}
+
+std::shared_ptr<const SegmentData> load(CollectionStore& store, const Scorer& scorer, const SegmentRow& row) {
+  if (row.n_vectors < 0 || row.n_vectors > (int64_t{1} << 40))
+    throw FormatError("vector collection " + store.table() + ": segment " + std::to_string(row.id) +
+                      " claims " + std::to_string(row.n_vectors) + " vectors");
+  auto data = std::make_shared<SegmentData>();
+  data->id = row.id;
+  data->stamp = row.stamp;
+  data->n = static_cast<size_t>(row.n_vectors);
+  data->row_bytes = scorer.row_bytes();
+  const CollectionSpec& spec = store.spec();
+  const std::vector<uint8_t> ids = store.read_part(row.id, "ids", data->n * sizeof(int64_t));
+  data->ids.resize(data->n);
+  std::memcpy(data->ids.data(), ids.data(), ids.size());
+  const size_t packed = vector::vector_bytes(spec.type, spec.dim);
+  const std::vector<uint8_t> vectors = store.read_part(row.id, "vectors", data->n * packed);
+  data->rows.resize(data->n * data->row_bytes);
+  for (size_t i = 0; i < data->n; ++i) scorer.prepare(vectors.data() + i * packed, data->rows.data() + i * data->row_bytes);
+  return data;
+}
+
+}  // namespace
+
+std::shared_ptr<const SegmentData> cached_segment(CollectionStore& store, const Scorer& scorer, const SegmentRow& row) {
+  std::string where = store.file();
+  if (where.empty()) where = "memory:" + std::to_string(reinterpret_cast<uintptr_t>(store.db()));
+  const std::string key = where + '\n' + store.table() + '\n' + std::to_string(row.id) + '\n' + std::to_string(row.stamp);
+  if (auto hit = cache().find(key)) return hit;
+  auto data = load(store, scorer, row);
+  cache().put(key, data);
+  return data;
+}
+
+SegmentCacheStats segment_cache_stats() { return cache().stats(); }
+
+}  // namespace hart::search

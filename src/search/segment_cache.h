@@ -1,0 +1,37 @@
+// Sealed segments in memory, loaded once per process and shared by every query and
+// connection that reads them. A segment is read from its chunks on first use (ids and
+// vectors, each chunk's SHA-256 checked) and kept, least recently used first out, up to
+// HART_VECTOR_CACHE_MB (default 4096) megabytes. The key includes the segment's stamp,
+// which changes whenever its content could, so an entry is never stale.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "search/collection_store.h"
+#include "search/scorer.h"
+
+namespace hart::search {
+
+class AnnSegmentIndex;
+
+struct SegmentData {
+  int64_t id = 0, stamp = 0;
+  size_t n = 0, row_bytes = 0;
+  std::vector<int64_t> ids;   // slot → rowid
+  std::vector<uint8_t> rows;  // n prepared rows (scorer.h), slot order
+  const uint8_t* row(size_t slot) const { return rows.data() + slot * row_bytes; }
+  size_t memory_bytes() const { return ids.size() * sizeof(int64_t) + rows.size(); }
+};
+
+// The segment described by `row`, from the cache or read now.
+std::shared_ptr<const SegmentData> cached_segment(CollectionStore& store, const Scorer& scorer, const SegmentRow& row);
+
+struct SegmentCacheStats {
+  size_t entries = 0, bytes = 0, loads = 0, hits = 0;
+};
+SegmentCacheStats segment_cache_stats();
+
+}  // namespace hart::search
