@@ -115,7 +115,7 @@ CollectionSpec parse_collection_spec(const std::vector<std::string>& args) {
   bool have_vector = false, metric_given = false;
   std::set<std::string> names;
   // Names the table itself uses (hidden columns, rowid).
-  for (const char* taken : {"rowid", "oid", "_rowid_", "distance", "k", "mode", "ef_search"}) names.insert(taken);
+  for (const char* taken : {"rowid", "oid", "_rowid_", "distance", "k", "mode", "ef_search", "oversample"}) names.insert(taken);
   for (const std::string& arg : args) {
     const std::vector<std::string> w = words(arg);
     if (w.empty()) throw UsageError("an empty argument in the column list");
@@ -130,7 +130,7 @@ CollectionSpec parse_collection_spec(const std::vector<std::string>& args) {
     if (!is_identifier(name))
       throw UsageError("'" + name + "' is not a column name (letters, digits and _, not starting with a digit, at most 64)");
     if (!names.insert(lower(name)).second)
-      throw UsageError("column '" + name + "' is declared twice or is a name the table uses itself (rowid, distance, k, mode, ef_search)");
+      throw UsageError("column '" + name + "' is declared twice or is a name the table uses itself (rowid, distance, k, mode, ef_search, oversample)");
     if (w.size() < 2) throw UsageError("column '" + name + "' has no type");
     if (parse_vector_decl(w[1], spec, name)) {
       if (have_vector) throw UsageError("a second vector column '" + name + "': a collection has one vector column");

@@ -1,6 +1,7 @@
 #include "search/knn.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "search/segment_cache.h"
 #include "util/error.h"
@@ -116,6 +117,47 @@ void scan_segment(const SegmentData& seg, const Scorer& scorer, const std::vecto
   }
 }
 
+// The quantized modes: the codes of every allowed slot ranked, the best `keep`
+// re-scored exactly.
+void scan_segment_codes(const SegmentData& seg, const Scorer& scorer, const std::vector<uint8_t>& q, const SlotMask& mask,
+                        SearchMode mode, size_t keep, TopK& top, size_t& scored) {
+  const auto* qf = reinterpret_cast<const float*>(q.data());
+  const bool l2 = scorer.space()->metric() == vector::Metric::L2;
+  std::vector<std::pair<int64_t, uint32_t>> best;  // (code distance, slot), max-heap
+  best.reserve(keep + 1);
+  auto offer = [&](int64_t d, size_t slot) {
+    const std::pair<int64_t, uint32_t> c{d, static_cast<uint32_t>(slot)};
+    if (best.size() < keep) {
+      best.push_back(c);
+      std::push_heap(best.begin(), best.end());
+    } else if (c < best.front()) {
+      std::pop_heap(best.begin(), best.end());
+      best.back() = c;
+      std::push_heap(best.begin(), best.end());
+    }
+  };
+  if (mode == SearchMode::Int8) {
+    const vector::Int8Codes& codes = seg.int8_codes();
+    std::vector<int8_t> qc(codes.dim);
+    vector::quantize_int8_query(codes, qf, qc.data());
+    for (size_t slot = 0; slot < seg.n; ++slot)
+      if (mask.ok(slot))
+        offer(l2 ? vector::int8_l2_squared(qc.data(), codes.row(slot), codes.dim)
+                 : -int64_t{vector::int8_dot(qc.data(), codes.row(slot), codes.dim)},
+              slot);
+  } else {
+    const vector::BinaryCodes& codes = seg.binary_codes();
+    std::vector<uint64_t> qc(codes.words);
+    vector::binarize_query(codes, qf, qc.data());
+    for (size_t slot = 0; slot < seg.n; ++slot)
+      if (mask.ok(slot)) offer(vector::hamming(qc.data(), codes.row(slot), codes.words), slot);
+  }
+  for (const auto& [code_distance, slot] : best) {
+    top.offer(scorer.distance(q.data(), seg.row(slot)), seg.ids[slot]);
+    ++scored;
+  }
+}
+
 // Passing slots per sealed segment, reading at most `cap` rows (0: all). Returns
 // false when the cap was reached before the end.
 bool passing_slots(CollectionStore& store, const FilterSql& filter, size_t cap,
@@ -150,14 +192,16 @@ const char* search_mode_name(SearchMode m) {
     case SearchMode::Auto: return "auto";
     case SearchMode::Exact: return "exact";
     case SearchMode::Ann: return "ann";
+    case SearchMode::Int8: return "int8";
+    case SearchMode::Binary: return "binary";
   }
   return "?";
 }
 
 SearchMode parse_search_mode(std::string_view name) {
-  for (SearchMode m : {SearchMode::Auto, SearchMode::Exact, SearchMode::Ann})
+  for (SearchMode m : {SearchMode::Auto, SearchMode::Exact, SearchMode::Ann, SearchMode::Int8, SearchMode::Binary})
     if (name == search_mode_name(m)) return m;
-  throw UsageError("mode '" + std::string(name) + "' is unknown (known: auto, exact, ann)");
+  throw UsageError("mode '" + std::string(name) + "' is unknown (known: auto, exact, ann, int8, binary)");
 }
 
 KnnResult knn(Collection& c, const KnnRequest& request) {
@@ -165,11 +209,19 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
     throw UsageError("k is " + std::to_string(request.k) + "; it must be 1.." + std::to_string(kMaxK));
   const Scorer& scorer = c.scorer();
   const std::vector<uint8_t> q = scorer.prepare_query(request.query);
+  const bool quantized = request.mode == SearchMode::Int8 || request.mode == SearchMode::Binary;
+  if (quantized && scorer.bits())
+    throw UsageError(std::string("mode '") + search_mode_name(request.mode) +
+                     "' quantizes float vectors; a bit collection is searched exactly");
+  const double oversample = request.oversample > 0 ? request.oversample : kDefaultOversample;
+  if (oversample < 1 || oversample > kMaxOversample)
+    throw UsageError("oversample is " + std::to_string(oversample) + "; it must be 1.." + std::to_string(int(kMaxOversample)));
+  const size_t keep = static_cast<size_t>(std::ceil(double(request.k) * oversample));
   CollectionStore& store = c.store();
   const std::vector<SegmentRow> segments = store.segments();
 
   KnnResult result;
-  result.mode = "exact";
+  result.mode = quantized ? search_mode_name(request.mode) : "exact";
   TopK top(request.k);
   const bool filtered = !request.filters.empty();
   const FilterSql filter(request.filters);
@@ -192,7 +244,8 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
       if (std::find(slots.begin(), slots.end(), 1) == slots.end()) continue;  // nothing passes here
       mask.allow_only(std::move(slots));
     }
-    scan_segment(*seg, scorer, q, mask, top, result.scored);
+    if (quantized) scan_segment_codes(*seg, scorer, q, mask, request.mode, keep, top, result.scored);
+    else scan_segment(*seg, scorer, q, mask, top, result.scored);
   }
   result.hits = std::move(top).sorted();
   for (Hit& h : result.hits) h.distance = scorer.reported(h.distance);

@@ -21,9 +21,12 @@
 
 namespace hart::search {
 
-enum class SearchMode { Auto, Exact, Ann };
+// exact: every distance computed; ann: each sealed segment's HNSW graph; int8 and
+// binary: a scan of compact codes (vector/quantize.h) keeping k × oversample
+// candidates per segment, re-scored exactly. The writable segment is always exact.
+enum class SearchMode { Auto, Exact, Ann, Int8, Binary };
 const char* search_mode_name(SearchMode m);
-// "auto", "exact", "ann"; a UsageError listing them otherwise.
+// "auto", "exact", "ann", "int8", "binary"; a UsageError listing them otherwise.
 SearchMode parse_search_mode(std::string_view name);
 
 // One predicate on a metadata column: `m<column> <op> value`, op as SQL writes it
@@ -36,12 +39,14 @@ struct MetadataFilter {
 
 constexpr size_t kMaxK = 100000;      // named in errors: k must be 1..kMaxK
 constexpr size_t kPrefilterCap = 16384;
+constexpr double kDefaultOversample = 4, kMaxOversample = 1000;
 
 struct KnnRequest {
   vector::VectorValue query;
   size_t k = 10;
   SearchMode mode = SearchMode::Auto;
   size_t ef_search = 0;  // 0: the collection's
+  double oversample = 0;  // candidates kept per k by the quantized modes; 0: kDefaultOversample
   std::vector<MetadataFilter> filters;
 };
 

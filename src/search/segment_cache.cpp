@@ -87,6 +87,20 @@ std::shared_ptr<const SegmentData> load(CollectionStore& store, const Scorer& sc
 
 }  // namespace
 
+const vector::Int8Codes& SegmentData::int8_codes() const {
+  std::call_once(int8_once_, [&] {
+    int8_ = vector::quantize_int8(reinterpret_cast<const float*>(rows.data()), n, row_bytes / sizeof(float));
+  });
+  return int8_;
+}
+
+const vector::BinaryCodes& SegmentData::binary_codes() const {
+  std::call_once(binary_once_, [&] {
+    binary_ = vector::binarize(reinterpret_cast<const float*>(rows.data()), n, row_bytes / sizeof(float));
+  });
+  return binary_;
+}
+
 std::shared_ptr<const SegmentData> cached_segment(CollectionStore& store, const Scorer& scorer, const SegmentRow& row) {
   std::string where = store.file();
   if (where.empty()) where = "memory:" + std::to_string(reinterpret_cast<uintptr_t>(store.db()));

@@ -12,6 +12,7 @@
 
 #include "search/collection_store.h"
 #include "search/scorer.h"
+#include "vector/quantize.h"
 
 namespace hart::search {
 
@@ -24,6 +25,15 @@ struct SegmentData {
   std::vector<uint8_t> rows;  // n prepared rows (scorer.h), slot order
   const uint8_t* row(size_t slot) const { return rows.data() + slot * row_bytes; }
   size_t memory_bytes() const { return ids.size() * sizeof(int64_t) + rows.size(); }
+
+  // Codes for the quantized modes, made from the float rows on first use.
+  const vector::Int8Codes& int8_codes() const;
+  const vector::BinaryCodes& binary_codes() const;
+
+ private:
+  mutable std::once_flag int8_once_, binary_once_;
+  mutable vector::Int8Codes int8_;
+  mutable vector::BinaryCodes binary_;
 };
 
 // The segment described by `row`, from the cache or read now.

@@ -7,8 +7,9 @@
 //     AND category = 'a' ORDER BY distance;
 //   INSERT INTO items(items) VALUES ('seal');   -- commands, as FTS5 takes them: seal, merge
 //
-// Hidden columns: distance (of a KNN row), and the query options k, mode (auto, exact,
-// ann) and ef_search; the column named like the table takes commands.
+// Hidden columns: distance (of a KNN row), and the query options k, mode (search/knn.h:
+// auto, exact, ann, int8, binary), ef_search and oversample; the column named like the
+// table takes commands.
 //
 // xBestIndex: a MATCH on the vector column makes a KNN plan; k = N or LIMIT N (plus
 // OFFSET) sets k; comparisons of filterable metadata (=, !=, <, <=, >, >=, LIKE, GLOB,
@@ -48,7 +49,8 @@ struct Table {
   int col_k() const { return col_distance() + 1; }
   int col_mode() const { return col_distance() + 2; }
   int col_ef() const { return col_distance() + 3; }
-  int col_command() const { return col_distance() + 4; }
+  int col_oversample() const { return col_distance() + 4; }
+  int col_command() const { return col_distance() + 5; }
 };
 
 struct Cursor {
@@ -79,7 +81,8 @@ std::string quote_id(const std::string& s) {
 std::string declaration(const CollectionSpec& spec, const std::string& table) {
   std::string sql = "CREATE TABLE x(" + quote_id(spec.vector_column);
   for (const auto& c : spec.columns) sql += ", " + quote_id(c.name) + " " + search::column_kind_name(c.kind);
-  return sql + ", distance HIDDEN, k HIDDEN, mode HIDDEN, ef_search HIDDEN, " + quote_id(table) + " HIDDEN)";
+  return sql + ", distance HIDDEN, k HIDDEN, mode HIDDEN, ef_search HIDDEN, oversample HIDDEN, " + quote_id(table) +
+         " HIDDEN)";
 }
 
 int open_table(sqlite3* db, int argc, const char* const* argv, sqlite3_vtab** out, char** err, bool create) {
@@ -142,12 +145,12 @@ const char* op_sql(unsigned char op) {
 }
 
 // idxStr: one token per argv value, space-separated: M (match), K, L (limit),
-// O (offset), D (mode), E (ef_search), R (rowid), F<column>:<op> (a filter; IS [NOT]
+// O (offset), D (mode), E (ef_search), S (oversample), R (rowid), F<column>:<op> (a filter; IS [NOT]
 // NULL filters take no argv value and are listed as N<column>:<op>).
 int x_best_index(sqlite3_vtab* vt, sqlite3_index_info* info) {
   Table& t = table_of(vt);
   const auto& columns = t.collection->spec().columns;
-  int match = -1, k = -1, limit = -1, offset = -1, mode = -1, ef = -1, rowid = -1;
+  int match = -1, k = -1, limit = -1, offset = -1, mode = -1, ef = -1, oversample = -1, rowid = -1;
   std::vector<int> filters;
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
@@ -159,6 +162,7 @@ int x_best_index(sqlite3_vtab* vt, sqlite3_index_info* info) {
     else if (c.op == SQLITE_INDEX_CONSTRAINT_EQ && col == t.col_k()) k = i;
     else if (c.op == SQLITE_INDEX_CONSTRAINT_EQ && col == t.col_mode()) mode = i;
     else if (c.op == SQLITE_INDEX_CONSTRAINT_EQ && col == t.col_ef()) ef = i;
+    else if (c.op == SQLITE_INDEX_CONSTRAINT_EQ && col == t.col_oversample()) oversample = i;
     else if (c.op == SQLITE_INDEX_CONSTRAINT_EQ && col == -1) rowid = i;
     else if (col >= 1 && col <= static_cast<int>(t.n_meta) && !columns[static_cast<size_t>(col - 1)].auxiliary &&
              op_sql(c.op)) {
@@ -184,6 +188,7 @@ int x_best_index(sqlite3_vtab* vt, sqlite3_index_info* info) {
     }
     if (mode >= 0) use(mode, "D");
     if (ef >= 0) use(ef, "E");
+    if (oversample >= 0) use(oversample, "S");
     for (int i : filters) {
       const auto& c = info->aConstraint[i];
       const bool null_test = c.op == SQLITE_INDEX_CONSTRAINT_ISNULL || c.op == SQLITE_INDEX_CONSTRAINT_ISNOTNULL;
@@ -262,6 +267,12 @@ void run_knn(Table& t, Cursor& cur, const std::string& plan, sqlite3_value** arg
         break;
       case 'D': req.mode = search::parse_search_mode(value_string(v)); break;
       case 'E': req.ef_search = static_cast<size_t>(positive_arg(v, "ef_search", 100000)); break;
+      case 'S':
+        if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER && sqlite3_value_numeric_type(v) != SQLITE_FLOAT)
+          throw UsageError("oversample must be a number in 1..1000; received '" + value_string(v) + "'");
+        req.oversample = sqlite3_value_double(v);
+        if (!(req.oversample >= 1)) throw UsageError("oversample is " + value_string(v) + "; it must be 1..1000");
+        break;
       case 'F':
       case 'N': {
         const size_t colon = token.find(':');
@@ -374,9 +385,9 @@ int x_update(sqlite3_vtab* vt, int argc, sqlite3_value** argv, sqlite3_int64* ou
     sqlite3_value** cols = argv + 2;
     if (sqlite3_value_type(cols[t.col_command()]) != SQLITE_NULL)
       return run_command(t, value_string(cols[t.col_command()]));
-    for (int hidden : {t.col_distance(), t.col_k(), t.col_mode(), t.col_ef()})
+    for (int hidden : {t.col_distance(), t.col_k(), t.col_mode(), t.col_ef(), t.col_oversample()})
       if (sqlite3_value_type(cols[hidden]) != SQLITE_NULL)
-        throw UsageError("distance, k, mode and ef_search are parts of a KNN query; they cannot be stored");
+        throw UsageError("distance, k, mode, ef_search and oversample are parts of a KNN query; they cannot be stored");
     const std::span<sqlite3_value* const> metadata(cols + 1, t.n_meta);
     const std::string what = "column '" + coll.spec().vector_column + "'";
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {  // INSERT

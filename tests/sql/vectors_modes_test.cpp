@@ -1,0 +1,70 @@
+// Every search mode of hart_vectors on the shared ANN sets, against their ground
+// truth: exact must find it all; the approximate modes must reach the recall stated
+// here (and print what they reach, so a drop is visible before it fails).
+#include "vector/vecs_reader.h"
+#include "vectors_test_util.h"
+
+namespace hart::test {
+namespace {
+
+struct AnnSet {
+  std::vector<float> base, queries;
+  size_t dim = 0, n = 0, n_queries = 0;
+  vector::VecsData<int32_t> truth;
+};
+
+class VectorModesTest : public StoreTest {
+ protected:
+  void load(const AnnSet& set, const std::string& options) {
+    db->exec("CREATE VIRTUAL TABLE ann USING hart_vectors(embedding float[" + std::to_string(set.dim) + "]" + options + ")");
+    db->exec("BEGIN");
+    Stmt st = db->prepare("INSERT INTO ann(rowid, embedding) VALUES (?, ?)");
+    for (size_t i = 0; i < set.n; ++i)
+      st.bind(1, static_cast<int64_t>(i + 1)).bind_blob(2, set.base.data() + i * set.dim, set.dim * sizeof(float)).run();
+    db->exec("COMMIT");
+    db->exec("INSERT INTO ann(ann) VALUES ('seal')");
+  }
+  // Mean recall@10 of `mode` over the set's queries (ground-truth ids are 0-based).
+  double recall_at_10(const AnnSet& set, const std::string& mode_terms) {
+    double sum = 0;
+    for (size_t q = 0; q < set.n_queries; ++q) {
+      const std::vector<float> query(set.queries.begin() + static_cast<ptrdiff_t>(q * set.dim),
+                                     set.queries.begin() + static_cast<ptrdiff_t>((q + 1) * set.dim));
+      const auto got = knn_rows(*db, "SELECT rowid, distance FROM ann WHERE embedding MATCH ? AND k = 10" + mode_terms, query);
+      std::vector<Ranked> truth;
+      for (size_t i = 0; i < 10; ++i) truth.push_back({set.truth.row(q)[i] + 1, 0});
+      sum += recall(got, truth);
+    }
+    const double r = sum / double(set.n_queries);
+    std::printf("recall@10 %-40s %.3f\n", mode_terms.c_str(), r);
+    return r;
+  }
+};
+
+AnnSet bigann10k(const std::string& base, const std::string& query, const std::string& gt) {
+  AnnSet s;
+  const auto b = vector::read_bvecs(base), q = vector::read_bvecs(query);
+  s.base = vector::to_float(b);
+  s.queries = vector::to_float(q);
+  s.dim = b.dim;
+  s.n = b.count;
+  s.n_queries = q.count;
+  s.truth = vector::read_ivecs(gt);
+  return s;
+}
+
+TEST_F(VectorModesTest, QuantizedModesOnBigann10k) {
+  HART_REQUIRE_SHARED(base, "ann-bigann10k/bigann10k_base.bvecs");
+  HART_REQUIRE_SHARED(query, "ann-bigann10k/bigann10k_query.bvecs");
+  HART_REQUIRE_SHARED(gt, "ann-bigann10k/bigann10k_groundtruth.ivecs");
+  const AnnSet set = bigann10k(base, query, gt);
+  load(set, "");
+  EXPECT_EQ(recall_at_10(set, " AND mode = 'exact'"), 1.0);
+  EXPECT_GE(recall_at_10(set, " AND mode = 'int8'"), 0.97);
+  EXPECT_GE(recall_at_10(set, " AND mode = 'int8' AND oversample = 1"), 0.95);
+  EXPECT_GE(recall_at_10(set, " AND mode = 'binary' AND oversample = 20"), 0.85);
+  EXPECT_GE(recall_at_10(set, " AND mode = 'binary'"), 0.5);
+}
+
+}  // namespace
+}  // namespace hart::test
