@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "util/error.h"
+#include "vector/projection.h"
 
 namespace hart::search {
 namespace {
@@ -156,7 +157,26 @@ int64_t Collection::write_segment(const std::vector<int64_t>& ids, const std::ve
   Stmt move(store_.db(), "UPDATE " + store_.shadow("rows") + " SET segment = ?, slot = ? WHERE rowid = ?");
   for (size_t slot = 0; slot < ids.size(); ++slot)
     move.bind(1, segment).bind(2, static_cast<int64_t>(slot)).bind(3, ids[slot]).run();
+  if (!scorer_.bits()) write_projections(segment, ids, packed);
   return segment;
+}
+
+void Collection::write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed) {
+  const size_t n = ids.size(), dim = spec().dim, packed_bytes = packed.size() / n;
+  std::vector<float> rows(n * dim);
+  for (size_t i = 0; i < n; ++i)
+    scorer_.prepare(packed.data() + i * packed_bytes, reinterpret_cast<uint8_t*>(rows.data() + i * dim));
+  for (bool pca : {false, true}) {
+    const vector::Projection3 p = pca ? vector::Projection3::pca(rows.data(), n, dim)
+                                      : vector::Projection3::anchors(rows.data(), n, dim);
+    store_.write_part(segment, CollectionStore::spatial_table(pca), p.to_bytes());
+    Stmt box(store_.db(), "INSERT INTO " + store_.shadow(CollectionStore::spatial_table(pca)) +
+                              " VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?4, ?5, ?5)");
+    for (size_t i = 0; i < n; ++i) {
+      const auto c = p.project(rows.data() + i * dim);
+      box.bind(1, ids[i]).bind(2, segment).bind(3, double{c[0]}).bind(4, double{c[1]}).bind(5, double{c[2]}).run();
+    }
+  }
 }
 
 SealReport Collection::seal() {

@@ -54,6 +54,12 @@ const std::vector<const char*>& CollectionStore::shadow_suffixes() {
   return kSuffixes;
 }
 
+const std::vector<const char*>& CollectionStore::owned_suffixes() {
+  static const std::vector<const char*> kSuffixes = {"info",       "rows",    "fresh",      "segments",
+                                                     "chunks",     "tombstones", "spatial", "spatial_pca"};
+  return kSuffixes;
+}
+
 std::string CollectionStore::shadow(const char* suffix) const {
   return quote(schema_) + "." + quote(table_ + "_" + suffix);
 }
@@ -83,6 +89,9 @@ void CollectionStore::create() {
                 "(id INTEGER PRIMARY KEY, segment INTEGER NOT NULL, part TEXT NOT NULL, ordinal INTEGER NOT NULL, "
                 "sha256 BLOB NOT NULL, data BLOB NOT NULL, UNIQUE(segment, part, ordinal))");
   exec(db_, "CREATE TABLE " + shadow("tombstones") + "(segment INTEGER, slot INTEGER, PRIMARY KEY(segment, slot)) WITHOUT ROWID");
+  if (spec_.type != vector::VectorType::Bit)
+    for (bool pca : {false, true})
+      exec(db_, "CREATE VIRTUAL TABLE " + shadow(spatial_table(pca)) + " USING rtree(id, s0, s1, x0, x1, y0, y1, z0, z1)");
 }
 
 std::vector<std::string> CollectionStore::index_names() const {
@@ -110,14 +119,15 @@ void CollectionStore::create_indexes() {
 }
 
 void CollectionStore::destroy() {
-  for (const char* s : shadow_suffixes()) exec(db_, "DROP TABLE IF EXISTS " + shadow(s));
+  for (const char* s : owned_suffixes()) exec(db_, "DROP TABLE IF EXISTS " + shadow(s));
 }
 
 void CollectionStore::rename(const std::string& new_table) {
   if (!is_identifier(new_table))
     throw UsageError("'" + new_table + "' is not a name a vector collection can have (letters, digits and _)");
-  for (const char* s : shadow_suffixes())
-    exec(db_, "ALTER TABLE " + shadow(s) + " RENAME TO " + quote(new_table + "_" + s));
+  for (const char* s : owned_suffixes())
+    if (spec_.type != vector::VectorType::Bit || std::string_view(s).substr(0, 7) != "spatial")
+      exec(db_, "ALTER TABLE " + shadow(s) + " RENAME TO " + quote(new_table + "_" + s));
   table_ = new_table;
 }
 
@@ -210,6 +220,9 @@ void CollectionStore::write_part(int64_t segment, const char* part, std::span<co
 void CollectionStore::delete_segment_data(int64_t segment) {
   for (const char* s : {"chunks", "tombstones"})
     Stmt(db_, "DELETE FROM " + shadow(s) + " WHERE segment = ?").bind(1, segment).run();
+  if (spec_.type != vector::VectorType::Bit)
+    for (bool pca : {false, true})
+      Stmt(db_, "DELETE FROM " + shadow(spatial_table(pca)) + " WHERE s0 >= ?1 AND s1 <= ?1").bind(1, segment).run();
   Stmt(db_, "DELETE FROM " + shadow("segments") + " WHERE id = ?").bind(1, segment).run();
 }
 

@@ -10,6 +10,9 @@
 //   X_chunks(segment, part, ordinal, sha256, data)   a sealed segment's parts ('ids',
 //                                 'vectors', 'index') in pieces of at most 64 KiB
 //   X_tombstones(segment, slot)   rows deleted from sealed segments
+//   X_spatial, X_spatial_pca      SQLite R*Trees (id = rowid, s0 = s1 = segment, then
+//                                 the 3-D box x0..z1) of the sealed rows' projections
+//                                 (vector/projection.h); float collections only
 //
 // A sealed segment never changes: its `stamp` (random, new at every seal or merge)
 // names its content, so a cache keyed by it (segment_cache.h) is never stale. Every
@@ -47,7 +50,11 @@ class CollectionStore {
   // The file this collection is in ("" for an in-memory or temporary database).
   std::string file() const;
 
+  // Every table the collection owns (dropped and renamed with it), and the plain ones
+  // among them, which SQLite protects as shadow tables (the R*Trees are virtual).
+  static const std::vector<const char*>& owned_suffixes();
   static const std::vector<const char*>& shadow_suffixes();
+  static const char* spatial_table(bool pca) { return pca ? "spatial_pca" : "spatial"; }
   void create();   // the shadow tables and indexes (xCreate)
   void destroy();  // drops them (xDestroy)
   void rename(const std::string& new_table);

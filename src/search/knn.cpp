@@ -10,6 +10,9 @@ namespace hart::search {
 namespace {
 
 constexpr size_t kBlockRows = 256;
+constexpr SearchMode kModes[] = {SearchMode::Auto,    SearchMode::Exact,      SearchMode::Ann,
+                                 SearchMode::Int8,    SearchMode::Binary,     SearchMode::Spatial,
+                                 SearchMode::SpatialPca, SearchMode::Hybrid, SearchMode::HybridPca};
 
 // The k closest (distance, rowid) pairs offered, as a bounded max-heap.
 class TopK {
@@ -158,6 +161,49 @@ void scan_segment_codes(const SegmentData& seg, const Scorer& scorer, const std:
   }
 }
 
+// The spatial modes: the `keep` allowed rows nearest the query in the segment's 3-D
+// projection, by boxes around it in the R*Tree that double in size until they hold
+// that many, then scored exactly.
+void scan_segment_spatial(CollectionStore& store, const SegmentData& seg, const Scorer& scorer,
+                          const std::vector<uint8_t>& q, const SlotMask& mask, bool pca, size_t keep, TopK& top,
+                          size_t& scored) {
+  const auto qc = seg.projection[pca].project(reinterpret_cast<const float*>(q.data()));
+  const SegmentData::Box& box = seg.extent(pca);
+  double volume = 1, widest = 0;
+  for (int a = 0; a < 3; ++a) {
+    const double side = std::max<double>(box.hi[a] - box.lo[a], 1e-6);
+    volume *= side;
+    widest = std::max(widest, side);
+  }
+  // Start with the cube that would hold `keep` rows if they were spread evenly.
+  double r = 0.5 * std::cbrt(volume * double(keep) / double(std::max<size_t>(seg.n, 1)));
+  Stmt st(store.db(), "SELECT id, x0, y0, z0 FROM " + store.shadow(CollectionStore::spatial_table(pca)) +
+                          " WHERE s0 >= ?1 AND s1 <= ?1 AND x1 >= ?2 AND x0 <= ?3 AND y1 >= ?4 AND y0 <= ?5"
+                          " AND z1 >= ?6 AND z0 <= ?7");
+  std::vector<std::pair<double, size_t>> found;  // (3-D distance², slot)
+  for (;;) {
+    found.clear();
+    st.reset();
+    st.bind(1, seg.id);
+    for (int a = 0; a < 3; ++a) st.bind(2 + 2 * a, double{qc[a]} - r).bind(3 + 2 * a, double{qc[a]} + r);
+    while (st.step()) {
+      const int64_t slot = seg.slot_of(st.int64(0));
+      if (slot < 0 || !mask.ok(static_cast<size_t>(slot))) continue;
+      double d2 = 0;
+      for (int a = 0; a < 3; ++a) d2 += (st.real(1 + a) - qc[a]) * (st.real(1 + a) - qc[a]);
+      found.push_back({d2, static_cast<size_t>(slot)});
+    }
+    if (found.size() >= keep || r > 2 * widest + 1) break;
+    r *= 2;
+  }
+  const size_t m = std::min(keep, found.size());
+  std::partial_sort(found.begin(), found.begin() + static_cast<ptrdiff_t>(m), found.end());
+  for (size_t i = 0; i < m; ++i) {
+    top.offer(scorer.distance(q.data(), seg.row(found[i].second)), seg.ids[found[i].second]);
+    ++scored;
+  }
+}
+
 // Passing slots per sealed segment, reading at most `cap` rows (0: all). Returns
 // false when the cap was reached before the end.
 bool passing_slots(CollectionStore& store, const FilterSql& filter, size_t cap,
@@ -194,14 +240,21 @@ const char* search_mode_name(SearchMode m) {
     case SearchMode::Ann: return "ann";
     case SearchMode::Int8: return "int8";
     case SearchMode::Binary: return "binary";
+    case SearchMode::Spatial: return "spatial";
+    case SearchMode::SpatialPca: return "spatial_pca";
+    case SearchMode::Hybrid: return "hybrid";
+    case SearchMode::HybridPca: return "hybrid_pca";
   }
   return "?";
 }
 
 SearchMode parse_search_mode(std::string_view name) {
-  for (SearchMode m : {SearchMode::Auto, SearchMode::Exact, SearchMode::Ann, SearchMode::Int8, SearchMode::Binary})
+  std::string known;
+  for (SearchMode m : kModes) {
     if (name == search_mode_name(m)) return m;
-  throw UsageError("mode '" + std::string(name) + "' is unknown (known: auto, exact, ann, int8, binary)");
+    known += std::string(known.empty() ? "" : ", ") + search_mode_name(m);
+  }
+  throw UsageError("mode '" + std::string(name) + "' is unknown (known: " + known + ")");
 }
 
 KnnResult knn(Collection& c, const KnnRequest& request) {
@@ -209,10 +262,14 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
     throw UsageError("k is " + std::to_string(request.k) + "; it must be 1.." + std::to_string(kMaxK));
   const Scorer& scorer = c.scorer();
   const std::vector<uint8_t> q = scorer.prepare_query(request.query);
-  const bool quantized = request.mode == SearchMode::Int8 || request.mode == SearchMode::Binary;
-  if (quantized && scorer.bits())
-    throw UsageError(std::string("mode '") + search_mode_name(request.mode) +
-                     "' quantizes float vectors; a bit collection is searched exactly");
+  const SearchMode mode = request.mode;
+  const bool quantized = mode == SearchMode::Int8 || mode == SearchMode::Binary;
+  const bool spatial = mode == SearchMode::Spatial || mode == SearchMode::SpatialPca || mode == SearchMode::Hybrid ||
+                       mode == SearchMode::HybridPca;
+  const bool pca = mode == SearchMode::SpatialPca || mode == SearchMode::HybridPca;
+  if ((quantized || spatial) && scorer.bits())
+    throw UsageError(std::string("mode '") + search_mode_name(mode) +
+                     "' is for float32 and int8 collections; a bit collection is searched exactly");
   const double oversample = request.oversample > 0 ? request.oversample : kDefaultOversample;
   if (oversample < 1 || oversample > kMaxOversample)
     throw UsageError("oversample is " + std::to_string(oversample) + "; it must be 1.." + std::to_string(int(kMaxOversample)));
@@ -221,7 +278,8 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
   const std::vector<SegmentRow> segments = store.segments();
 
   KnnResult result;
-  result.mode = quantized ? search_mode_name(request.mode) : "exact";
+  result.mode = quantized || spatial ? search_mode_name(mode) : "exact";
+  const size_t spatial_keep = mode == SearchMode::Spatial || mode == SearchMode::SpatialPca ? request.k : keep;
   TopK top(request.k);
   const bool filtered = !request.filters.empty();
   const FilterSql filter(request.filters);
@@ -244,7 +302,8 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
       if (std::find(slots.begin(), slots.end(), 1) == slots.end()) continue;  // nothing passes here
       mask.allow_only(std::move(slots));
     }
-    if (quantized) scan_segment_codes(*seg, scorer, q, mask, request.mode, keep, top, result.scored);
+    if (quantized) scan_segment_codes(*seg, scorer, q, mask, mode, keep, top, result.scored);
+    else if (spatial) scan_segment_spatial(store, *seg, scorer, q, mask, pca, spatial_keep, top, result.scored);
     else scan_segment(*seg, scorer, q, mask, top, result.scored);
   }
   result.hits = std::move(top).sorted();

@@ -23,10 +23,14 @@ namespace hart::search {
 
 // exact: every distance computed; ann: each sealed segment's HNSW graph; int8 and
 // binary: a scan of compact codes (vector/quantize.h) keeping k × oversample
-// candidates per segment, re-scored exactly. The writable segment is always exact.
-enum class SearchMode { Auto, Exact, Ann, Int8, Binary };
+// candidates per segment, re-scored exactly; spatial (anchors) and spatial_pca: the
+// k rows nearest in the segment's 3-D projection (vector/projection.h), found with
+// its R*Tree — the seeds' design, approximate by construction; hybrid and hybrid_pca:
+// the k × oversample nearest in 3-D, re-scored exactly. The writable segment is
+// always exact.
+enum class SearchMode { Auto, Exact, Ann, Int8, Binary, Spatial, SpatialPca, Hybrid, HybridPca };
 const char* search_mode_name(SearchMode m);
-// "auto", "exact", "ann", "int8", "binary"; a UsageError listing them otherwise.
+// The names above; a UsageError listing them otherwise.
 SearchMode parse_search_mode(std::string_view name);
 
 // One predicate on a metadata column: `m<column> <op> value`, op as SQL writes it

@@ -1,5 +1,6 @@
 #include "search/segment_cache.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <list>
@@ -82,6 +83,12 @@ std::shared_ptr<const SegmentData> load(CollectionStore& store, const Scorer& sc
   const std::vector<uint8_t> vectors = store.read_part(row.id, "vectors", data->n * packed);
   data->rows.resize(data->n * data->row_bytes);
   for (size_t i = 0; i < data->n; ++i) scorer.prepare(vectors.data() + i * packed, data->rows.data() + i * data->row_bytes);
+  if (!scorer.bits())
+    for (bool pca : {false, true}) {
+      const size_t bytes = 8 + (pca ? 4 : 3) * spec.dim * sizeof(float);
+      const char* part = CollectionStore::spatial_table(pca);
+      data->projection[pca] = vector::Projection3::from_bytes(store.read_part(row.id, part, bytes), spec.dim);
+    }
   return data;
 }
 
@@ -99,6 +106,30 @@ const vector::BinaryCodes& SegmentData::binary_codes() const {
     binary_ = vector::binarize(reinterpret_cast<const float*>(rows.data()), n, row_bytes / sizeof(float));
   });
   return binary_;
+}
+
+const SegmentData::Box& SegmentData::extent(bool pca) const {
+  std::call_once(extent_once_[pca], [&] {
+    Box b{{0, 0, 0}, {0, 0, 0}};
+    for (size_t i = 0; i < n; ++i) {
+      const auto c = projection[pca].project(reinterpret_cast<const float*>(row(i)));
+      for (int a = 0; a < 3; ++a) {
+        b.lo[a] = i ? std::min(b.lo[a], c[a]) : c[a];
+        b.hi[a] = i ? std::max(b.hi[a], c[a]) : c[a];
+      }
+    }
+    extent_[pca] = b;
+  });
+  return extent_[pca];
+}
+
+int64_t SegmentData::slot_of(int64_t rowid) const {
+  std::call_once(slots_once_, [&] {
+    slot_of_.reserve(n);
+    for (size_t i = 0; i < n; ++i) slot_of_.emplace(ids[i], static_cast<uint32_t>(i));
+  });
+  auto it = slot_of_.find(rowid);
+  return it == slot_of_.end() ? -1 : it->second;
 }
 
 std::shared_ptr<const SegmentData> cached_segment(CollectionStore& store, const Scorer& scorer, const SegmentRow& row) {

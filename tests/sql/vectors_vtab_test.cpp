@@ -219,7 +219,8 @@ TEST_F(VectorsTest, BadInputIsRefusedByNameAndChangesNothing) {
       {"SELECT rowid FROM items WHERE embedding MATCH '[1,2,3,4]' AND k = 'ten'",
        "hart_vectors: k must be an integer in 1..100000; received 'ten'"},
       {"SELECT rowid FROM items WHERE embedding MATCH '[1,2,3,4]' AND k = 3 AND mode = 'fast'",
-       "hart_vectors: mode 'fast' is unknown (known: auto, exact, ann, int8, binary)"},
+       "hart_vectors: mode 'fast' is unknown (known: auto, exact, ann, int8, binary, spatial, spatial_pca, hybrid, "
+       "hybrid_pca)"},
       {"SELECT rowid FROM items WHERE embedding MATCH '[1,2]' AND k = 3",
        "hart_vectors: dimension mismatch: the column 'embedding' has 4 dimensions, the query vector 2"},
       {"SELECT rowid FROM items WHERE embedding MATCH '[]' AND k = 3",
