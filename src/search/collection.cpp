@@ -174,7 +174,7 @@ void Collection::write_projections(int64_t segment, const std::vector<int64_t>& 
                               " VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?4, ?5, ?5)");
     for (size_t i = 0; i < n; ++i) {
       const auto c = p.project(rows.data() + i * dim);
-      box.bind(1, ids[i]).bind(2, segment).bind(3, double{c[0]}).bind(4, double{c[1]}).bind(5, double{c[2]}).run();
+      box.bind(1, spatial_id(segment, i)).bind(2, segment).bind(3, double{c[0]}).bind(4, double{c[1]}).bind(5, double{c[2]}).run();
     }
   }
 }

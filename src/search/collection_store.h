@@ -10,7 +10,7 @@
 //   X_chunks(segment, part, ordinal, sha256, data)   a sealed segment's parts ('ids',
 //                                 'vectors', 'index') in pieces of at most 64 KiB
 //   X_tombstones(segment, slot)   rows deleted from sealed segments
-//   X_spatial, X_spatial_pca      SQLite R*Trees (id = rowid, s0 = s1 = segment, then
+//   X_spatial, X_spatial_pca      SQLite R*Trees (id = segment << 32 | slot, s0 = s1 = segment, then
 //                                 the 3-D box x0..z1) of the sealed rows' projections
 //                                 (vector/projection.h); float collections only
 //
@@ -91,5 +91,8 @@ class CollectionStore {
 
 // A random non-zero 63-bit value.
 int64_t random_stamp();
+
+// The R*Tree id of a sealed row: unique even when a rowid is deleted and stored again.
+inline int64_t spatial_id(int64_t segment, size_t slot) { return segment << 32 | static_cast<int64_t>(slot); }
 
 }  // namespace hart::search

@@ -187,8 +187,8 @@ void scan_segment_spatial(CollectionStore& store, const SegmentData& seg, const 
     st.bind(1, seg.id);
     for (int a = 0; a < 3; ++a) st.bind(2 + 2 * a, double{qc[a]} - r).bind(3 + 2 * a, double{qc[a]} + r);
     while (st.step()) {
-      const int64_t slot = seg.slot_of(st.int64(0));
-      if (slot < 0 || !mask.ok(static_cast<size_t>(slot))) continue;
+      const int64_t slot = st.int64(0) - spatial_id(seg.id, 0);
+      if (slot < 0 || static_cast<size_t>(slot) >= seg.n || !mask.ok(static_cast<size_t>(slot))) continue;
       double d2 = 0;
       for (int a = 0; a < 3; ++a) d2 += (st.real(1 + a) - qc[a]) * (st.real(1 + a) - qc[a]);
       found.push_back({d2, static_cast<size_t>(slot)});

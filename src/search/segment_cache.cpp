@@ -123,15 +123,6 @@ const SegmentData::Box& SegmentData::extent(bool pca) const {
   return extent_[pca];
 }
 
-int64_t SegmentData::slot_of(int64_t rowid) const {
-  std::call_once(slots_once_, [&] {
-    slot_of_.reserve(n);
-    for (size_t i = 0; i < n; ++i) slot_of_.emplace(ids[i], static_cast<uint32_t>(i));
-  });
-  auto it = slot_of_.find(rowid);
-  return it == slot_of_.end() ? -1 : it->second;
-}
-
 std::shared_ptr<const SegmentData> cached_segment(CollectionStore& store, const Scorer& scorer, const SegmentRow& row) {
   std::string where = store.file();
   if (where.empty()) where = "memory:" + std::to_string(reinterpret_cast<uintptr_t>(store.db()));

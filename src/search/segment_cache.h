@@ -8,7 +8,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "search/collection_store.h"
@@ -32,22 +31,19 @@ struct SegmentData {
   const vector::Int8Codes& int8_codes() const;
   const vector::BinaryCodes& binary_codes() const;
 
-  // The 3-D projections stored with the segment (float collections), the box holding
-  // every row's coordinates (computed on first use), and slot by rowid.
+  // The 3-D projections stored with the segment (float collections), and the box
+  // holding every row's coordinates (computed on first use).
   vector::Projection3 projection[2];  // [0] anchors, [1] pca
   struct Box {
     float lo[3], hi[3];
   };
   const Box& extent(bool pca) const;
-  // The slot of `rowid`, or -1.
-  int64_t slot_of(int64_t rowid) const;
 
  private:
-  mutable std::once_flag int8_once_, binary_once_, extent_once_[2], slots_once_;
+  mutable std::once_flag int8_once_, binary_once_, extent_once_[2];
   mutable vector::Int8Codes int8_;
   mutable vector::BinaryCodes binary_;
   mutable Box extent_[2];
-  mutable std::unordered_map<int64_t, uint32_t> slot_of_;
 };
 
 // The segment described by `row`, from the cache or read now.

@@ -313,3 +313,31 @@ TEST_F(VectorsTest, RenamingKeepsTheCollectionAndFreesTheOldName) {
 
 }  // namespace
 }  // namespace hart::test
+
+namespace hart::test {
+namespace {
+
+// Tombstones and filters bind every mode: no deleted or filtered-out row comes back,
+// the answer still has k rows, and with candidates enough for all rows the
+// approximate modes give the exact answer.
+TEST_F(VectorsTest, EveryModeHonoursTombstonesAndFilters) {
+  const auto rows = random_vectors(600, 12, 21);
+  db->exec("CREATE VIRTUAL TABLE m USING hart_vectors(embedding float[12] distance_metric=cosine, category text, year integer, seal_threshold=200)");
+  fill("m", rows);
+  db->exec("DELETE FROM m WHERE rowid % 4 = 0");
+  // category < 'c1:' compares text: c0, c1 and c10..c19 pass, c2..c9 do not.
+  auto keep = [](size_t i) { return (i + 1) % 4 != 0 && (i % 20 < 2 || i % 20 >= 10); };
+  const auto q = random_vectors(1, 12, 22)[0];
+  const auto want = oracle_knn("cosine", rows, q, 25, keep);
+  for (const char* mode : {"auto", "exact", "int8", "binary", "spatial", "spatial_pca", "hybrid", "hybrid_pca"}) {
+    const std::string sql = std::string("SELECT rowid, distance FROM m WHERE embedding MATCH ? AND k = 25 AND category < 'c1:'") +
+                            " AND mode = '" + mode + "' AND oversample = 1000 ORDER BY distance";
+    const auto got = knn_rows(*db, sql, q);
+    ASSERT_EQ(got.size(), 25u) << mode;
+    for (const Ranked& r : got) EXPECT_TRUE(keep(static_cast<size_t>(r.rowid - 1))) << mode << ": row " << r.rowid;
+    if (std::string(mode).rfind("spatial", 0) != 0) expect_same(got, want, mode);
+  }
+}
+
+}  // namespace
+}  // namespace hart::test
