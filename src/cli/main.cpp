@@ -11,6 +11,7 @@
 //   hart export demo.db stories260K --format gguf out.gguf
 //   hart rm demo.db stories260K
 //   hart check demo.db
+//   hart index demo.db items seal                    (a vector collection's segments)
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <vector>
@@ -22,7 +23,8 @@ namespace {
 
 constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_source_command, models_command,
                                         tensors_command, rm_command,      export_command,    generate_command,
-                                        tokenize_command, embed_command,  sql_command,       check_command};
+                                        tokenize_command, embed_command,  sql_command,       check_command,
+                                        index_command};
 
 int run(int argc, char** argv) {
   CLI::App app{"hart — models and content in one SQL database"};
