@@ -219,7 +219,7 @@ void mean_step(sqlite3_context* ctx, sqlite3_value* v, sqlite3_value* w, const c
     const std::string row = "row " + std::to_string(++m.rows);
     if (sqlite3_value_type(v) == SQLITE_NULL || (w && sqlite3_value_type(w) == SQLITE_NULL)) return;
     const double weight = w ? number_arg(w, "argument w (" + row + ")") : 1.0;
-    if (weight < 0) throw UsageError("argument w (" + row + ") is " + std::to_string(weight) + "; weights are >= 0");
+    if (weight < 0) throw UsageError("argument w (" + row + ") is " + vector::number_text(weight) + "; weights are >= 0");
     const VectorValue x = m.sum.empty() ? vector_arg(v, "argument v (" + row + ")")
                                         : vector_arg(v, m.type, m.sum.size(), "argument v (" + row + ")");
     require_type(x, {VectorType::Float32, VectorType::Int8}, "v");
@@ -372,7 +372,7 @@ void hvec_quantize_int8_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     VectorValue out{VectorType::Int8, v.dim, std::vector<uint8_t>(v.dim)};
     for (size_t i = 0; i < xs.size(); ++i) {
       if (xs[i] < -1 || xs[i] > 1)
-        throw UsageError("element " + std::to_string(i) + " of argument v is " + std::to_string(xs[i]) +
+        throw UsageError("element " + std::to_string(i) + " of argument v is " + vector::number_text(xs[i]) +
                          "; 'unit' quantizes elements in -1..1");
       out.bytes[i] = static_cast<uint8_t>(static_cast<int8_t>(std::trunc((xs[i] + 1.0) * 127.5 - 128.0)));
     }

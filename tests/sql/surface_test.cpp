@@ -40,7 +40,8 @@ TEST_F(SurfaceTest, EveryDeclaredNameIsRegistered) {
 // newer than Debian's SQLite: the Node host test checks that results keep theirs.)
 TEST_F(SurfaceTest, VectorFunctionsDeclareSubtypes) {
   int n = 0;
-  for (Stmt s = db->prepare("SELECT name, narg, type, flags FROM pragma_function_list WHERE name LIKE 'hvec\\_%' ESCAPE '\\'");
+  for (Stmt s = db->prepare("SELECT name, narg, type, flags FROM pragma_function_list"
+                            " WHERE name LIKE 'hvec\\_%' ESCAPE '\\'");
        s.step(); ++n) {
     const std::string name = s.text(0);
     const bool takes_vector = !(name == "hvec_activation" && s.int64(1) == 1);

@@ -112,7 +112,7 @@ TEST_F(VectorFunctionTest, Aggregates) {
   EXPECT_THAT(error_of("SELECT hvec_weighted_avg('[1]', 0)"),
               HasSubstr("hvec_weighted_avg: the weights sum to 0; the average is undefined"));
   EXPECT_THAT(error_of("SELECT hvec_weighted_avg('[1]', -1)"),
-              HasSubstr("hvec_weighted_avg: argument w (row 1) is -1.000000; weights are >= 0"));
+              HasSubstr("hvec_weighted_avg: argument w (row 1) is -1; weights are >= 0"));
   EXPECT_THAT(error_of("SELECT hvec_weighted_avg('[1]', 'x')"),
               HasSubstr("hvec_weighted_avg: argument w (row 1) is a number; received text"));
 }
@@ -192,7 +192,7 @@ TEST_F(VectorFunctionTest, ErrorsNameTheFunctionTheArgumentAndWhatIsAllowed) {
       {"hvec_f32(X'00')", "hvec_f32: argument v: a float32 vector BLOB has a multiple of 4 bytes; received 1 byte"},
       {"hvec_length('[]')", "hvec_length: argument v: the vector is empty (zero dimensions)"},
       {"hvec_length(42)", "hvec_length: argument v: a vector is a BLOB or a JSON array, not a number"},
-      {"hvec_int8('[200]')", "hvec_int8: argument v: element 0 (200.000000) is not an integer in -128..127"},
+      {"hvec_int8('[200]')", "hvec_int8: argument v: element 0 (200) is not an integer in -128..127"},
       {"hvec_bit('[1,0]')", "hvec_bit: argument v: a bit vector has a multiple of 8 elements; received 2"},
       {"hvec_distance_hamming('[1]', '[1]')",
        "hvec_distance_hamming: argument a is a float32 vector; allowed: bit"},
@@ -228,7 +228,7 @@ TEST_F(VectorFunctionTest, ErrorsNameTheFunctionTheArgumentAndWhatIsAllowed) {
       {"hvec_quantize_int8('[0.5]', 1)",
        "hvec_quantize_int8: argument method is an integer; allowed: 'unit' (elements in -1..1)"},
       {"hvec_quantize_int8('[0.5, 1.5]', 'unit')",
-       "hvec_quantize_int8: element 1 of argument v is 1.500000; 'unit' quantizes elements in -1..1"},
+       "hvec_quantize_int8: element 1 of argument v is 1.5; 'unit' quantizes elements in -1..1"},
   };
   for (const auto& [sql, message] : cases) EXPECT_THAT(error_of("SELECT " + sql), HasSubstr(message)) << sql;
 }
