@@ -10,13 +10,9 @@
 //   SELECT hvec_avg(embedding) FROM docs GROUP BY topic;       -- float32 centroids
 //   SELECT hvec_activation(embedding, :query) FROM docs;       -- 'VERY_HIGH' .. 'LOW', NULL
 //
-// Rules: a NULL argument gives NULL (the aggregates skip rows with a NULL vector or
-// weight); everything else that is wrong is an error naming the function, the
-// argument and what is allowed. The two vectors of a binary function share one type
-// (a plain BLOB or JSON takes the other's subtype, float32 when neither has one) and
-// one dimension. float32 distances run on the dispatched kernels (vector/distance.h);
-// int8 ones on the same kernels over the values as floats. The cosine distance of a
-// zero vector is 1 (vector/space.h's convention).
+// What each function takes and returns, and the rules for NULLs, mixed arguments and
+// errors: README.md, "Vector functions". float32 distances run on the dispatched
+// kernels (vector/distance.h); int8 ones on the same kernels over the values as floats.
 #include "sql/surface.h"
 
 #include <algorithm>
