@@ -146,7 +146,9 @@ double distance(Distance d, const VectorValue& a, const VectorValue& b) {
 void distance_fn(sqlite3_context* ctx, sqlite3_value** argv, const char* fn, Distance d) {
   scalar(ctx, 2, argv, fn, [&] {
     auto [a, b] = vector_pair(argv);
-    sqlite3_result_double(ctx, distance(d, a, b));
+    const double r = distance(d, a, b);
+    if (d == Distance::Hamming) return sqlite3_result_int64(ctx, static_cast<int64_t>(r));  // a count of bits
+    sqlite3_result_double(ctx, r);
   });
 }
 

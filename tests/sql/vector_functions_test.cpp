@@ -68,6 +68,7 @@ TEST_F(VectorFunctionTest, DistancesMatchHandComputations) {
   EXPECT_DOUBLE_EQ(real("SELECT hvec_distance_l2(hvec_int8('[1,-2]'), hvec_int8('[-3,1]'))"), 5.0);
   EXPECT_DOUBLE_EQ(real("SELECT hvec_distance_l1(hvec_int8('[1,-2]'), hvec_int8('[-3,1]'))"), 7.0);
   EXPECT_EQ(scalar(*db, "SELECT hvec_distance_hamming(hvec_bit(X'0F'), hvec_bit(X'F0'))"), 8);
+  EXPECT_EQ(text("SELECT typeof(hvec_distance_hamming(hvec_bit(X'0F'), X'F0'))"), "integer");
   EXPECT_EQ(scalar(*db, "SELECT hvec_distance_hamming(hvec_bit(X'0100'), hvec_bit(X'0380'))"), 2);
 }
 
