@@ -6,7 +6,10 @@
 // Flags: whatever writes to the database or runs a model is SQLITE_DIRECTONLY, so a
 // view or trigger in a database someone else made cannot call it; what only reads is
 // SQLITE_INNOCUOUS; what depends on nothing but its arguments is also
-// SQLITE_DETERMINISTIC.
+// SQLITE_DETERMINISTIC. A function that reads its arguments' subtypes (the vector
+// functions: sql/vector_arg.h) carries SQLITE_SUBTYPE, and one that sets its result's
+// also SQLITE_RESULT_SUBTYPE: SQLite 3.45 and later (better-sqlite3's) may drop
+// subtypes that a function did not declare.
 #include "sql/register.h"
 
 #include <string>
@@ -28,6 +31,11 @@ namespace {
 constexpr int kReads = SQLITE_UTF8 | SQLITE_INNOCUOUS;
 constexpr int kPure = SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC;
 constexpr int kRuns = SQLITE_UTF8 | SQLITE_DIRECTONLY;  // writes, or runs a model
+#ifndef SQLITE_RESULT_SUBTYPE
+#define SQLITE_RESULT_SUBTYPE 0x001000000  // SQLite 3.45; older versions ignore the flag
+#endif
+constexpr int kVectorIn = kPure | SQLITE_SUBTYPE;               // reads vector arguments
+constexpr int kVectorOut = kVectorIn | SQLITE_RESULT_SUBTYPE;   // and returns a vector
 
 void hart_version_fn(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_text(ctx, HART_VERSION, -1, SQLITE_STATIC);
@@ -62,7 +70,8 @@ struct SqlFunction {
   const char* alias;  // today's name kept working, or nullptr
   int n_args;         // -1: any number
   int flags;
-  SqlFunctionImpl impl;
+  SqlFunctionImpl impl;               // a scalar function; for an aggregate its step,
+  SqlFinalImpl final_impl = nullptr;  // and this its result
 };
 
 constexpr SqlFunction kFunctions[] = {
@@ -80,6 +89,28 @@ constexpr SqlFunction kFunctions[] = {
     {"hart_inference_log", nullptr, 0, kReads, hart_inference_log_fn},
     {"hart_setting", nullptr, 1, kReads, hart_setting_fn},
     {"hart_setting", nullptr, 2, kRuns, hart_setting_fn},
+    {"hvec_f32", nullptr, 1, kVectorOut, hvec_f32_fn},
+    {"hvec_int8", nullptr, 1, kVectorOut, hvec_int8_fn},
+    {"hvec_bit", nullptr, 1, kVectorOut, hvec_bit_fn},
+    {"hvec_to_json", nullptr, 1, kVectorIn, hvec_to_json_fn},
+    {"hvec_length", nullptr, 1, kVectorIn, hvec_length_fn},
+    {"hvec_type", nullptr, 1, kVectorIn, hvec_type_fn},
+    {"hvec_distance_l2", nullptr, 2, kVectorIn, hvec_distance_l2_fn},
+    {"hvec_distance_cosine", nullptr, 2, kVectorIn, hvec_distance_cosine_fn},
+    {"hvec_distance_dot", nullptr, 2, kVectorIn, hvec_distance_dot_fn},
+    {"hvec_distance_l1", nullptr, 2, kVectorIn, hvec_distance_l1_fn},
+    {"hvec_distance_hamming", nullptr, 2, kVectorIn, hvec_distance_hamming_fn},
+    {"hvec_normalize", nullptr, 1, kVectorOut, hvec_normalize_fn},
+    {"hvec_add", nullptr, 2, kVectorOut, hvec_add_fn},
+    {"hvec_sub", nullptr, 2, kVectorOut, hvec_sub_fn},
+    {"hvec_scale", nullptr, 2, kVectorOut, hvec_scale_fn},
+    {"hvec_slice", nullptr, 3, kVectorOut, hvec_slice_fn},
+    {"hvec_quantize_binary", nullptr, 1, kVectorOut, hvec_quantize_binary_fn},
+    {"hvec_quantize_int8", nullptr, 2, kVectorOut, hvec_quantize_int8_fn},
+    {"hvec_avg", nullptr, 1, kVectorOut, hvec_avg_step, hvec_avg_final},
+    {"hvec_weighted_avg", nullptr, 2, kVectorOut, hvec_weighted_avg_step, hvec_weighted_avg_final},
+    {"hvec_activation", nullptr, 1, kPure, hvec_activation_fn},
+    {"hvec_activation", nullptr, 2, kVectorIn, hvec_activation_fn},
 };
 
 struct SqlModule {
@@ -118,7 +149,8 @@ int register_sql(sqlite3* db, char** err) {
   for (const SqlFunction& f : kFunctions)
     for (const char* name : {f.name, f.alias})
       if (name && rc == SQLITE_OK) {
-        rc = sqlite3_create_function(db, name, f.n_args, f.flags, nullptr, f.impl, nullptr, nullptr);
+        rc = f.final_impl ? sqlite3_create_function(db, name, f.n_args, f.flags, nullptr, nullptr, f.impl, f.final_impl)
+                          : sqlite3_create_function(db, name, f.n_args, f.flags, nullptr, f.impl, nullptr, nullptr);
         failed = name;
       }
   for (const SqlModule& m : kModules)

@@ -8,7 +8,8 @@
 
 namespace hart {
 
-using SqlFunctionImpl = void (*)(sqlite3_context*, int, sqlite3_value**);
+using SqlFunctionImpl = void (*)(sqlite3_context*, int, sqlite3_value**);  // scalar, or an aggregate's step
+using SqlFinalImpl = void (*)(sqlite3_context*);                            // an aggregate's result
 
 // atom_functions.cpp — content atoms
 void atom_text_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
@@ -33,5 +34,30 @@ void weights_scan_stats_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv)
 
 // vectors_vtab.cpp — vector collections (hart_vectors)
 const sqlite3_module* vectors_module();
+
+// vector_functions.cpp — vectors (sqlite-vec's functions under the hvec_ prefix)
+void hvec_f32_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_int8_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_bit_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_to_json_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_length_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_type_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_distance_l2_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_distance_cosine_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_distance_dot_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_distance_l1_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_distance_hamming_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_normalize_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_add_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_sub_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_scale_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_slice_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_quantize_binary_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_quantize_int8_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_activation_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_avg_step(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_avg_final(sqlite3_context* ctx);
+void hvec_weighted_avg_step(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void hvec_weighted_avg_final(sqlite3_context* ctx);
 
 }  // namespace hart

@@ -1,5 +1,6 @@
 #include "sql/vector_arg.h"
 
+#include <new>
 #include <string>
 
 #include "util/error.h"
@@ -21,14 +22,15 @@ vector::VectorValue vector_arg(sqlite3_value* v, VectorType type, size_t dim, st
   switch (sqlite3_value_type(v)) {
     case SQLITE_BLOB: {
       if (auto marked = vector_subtype(v); marked && *marked != type)
-        throw UsageError(std::string(what) + ": expected a " + vector::vector_type_name(type) + " vector, received " +
-                         vector::vector_type_name(*marked));
+        throw UsageError(std::string(what) + ": type mismatch: expected " + vector::vector_type_name(type) +
+                         " elements, received a vector marked " + vector::vector_type_name(*marked));
       const auto* p = static_cast<const uint8_t*>(sqlite3_value_blob(v));
       const size_t n = static_cast<size_t>(sqlite3_value_bytes(v));
       return vector::vector_from_blob({p, n}, type, dim, what);
     }
     case SQLITE_TEXT: {
       const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      if (!p) throw std::bad_alloc();  // SQLite could not convert it: out of memory
       return vector::vector_from_json({p, static_cast<size_t>(sqlite3_value_bytes(v))}, type, dim, what);
     }
     case SQLITE_NULL:

@@ -137,9 +137,7 @@ VectorValue vector_from_json(std::string_view json, VectorType type, size_t dim,
   for (size_t i = 0; i < xs.size(); ++i) {
     const double x = xs[i];
     auto not_allowed = [&](const char* allowed) {
-      char shown[32];
-      const auto r = std::to_chars(shown, shown + sizeof shown, x);
-      return UsageError(std::string(what) + ": element " + std::to_string(i) + " (" + std::string(shown, r.ptr) +
+      return UsageError(std::string(what) + ": element " + std::to_string(i) + " (" + number_text(x) +
                         ") is not " + allowed);
     };
     if (type == VectorType::Float32) {
@@ -168,6 +166,11 @@ std::string vector_to_json(const VectorValue& v) {
     out.append(buf, r.ptr);
   }
   return out + "]";
+}
+
+std::string number_text(double x) {
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
 }
 
 VectorValue float_vector(std::span<const float> values) {

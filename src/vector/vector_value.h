@@ -44,6 +44,8 @@ VectorValue vector_from_blob(std::span<const uint8_t> blob, VectorType type, siz
 VectorValue vector_from_json(std::string_view json, VectorType type, size_t dim, std::string_view what);
 // A JSON array: shortest round-trip floats, integers for int8 and bit.
 std::string vector_to_json(const VectorValue& v);
+// The shortest text that reads back as `x` ("200", "1.5"), for messages.
+std::string number_text(double x);
 // Packed float32 bytes of `values`.
 VectorValue float_vector(std::span<const float> values);
 

@@ -7,6 +7,12 @@
 namespace hart::test {
 namespace {
 
+// A cosine distance, and an int8 vector's subtype carried into hvec_to_json: a host
+// whose SQLite dropped it would read the two bytes as float32 and fail.
+constexpr const char* kVectorSql =
+    "SELECT printf('%.4f', hvec_distance_cosine('[1,2]', '[2,1]')) || ' ' || hvec_to_json(hvec_int8('[1,-2]'))";
+constexpr const char* kVectorResult = "0.2000 [1,-2]\n";
+
 class ExtensionTest : public SqlTest {
  protected:
   std::string shell(const std::string& sql) {
@@ -34,6 +40,7 @@ TEST_F(ExtensionTest, StockShellLoadsTheExtension) {
   EXPECT_EQ(shell("SELECT count FROM tensor_stats('m') WHERE tensor = 'token_embd.weight';"), "76800\n");
   EXPECT_EQ(shell("SELECT length(tensor_geometry(id, 0, 10)) FROM tensors WHERE name = 'token_embd.weight';"),
             "329\n");
+  EXPECT_EQ(shell(std::string(kVectorSql) + ";"), kVectorResult);
 }
 
 TEST_F(ExtensionTest, ShellSeesSameValuesAsTheEngine) {
@@ -56,13 +63,14 @@ TEST_F(ExtensionTest, DebianPythonLoadsTheExtension) {
       "c = sqlite3.connect(sys.argv[1])\n"
       "c.enable_load_extension(True)\n"
       "c.load_extension(sys.argv[2])\n"
-      "print(c.execute(\"SELECT count(*) FROM weights WHERE model = 'm'\").fetchone()[0])\n";
+      "print(c.execute(\"SELECT count(*) FROM weights WHERE model = 'm'\").fetchone()[0])\n"
+      "print(c.execute(sys.argv[3]).fetchone()[0])\n";
   const std::string script_path = dir.file("load.py");
   write_file(script_path, script);
   const std::string cmd = "/usr/bin/python3 " + script_path + " '" + dir.file("test.db") + "' '" + binary_dir() +
-                          "/src/hartonomous'";
+                          "/src/hartonomous' \"" + kVectorSql + "\"";
   ASSERT_EQ(run_command(cmd, &out), 0) << cmd << "\n" << out;
-  EXPECT_EQ(out, std::to_string(all) + "\n");
+  EXPECT_EQ(out, std::to_string(all) + "\n" + kVectorResult);
 }
 
 // Node's better-sqlite3 (v12) carries its own SQLite build and hands the extension
@@ -77,9 +85,9 @@ TEST_F(ExtensionTest, NodeBetterSqlite3LoadsTheExtension) {
   const int64_t all = scalar(*db, "SELECT count(*) FROM weights WHERE model = 'm'");
   const int64_t near_one = scalar(*db, "SELECT count(*) FROM weights WHERE value BETWEEN 0.9 AND 1.1 AND layer = 0");
   db.reset();
-  auto node = [&](const std::string& sql) {
+  auto node = [&](const std::string& sql, const std::string& setup = "") {
     const std::string cmd = "node '" + node_dir + "/load_extension.js' '" + dir.file("test.db") + "' '" +
-                            binary_dir() + "/src/hartonomous' \"" + sql + "\"";
+                            binary_dir() + "/src/hartonomous' \"" + sql + "\" \"" + setup + "\"";
     EXPECT_EQ(run_command(cmd, &out), 0) << cmd << "\n" << out;
     return out;
   };
@@ -87,6 +95,15 @@ TEST_F(ExtensionTest, NodeBetterSqlite3LoadsTheExtension) {
   EXPECT_EQ(node("SELECT count(*) FROM weights WHERE value BETWEEN 0.9 AND 1.1 AND layer = 0"),
             std::to_string(near_one) + "\n");
   EXPECT_EQ(node("SELECT hart_version()"), std::string(HART_TEST_VERSION) + "\n");
+  EXPECT_EQ(node(kVectorSql), kVectorResult);
+  // Where the planner could read hvec_int8(x) from an index on it, SQLite 3.45 and later
+  // keep the subtype only because hvec_int8 declares SQLITE_RESULT_SUBTYPE (without it
+  // this fails). Debian's 3.40 predates the flag and reads the index: README.md,
+  // "Vector functions".
+  EXPECT_EQ(node("SELECT hvec_to_json(hvec_int8(x)) FROM vec_check WHERE hvec_int8(x) = X'01FE'",
+                 "CREATE TABLE vec_check(x); INSERT INTO vec_check VALUES ('[1,-2]');"
+                 " CREATE INDEX vec_check_int8 ON vec_check(hvec_int8(x));"),
+            "[1,-2]\n");
 }
 
 }  // namespace

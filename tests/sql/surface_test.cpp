@@ -35,6 +35,22 @@ TEST_F(SurfaceTest, EveryDeclaredNameIsRegistered) {
   }
 }
 
+// Every vector function reads its arguments' subtypes (SQLITE_SUBTYPE, 0x100000, which
+// pragma_function_list shows); the aggregates are aggregates. (SQLITE_RESULT_SUBTYPE is
+// newer than Debian's SQLite: the Node host test checks that results keep theirs.)
+TEST_F(SurfaceTest, VectorFunctionsDeclareSubtypes) {
+  int n = 0;
+  for (Stmt s = db->prepare("SELECT name, narg, type, flags FROM pragma_function_list"
+                            " WHERE name LIKE 'hvec\\_%' ESCAPE '\\'");
+       s.step(); ++n) {
+    const std::string name = s.text(0);
+    const bool takes_vector = !(name == "hvec_activation" && s.int64(1) == 1);
+    EXPECT_EQ((s.int64(3) & 0x100000) != 0, takes_vector) << name << "/" << s.int64(1);
+    EXPECT_EQ(s.text(2), name == "hvec_avg" || name == "hvec_weighted_avg" ? "a" : "s") << name;
+  }
+  EXPECT_EQ(n, 22);
+}
+
 TEST_F(SurfaceTest, VersionIsTheProjects) {
   EXPECT_EQ(scalar(*db, "SELECT hart_version() = '" HART_TEST_VERSION "'"), 1);
 }
