@@ -14,9 +14,24 @@
 #include "util/byte_reader.h"
 #include "util/error.h"
 
-// hnswlib.h defines cpuid(), xgetbv(), AVXCapable() and AVX512Capable() at global scope
-// and not inline: renamed here so that another file including hnswlib (the benchmark's
-// raw-hnswlib runner) links beside this library.
+// Under AddressSanitizer hnswlib's prefetch hints are compiled out: while linking a new
+// element (searchBaseLayer) it reads the slot after a full upper-layer list, up to 3
+// bytes past that list's malloc block. glibc's chunk rounding always leaves that much
+// slack, so release builds read only their own memory; ASan's exact bounds do not.
+#if defined(__SANITIZE_ADDRESS__)
+#define NO_MANUAL_VECTORIZATION
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NO_MANUAL_VECTORIZATION
+#endif
+#endif
+
+// hnswlib is written to be included by one file of a program: it defines functions and
+// function-pointer variables in its namespace, and cpuid(), xgetbv(), AVXCapable() and
+// AVX512Capable() at global scope, none inline. Renamed here, namespace and all, so
+// another file including hnswlib (the benchmark's raw-hnswlib runner, compiled for
+// another instruction set) links beside this library and shares none of its code.
+#define hnswlib hart_hnswlib
 #define cpuid hart_hnswlib_cpuid
 #define xgetbv hart_hnswlib_xgetbv
 #define AVXCapable hart_hnswlib_avx_capable
@@ -26,10 +41,12 @@
 #undef xgetbv
 #undef AVXCapable
 #undef AVX512Capable
+#undef hnswlib
 
 namespace hart::vector {
 namespace {
 
+namespace hnswlib = ::hart_hnswlib;
 using Hnsw = hnswlib::HierarchicalNSW<float>;
 using hnswlib::tableint;
 
@@ -42,41 +59,22 @@ bool closer(const Neighbor& a, const Neighbor& b) {
   return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);
 }
 
-// hnswlib passes dist_func_param to the distance function; its getDataByLabel reads
-// the dimension as the first size_t, so it comes first.
-struct DistParam {
-  size_t dim;
-  PairKernel kernel;
-};
-
-float l2_distance(const void* a, const void* b, const void* param) {
-  const auto* p = static_cast<const DistParam*>(param);
-  return p->kernel(static_cast<const float*>(a), static_cast<const float*>(b), p->dim);
-}
-
-// InnerProduct and Cosine (vectors already unit length): 1 - a.b, as Space::distance.
-float one_minus_dot(const void* a, const void* b, const void* param) {
-  const auto* p = static_cast<const DistParam*>(param);
-  return 1.0f - p->kernel(static_cast<const float*>(a), static_cast<const float*>(b), p->dim);
-}
-
-// Our Space seen through hnswlib's SpaceInterface: the kernels of the Space's path.
+// Our Space seen through hnswlib's SpaceInterface: the graph-shaped kernels of the
+// Space's path (distance.h), the dimension as their parameter (hnswlib's getDataByLabel
+// also reads it there).
 class KernelSpace final : public hnswlib::SpaceInterface<float> {
  public:
-  explicit KernelSpace(const Space& s) {
+  explicit KernelSpace(const Space& s) : dim_(s.dim()) {
     const DistanceKernels& k = distance_kernels(s.path());
-    param_ = {s.dim(), s.metric() == Metric::L2 ? k.l2_squared : k.dot};
-    func_ = s.metric() == Metric::L2 ? l2_distance : one_minus_dot;
-    bytes_ = s.vector_bytes();
+    func_ = s.metric() == Metric::L2 ? k.l2_squared_graph : k.one_minus_dot_graph;
   }
-  size_t get_data_size() override { return bytes_; }
+  size_t get_data_size() override { return dim_ * sizeof(float); }
   hnswlib::DISTFUNC<float> get_dist_func() override { return func_; }
-  void* get_dist_func_param() override { return &param_; }
+  void* get_dist_func_param() override { return &dim_; }
 
  private:
-  DistParam param_;
+  size_t dim_;
   hnswlib::DISTFUNC<float> func_;
-  size_t bytes_;
 };
 
 std::string range_error(const char* what, uint64_t value, uint64_t lo, uint64_t hi) {
@@ -222,8 +220,12 @@ std::vector<Neighbor> HnswIndex::search(std::span<const float> query, size_t k) 
 std::vector<Neighbor> HnswIndex::search(std::span<const float> query, size_t k, size_t ef) const {
   if (ef < 1 || ef > kMaxEf) throw UsageError(range_error("ef", ef, 1, kMaxEf));
   const Hnsw& h = *g_->h;
-  std::vector<float> q(g_->space.dim());
-  g_->space.prepare(query, q.data(), "query");
+  // The prepared query on the stack when it fits: no allocation per search.
+  constexpr size_t kStackDims = 1024;
+  float stack[kStackDims];
+  std::vector<float> heap(g_->space.dim() > kStackDims ? g_->space.dim() : 0);
+  float* q = heap.empty() ? stack : heap.data();
+  g_->space.prepare(query, q, "query");
   std::vector<Neighbor> out;
   if (k == 0 || size() == 0) return out;
 
@@ -231,14 +233,14 @@ std::vector<Neighbor> HnswIndex::search(std::span<const float> query, size_t k, 
   // concurrent searches may differ in ef: greedy descent through the upper layers, then
   // hnswlib's layer-0 beam search.
   tableint cur = h.enterpoint_node_;
-  float cur_dist = h.fstdistfunc_(q.data(), h.getDataByInternalId(cur), h.dist_func_param_);
+  float cur_dist = h.fstdistfunc_(q, h.getDataByInternalId(cur), h.dist_func_param_);
   for (int level = h.maxlevel_; level > 0; --level) {
     for (bool moved = true; moved;) {
       moved = false;
       hnswlib::linklistsizeint* list = h.get_linklist(cur, level);
       const tableint* links = list + 1;
       for (size_t i = 0, count = h.getListCount(list); i < count; ++i) {
-        float d = h.fstdistfunc_(q.data(), h.getDataByInternalId(links[i]), h.dist_func_param_);
+        float d = h.fstdistfunc_(q, h.getDataByInternalId(links[i]), h.dist_func_param_);
         if (d < cur_dist) {
           cur_dist = d;
           cur = links[i];
@@ -248,8 +250,8 @@ std::vector<Neighbor> HnswIndex::search(std::span<const float> query, size_t k, 
     }
   }
   const size_t width = std::max(ef, k);
-  auto top = h.num_deleted_ ? h.searchBaseLayerST<true>(cur, q.data(), width)
-                            : h.searchBaseLayerST<false>(cur, q.data(), width);
+  auto top = h.num_deleted_ ? h.searchBaseLayerST<true>(cur, q, width)
+                            : h.searchBaseLayerST<false>(cur, q, width);
   out.reserve(top.size());
   for (; !top.empty(); top.pop())
     out.push_back({static_cast<int64_t>(h.getExternalLabel(top.top().second)), top.top().first});
