@@ -7,7 +7,7 @@
 // ef reaching the target recall.
 //
 //   hart-ann-bench [--sets bigann10k,fmnistsmall,clustered] [--clustered-n 100000]
-//                  [--centres 2000] [--clustered-queries 1000] [--threads 2]
+//                  [--centres 2000] [--clustered-queries 1000] [--spread 1] [--threads 2]
 //                  [--ef 16,32,64,128,256] [-M 16] [--ef-construction 200] [--min-seconds 1] [--rounds 5]
 //
 // Metric: squared L2 throughout (FAISS's IndexHNSWFlat and hnswlib's L2Space).
@@ -71,16 +71,17 @@ Set read_set(const std::string& name, const std::string& dir, const std::string&
   return s;
 }
 
-// n vectors around `centres` Gaussian centres (spread 4 per coordinate, points 1 around
-// them), and nq queries drawn the same way, not in the base.
-Set clustered(size_t n, size_t nq, size_t dim, size_t centres) {
+// n vectors around `centres` Gaussian centres (`spread` per coordinate, points 1 around
+// them), and nq queries drawn the same way, not in the base. A spread near 1 makes
+// clusters overlap, so neighbours are not found by reaching the right cluster alone.
+Set clustered(size_t n, size_t nq, size_t dim, size_t centres, float spread) {
   Set s;
   s.name = "clustered";
   s.dim = dim;
   std::mt19937_64 rng(42);
   std::normal_distribution<float> nd;
   std::vector<float> c(centres * dim);
-  for (float& x : c) x = 4 * nd(rng);
+  for (float& x : c) x = spread * nd(rng);
   auto draw = [&](std::vector<float>& out, size_t count) {
     out.resize(count * dim);
     for (size_t i = 0; i < count; ++i) {
@@ -278,11 +279,13 @@ int main(int argc, char** argv) {
   Options o;
   std::string sets = "bigann10k,fmnistsmall,clustered", data = HART_DEFAULT_DATA_DIR, efs = "16,32,64,128,256";
   size_t clustered_n = 100000, centres = 2000, clustered_queries = 1000;
+  float spread = 1.0f;
   app.add_option("--sets", sets, "Comma-separated: bigann10k, fmnistsmall, clustered")->capture_default_str();
   app.add_option("--data", data, "The shared data folder")->capture_default_str();
   app.add_option("--clustered-n", clustered_n, "Vectors in the generated 128-d set")->capture_default_str();
   app.add_option("--centres", centres, "Gaussian centres of the generated set")->capture_default_str();
   app.add_option("--clustered-queries", clustered_queries, "Queries of the generated set")->capture_default_str();
+  app.add_option("--spread", spread, "Spread of the generated set's centres (points: 1)")->capture_default_str();
   app.add_option("--threads", o.threads, "Build threads for every engine")->check(CLI::Range(1, 256))->capture_default_str();
   app.add_option("--ef", efs, "ef_search values to sweep")->capture_default_str();
   app.add_option("-M", o.M, "HNSW M")->capture_default_str();
@@ -298,7 +301,7 @@ int main(int argc, char** argv) {
       Set s;
       if (name == "bigann10k") s = read_set(name, data + "/ann-bigann10k", "bigann10k", true);
       else if (name == "fmnistsmall") s = read_set(name, data + "/ann-fmnistsmall", "fmnistsmall", false);
-      else if (name == "clustered") s = clustered(clustered_n, clustered_queries, 128, centres);
+      else if (name == "clustered") s = clustered(clustered_n, clustered_queries, 128, centres, spread);
       else throw hart::UsageError("unknown set '" + name + "' (known: bigann10k, fmnistsmall, clustered)");
       exact_truth(s, o.k);
       run_set(s, o);

@@ -28,10 +28,11 @@
 //                 <= M above) and c element numbers (uint32, each < n, of an element
 //                 whose level reaches that layer), then dimension float32 values
 //
-// Memory on read is bounded by a fixed multiple of the input's size: n is checked
-// against the bytes left before anything is allocated, and every level costs input
-// bytes. Not thread-safe for add/remove; concurrent search() calls are safe while
-// nothing is added or removed.
+// Memory on read is bounded by the input's size: n is checked against the bytes left
+// before anything is allocated, and every layer an element claims costs 4 input bytes,
+// so read allocates at most about 260 times the input (M = 256: 1028-byte link lists)
+// plus hnswlib's fixed 65536 update locks (2.6 MB). Not thread-safe for add/remove;
+// concurrent search() calls are safe while nothing is added or removed.
 #pragma once
 #include <cstdint>
 #include <memory>
