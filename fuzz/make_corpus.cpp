@@ -1,12 +1,15 @@
 // Writes the fuzzers' seed corpora with the project's own writers:
-//   make_corpus <dir>   ->  <dir>/gguf/*.gguf, <dir>/safetensors/*.safetensors
+//   make_corpus <dir>   ->  <dir>/gguf/*.gguf, <dir>/safetensors/*.safetensors,
+//                           <dir>/hnsw_bytes/*.hnsw
 // Small on purpose (the committed corpus stays well under 20 KB).
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 
 #include "formats/gguf.h"
 #include "formats/safetensors.h"
+#include "vector/hnsw_index.h"
 
 using namespace hart;
 
@@ -96,5 +99,25 @@ int main(int argc, char** argv) {
   ModelFile bare;
   bare.tensors = {tensor("h.0.attn.c_attn.weight", {4}, DType::U8)};
   write(s + "/bare.safetensors", bare, write_safetensors);
+
+  // HNSW bytes: small graphs of a few levels (M = 2 gives tall ones), one with removals.
+  std::string h = std::string(argv[1]) + "/hnsw_bytes";
+  std::filesystem::create_directories(h);
+  auto hnsw = [&](const std::string& name, vector::Metric m, size_t dim, size_t n, size_t M, bool removals) {
+    vector::HnswIndex index(vector::Space(m, dim), vector::HnswParams{.M = M, .ef_construction = 8, .ef_search = 4});
+    std::vector<float> v(dim);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t d = 0; d < dim; ++d) v[d] = static_cast<float>((i * 7 + d * 3) % 11) - 5.0f;
+      index.add(static_cast<int64_t>(i * 3), v);
+    }
+    if (removals) index.remove(3), index.remove(9);
+    std::vector<uint8_t> bytes;
+    index.write(bytes);
+    std::ofstream(h + "/" + name, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  };
+  hnsw("l2_tall.hnsw", vector::Metric::L2, 2, 40, 2, false);
+  hnsw("cosine_removed.hnsw", vector::Metric::Cosine, 3, 20, 4, true);
+  hnsw("ip_one.hnsw", vector::Metric::InnerProduct, 4, 1, 16, false);
+  hnsw("empty.hnsw", vector::Metric::L2, 4, 0, 16, false);
   return 0;
 }

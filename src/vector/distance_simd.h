@@ -69,8 +69,19 @@ void dot_rows(const float* q, const float* r, size_t n_rows, size_t dim, float* 
 }
 
 template <class Ops>
+float l2_squared_graph(const void* a, const void* b, const void* dim) {
+  return l2_squared<Ops>(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(dim));
+}
+
+template <class Ops>
+float one_minus_dot_graph(const void* a, const void* b, const void* dim) {
+  return 1.0f - dot<Ops>(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(dim));
+}
+
+template <class Ops>
 constexpr DistanceKernels kernels(SimdPath path) {
-  return {path, l2_squared<Ops>, dot<Ops>, l2_squared_rows<Ops>, dot_rows<Ops>};
+  return {path, l2_squared<Ops>, dot<Ops>, l2_squared_rows<Ops>, dot_rows<Ops>, l2_squared_graph<Ops>,
+          one_minus_dot_graph<Ops>};
 }
 
 }  // namespace hart::vector::detail::simd

@@ -135,12 +135,4 @@ ExactIndex ExactIndex::load(const IndexFileReader& file, SimdPath kernels) {
   return index;
 }
 
-std::unique_ptr<VectorIndex> load_vector_index(const std::string& path) {
-  IndexFileReader file(path);
-  switch (file.header().kind) {
-    case IndexKind::Exact: return std::make_unique<ExactIndex>(ExactIndex::load(file, best_kernel()));
-  }
-  throw FormatError(path + ": unknown vector index kind");
-}
-
 }  // namespace hart::vector

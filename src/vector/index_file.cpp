@@ -47,8 +47,8 @@ IndexFileReader::IndexFileReader(const std::string& path) : file_(path) {
   if (stored != computed)
     throw FormatError(p + ": checksum mismatch: the file is damaged (stored SHA-256 " + to_hex(stored) +
                       ", computed " + to_hex(computed) + ")");
-  if (kind != static_cast<uint32_t>(IndexKind::Exact))
-    throw FormatError(p + ": unknown vector index kind " + std::to_string(kind) + " (known: 1 = exact)");
+  if (kind != static_cast<uint32_t>(IndexKind::Exact) && kind != static_cast<uint32_t>(IndexKind::Hnsw))
+    throw FormatError(p + ": unknown vector index kind " + std::to_string(kind) + " (known: 1 = exact, 2 = hnsw)");
   if (metric < 1 || metric > 3)
     throw FormatError(p + ": unknown metric code " + std::to_string(metric) + " (known: 1 l2, 2 ip, 3 cosine)");
   if (type != static_cast<uint32_t>(ElementType::F32))

@@ -4,14 +4,15 @@
 //   offset  size  field
 //        0     8  magic "HARTVIDX"
 //        8     4  format version (1)
-//       12     4  index kind (1 = exact)
+//       12     4  index kind (1 = exact, 2 = hnsw)
 //       16     4  metric (space.h codes: 1 l2, 2 ip, 3 cosine)
 //       20     4  element type (1 = f32)
 //       24     8  dimension
 //       32     8  vector count
 //       40     8  payload bytes (P)
 //       48     P  payload (the kind's own layout; ExactIndex: count int64 ids, then
-//                 count x dimension float32 values, row after row)
+//                 count x dimension float32 values, row after row; HnswIndex: the bytes
+//                 of HnswIndex::write, hnsw_index.h, with count = its live vectors)
 //     48+P    32  SHA-256 of bytes [0, 48+P)
 //
 // The reader trusts nothing: the file size must equal 80 + P, the checksum must
@@ -28,7 +29,7 @@
 
 namespace hart::vector {
 
-enum class IndexKind : uint32_t { Exact = 1 };
+enum class IndexKind : uint32_t { Exact = 1, Hnsw = 2 };
 
 struct IndexFileHeader {
   IndexKind kind = IndexKind::Exact;
