@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "util/error.h"
+#include "search/ann_segment.h"
 #include "vector/projection.h"
 
 namespace hart::search {
@@ -157,15 +158,25 @@ int64_t Collection::write_segment(const std::vector<int64_t>& ids, const std::ve
   Stmt move(store_.db(), "UPDATE " + store_.shadow("rows") + " SET segment = ?, slot = ? WHERE rowid = ?");
   for (size_t slot = 0; slot < ids.size(); ++slot)
     move.bind(1, segment).bind(2, static_cast<int64_t>(slot)).bind(3, ids[slot]).run();
-  if (!scorer_.bits()) write_projections(segment, ids, packed);
-  return segment;
-}
-
-void Collection::write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed) {
+  if (scorer_.bits()) return segment;
+  // Float collections: the 3-D projections and the HNSW graph, over the prepared rows.
   const size_t n = ids.size(), dim = spec().dim, packed_bytes = packed.size() / n;
   std::vector<float> rows(n * dim);
   for (size_t i = 0; i < n; ++i)
     scorer_.prepare(packed.data() + i * packed_bytes, reinterpret_cast<uint8_t*>(rows.data() + i * dim));
+  write_projections(segment, ids, rows);
+  std::vector<uint8_t> graph;
+  build_hnsw(*scorer_.space(), spec().ann, rows.data(), n)->write(graph);
+  store_.write_part(segment, kHnswPart, graph);
+  Stmt(store_.db(), "UPDATE " + store_.shadow("segments") + " SET index_kind = 'hnsw', index_params = ? WHERE id = ?")
+      .bind(1, std::string_view(hnsw_params_json(spec().ann, graph.size())))
+      .bind(2, segment)
+      .run();
+  return segment;
+}
+
+void Collection::write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<float>& rows) {
+  const size_t n = ids.size(), dim = spec().dim;
   for (bool pca : {false, true}) {
     const vector::Projection3 p = pca ? vector::Projection3::pca(rows.data(), n, dim)
                                       : vector::Projection3::anchors(rows.data(), n, dim);

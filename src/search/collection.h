@@ -54,8 +54,9 @@ class Collection {
   std::optional<Location> locate(int64_t rowid);
   void check_metadata(std::span<sqlite3_value* const> metadata) const;
   int64_t write_segment(const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed);
-  // The segment's 3-D projections (parts 'spatial' and 'spatial_pca') and their R*Tree rows.
-  void write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed);
+  // The segment's 3-D projections (parts 'spatial' and 'spatial_pca') and their R*Tree
+  // rows, from its prepared rows.
+  void write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<float>& rows);
 
   CollectionStore store_;
   Scorer scorer_;

@@ -74,12 +74,13 @@ ColumnKind parse_column_kind(std::string_view type, const std::string& column) {
 void set_option(CollectionSpec& spec, std::string_view key_in, std::string_view value) {
   const std::string key = lower(key_in);
   if (key == "seal_threshold") spec.seal_threshold = parse_count(value, kMinSealThreshold, kMaxSealThreshold, key);
+  else if (key == "prefilter_cap") spec.prefilter_cap = parse_count(value, 0, kMaxSealThreshold, key);
   else if (key == "hnsw_m") spec.ann.m = parse_count(value, 2, 256, key);
   else if (key == "ef_construction") spec.ann.ef_construction = parse_count(value, 1, 100000, key);
   else if (key == "ef_search") spec.ann.ef_search = parse_count(value, 1, 100000, key);
   else
     throw UsageError("option '" + std::string(key_in) +
-                     "' is unknown (known: seal_threshold, hnsw_m, ef_construction, ef_search)");
+                     "' is unknown (known: seal_threshold, prefilter_cap, hnsw_m, ef_construction, ef_search)");
 }
 
 }  // namespace
@@ -168,6 +169,7 @@ std::vector<std::string> CollectionSpec::to_args() const {
                 "] distance_metric=" + distance_name(distance));
   for (const MetadataColumn& c : columns) out.push_back((c.auxiliary ? "+" : "") + c.name + " " + column_kind_name(c.kind));
   out.push_back("seal_threshold=" + std::to_string(seal_threshold));
+  out.push_back("prefilter_cap=" + std::to_string(prefilter_cap));
   out.push_back("hnsw_m=" + std::to_string(ann.m));
   out.push_back("ef_construction=" + std::to_string(ann.ef_construction));
   out.push_back("ef_search=" + std::to_string(ann.ef_search));

@@ -5,7 +5,8 @@
 //     embedding float[384] distance_metric=cosine,   -- the vector column (exactly one)
 //     category text, year integer, score float, ok boolean,  -- metadata: filterable
 //     +notes text,                                   -- auxiliary: stored, returned, not filtered
-//     seal_threshold=20000, hnsw_m=16, ef_construction=200, ef_search=64)  -- options
+//     seal_threshold=20000, prefilter_cap=16384,
+//     hnsw_m=16, ef_construction=200, ef_search=64)  -- options
 //
 // Element types float (float32), int8, bit; metrics l2 (Euclidean), cosine (1 − cos),
 // dot (1 − a·b), hamming (bit vectors only, and their only metric). Parsing trusts
@@ -44,6 +45,8 @@ struct CollectionSpec {
   std::vector<MetadataColumn> columns;
   // The writable segment is sealed into an ANN segment when it reaches this many rows.
   size_t seal_threshold = 20000;
+  // A filter passing fewer rows than this is applied before scoring (search/knn.h).
+  size_t prefilter_cap = 16384;
   AnnParams ann;
 
   // The options as key=value text, the form parse_collection_spec reads back.

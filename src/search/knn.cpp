@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "search/ann_segment.h"
 #include "search/segment_cache.h"
 #include "util/error.h"
 
@@ -76,6 +77,7 @@ class SlotMask {
     return (dead_.empty() || !dead_[slot]) && (allowed_.empty() || allowed_[slot]);
   }
   bool restricted() const { return !allowed_.empty(); }
+  size_t dead_count() const { return static_cast<size_t>(std::count(dead_.begin(), dead_.end(), uint8_t{1})); }
 
  private:
   std::vector<uint8_t> dead_, allowed_;
@@ -204,13 +206,72 @@ void scan_segment_spatial(CollectionStore& store, const SegmentData& seg, const 
   }
 }
 
-// Passing slots per sealed segment, reading at most `cap` rows (0: all). Returns
+// Whether one row passes the filter, asked of SQLite per candidate.
+class RowCheck {
+ public:
+  RowCheck(CollectionStore& store, const FilterSql& filter)
+      : filter_(filter), st_(store.db(), "SELECT 1 FROM " + store.shadow("rows") + " r WHERE r.rowid = ?" + filter.where) {}
+  bool passes(int64_t rowid) {
+    st_.reset();
+    st_.bind(1, rowid);
+    filter_.bind(st_, 2);
+    return st_.step();
+  }
+
+ private:
+  const FilterSql& filter_;
+  Stmt st_;
+};
+
+// Slots of one sealed segment that pass the filter.
+std::vector<uint8_t> segment_passing_slots(CollectionStore& store, const FilterSql& filter, int64_t segment, size_t n) {
+  Stmt st(store.db(), "SELECT r.slot FROM " + store.shadow("rows") + " r WHERE r.segment = ?" + filter.where);
+  st.bind(1, segment);
+  filter.bind(st, 2);
+  std::vector<uint8_t> out(n, 0);
+  while (st.step()) {
+    const int64_t slot = st.int64(0);
+    if (slot >= 0 && static_cast<size_t>(slot) < n) out[static_cast<size_t>(slot)] = 1;
+  }
+  return out;
+}
+
+// The graph's k best allowed rows: candidates in growing numbers (twice as many each
+// round) until k of them pass the mask and the check. A segment that would need more
+// than a quarter of its rows as candidates is scanned exactly instead; returns false then.
+bool search_segment_graph(CollectionStore& store, const SegmentData& seg, const vector::HnswIndex& index,
+                          const std::vector<uint8_t>& q, SlotMask& mask, RowCheck* check, const FilterSql& filter,
+                          size_t k, size_t ef, TopK& top, size_t& scored) {
+  const std::span<const float> query(reinterpret_cast<const float*>(q.data()), seg.row_bytes / sizeof(float));
+  size_t want = std::min(seg.n, k + mask.dead_count());
+  for (;;) {
+    const std::vector<vector::Neighbor> found = index.search(query, want, std::max(ef, want));
+    scored += found.size();
+    std::vector<vector::Neighbor> passing;
+    for (const vector::Neighbor& nb : found) {
+      const auto slot = static_cast<size_t>(nb.id);
+      if (slot < seg.n && mask.ok(slot) && (!check || check->passes(seg.ids[slot]))) passing.push_back(nb);
+    }
+    if (passing.size() >= k || found.size() < want || want >= seg.n) {
+      for (const vector::Neighbor& nb : passing) top.offer(nb.distance, seg.ids[static_cast<size_t>(nb.id)]);
+      return true;
+    }
+    if (want * 2 > seg.n / 4 + k) break;
+    want *= 2;
+  }
+  if (check) mask.allow_only(segment_passing_slots(store, filter, seg.id, seg.n));
+  return false;
+}
+
+constexpr size_t kAllRows = SIZE_MAX;
+
+// Passing slots per sealed segment, reading at most `cap` rows (kAllRows: all). Returns
 // false when the cap was reached before the end.
 bool passing_slots(CollectionStore& store, const FilterSql& filter, size_t cap,
                    std::vector<std::pair<int64_t, std::vector<uint8_t>>>& out,
                    const std::vector<SegmentRow>& segments) {
   std::string sql = "SELECT r.segment, r.slot FROM " + store.shadow("rows") + " r WHERE 1" + filter.where;
-  if (cap) sql += " LIMIT " + std::to_string(cap + 1);
+  if (cap != kAllRows) sql += " LIMIT " + std::to_string(cap + 1);
   Stmt st(store.db(), sql);
   filter.bind(st, 1);
   out.clear();
@@ -218,7 +279,7 @@ bool passing_slots(CollectionStore& store, const FilterSql& filter, size_t cap,
     if (s.id != kWritableSegment) out.push_back({s.id, std::vector<uint8_t>(static_cast<size_t>(s.n_vectors), 0)});
   size_t n = 0;
   while (st.step()) {
-    if (cap && ++n > cap) return false;
+    if (cap != kAllRows && ++n > cap) return false;
     const int64_t segment = st.int64(0);
     if (segment == kWritableSegment) continue;
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == segment; });
@@ -267,6 +328,7 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
   const bool spatial = mode == SearchMode::Spatial || mode == SearchMode::SpatialPca || mode == SearchMode::Hybrid ||
                        mode == SearchMode::HybridPca;
   const bool pca = mode == SearchMode::SpatialPca || mode == SearchMode::HybridPca;
+  const bool graph = mode == SearchMode::Ann || mode == SearchMode::Auto;
   if ((quantized || spatial) && scorer.bits())
     throw UsageError(std::string("mode '") + search_mode_name(mode) +
                      "' is for float32 and int8 collections; a bit collection is searched exactly");
@@ -274,6 +336,7 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
   if (oversample < 1 || oversample > kMaxOversample)
     throw UsageError("oversample is " + std::to_string(oversample) + "; it must be 1.." + std::to_string(int(kMaxOversample)));
   const size_t keep = static_cast<size_t>(std::ceil(double(request.k) * oversample));
+  const size_t ef = request.ef_search ? request.ef_search : c.spec().ann.ef_search;
   CollectionStore& store = c.store();
   const std::vector<SegmentRow> segments = store.segments();
 
@@ -284,10 +347,24 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
   const bool filtered = !request.filters.empty();
   const FilterSql filter(request.filters);
 
+  // A filter that passes few rows is applied first, whatever the mode: those rows
+  // are scored exactly. A wide one is a mask over the scan, or for the graph a check
+  // of each candidate.
   std::vector<std::pair<int64_t, std::vector<uint8_t>>> allowed;
+  bool prefiltered = false;
+  std::unique_ptr<RowCheck> check;
   if (filtered) {
-    result.strategy = passing_slots(store, filter, kPrefilterCap, allowed, segments) ? "prefilter" : "exact";
-    if (result.strategy == "exact") passing_slots(store, filter, 0, allowed, segments);
+    prefiltered = passing_slots(store, filter, c.spec().prefilter_cap, allowed, segments);
+    if (prefiltered) {
+      result.strategy = "prefilter";
+      result.mode = "exact";
+    } else if (graph) {
+      result.strategy = "postfilter";
+      check = std::make_unique<RowCheck>(store, filter);
+    } else {
+      result.strategy = "mask";
+      passing_slots(store, filter, kAllRows, allowed, segments);
+    }
   }
   scan_fresh(c, q, filtered ? &filter : nullptr, top, result.scored);
   for (const SegmentRow& row : segments) {
@@ -295,16 +372,31 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
     const auto seg = cached_segment(store, scorer, row);
     SlotMask mask;
     if (row.n_deleted > 0) mask.tombstone(store.tombstones(row.id), seg->n);
-    if (filtered) {
+    if (filtered && !check) {
       auto it = std::find_if(allowed.begin(), allowed.end(), [&](const auto& p) { return p.first == row.id; });
       std::vector<uint8_t> slots = it == allowed.end() ? std::vector<uint8_t>(seg->n, 0) : std::move(it->second);
       slots.resize(seg->n, 0);
       if (std::find(slots.begin(), slots.end(), 1) == slots.end()) continue;  // nothing passes here
       mask.allow_only(std::move(slots));
     }
-    if (quantized) scan_segment_codes(*seg, scorer, q, mask, mode, keep, top, result.scored);
-    else if (spatial) scan_segment_spatial(store, *seg, scorer, q, mask, pca, spatial_keep, top, result.scored);
-    else scan_segment(*seg, scorer, q, mask, top, result.scored);
+    const vector::HnswIndex* index = graph && !prefiltered ? seg->hnsw(store, row, scorer) : nullptr;
+    if (index) {
+      result.mode = "ann";
+      if (!seg->index_note().empty()) result.note = "segment " + std::to_string(row.id) + ": " + seg->index_note();
+      if (!search_segment_graph(store, *seg, *index, q, mask, check.get(), filter, request.k, ef, top, result.scored)) {
+        result.strategy = "exact fallback";
+        scan_segment(*seg, scorer, q, mask, top, result.scored);
+      }
+    } else if (quantized && !prefiltered) {
+      scan_segment_codes(*seg, scorer, q, mask, mode, keep, top, result.scored);
+    } else if (spatial && !prefiltered) {
+      scan_segment_spatial(store, *seg, scorer, q, mask, pca, spatial_keep, top, result.scored);
+    } else {
+      if (check) {  // no graph here: the filter becomes this segment's mask
+        mask.allow_only(segment_passing_slots(store, filter, row.id, seg->n));
+      }
+      scan_segment(*seg, scorer, q, mask, top, result.scored);
+    }
   }
   result.hits = std::move(top).sorted();
   for (Hit& h : result.hits) h.distance = scorer.reported(h.distance);

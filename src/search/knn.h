@@ -4,10 +4,11 @@
 //
 // Filters are SQL predicates on the collection's metadata, evaluated by SQLite on
 // X_rows (collection_store.h), so they mean exactly what they mean in SQL. How a
-// filtered search runs depends on how many rows pass, found by reading at most
-// kPrefilterCap of them:
+// filtered search runs depends on how many rows pass, found by reading at most the
+// collection's prefilter_cap of them (collection_spec.h):
 //   - fewer than that pass ("prefilter"): only those rows are scored, exactly;
-//   - more pass, exact mode: every passing row is scored ("exact");
+//   - more pass, exact and the code and spatial modes: the passing rows are a mask over
+//     the scan ("mask");
 //   - more pass, ANN mode ("postfilter"): each segment's index is asked for more and
 //     more candidates until k of them pass, each checked by SQL; a segment that would
 //     need more than a quarter of its rows is scanned exactly ("exact fallback").
@@ -42,7 +43,6 @@ struct MetadataFilter {
 };
 
 constexpr size_t kMaxK = 100000;      // named in errors: k must be 1..kMaxK
-constexpr size_t kPrefilterCap = 16384;
 constexpr double kDefaultOversample = 4, kMaxOversample = 1000;
 
 struct KnnRequest {
@@ -62,7 +62,8 @@ struct Hit {
 struct KnnResult {
   std::vector<Hit> hits;     // closest first, ties by rowid
   std::string mode;          // the mode that ran: "exact" or "ann"
-  std::string strategy;      // "" without filters; else prefilter, exact, postfilter, exact fallback
+  std::string strategy;      // "" without filters; else prefilter, mask, postfilter, exact fallback
+  std::string note;          // what went wrong and was mended (a damaged index rebuilt)
   size_t scored = 0;         // distances computed
 };
 

@@ -6,7 +6,10 @@
 #include <list>
 #include <unordered_map>
 
+#include "search/ann_segment.h"
 #include "util/error.h"
+
+#include <nlohmann/json.hpp>
 
 namespace hart::search {
 namespace {
@@ -122,6 +125,31 @@ const SegmentData::Box& SegmentData::extent(bool pca) const {
   });
   return extent_[pca];
 }
+
+const vector::HnswIndex* SegmentData::hnsw(CollectionStore& store, const SegmentRow& row, const Scorer& scorer) const {
+  if (row.index_kind != "hnsw" || !scorer.space()) return nullptr;
+  std::call_once(hnsw_once_, [&] {
+    try {
+      const std::vector<uint8_t> bytes = store.read_part(row.id, kHnswPart, hnsw_bytes_of(row.index_params));
+      auto graph = vector::HnswIndex::read(bytes, *scorer.space(), "segment " + std::to_string(row.id) + "'s HNSW graph");
+      if (graph->elements() != n) throw FormatError("the graph has " + std::to_string(graph->elements()) + " elements, the segment " + std::to_string(n));
+      hnsw_ = std::move(graph);
+    } catch (const FormatError& e) {
+      index_note_ = std::string("rebuilt from the stored vectors: ") + e.what();
+      AnnParams params;
+      try {
+        const auto j = nlohmann::json::parse(row.index_params);
+        params = {j.at("m").get<size_t>(), j.at("ef_construction").get<size_t>(), j.at("ef_search").get<size_t>()};
+      } catch (const std::exception&) {
+        params = store.spec().ann;  // the parameters are damaged too: the collection's
+      }
+      hnsw_ = build_hnsw(*scorer.space(), params, reinterpret_cast<const float*>(rows.data()), n);
+    }
+  });
+  return hnsw_.get();
+}
+
+std::string SegmentData::index_note() const { return index_note_; }
 
 std::shared_ptr<const SegmentData> cached_segment(CollectionStore& store, const Scorer& scorer, const SegmentRow& row) {
   std::string where = store.file();

@@ -12,6 +12,7 @@
 
 #include "search/collection_store.h"
 #include "search/scorer.h"
+#include "vector/hnsw_index.h"
 #include "vector/projection.h"
 #include "vector/quantize.h"
 
@@ -39,8 +40,16 @@ struct SegmentData {
   };
   const Box& extent(bool pca) const;
 
+  // The segment's HNSW graph (ann_segment.h), read from `store` on first use; nullptr
+  // when the segment has none. A damaged graph (a chunk's SHA-256, or its structure) is
+  // never trusted: it is rebuilt from the rows, and index_note() says why.
+  const vector::HnswIndex* hnsw(CollectionStore& store, const SegmentRow& row, const Scorer& scorer) const;
+  std::string index_note() const;
+
  private:
-  mutable std::once_flag int8_once_, binary_once_, extent_once_[2];
+  mutable std::once_flag int8_once_, binary_once_, extent_once_[2], hnsw_once_;
+  mutable std::unique_ptr<vector::HnswIndex> hnsw_;
+  mutable std::string index_note_;
   mutable vector::Int8Codes int8_;
   mutable vector::BinaryCodes binary_;
   mutable Box extent_[2];

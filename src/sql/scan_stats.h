@@ -1,8 +1,10 @@
-// What the last `weights` scan on a connection did: how many chunks its tensors
-// have, how many the zone maps let it skip, how many it decoded, rows returned.
-// `SELECT weights_scan_stats()` shows it as JSON; tests use it to prove pruning.
+// What the last scan of a kind did on a connection, as JSON for a SQL function to
+// show: `weights_scan_stats()` (chunks total / skipped / read, rows) and
+// `hart_vectors_last_search()` (mode, strategy, distances computed). Tests use them to
+// prove pruning and which way a search ran.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "store/sqlite_api.h"
 
@@ -13,5 +15,9 @@ struct ScanStats {
 };
 
 void publish_scan_stats(sqlite3* db, const ScanStats& s);
+
+// The JSON last published under `kind` on `db` ("{}" when none).
+void publish_last(sqlite3* db, const char* kind, std::string json);
+std::string last_published(sqlite3* db, const char* kind);
 
 }  // namespace hart

@@ -22,7 +22,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "search/knn.h"
+#include "sql/scan_stats.h"
 #include "sql/surface.h"
 #include "sql/vector_arg.h"
 #include "util/error.h"
@@ -295,7 +298,12 @@ void run_knn(Table& t, Cursor& cur, const std::string& plan, sqlite3_value** arg
     req.k = static_cast<size_t>(limit + offset);
   }
   req.query = std::move(*query);
-  cur.hits = search::knn(*t.collection, req).hits;
+  search::KnnResult result = search::knn(*t.collection, req);
+  nlohmann::json shown{{"table", t.collection->store().table()}, {"mode", result.mode}, {"strategy", result.strategy},
+                       {"scored", result.scored}, {"rows", result.hits.size()}, {"k", req.k}};
+  if (!result.note.empty()) shown["note"] = result.note;
+  publish_last(t.collection->store().db(), "vectors", shown.dump());
+  cur.hits = std::move(result.hits);
   cur.knn = true;
 }
 

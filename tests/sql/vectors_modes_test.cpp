@@ -66,6 +66,55 @@ TEST_F(VectorModesTest, QuantizedModesOnBigann10k) {
   EXPECT_GE(recall_at_10(set, " AND mode = 'binary'"), 0.5);
 }
 
+AnnSet fmnist(const std::string& base, const std::string& query, const std::string& gt) {
+  AnnSet s;
+  const auto b = vector::read_fvecs(base), q = vector::read_fvecs(query);
+  s.base = b.values;
+  s.queries = q.values;
+  s.dim = b.dim;
+  s.n = b.count;
+  s.n_queries = q.count;
+  s.truth = vector::read_ivecs(gt);
+  return s;
+}
+
+TEST_F(VectorModesTest, GraphModeOnBigann10kAndFashionMnist) {
+  HART_REQUIRE_SHARED(base, "ann-bigann10k/bigann10k_base.bvecs");
+  HART_REQUIRE_SHARED(query, "ann-bigann10k/bigann10k_query.bvecs");
+  HART_REQUIRE_SHARED(gt, "ann-bigann10k/bigann10k_groundtruth.ivecs");
+  HART_REQUIRE_SHARED(fbase, "ann-fmnistsmall/fmnistsmall_base.fvecs");
+  HART_REQUIRE_SHARED(fquery, "ann-fmnistsmall/fmnistsmall_query.fvecs");
+  HART_REQUIRE_SHARED(fgt, "ann-fmnistsmall/fmnistsmall_groundtruth.ivecs");
+  const AnnSet sift = bigann10k(base, query, gt);
+  load(sift, "");
+  EXPECT_EQ(scalar(*db, "SELECT index_kind = 'hnsw' FROM ann_segments WHERE id = 1"), 1);
+  EXPECT_GE(recall_at_10(sift, " AND mode = 'ann'"), 0.95);
+  EXPECT_GE(recall_at_10(sift, " AND mode = 'ann' AND ef_search = 256"), 0.99);
+  EXPECT_LT(recall_at_10(sift, " AND mode = 'ann' AND ef_search = 10"), recall_at_10(sift, " AND mode = 'ann' AND ef_search = 256"));
+  db->exec("DROP TABLE ann");
+  const AnnSet fashion = fmnist(fbase, fquery, fgt);
+  load(fashion, "");
+  EXPECT_GE(recall_at_10(fashion, " AND mode = 'ann'"), 0.95);
+}
+
+// A damaged graph chunk is never trusted: the graph is rebuilt from the stored
+// vectors, the search still answers well, and it says what happened.
+TEST_F(VectorModesTest, ADamagedGraphIsRebuiltFromTheVectors) {
+  HART_REQUIRE_SHARED(base, "ann-bigann10k/bigann10k_base.bvecs");
+  HART_REQUIRE_SHARED(query, "ann-bigann10k/bigann10k_query.bvecs");
+  HART_REQUIRE_SHARED(gt, "ann-bigann10k/bigann10k_groundtruth.ivecs");
+  const AnnSet sift = bigann10k(base, query, gt);
+  load(sift, "");
+  // A fresh connection (and cache key) sees the damage: the cache holds the good graph.
+  db->exec("UPDATE ann_chunks SET data = zeroblob(length(data)) WHERE part = 'hnsw' AND ordinal = 3");
+  db->exec("UPDATE ann_segments SET stamp = stamp + 1 WHERE id = 1");
+  EXPECT_GE(recall_at_10(sift, " AND mode = 'ann'"), 0.95);
+  Stmt note = db->prepare("SELECT json_extract(hart_vectors_last_search(), '$.note')");
+  ASSERT_TRUE(note.step());
+  EXPECT_THAT(note.text(0), testing::HasSubstr("rebuilt from the stored vectors"));
+  EXPECT_THAT(note.text(0), testing::HasSubstr("chunk 3 does not match its SHA-256"));
+}
+
 // The seeds claim 92-95 % recall for their 3-D projection; this measures it.
 TEST_F(VectorModesTest, SpatialModesOnBigann10k) {
   HART_REQUIRE_SHARED(base, "ann-bigann10k/bigann10k_base.bvecs");

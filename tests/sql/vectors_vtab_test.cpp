@@ -1,5 +1,7 @@
 // hart_vectors from SQL: sqlite-vec's DDL and queries, answers held to an exact
 // oracle computed in double precision, across the writable segment and sealed ones.
+#include <set>
+
 #include "vectors_test_util.h"
 
 namespace hart::test {
@@ -70,37 +72,59 @@ TEST_F(VectorsTest, VectorsComeInAsBlobOrJsonAndGoOutAsStored) {
   EXPECT_EQ(scalar(*db, "SELECT max(rowid) FROM v"), 3);
 }
 
+// At 50 %, 5 % and 0.1 % selectivity, and with every way a filter can run (applied
+// first, a mask over the scan, a check of the graph's candidates), the answer has k
+// rows and they are the oracle's.
 TEST_F(VectorsTest, FiltersKeepKAtEverySelectivity) {
   const size_t n = 10000;
   const auto rows = random_vectors(n, 16, 3);
   const auto queries = random_vectors(4, 16, 4);
-  db->exec("CREATE VIRTUAL TABLE f USING hart_vectors(embedding float[16], bucket integer, half text, seal_threshold=3000)");
-  db->exec("BEGIN");
-  Stmt st = db->prepare("INSERT INTO f(rowid, embedding, bucket, half) VALUES (?, ?, ?, ?)");
-  for (size_t i = 0; i < n; ++i) {
-    const std::string blob = f32_blob(rows[i]);
-    st.bind(1, static_cast<int64_t>(i + 1)).bind_blob(2, blob.data(), blob.size());
-    st.bind(3, static_cast<int64_t>(i % 1000)).bind(4, i % 2 ? "odd" : "even").run();
+  // f applies filters first (the default cap, 16,384 rows, covers every case here);
+  // g never does (prefilter_cap=0): masks and graph post-filtering.
+  for (std::string options : {"", ", prefilter_cap=0"}) {
+    const std::string t = options.empty() ? "f" : "g";
+    db->exec("CREATE VIRTUAL TABLE " + t + " USING hart_vectors(embedding float[16], bucket integer, half text, seal_threshold=3000" +
+             options + ")");
+    db->exec("BEGIN");
+    Stmt st = db->prepare("INSERT INTO " + t + "(rowid, embedding, bucket, half) VALUES (?, ?, ?, ?)");
+    for (size_t i = 0; i < n; ++i) {
+      const std::string blob = f32_blob(rows[i]);
+      st.bind(1, static_cast<int64_t>(i + 1)).bind_blob(2, blob.data(), blob.size());
+      st.bind(3, static_cast<int64_t>(i % 1000)).bind(4, i % 2 ? "odd" : "even").run();
+    }
+    db->exec("COMMIT");
   }
-  db->exec("COMMIT");
   struct Case {
     std::string where;
     std::function<bool(size_t)> keep;
   };
   const std::vector<Case> cases = {
-      {"half = 'odd'", [](size_t i) { return i % 2 == 1; }},                      // 50 %
-      {"bucket < 50", [](size_t i) { return i % 1000 < 50; }},                    // 5 %
-      {"bucket = 7", [](size_t i) { return i % 1000 == 7; }},                     // 0.1 %: 10 rows
+      {"half = 'odd'", [](size_t i) { return i % 2 == 1; }},                          // 50 %
+      {"bucket < 50", [](size_t i) { return i % 1000 < 50; }},                        // 5 %
+      {"bucket = 7", [](size_t i) { return i % 1000 == 7; }},                         // 0.1 %: 10 rows
       {"bucket >= 998 AND half = 'even'", [](size_t i) { return i % 1000 == 998; }},  // 10 rows
   };
-  for (const Case& c : cases)
-    for (const auto& q : queries)
-      for (const char* mode : {"exact", "auto"}) {
-        const auto want = oracle_knn("l2", rows, q, 20, c.keep);
-        const auto got = knn_rows(*db, "SELECT rowid, distance FROM f WHERE embedding MATCH ? AND k = 20 AND " + c.where +
-                                           " AND mode = '" + mode + "' ORDER BY distance", q);
-        expect_same(got, want, c.where + " (" + mode + ")");
-      }
+  std::set<std::string> strategies;
+  for (const std::string t : {"f", "g"})
+    for (const Case& c : cases)
+      for (const auto& q : queries)
+        for (const char* mode : {"exact", "auto", "int8"}) {
+          const auto want = oracle_knn("l2", rows, q, 20, c.keep);
+          const auto got = knn_rows(*db, "SELECT rowid, distance FROM " + t + " WHERE embedding MATCH ? AND k = 20 AND " +
+                                             c.where + " AND mode = '" + mode + "' AND oversample = 1000 ORDER BY distance", q);
+          Stmt last = db->prepare("SELECT json_extract(hart_vectors_last_search(), '$.strategy')");
+          last.step();
+          strategies.insert(last.text(0));
+          const std::string what = t + ": " + c.where + " (" + mode + ", " + last.text(0) + ")";
+          if (std::string(mode) == "auto") {  // the graph is approximate: every row passes, most are the oracle's
+            ASSERT_EQ(got.size(), want.size()) << what;
+            for (const Ranked& r : got) EXPECT_TRUE(c.keep(static_cast<size_t>(r.rowid - 1))) << what;
+            EXPECT_GE(recall(got, want), 0.8) << what;
+          } else {
+            expect_same(got, want, what);
+          }
+        }
+  EXPECT_EQ(strategies, (std::set<std::string>{"prefilter", "mask", "postfilter", "exact fallback"}));
 }
 
 TEST_F(VectorsTest, DeletesAndUpdatesAreHonouredBeforeAndAfterSealingAndMerging) {
@@ -255,7 +279,7 @@ TEST_F(VectorsTest, MalformedDdlIsRefusedWithTheReason) {
       {"embedding float[4], distance float", "column 'distance' is declared twice or is a name the table uses itself (rowid, distance, k, mode, ef_search, oversample)"},
       {"embedding float[4], \"odd name\" text", "'\"odd' is not a column name (letters, digits and _, not starting with a digit, at most 64)"},
       {"embedding float[4], seal_threshold=3", "seal_threshold is '3'; expected an integer in 16..10000000"},
-      {"embedding float[4], colour=blue", "option 'colour' is unknown (known: seal_threshold, hnsw_m, ef_construction, ef_search)"},
+      {"embedding float[4], colour=blue", "option 'colour' is unknown (known: seal_threshold, prefilter_cap, hnsw_m, ef_construction, ef_search)"},
       {"embedding float[4], vt text", "column 'vt' has the table's own name, which takes commands"},
   };
   for (const Case& c : cases) {
