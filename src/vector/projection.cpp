@@ -127,7 +127,7 @@ Projection3 Projection3::from_bytes(std::span<const uint8_t> bytes, size_t expec
   p.kind_ = static_cast<Kind>(bytes[0]);
   uint32_t d;
   std::memcpy(&d, bytes.data() + 4, 4);
-  if (d != expected_dim)
+  if (d == 0 || d != expected_dim)
     throw FormatError("3-D projection: made for " + std::to_string(d) + " dimensions, the collection has " +
                       std::to_string(expected_dim));
   p.dim_ = d;
