@@ -158,7 +158,12 @@ int64_t Collection::write_segment(const std::vector<int64_t>& ids, const std::ve
   Stmt move(store_.db(), "UPDATE " + store_.shadow("rows") + " SET segment = ?, slot = ? WHERE rowid = ?");
   for (size_t slot = 0; slot < ids.size(); ++slot)
     move.bind(1, segment).bind(2, static_cast<int64_t>(slot)).bind(3, ids[slot]).run();
-  if (scorer_.bits()) return segment;
+  write_indexes(segment, ids, packed);
+  return segment;
+}
+
+void Collection::write_indexes(int64_t segment, const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed) {
+  if (scorer_.bits()) return;
   // Float collections: the 3-D projections and the HNSW graph, over the prepared rows.
   const size_t n = ids.size(), dim = spec().dim, packed_bytes = packed.size() / n;
   std::vector<float> rows(n * dim);
@@ -172,7 +177,6 @@ int64_t Collection::write_segment(const std::vector<int64_t>& ids, const std::ve
       .bind(1, std::string_view(hnsw_params_json(spec().ann, graph.size())))
       .bind(2, segment)
       .run();
-  return segment;
 }
 
 void Collection::write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<float>& rows) {
@@ -210,6 +214,70 @@ SealReport Collection::seal() {
   Stmt(store_.db(), "DELETE FROM " + store_.shadow("fresh")).run();
   store_.touch_segment(kWritableSegment, -static_cast<int64_t>(ids.size()), 0);
   return report;
+}
+
+std::vector<std::string> Collection::check() {
+  std::vector<std::string> problems;
+  const size_t packed = vector::vector_bytes(spec().type, spec().dim);
+  for (const SegmentRow& seg : store_.segments()) {
+    Stmt rows(store_.db(), "SELECT count(*) FROM " + store_.shadow("rows") + " WHERE segment = ?");
+    rows.bind(1, seg.id).step();
+    const int64_t expected = seg.n_vectors - seg.n_deleted;
+    if (rows.int64(0) != expected)
+      problems.push_back("segment " + std::to_string(seg.id) + " holds " + std::to_string(expected) + " live vectors, " +
+                         std::to_string(rows.int64(0)) + " rows point at it");
+    if (seg.id == kWritableSegment) continue;
+    const size_t n = static_cast<size_t>(seg.n_vectors);
+    auto check_part = [&](auto&& read) {
+      try {
+        read();
+      } catch (const Error& e) {
+        problems.push_back(e.what());
+      }
+    };
+    check_part([&] { store_.read_part(seg.id, "ids", n * sizeof(int64_t)); });
+    check_part([&] { store_.read_part(seg.id, "vectors", n * packed); });
+    if (scorer_.bits()) continue;
+    for (bool pca : {false, true})
+      check_part([&] {
+        vector::Projection3::from_bytes(
+            store_.read_part(seg.id, CollectionStore::spatial_table(pca), 8 + (pca ? 4 : 3) * spec().dim * sizeof(float)),
+            spec().dim);
+      });
+    check_part([&] {
+      vector::HnswIndex::read(store_.read_part(seg.id, kHnswPart, hnsw_bytes_of(seg.index_params)), *scorer_.space(),
+                              "segment " + std::to_string(seg.id) + "'s HNSW graph");
+    });
+  }
+  return problems;
+}
+
+size_t Collection::rebuild() {
+  const size_t packed = vector::vector_bytes(spec().type, spec().dim);
+  size_t rebuilt = 0;
+  for (const SegmentRow& seg : store_.segments()) {
+    if (seg.id == kWritableSegment || scorer_.bits()) continue;
+    const size_t n = static_cast<size_t>(seg.n_vectors);
+    const std::vector<uint8_t> id_bytes = store_.read_part(seg.id, "ids", n * sizeof(int64_t));
+    std::vector<int64_t> ids(n);
+    std::memcpy(ids.data(), id_bytes.data(), id_bytes.size());
+    const std::vector<uint8_t> vectors = store_.read_part(seg.id, "vectors", n * packed);
+    Stmt(store_.db(), "DELETE FROM " + store_.shadow("chunks") + " WHERE segment = ? AND part NOT IN ('ids', 'vectors')")
+        .bind(1, seg.id)
+        .run();
+    for (bool pca : {false, true})
+      Stmt(store_.db(), "DELETE FROM " + store_.shadow(CollectionStore::spatial_table(pca)) + " WHERE s0 >= ?1 AND s1 <= ?1")
+          .bind(1, seg.id)
+          .run();
+    write_indexes(seg.id, ids, vectors);
+    // New content: a new stamp, so no cache serves the old indexes.
+    Stmt(store_.db(), "UPDATE " + store_.shadow("segments") + " SET stamp = ? WHERE id = ?")
+        .bind(1, random_stamp())
+        .bind(2, seg.id)
+        .run();
+    ++rebuilt;
+  }
+  return rebuilt;
 }
 
 SealReport Collection::merge() {

@@ -47,6 +47,13 @@ class Collection {
   // Merges every sealed segment (and the writable one) into one, dropping tombstones.
   SealReport merge();
 
+  // Every problem found reading every part of every segment back (hashes, sizes,
+  // graph structure) and counting the rows that point at each; empty when sound.
+  std::vector<std::string> check();
+  // Builds every sealed segment's HNSW graph and 3-D projections again from its
+  // stored vectors (which must be sound); returns the number of segments.
+  size_t rebuild();
+
  private:
   struct Location {
     int64_t segment, slot;
@@ -54,6 +61,8 @@ class Collection {
   std::optional<Location> locate(int64_t rowid);
   void check_metadata(std::span<sqlite3_value* const> metadata) const;
   int64_t write_segment(const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed);
+  // The derived parts of a float segment: projections, R*Tree rows, the HNSW graph.
+  void write_indexes(int64_t segment, const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed);
   // The segment's 3-D projections (parts 'spatial' and 'spatial_pca') and their R*Tree
   // rows, from its prepared rows.
   void write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<float>& rows);

@@ -5,7 +5,8 @@
 //   INSERT INTO items(rowid, embedding, category) VALUES (1, '[0.1, 0.2, 0.3, 0.4]', 'a');
 //   SELECT rowid, distance FROM items WHERE embedding MATCH '[0.1, 0.2, 0.3, 0.5]' AND k = 10
 //     AND category = 'a' ORDER BY distance;
-//   INSERT INTO items(items) VALUES ('seal');   -- commands, as FTS5 takes them: seal, merge
+//   INSERT INTO items(items) VALUES ('seal');   -- commands, as FTS5 takes them: seal, merge,
+//                                               -- rebuild, check
 //
 // Hidden columns: distance (of a KNN row), and the query options k, mode (search/knn.h:
 // auto, exact, ann, int8, binary), ef_search and oversample; the column named like the
@@ -375,10 +376,26 @@ int x_column(sqlite3_vtab_cursor* c, sqlite3_context* ctx, int col) {
   }
 }
 
+// 'check' fails with the problems found, as FTS5's 'integrity-check' does.
 int run_command(Table& t, const std::string& command) {
-  if (command == "seal") t.collection->seal();
-  else if (command == "merge" || command == "optimize") t.collection->merge();
-  else throw UsageError("command '" + command + "' is unknown (known: seal, merge, optimize)");
+  if (command == "seal") {
+    t.collection->seal();
+  } else if (command == "merge" || command == "optimize") {
+    t.collection->merge();
+  } else if (command == "rebuild") {
+    t.collection->rebuild();
+  } else if (command == "check") {
+    const std::vector<std::string> problems = t.collection->check();
+    if (!problems.empty()) {
+      std::string text = std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") + " in " +
+                         t.collection->store().table() + ":";
+      for (const std::string& p : problems) text += " " + p + ";";
+      throw Error(text + " indexes (hnsw, spatial) are mended by INSERT INTO " + t.collection->store().table() + "(" +
+                  t.collection->store().table() + ") VALUES ('rebuild'); damaged ids or vectors are lost");
+    }
+  } else {
+    throw UsageError("command '" + command + "' is unknown (known: seal, merge, optimize, rebuild, check)");
+  }
   return SQLITE_OK;
 }
 

@@ -236,7 +236,7 @@ TEST_F(VectorsTest, BadInputIsRefusedByNameAndChangesNothing) {
        "hart_vectors: metadata column 'year' is integer; received TEXT 'soon'"},
       {"INSERT INTO items(rowid, embedding, distance) VALUES (2, '[1,2,3,4]', 0.5)",
        "hart_vectors: distance, k, mode, ef_search and oversample are parts of a KNN query; they cannot be stored"},
-      {"INSERT INTO items(items) VALUES ('vacuum')", "hart_vectors: command 'vacuum' is unknown (known: seal, merge, optimize)"},
+      {"INSERT INTO items(items) VALUES ('vacuum')", "hart_vectors: command 'vacuum' is unknown (known: seal, merge, optimize, rebuild, check)"},
       {"SELECT rowid FROM items WHERE embedding MATCH '[1,2,3,4]' AND k = 0", "hart_vectors: k is 0; it must be 1..100000"},
       {"SELECT rowid FROM items WHERE embedding MATCH '[1,2,3,4]' AND k = 100001",
        "hart_vectors: k is 100001; it must be 1..100000"},
