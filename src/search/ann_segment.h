@@ -1,5 +1,6 @@
 // A sealed segment's ANN index: an HNSW graph (vector/hnsw_index.h) over its prepared
-// rows, labelled by slot, stored as the segment's part 'hnsw'. Its parameters and byte
+// rows, labelled by slot, stored as the segment's part 'hnsw' without its vectors (the
+// segment's 'vectors' part has them; they are handed to the reader). Its parameters and byte
 // count are kept in the segment row's index_params as JSON, e.g.
 // {"m":16,"ef_construction":200,"ef_search":64,"bytes":123456}.
 #pragma once

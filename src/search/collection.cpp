@@ -50,7 +50,7 @@ void Collection::check_metadata(std::span<sqlite3_value* const> metadata) const 
 }
 
 std::optional<Collection::Location> Collection::locate(int64_t rowid) {
-  Stmt st(store_.db(), "SELECT segment, slot FROM " + store_.shadow("rows") + " WHERE rowid = ?");
+  Prepared st = store_.prepared("SELECT segment, slot FROM " + store_.shadow("rows") + " WHERE rowid = ?");
   st.bind(1, rowid);
   if (!st.step()) return std::nullopt;
   return Location{st.int64(0), st.is_null(1) ? -1 : st.int64(1)};
@@ -70,11 +70,11 @@ int64_t Collection::insert(std::optional<int64_t> rowid, const vector::VectorVal
     sql += ", m" + std::to_string(i);
     values += ", ?";
   }
-  Stmt rows(store_.db(), sql + values + ")");
+  Prepared rows = store_.prepared(sql + values + ")");
   rows.bind(1, id);
   for (size_t i = 0; i < metadata.size(); ++i) sqlite3_bind_value(rows.raw(), static_cast<int>(i) + 2, metadata[i]);
   rows.run();
-  Stmt(store_.db(), "INSERT INTO " + store_.shadow("fresh") + "(rowid, vector) VALUES (?, ?)")
+  store_.prepared("INSERT INTO " + store_.shadow("fresh") + "(rowid, vector) VALUES (?, ?)")
       .bind(1, id)
       .bind_blob(2, v.bytes.data(), v.bytes.size())
       .run();
@@ -86,12 +86,12 @@ int64_t Collection::insert(std::optional<int64_t> rowid, const vector::VectorVal
 bool Collection::remove(int64_t rowid) {
   const auto at = locate(rowid);
   if (!at) return false;
-  Stmt(store_.db(), "DELETE FROM " + store_.shadow("rows") + " WHERE rowid = ?").bind(1, rowid).run();
+  store_.prepared("DELETE FROM " + store_.shadow("rows") + " WHERE rowid = ?").bind(1, rowid).run();
   if (at->segment == kWritableSegment) {
-    Stmt(store_.db(), "DELETE FROM " + store_.shadow("fresh") + " WHERE rowid = ?").bind(1, rowid).run();
+    store_.prepared("DELETE FROM " + store_.shadow("fresh") + " WHERE rowid = ?").bind(1, rowid).run();
     store_.touch_segment(kWritableSegment, -1, 0);
   } else {
-    Stmt(store_.db(), "INSERT INTO " + store_.shadow("tombstones") + "(segment, slot) VALUES (?, ?)")
+    store_.prepared("INSERT INTO " + store_.shadow("tombstones") + "(segment, slot) VALUES (?, ?)")
         .bind(1, at->segment)
         .bind(2, at->slot)
         .run();
@@ -129,7 +129,7 @@ std::optional<vector::VectorValue> Collection::vector_of(int64_t rowid) {
   const size_t packed = vector::vector_bytes(s.type, s.dim);
   vector::VectorValue out{s.type, s.dim, std::vector<uint8_t>(packed)};
   if (at->segment == kWritableSegment) {
-    Stmt st(store_.db(), "SELECT vector FROM " + store_.shadow("fresh") + " WHERE rowid = ?");
+    Prepared st = store_.prepared("SELECT vector FROM " + store_.shadow("fresh") + " WHERE rowid = ?");
     st.bind(1, rowid);
     if (!st.step() || st.bytes(0) != packed)
       throw FormatError("vector collection " + store_.table() + ": row " + std::to_string(rowid) +
@@ -171,7 +171,7 @@ void Collection::write_indexes(int64_t segment, const std::vector<int64_t>& ids,
     scorer_.prepare(packed.data() + i * packed_bytes, reinterpret_cast<uint8_t*>(rows.data() + i * dim));
   write_projections(segment, ids, rows);
   std::vector<uint8_t> graph;
-  build_hnsw(*scorer_.space(), spec().ann, rows.data(), n)->write(graph);
+  build_hnsw(*scorer_.space(), spec().ann, rows.data(), n)->write(graph, /*with_vectors=*/false);
   store_.write_part(segment, kHnswPart, graph);
   Stmt(store_.db(), "UPDATE " + store_.shadow("segments") + " SET index_kind = 'hnsw', index_params = ? WHERE id = ?")
       .bind(1, std::string_view(hnsw_params_json(spec().ann, graph.size())))
@@ -245,8 +245,10 @@ std::vector<std::string> Collection::check() {
             spec().dim);
       });
     check_part([&] {
+      // The graph stores no vectors; any in place of the segment's suit a structure check.
+      const std::vector<float> stand_in(n * spec().dim, 0.0f);
       vector::HnswIndex::read(store_.read_part(seg.id, kHnswPart, hnsw_bytes_of(seg.index_params)), *scorer_.space(),
-                              "segment " + std::to_string(seg.id) + "'s HNSW graph");
+                              "segment " + std::to_string(seg.id) + "'s HNSW graph", stand_in);
     });
   }
   return problems;

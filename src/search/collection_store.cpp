@@ -49,6 +49,12 @@ CollectionStore::CollectionStore(sqlite3* db, std::string schema, std::string ta
     throw UsageError("'" + table_ + "' is not a name a vector collection can have (letters, digits and _)");
 }
 
+Prepared CollectionStore::prepared(const std::string& sql) {
+  auto& st = statements_[sql];
+  if (!st) st = std::make_unique<Stmt>(db_, sql);
+  return Prepared(*st);
+}
+
 const std::vector<const char*>& CollectionStore::shadow_suffixes() {
   static const std::vector<const char*> kSuffixes = {"info", "rows", "fresh", "segments", "chunks", "tombstones"};
   return kSuffixes;
@@ -119,10 +125,12 @@ void CollectionStore::create_indexes() {
 }
 
 void CollectionStore::destroy() {
+  statements_.clear();
   for (const char* s : owned_suffixes()) exec(db_, "DROP TABLE IF EXISTS " + shadow(s));
 }
 
 void CollectionStore::rename(const std::string& new_table) {
+  statements_.clear();  // their SQL names the old tables
   if (!is_identifier(new_table))
     throw UsageError("'" + new_table + "' is not a name a vector collection can have (letters, digits and _)");
   for (const char* s : owned_suffixes())
@@ -132,8 +140,8 @@ void CollectionStore::rename(const std::string& new_table) {
 }
 
 std::vector<SegmentRow> CollectionStore::segments() {
-  Stmt st(db_, "SELECT id, n_vectors, n_deleted, stamp, index_kind, index_params FROM " + shadow("segments") +
-                   " ORDER BY id");
+  Prepared st = prepared("SELECT id, n_vectors, n_deleted, stamp, index_kind, index_params FROM " + shadow("segments") +
+                         " ORDER BY id");
   std::vector<SegmentRow> out;
   while (st.step()) out.push_back({st.int64(0), st.int64(1), st.int64(2), st.int64(3), st.text(4), st.text(5)});
   if (out.empty() || out[0].id != kWritableSegment)
@@ -143,8 +151,8 @@ std::vector<SegmentRow> CollectionStore::segments() {
 }
 
 SegmentRow CollectionStore::segment(int64_t id) {
-  Stmt st(db_, "SELECT id, n_vectors, n_deleted, stamp, index_kind, index_params FROM " + shadow("segments") +
-                   " WHERE id = ?");
+  Prepared st = prepared("SELECT id, n_vectors, n_deleted, stamp, index_kind, index_params FROM " + shadow("segments") +
+                         " WHERE id = ?");
   st.bind(1, id);
   if (!st.step()) throw Error("vector collection " + table_ + ": no segment " + std::to_string(id));
   return {st.int64(0), st.int64(1), st.int64(2), st.int64(3), st.text(4), st.text(5)};
@@ -227,7 +235,7 @@ void CollectionStore::delete_segment_data(int64_t segment) {
 }
 
 std::vector<int64_t> CollectionStore::tombstones(int64_t segment) {
-  Stmt st(db_, "SELECT slot FROM " + shadow("tombstones") + " WHERE segment = ?");
+  Prepared st = prepared("SELECT slot FROM " + shadow("tombstones") + " WHERE segment = ?");
   st.bind(1, segment);
   std::vector<int64_t> out;
   while (st.step()) out.push_back(st.int64(0));
@@ -235,7 +243,7 @@ std::vector<int64_t> CollectionStore::tombstones(int64_t segment) {
 }
 
 void CollectionStore::touch_segment(int64_t id, int64_t added, int64_t deleted) {
-  Stmt(db_, "UPDATE " + shadow("segments") +
+  prepared("UPDATE " + shadow("segments") +
                 " SET n_vectors = n_vectors + ?, n_deleted = n_deleted + ?, "
                 "stamp = CASE WHEN id = 0 THEN ? ELSE stamp END WHERE id = ?")
       .bind(1, added)
@@ -246,7 +254,7 @@ void CollectionStore::touch_segment(int64_t id, int64_t added, int64_t deleted) 
 }
 
 int64_t CollectionStore::next_rowid() {
-  Stmt st(db_, "SELECT coalesce(max(rowid), 0) + 1 FROM " + shadow("rows"));
+  Prepared st = prepared("SELECT coalesce(max(rowid), 0) + 1 FROM " + shadow("rows"));
   st.step();
   return st.int64(0);
 }

@@ -20,7 +20,9 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "search/collection_spec.h"
@@ -30,6 +32,36 @@ namespace hart::search {
 
 constexpr size_t kChunkBytes = 65536;
 constexpr int64_t kWritableSegment = 0;
+
+// A statement prepared once per collection and connection, reset when this handle
+// goes (so no read stays open between uses). Same interface as Stmt.
+class Prepared {
+ public:
+  explicit Prepared(Stmt& st) : st_(&st) {}
+  Prepared(Prepared&& o) noexcept : st_(o.st_) { o.st_ = nullptr; }
+  Prepared(const Prepared&) = delete;
+  Prepared& operator=(const Prepared&) = delete;
+  ~Prepared() {
+    if (st_) st_->reset();
+  }
+  Stmt& bind(int i, int64_t v) { return st_->bind(i, v); }
+  Stmt& bind(int i, double v) { return st_->bind(i, v); }
+  Stmt& bind(int i, std::string_view v) { return st_->bind(i, v); }
+  Stmt& bind_blob(int i, const void* data, size_t n) { return st_->bind_blob(i, data, n); }
+  bool step() { return st_->step(); }
+  void run() { st_->run(); }
+  void reset() { st_->reset(); }
+  int64_t int64(int col) const { return st_->int64(col); }
+  double real(int col) const { return st_->real(col); }
+  std::string text(int col) const { return st_->text(col); }
+  bool is_null(int col) const { return st_->is_null(col); }
+  const void* blob(int col) const { return st_->blob(col); }
+  size_t bytes(int col) const { return st_->bytes(col); }
+  sqlite3_stmt* raw() const { return st_->raw(); }
+
+ private:
+  Stmt* st_;
+};
 
 struct SegmentRow {
   int64_t id = 0, n_vectors = 0, n_deleted = 0, stamp = 0;
@@ -43,6 +75,9 @@ class CollectionStore {
   CollectionStore(sqlite3* db, std::string schema, std::string table, const CollectionSpec& spec);
 
   sqlite3* db() const { return db_; }
+  // `sql`, prepared on first use and kept until the collection is closed or renamed.
+  // One use at a time per statement: the handle resets it when it goes.
+  Prepared prepared(const std::string& sql);
   const CollectionSpec& spec() const { return spec_; }
   const std::string& table() const { return table_; }
   // "schema"."table_suffix", quoted, for SQL text.
@@ -85,6 +120,7 @@ class CollectionStore {
   void create_indexes();
 
   sqlite3* db_;
+  std::unordered_map<std::string, std::unique_ptr<Stmt>> statements_;
   std::string schema_, table_;
   CollectionSpec spec_;
 };

@@ -57,7 +57,7 @@ struct FilterSql {
       }
     }
   }
-  void bind(Stmt& st, int first) const {
+  void bind(Prepared& st, int first) const {
     for (size_t i = 0; i < values.size(); ++i) sqlite3_bind_value(st.raw(), first + static_cast<int>(i), values[i]);
   }
 };
@@ -87,7 +87,7 @@ void scan_fresh(Collection& c, const std::vector<uint8_t>& q, const FilterSql* f
   CollectionStore& store = c.store();
   std::string sql = "SELECT f.rowid, f.vector FROM " + store.shadow("fresh") + " f";
   if (filter) sql += " JOIN " + store.shadow("rows") + " r ON r.rowid = f.rowid WHERE 1" + filter->where;
-  Stmt st(store.db(), sql);
+  Prepared st = store.prepared(sql);
   if (filter) filter->bind(st, 1);
   const Scorer& scorer = c.scorer();
   const size_t packed = vector::vector_bytes(c.spec().type, c.spec().dim);
@@ -179,7 +179,7 @@ void scan_segment_spatial(CollectionStore& store, const SegmentData& seg, const 
   }
   // Start with the cube that would hold `keep` rows if they were spread evenly.
   double r = 0.5 * std::cbrt(volume * double(keep) / double(std::max<size_t>(seg.n, 1)));
-  Stmt st(store.db(), "SELECT id, x0, y0, z0 FROM " + store.shadow(CollectionStore::spatial_table(pca)) +
+  Prepared st = store.prepared("SELECT id, x0, y0, z0 FROM " + store.shadow(CollectionStore::spatial_table(pca)) +
                           " WHERE s0 >= ?1 AND s1 <= ?1 AND x1 >= ?2 AND x0 <= ?3 AND y1 >= ?4 AND y0 <= ?5"
                           " AND z1 >= ?6 AND z0 <= ?7");
   std::vector<std::pair<double, size_t>> found;  // (3-D distance², slot)
@@ -210,7 +210,7 @@ void scan_segment_spatial(CollectionStore& store, const SegmentData& seg, const 
 class RowCheck {
  public:
   RowCheck(CollectionStore& store, const FilterSql& filter)
-      : filter_(filter), st_(store.db(), "SELECT 1 FROM " + store.shadow("rows") + " r WHERE r.rowid = ?" + filter.where) {}
+      : filter_(filter), st_(store.prepared("SELECT 1 FROM " + store.shadow("rows") + " r WHERE r.rowid = ?" + filter.where)) {}
   bool passes(int64_t rowid) {
     st_.reset();
     st_.bind(1, rowid);
@@ -220,12 +220,12 @@ class RowCheck {
 
  private:
   const FilterSql& filter_;
-  Stmt st_;
+  Prepared st_;
 };
 
 // Slots of one sealed segment that pass the filter.
 std::vector<uint8_t> segment_passing_slots(CollectionStore& store, const FilterSql& filter, int64_t segment, size_t n) {
-  Stmt st(store.db(), "SELECT r.slot FROM " + store.shadow("rows") + " r WHERE r.segment = ?" + filter.where);
+  Prepared st = store.prepared("SELECT r.slot FROM " + store.shadow("rows") + " r WHERE r.segment = ?" + filter.where);
   st.bind(1, segment);
   filter.bind(st, 2);
   std::vector<uint8_t> out(n, 0);
@@ -272,7 +272,7 @@ bool passing_slots(CollectionStore& store, const FilterSql& filter, size_t cap,
                    const std::vector<SegmentRow>& segments) {
   std::string sql = "SELECT r.segment, r.slot FROM " + store.shadow("rows") + " r WHERE 1" + filter.where;
   if (cap != kAllRows) sql += " LIMIT " + std::to_string(cap + 1);
-  Stmt st(store.db(), sql);
+  Prepared st = store.prepared(sql);
   filter.bind(st, 1);
   out.clear();
   for (const SegmentRow& s : segments)

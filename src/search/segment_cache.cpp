@@ -131,7 +131,9 @@ const vector::HnswIndex* SegmentData::hnsw(CollectionStore& store, const Segment
   std::call_once(hnsw_once_, [&] {
     try {
       const std::vector<uint8_t> bytes = store.read_part(row.id, kHnswPart, hnsw_bytes_of(row.index_params));
-      auto graph = vector::HnswIndex::read(bytes, *scorer.space(), "segment " + std::to_string(row.id) + "'s HNSW graph");
+      // The graph's vectors are the segment's rows (slot = id), kept once on disk.
+      auto graph = vector::HnswIndex::read(bytes, *scorer.space(), "segment " + std::to_string(row.id) + "'s HNSW graph",
+                                           {reinterpret_cast<const float*>(rows.data()), n * (row_bytes / sizeof(float))});
       if (graph->elements() != n) throw FormatError("the graph has " + std::to_string(graph->elements()) + " elements, the segment " + std::to_string(n));
       hnsw_ = std::move(graph);
     } catch (const FormatError& e) {

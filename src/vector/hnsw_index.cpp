@@ -51,7 +51,8 @@ using Hnsw = hnswlib::HierarchicalNSW<float>;
 using hnswlib::tableint;
 
 constexpr char kMagic[8] = {'H', 'A', 'R', 'T', 'H', 'N', 'S', 'W'};
-constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutVersion = 1;      // vectors inline
+constexpr uint32_t kGraphOnlyVersion = 2;   // no vectors: the reader is handed them
 constexpr uint32_t kNoEntry = 0xFFFFFFFF;
 constexpr size_t kMaxEf = size_t{1} << 31;
 
@@ -285,13 +286,13 @@ size_t HnswIndex::serialized_bytes() const {
   return bytes;
 }
 
-void HnswIndex::write(std::vector<uint8_t>& out) const {
+void HnswIndex::write(std::vector<uint8_t>& out, bool with_vectors) const {
   const Hnsw& h = *g_->h;
   const HnswParams& p = g_->params;
   const size_t n = h.cur_element_count, dim = g_->space.dim();
   out.reserve(out.size() + serialized_bytes());
   out.insert(out.end(), kMagic, kMagic + sizeof kMagic);
-  put<uint32_t>(out, kLayoutVersion);
+  put<uint32_t>(out, with_vectors ? kLayoutVersion : kGraphOnlyVersion);
   put<uint32_t>(out, static_cast<uint32_t>(g_->space.metric()));
   put<uint64_t>(out, dim);
   put<uint64_t>(out, p.M);
@@ -313,22 +314,28 @@ void HnswIndex::write(std::vector<uint8_t>& out) const {
       out.resize(at + 4 * size_t{count});
       std::memcpy(out.data() + at, list + 1, 4 * size_t{count});
     }
+    if (!with_vectors) continue;
     const size_t at = out.size();
     out.resize(at + dim * sizeof(float));
     std::memcpy(out.data() + at, h.getDataByInternalId(i), dim * sizeof(float));
   }
 }
 
-std::unique_ptr<HnswIndex> HnswIndex::read(std::span<const uint8_t> bytes, const Space& space, std::string_view what) {
+std::unique_ptr<HnswIndex> HnswIndex::read(std::span<const uint8_t> bytes, const Space& space, std::string_view what,
+                                           std::span<const float> vectors_by_id) {
   const std::string w(what);
   auto fail = [&](const std::string& msg) { return FormatError(w + ": " + msg); };
   ByteReader r(bytes.data(), bytes.size(), w);
   if (std::memcmp(r.bytes(sizeof kMagic, "magic").data(), kMagic, sizeof kMagic) != 0)
     throw fail("not an HNSW index (its first 8 bytes are not \"HARTHNSW\")");
   const uint32_t version = r.read<uint32_t>("layout version");
-  if (version != kLayoutVersion)
+  if (version != kLayoutVersion && version != kGraphOnlyVersion)
     throw fail("HNSW layout version " + std::to_string(version) + " is not supported (this build reads " +
-               std::to_string(kLayoutVersion) + ")");
+               std::to_string(kLayoutVersion) + " and " + std::to_string(kGraphOnlyVersion) + ")");
+  const bool inline_vectors = version == kLayoutVersion;
+  if (inline_vectors != vectors_by_id.empty())
+    throw fail(inline_vectors ? "the graph holds its vectors, but vectors were given too"
+                              : "the graph holds no vectors (layout 2) and none were given");
   const uint32_t metric = r.read<uint32_t>("metric");
   if (metric != static_cast<uint32_t>(space.metric()))
     throw fail("metric code " + std::to_string(metric) + " does not match the space's (" +
@@ -350,7 +357,7 @@ std::unique_ptr<HnswIndex> HnswIndex::read(std::span<const uint8_t> bytes, const
   const int32_t max_level = r.read<int32_t>("max level");
   const uint32_t entry = r.read<uint32_t>("entry point");
   // Each element takes at least its id, level, flag, one link count and its vector.
-  const uint64_t min_element_bytes = 8 + 4 + 1 + 4 + dim * sizeof(float);
+  const uint64_t min_element_bytes = 8 + 4 + 1 + 4 + (inline_vectors ? dim * sizeof(float) : 0);
   if (n > kMaxElements || n > r.remaining() / min_element_bytes)
     throw fail("element count " + std::to_string(n) + " is more than the " + std::to_string(r.remaining()) +
                " bytes left can hold (at least " + std::to_string(min_element_bytes) + " each; at most " +
@@ -404,9 +411,16 @@ std::unique_ptr<HnswIndex> HnswIndex::read(std::span<const uint8_t> bytes, const
     }
     h.setExternalLabel(i, static_cast<hnswlib::labeltype>(id));
     if (deleted) h.markDeletedInternal(i);
-    std::string_view values = r.bytes(dim * sizeof(float), "vector");
     float* row = reinterpret_cast<float*>(h.getDataByInternalId(i));
-    std::memcpy(row, values.data(), values.size());
+    if (inline_vectors) {
+      std::string_view values = r.bytes(dim * sizeof(float), "vector");
+      std::memcpy(row, values.data(), values.size());
+    } else {
+      if (static_cast<uint64_t>(id) >= vectors_by_id.size() / dim)
+        throw fail(el + ": id " + std::to_string(id) + " has no vector (" + std::to_string(vectors_by_id.size() / dim) +
+                   " were given)");
+      std::memcpy(row, vectors_by_id.data() + static_cast<size_t>(id) * dim, dim * sizeof(float));
+    }
     for (size_t d = 0; d < dim; ++d)
       if (!std::isfinite(row[d])) throw fail(el + " (id " + std::to_string(id) + "): value " + std::to_string(d) + " is not finite");
   }

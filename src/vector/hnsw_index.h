@@ -89,13 +89,17 @@ class HnswIndex final : public VectorIndex {
   std::vector<Neighbor> search(std::span<const float> query, size_t k, size_t ef) const;
   void set_ef_search(size_t ef);  // a UsageError when ef is 0
 
-  // Appends the layout above to `out`.
-  void write(std::vector<uint8_t>& out) const;
+  // Appends the layout above to `out`. Without vectors (layout version 2) the element
+  // records end after their links: for a caller that stores the vectors anyway.
+  void write(std::vector<uint8_t>& out, bool with_vectors = true) const;
   size_t serialized_bytes() const;
   // Rebuilds an index from write()'s bytes, searching in `space` (its metric and
   // dimension must match the bytes'); a FormatError naming `what` and the problem.
+  // Layout 2 takes each element's vector from `vectors_by_id` (row id of dimension
+  // floats, prepared as the space prepares them); an id with no row is a FormatError.
   static std::unique_ptr<HnswIndex> read(std::span<const uint8_t> bytes, const Space& space,
-                                         std::string_view what = "hnsw index");
+                                         std::string_view what = "hnsw index",
+                                         std::span<const float> vectors_by_id = {});
 
   // An index file (index_file.h) of kind Hnsw whose payload is write()'s bytes.
   void save(const std::string& path) const override;

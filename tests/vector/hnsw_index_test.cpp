@@ -299,6 +299,25 @@ TEST_F(HnswIndexBytes, RoundTripGivesIdenticalSearches) {
   EXPECT_EQ(HnswIndex::read(none, space)->size(), 0u);
 }
 
+// Layout 2 leaves the vectors out for a caller that stores them anyway (a collection's
+// segment): the reader takes them by id and checks there is one for every element.
+TEST_F(HnswIndexBytes, GraphOnlyBytesTakeTheirVectorsFromTheCaller) {
+  std::vector<uint8_t> graph;
+  index.write(graph, /*with_vectors=*/false);
+  EXPECT_EQ(graph.size(), bytes.size() - n * dim * sizeof(float));
+  const size_t ids = (n - 1) * 5 + 2;  // ids are i * 5 + 1
+  std::vector<float> by_id(ids * dim, 0.0f);
+  for (size_t i = 0; i < n; ++i) space.prepare(row(base, dim, i), by_id.data() + (i * 5 + 1) * dim, "row");
+  std::unique_ptr<HnswIndex> back = HnswIndex::read(graph, space, "graph", by_id);
+  for (size_t q = 0; q < n; q += 7) EXPECT_EQ(index.search(row(base, dim, q), 10), back->search(row(base, dim, q), 10));
+  EXPECT_THAT(read_error(graph), testing::HasSubstr("test bytes: the graph holds no vectors (layout 2) and none were given"));
+  EXPECT_THAT(error_of<FormatError>([&] { HnswIndex::read(bytes, space, "v1", by_id); }),
+              testing::HasSubstr("v1: the graph holds its vectors, but vectors were given too"));
+  const std::vector<float> too_few(by_id.begin(), by_id.begin() + 100 * dim);
+  EXPECT_THAT(error_of<FormatError>([&] { HnswIndex::read(graph, space, "short", too_few); }),
+              testing::HasSubstr("has no vector (100 were given)"));
+}
+
 TEST_F(HnswIndexBytes, IndexFileRoundTrip) {
   TempDir dir;
   index.save(dir.file("h.idx"));

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""hart_vectors beside sqlite-vec, in one host process (Debian's Python sqlite3 module).
+
+Both extensions are loaded into every connection; each engine gets its own database
+file holding the same vectors, and answers the same queries:
+
+  sqlite-vec  vec0 brute force (its exact search), vec0 with INDEXED BY diskann(...)
+  hart        hart_vectors in every mode: exact, ann (an ef_search sweep), int8, binary,
+              spatial, spatial_pca, hybrid_pca
+
+Printed per set: insert throughput (rows/s, sealing included for hart), bytes on disk
+after a checkpoint, and per configuration recall@10 against the ground truth and
+queries per second (one thread; each query a prepared SELECT ... MATCH ? AND k = 10,
+timed over at least --min-seconds). Ground truth: the set's own (shared TEXMEX files),
+or hart's exact mode for generated sets (itself held to a double-precision oracle by
+tests/sql/vectors_vtab_test.cpp).
+
+  python3 bench/vector_sql_bench.py --hart build/src/hartonomous --sqlite-vec /path/to/vec0 \\
+      [--sets bigann10k,fmnistsmall,clustered100k] [--queries 100] [--work /tmp/vsb]
+
+sqlite-vec is not part of this repository: fetch github.com/asg017/sqlite-vec and build
+its loadable extension beside the project (bench/README.md says how).
+"""
+import argparse
+import os
+import random
+import shutil
+import sqlite3
+import struct
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.join(HERE, "..", "..", "shared", "data")
+
+
+def read_vecs(path, kind):
+    """TEXMEX .fvecs/.bvecs/.ivecs as a list of tuples."""
+    data = open(path, "rb").read()
+    out, at = [], 0
+    size, fmt = {"f": (4, "f"), "b": (1, "B"), "i": (4, "i")}[kind]
+    while at < len(data):
+        (dim,) = struct.unpack_from("<i", data, at)
+        at += 4
+        out.append(struct.unpack_from("<%d%s" % (dim, fmt), data, at))
+        at += dim * size
+    return out
+
+
+def shared_set(name):
+    base = os.path.join(SHARED, "ann-" + name)
+    kind = "b" if name == "bigann10k" else "f"
+    ext = "bvecs" if kind == "b" else "fvecs"
+    vectors = [tuple(float(x) for x in v) for v in read_vecs(os.path.join(base, "%s_base.%s" % (name, ext)), kind)]
+    queries = [tuple(float(x) for x in v) for v in read_vecs(os.path.join(base, "%s_query.%s" % (name, ext)), kind)]
+    truth = [[i + 1 for i in row[:10]] for row in read_vecs(os.path.join(base, "%s_groundtruth.ivecs" % name), "i")]
+    return vectors, queries, truth
+
+
+def clustered(n, dim=128, centres=None, n_queries=100, seed=7):
+    """n vectors around n/50 Gaussian centres (spread 1, noise 0.35), queries drawn the same way."""
+    rng = random.Random(seed)
+    centres = centres or max(1, n // 50)
+    cs = [[rng.gauss(0, 1) for _ in range(dim)] for _ in range(centres)]
+
+    def draw():
+        c = cs[rng.randrange(centres)]
+        return tuple(x + rng.gauss(0, 0.35) for x in c)
+
+    return [draw() for _ in range(n)], [draw() for _ in range(n_queries)], None
+
+
+def blob(v):
+    return struct.pack("<%df" % len(v), *v)
+
+
+def connect(path, extensions):
+    db = sqlite3.connect(path, isolation_level=None)
+    db.enable_load_extension(True)
+    for e in extensions:
+        db.load_extension(e)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def insert(db, table, vectors, batch=10000):
+    start = time.perf_counter()
+    for at in range(0, len(vectors), batch):
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO %s(rowid, embedding) VALUES (?, ?)" % table,
+                       ((at + i + 1, blob(v)) for i, v in enumerate(vectors[at:at + batch])))
+        db.execute("COMMIT")
+    return time.perf_counter() - start
+
+
+def run_queries(db, sql, queries, min_seconds):
+    """(answers, queries per second): every query once for the answers, then rounds until min_seconds."""
+    blobs = [blob(q) for q in queries]
+    answers = [[r[0] for r in db.execute(sql, (b,)).fetchall()] for b in blobs]
+    done, start = 0, time.perf_counter()
+    while True:
+        for b in blobs:
+            db.execute(sql, (b,)).fetchall()
+        done += len(blobs)
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return answers, done / elapsed
+
+
+def recall(answers, truth):
+    hits = sum(len(set(a[:10]) & set(t[:10])) for a, t in zip(answers, truth))
+    return hits / (10.0 * len(truth))
+
+
+def file_bytes(path):
+    """The database file and any WAL left once its last connection closed (which checkpoints)."""
+    wal = path + "-wal"
+    return os.path.getsize(path) + (os.path.getsize(wal) if os.path.exists(wal) else 0)
+
+
+def bench_set(name, vectors, queries, truth, args, out):
+    dim = len(vectors[0])
+    exts = [args.hart, args.sqlite_vec]
+    rows = []
+
+    def engine(label, ddl, configs, after_insert=None):
+        path = os.path.join(args.work, "%s-%s.db" % (name, label.replace(" ", "_")))
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        db = connect(path, exts)
+        db.execute(ddl)
+        seconds = insert(db, "t", vectors)
+        if after_insert:
+            seconds += after_insert(db)
+        db.close()  # queries run on a new connection, as a reader opening the file would
+        size = file_bytes(path)
+        db = connect(path, exts)
+        results = []
+        for config, terms in configs:
+            sql = "SELECT rowid FROM t WHERE embedding MATCH ? AND k = 10" + terms
+            answers, qps = run_queries(db, sql, queries, args.min_seconds)
+            results.append((config, answers, qps))
+        db.close()
+        return seconds, size, results
+
+    hart_modes = [("exact", " AND mode = 'exact'")]
+    hart_modes += [("ann ef=%d" % ef, " AND mode = 'ann' AND ef_search = %d" % ef) for ef in (16, 32, 64, 128)]
+    hart_modes += [("int8", " AND mode = 'int8'"), ("binary os=20", " AND mode = 'binary' AND oversample = 20"),
+                   ("spatial", " AND mode = 'spatial'"), ("spatial_pca", " AND mode = 'spatial_pca'"),
+                   ("hybrid_pca os=100", " AND mode = 'hybrid_pca' AND oversample = 100")]
+
+    def seal(db):
+        start = time.perf_counter()
+        db.execute("INSERT INTO t(t) VALUES ('merge')")
+        return time.perf_counter() - start
+
+    engines = [
+        ("hart", "CREATE VIRTUAL TABLE t USING hart_vectors(embedding float[%d])" % dim, hart_modes, seal),
+        ("sqlite-vec", "CREATE VIRTUAL TABLE t USING vec0(embedding float[%d])" % dim, [("vec0 brute", "")], None),
+    ]
+    if args.diskann:
+        engines.append(("sqlite-vec diskann",
+                        "CREATE VIRTUAL TABLE t USING vec0(embedding float[%d] INDEXED BY diskann(neighbor_quantizer=binary))" % dim,
+                        [("diskann", "")], None))
+    measured = {}
+    for label, ddl, configs, after in engines:
+        print("  %s: inserting %d vectors..." % (label, len(vectors)), file=sys.stderr, flush=True)
+        measured[label] = engine(label, ddl, configs, after)
+    if truth is None:  # generated: hart's exact mode is the oracle
+        truth = [a for (config, a, qps) in measured["hart"][2] if config == "exact"][0]
+    print("\n### %s: %d vectors of %d dimensions, %d queries, k = 10\n" % (name, len(vectors), dim, len(queries)), file=out)
+    print("| engine | insert rows/s | bytes on disk |", file=out)
+    print("|---|---:|---:|", file=out)
+    for label, (seconds, size, _) in measured.items():
+        print("| %s | %.0f | %s |" % (label, len(vectors) / seconds, format(size, ",")), file=out)
+    print("\n| engine | configuration | recall@10 | queries/s |", file=out)
+    print("|---|---|---:|---:|", file=out)
+    for label, (_, _, results) in measured.items():
+        for config, answers, qps in results:
+            print("| %s | %s | %.3f | %.0f |" % (label, config, recall(answers, truth), qps), file=out)
+    out.flush()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--hart", required=True, help="path of hartonomous.so (without or with .so)")
+    p.add_argument("--sqlite-vec", required=True, help="path of sqlite-vec's vec0.so")
+    p.add_argument("--sets", default="bigann10k,fmnistsmall,clustered100k")
+    p.add_argument("--queries", type=int, default=100)
+    p.add_argument("--min-seconds", type=float, default=1.0)
+    p.add_argument("--no-diskann", dest="diskann", action="store_false")
+    p.add_argument("--work", default="/tmp/vector_sql_bench")
+    args = p.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    print("SQLite %s (Python %s); hart: %s; sqlite-vec: %s" % (sqlite3.sqlite_version, sys.version.split()[0], args.hart,
+                                                               args.sqlite_vec))
+    for name in args.sets.split(","):
+        print("set %s" % name, file=sys.stderr, flush=True)
+        if name.startswith("clustered"):
+            n = int(name[len("clustered"):].replace("k", "000").replace("m", "000000"))
+            vectors, queries, truth = clustered(n, n_queries=args.queries)
+        else:
+            vectors, queries, truth = shared_set(name)
+            queries, truth = queries[:args.queries], truth[:args.queries]
+        bench_set(name, vectors, queries, truth, args, sys.stdout)
+    shutil.rmtree(args.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
