@@ -5,6 +5,7 @@
 
 #include "search/ann_segment.h"
 #include "search/segment_cache.h"
+#include "vector/top_k.h"
 #include "util/error.h"
 
 namespace hart::search {
@@ -15,32 +16,20 @@ constexpr SearchMode kModes[] = {SearchMode::Auto,    SearchMode::Exact,      Se
                                  SearchMode::Int8,    SearchMode::Binary,     SearchMode::Spatial,
                                  SearchMode::SpatialPca, SearchMode::Hybrid, SearchMode::HybridPca};
 
-// The k closest (distance, rowid) pairs offered, as a bounded max-heap.
+// Ascending distance, then ascending rowid: a strict order, so answers are deterministic.
+bool closer(const Hit& a, const Hit& b) {
+  return a.distance < b.distance || (a.distance == b.distance && a.rowid < b.rowid);
+}
+
+// The k closest (distance, rowid) pairs offered.
 class TopK {
  public:
-  explicit TopK(size_t k) : k_(k) { heap_.reserve(k + 1); }
-  void offer(float d, int64_t id) {
-    const Hit h{id, d};
-    if (heap_.size() < k_) {
-      heap_.push_back(h);
-      std::push_heap(heap_.begin(), heap_.end(), closer);
-    } else if (closer(h, heap_.front())) {
-      std::pop_heap(heap_.begin(), heap_.end(), closer);
-      heap_.back() = h;
-      std::push_heap(heap_.begin(), heap_.end(), closer);
-    }
-  }
-  std::vector<Hit> sorted() && {
-    std::sort_heap(heap_.begin(), heap_.end(), closer);
-    return std::move(heap_);
-  }
+  explicit TopK(size_t k) : best_(k, &closer) {}
+  void offer(float d, int64_t id) { best_.offer({id, d}); }
+  std::vector<Hit> sorted() && { return std::move(best_).sorted(); }
 
  private:
-  static bool closer(const Hit& a, const Hit& b) {
-    return a.distance < b.distance || (a.distance == b.distance && a.rowid < b.rowid);
-  }
-  size_t k_;
-  std::vector<Hit> heap_;
+  vector::TopK<Hit, decltype(&closer)> best_;
 };
 
 // The filters as SQL over X_rows (aliased r) and their bindings.
@@ -128,19 +117,8 @@ void scan_segment_codes(const SegmentData& seg, const Scorer& scorer, const std:
                         SearchMode mode, size_t keep, TopK& top, size_t& scored) {
   const auto* qf = reinterpret_cast<const float*>(q.data());
   const bool l2 = scorer.space()->metric() == vector::Metric::L2;
-  std::vector<std::pair<int64_t, uint32_t>> best;  // (code distance, slot), max-heap
-  best.reserve(keep + 1);
-  auto offer = [&](int64_t d, size_t slot) {
-    const std::pair<int64_t, uint32_t> c{d, static_cast<uint32_t>(slot)};
-    if (best.size() < keep) {
-      best.push_back(c);
-      std::push_heap(best.begin(), best.end());
-    } else if (c < best.front()) {
-      std::pop_heap(best.begin(), best.end());
-      best.back() = c;
-      std::push_heap(best.begin(), best.end());
-    }
-  };
+  vector::TopK<std::pair<int64_t, uint32_t>> best(keep);  // (code distance, slot)
+  auto offer = [&](int64_t d, size_t slot) { best.offer({d, static_cast<uint32_t>(slot)}); };
   if (mode == SearchMode::Int8) {
     const vector::Int8Codes& codes = seg.int8_codes();
     std::vector<int8_t> qc(codes.dim);
@@ -157,7 +135,7 @@ void scan_segment_codes(const SegmentData& seg, const Scorer& scorer, const std:
     for (size_t slot = 0; slot < seg.n; ++slot)
       if (mask.ok(slot)) offer(vector::hamming(qc.data(), codes.row(slot), codes.words), slot);
   }
-  for (const auto& [code_distance, slot] : best) {
+  for (const auto& [code_distance, slot] : best.kept()) {
     top.offer(scorer.distance(q.data(), seg.row(slot)), seg.ids[slot]);
     ++scored;
   }

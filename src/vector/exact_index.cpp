@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "util/error.h"
+#include "vector/top_k.h"
 
 namespace hart::vector {
 namespace {
@@ -64,28 +65,14 @@ std::vector<Neighbor> ExactIndex::search(std::span<const float> query, size_t k)
   const size_t dim = space_.dim(), n = ids_.size();
   std::vector<float> q(dim);
   space_.prepare(query, q.data(), "query");
-  k = std::min(k, n);
-  std::vector<Neighbor> heap;  // max-heap by closer(): the worst kept neighbour on top
-  heap.reserve(k + 1);
-  if (k == 0) return heap;
+  TopK<Neighbor, decltype(&closer)> best(std::min(k, n), &closer);
   float dist[kBlockRows];
   for (size_t start = 0; start < n; start += kBlockRows) {
     const size_t rows = std::min(kBlockRows, n - start);
     space_.distances(q.data(), data_.data() + start * dim, rows, dist);
-    for (size_t i = 0; i < rows; ++i) {
-      Neighbor c{ids_[start + i], dist[i]};
-      if (heap.size() < k) {
-        heap.push_back(c);
-        std::push_heap(heap.begin(), heap.end(), closer);
-      } else if (closer(c, heap.front())) {
-        std::pop_heap(heap.begin(), heap.end(), closer);
-        heap.back() = c;
-        std::push_heap(heap.begin(), heap.end(), closer);
-      }
-    }
+    for (size_t i = 0; i < rows; ++i) best.offer({ids_[start + i], dist[i]});
   }
-  std::sort_heap(heap.begin(), heap.end(), closer);
-  return heap;
+  return std::move(best).sorted();
 }
 
 void ExactIndex::save(const std::string& path) const {

@@ -41,9 +41,11 @@ class VectorModesTest : public StoreTest {
   }
 };
 
-AnnSet bigann10k(const std::string& base, const std::string& query, const std::string& gt) {
+// A TEXMEX set: its base and queries as floats (.bvecs or .fvecs), its ground truth.
+template <class Read>
+AnnSet texmex(Read read, const std::string& base, const std::string& query, const std::string& gt) {
   AnnSet s;
-  const auto b = vector::read_bvecs(base), q = vector::read_bvecs(query);
+  const auto b = read(base, vector::kAllVectors), q = read(query, vector::kAllVectors);
   s.base = vector::to_float(b);
   s.queries = vector::to_float(q);
   s.dim = b.dim;
@@ -51,6 +53,10 @@ AnnSet bigann10k(const std::string& base, const std::string& query, const std::s
   s.n_queries = q.count;
   s.truth = vector::read_ivecs(gt);
   return s;
+}
+
+AnnSet bigann10k(const std::string& base, const std::string& query, const std::string& gt) {
+  return texmex(vector::read_bvecs, base, query, gt);
 }
 
 TEST_F(VectorModesTest, QuantizedModesOnBigann10k) {
@@ -67,15 +73,7 @@ TEST_F(VectorModesTest, QuantizedModesOnBigann10k) {
 }
 
 AnnSet fmnist(const std::string& base, const std::string& query, const std::string& gt) {
-  AnnSet s;
-  const auto b = vector::read_fvecs(base), q = vector::read_fvecs(query);
-  s.base = b.values;
-  s.queries = q.values;
-  s.dim = b.dim;
-  s.n = b.count;
-  s.n_queries = q.count;
-  s.truth = vector::read_ivecs(gt);
-  return s;
+  return texmex(vector::read_fvecs, base, query, gt);
 }
 
 TEST_F(VectorModesTest, GraphModeOnBigann10kAndFashionMnist) {
