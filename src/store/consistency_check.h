@@ -2,8 +2,9 @@
 // invariants the schema's triggers and the model writer keep (ARCHITECTURE.md, "The
 // schema"): reference counts equal their references, every chunk holds its stated
 // bytes and they hash to its SHA-256, every tensor chunk has its zone map, tensors and
-// models add up to their parts. Each check is one query listing the rows that break
-// it (the hashes are computed here); nothing is written.
+// models add up to their parts, the full-text index holds the atoms with text. Each
+// check is one query listing the rows that break it (the hashes are computed here);
+// nothing is written.
 #pragma once
 #include <cstddef>
 #include <cstdint>

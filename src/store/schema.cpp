@@ -334,6 +334,49 @@ CREATE TRIGGER pending_chunks_delete AFTER DELETE ON pending_chunks BEGIN
   UPDATE chunks SET refcount = refcount - 1 WHERE id = old.chunk_id;
 END;
 )sql",
+
+    // Version 8: full-text search over atoms.text (FTS5, BM25) and the document
+    // frequencies the built-in text embedder weighs its features by.
+    //
+    // atoms_fts is an external-content FTS5 table over the view atoms_text (the atoms
+    // that have text), so it stores only the index, not a second copy of the text, and
+    // highlight()/snippet() read the text from atoms. Triggers on atoms keep it in step
+    // for any SQL client; external content needs each deleted row's old text, which
+    // the triggers have. unicode61 with remove_diacritics 2 folds case and accents
+    // (cafe matches Café) across Unicode, which is what search over mixed-language
+    // extracted text wants; it does not stem (stemming is language-specific).
+    // Atoms already stored are indexed here.
+    R"sql(
+CREATE VIEW atoms_text AS SELECT id, text FROM atoms WHERE text IS NOT NULL;
+CREATE VIRTUAL TABLE atoms_fts USING fts5(text, content = 'atoms_text', content_rowid = 'id',
+                                          tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO atoms_fts(rowid, text) SELECT id, text FROM atoms WHERE text IS NOT NULL;
+CREATE TRIGGER atoms_fts_insert AFTER INSERT ON atoms WHEN new.text IS NOT NULL BEGIN
+  INSERT INTO atoms_fts(rowid, text) VALUES(new.id, new.text);
+END;
+CREATE TRIGGER atoms_fts_delete AFTER DELETE ON atoms WHEN old.text IS NOT NULL BEGIN
+  INSERT INTO atoms_fts(atoms_fts, rowid, text) VALUES('delete', old.id, old.text);
+END;
+CREATE TRIGGER atoms_fts_update AFTER UPDATE OF id, text ON atoms
+  WHEN old.text IS NOT new.text OR old.id <> new.id BEGIN
+  INSERT INTO atoms_fts(atoms_fts, rowid, text) SELECT 'delete', old.id, old.text WHERE old.text IS NOT NULL;
+  INSERT INTO atoms_fts(rowid, text) SELECT new.id, new.text WHERE new.text IS NOT NULL;
+END;
+
+-- The text embedder's weights (engine/text_embedder.h): how many documents (atoms
+-- with text) contain each hashed feature, and how many documents there were. Written
+-- whole by build_text_embedder_stats(); empty until then (every feature weighs 1).
+CREATE TABLE text_embedder_stats(
+  feature INTEGER PRIMARY KEY,          -- hashed feature id, 0 .. 2^feature_bits - 1
+  df INTEGER NOT NULL CHECK(df > 0)     -- documents containing it
+);
+CREATE TABLE text_embedder_corpus(
+  id INTEGER PRIMARY KEY CHECK(id = 1), -- one row
+  documents INTEGER NOT NULL CHECK(documents >= 0),
+  feature_bits INTEGER NOT NULL CHECK(feature_bits BETWEEN 1 AND 30),
+  built_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {

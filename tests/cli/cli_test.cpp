@@ -224,7 +224,7 @@ TEST_F(CliTest, CheckListsItsChecksAndExits2NamingEachProblem) {
   ASSERT_EQ(hart("ingest " + db + " " + dir.file("tiny.gguf") + " --quiet"), 0) << out;
   ASSERT_EQ(hart("check " + db), 0) << out;
   for (const char* check : {"integrity_check", "foreign_key_check", "chunk_refcount", "atom_refcount", "chunk_data",
-                            "chunk_sha256", "chunk_zones", "tensor_elements", "model_totals"})
+                            "chunk_sha256", "chunk_zones", "tensor_elements", "model_totals", "text_index"})
     EXPECT_THAT(out, ::testing::ContainsRegex(std::string("\n  ok +") + check + " ")) << check;
   EXPECT_THAT(out, ::testing::EndsWith("no problems found\n"));
 
@@ -234,7 +234,7 @@ TEST_F(CliTest, CheckListsItsChecksAndExits2NamingEachProblem) {
   EXPECT_THAT(out, ::testing::ContainsRegex("\n  FAILED chunk_refcount +.*\\(1 problem\\)\n"));
   EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_refcount: chunk 1: refcount 5, but 1 tensor_chunks, 0 atom_chunks and 0 pending_chunks rows use it\n"));
   EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_zones: tensor_chunks row 2 (tensor 2, ordinal 0): no chunk_zones entry\n"));
-  EXPECT_THAT(out, ::testing::HasSubstr("\n2 problems found by 2 of 9 checks\nkeep a copy of " + db));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n2 problems found by 2 of 10 checks\nkeep a copy of " + db));
   EXPECT_EQ(hart("check " + dir.file("missing.db")), 1);
 }
 

@@ -1,6 +1,7 @@
 // hart_vectors in the three SQLite hosts the extension must serve: the sqlite3 shell,
 // Debian's Python sqlite3 module and Node's better-sqlite3 (v12, its own SQLite). Each
-// creates a collection, inserts, seals, deletes and runs filtered KNN queries.
+// creates a collection, inserts, seals, deletes and runs filtered KNN queries, then
+// searches atoms' text with FTS5 on the same Hartonomous file.
 #include <filesystem>
 
 #include "../store/store_fixture.h"
@@ -17,9 +18,15 @@ const char* kScript =
     "INSERT INTO items(rowid, embedding, category, year) VALUES (5, '[0.99,0.01,0,0]', 'b', 2022)\n"
     "DELETE FROM items WHERE rowid = 3\n"
     "SELECT rowid, printf('%.4f', distance) FROM items WHERE embedding MATCH '[1,0,0,0]' AND k = 3 ORDER BY distance\n"
-    "SELECT rowid FROM items WHERE embedding MATCH '[1,0,0,0]' AND k = 2 AND category = 'b' AND year > 2020 ORDER BY distance\n";
+    "SELECT rowid FROM items WHERE embedding MATCH '[1,0,0,0]' AND k = 2 AND category = 'b' AND year > 2020 ORDER BY distance\n"
+    // Full-text search over atoms (FTS5 is compiled into every host): the triggers
+    // index a new atom's text and drop it with the atom.
+    "INSERT INTO atoms(sha256, modality, subtype, size, text) VALUES (randomblob(32), 'text', 'passage', 26, 'Fjords are drowned valleys')\n"
+    "SELECT highlight(atoms_fts, 0, '[', ']') FROM atoms_fts WHERE atoms_fts MATCH 'fjord*' ORDER BY rank\n"
+    "DELETE FROM atoms WHERE text LIKE 'Fjords%'\n"
+    "SELECT count(*) FROM atoms_fts WHERE atoms_fts MATCH 'valleys'\n";
 // Row 3 is deleted; 5 is in the writable segment, the others sealed.
-const char* kExpected = "1|0.0000\n5|0.0001\n4|0.2929\n5\n4\n";
+const char* kExpected = "1|0.0000\n5|0.0001\n4|0.2929\n5\n4\n[Fjords] are drowned valleys\n0\n";
 
 class VectorHostsTest : public StoreTest {
  protected:

@@ -16,7 +16,8 @@ using ::testing::HasSubstr;
 
 const std::vector<std::string> kCheckNames = {"integrity_check", "foreign_key_check", "chunk_refcount",
                                               "atom_refcount",   "chunk_data",        "chunk_sha256",
-                                              "chunk_zones",     "tensor_elements",   "model_totals"};
+                                              "chunk_zones",     "tensor_elements",   "model_totals",
+                                              "text_index"};
 
 std::vector<std::string> failed_checks(const ConsistencyReport& r) {
   std::vector<std::string> names;
@@ -182,6 +183,23 @@ const std::vector<Breakage>& breakages() {
        [](Database& db) {
          db.exec("UPDATE models SET n_tensors = 4");
          return std::string("model 1 ('m'): 4 tensors");
+       }},
+      {"text_index",  // an atom with text written while its index trigger was gone
+       [](Database& db) {
+         db.exec("DROP TRIGGER atoms_fts_insert");
+         db.exec("INSERT INTO atoms(sha256, modality, subtype, size, text) VALUES(randomblob(32), 'text', 'passage', 5,"
+                 " 'words')");
+         return "atom " + str(db.last_insert_rowid()) + " has text, but atoms_fts has no entry for it";
+       }},
+      {"text_index",  // an entry whose atom is gone
+       [](Database& db) {
+         db.exec("INSERT INTO atoms_fts(rowid, text) VALUES(424242, 'ghost words')");
+         return std::string("atoms_fts entry 424242: no atom 424242 with text");
+       }},
+      {"text_index",  // the index's own pages damaged: FTS5's integrity-check finds it
+       [](Database& db) {
+         db.exec("UPDATE atoms_fts_data SET block = zeroblob(length(block)) WHERE id > 10");
+         return std::string("FTS5's integrity-check of atoms_fts failed");
        }},
   };
   return all;

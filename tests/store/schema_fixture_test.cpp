@@ -165,6 +165,10 @@ TEST_P(SchemaFixture, OpensAtTheLatestVersionWithItsRowsReadable) {
             (std::vector<std::string>{"NULL", version >= 3 ? "{\"model_type\": \"gpt2\", \"n_embd\": 4}" : "NULL"}));
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM atoms"), version >= 4 ? 3 : 0);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM sources"), version >= 4 ? 2 : 0);
+  // Version 8: atoms with text are in the full-text index, whether the migration or
+  // the trigger put them there.
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM atoms_fts WHERE atoms_fts MATCH 'FIXTURES'"), version >= 4 ? 1 : 0);
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM atoms_fts_docsize"), scalar(db, "SELECT count(*) FROM atoms_text"));
   if (version >= 4) {
     int64_t file = scalar(db, "SELECT atom_id FROM sources WHERE path = '/data/hello.txt'");
     EXPECT_EQ(payload(db, file), "hello fixtures\n");
