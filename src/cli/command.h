@@ -46,6 +46,8 @@ std::unique_ptr<Command> embed_command(CLI::App& parent);
 std::unique_ptr<Command> sql_command(CLI::App& parent);
 std::unique_ptr<Command> check_command(CLI::App& parent);
 std::unique_ptr<Command> index_command(CLI::App& parent);
+std::unique_ptr<Command> embed_atoms_command(CLI::App& parent);
+std::unique_ptr<Command> search_command(CLI::App& parent);
 
 // Settings of the `hart` command itself (main.cpp declares them), for every subcommand.
 struct CliSettings {

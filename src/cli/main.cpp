@@ -12,6 +12,8 @@
 //   hart rm demo.db stories260K
 //   hart check demo.db
 //   hart index demo.db items seal                    (a vector collection's segments)
+//   hart embed-atoms demo.db                         (atoms' text into vectors)
+//   hart search demo.db "how do stars form" --mode fused
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <vector>
@@ -24,7 +26,7 @@ namespace {
 constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_source_command, models_command,
                                         tensors_command, rm_command,      export_command,    generate_command,
                                         tokenize_command, embed_command,  sql_command,       check_command,
-                                        index_command};
+                                        index_command,   embed_atoms_command, search_command};
 
 int run(int argc, char** argv) {
   CLI::App app{"hart — models and content in one SQL database"};

@@ -1,6 +1,6 @@
 // The whole SQL surface in two tables: every function and virtual-table module, with
 // its name, arguments and flags. Names: verbs that other extensions could also define
-// (generate, embed, tokenize, generate_tokens) are registered as hart_<verb>, with
+// (generate, embed, tokenize, generate_tokens, search) are registered as hart_<verb>, with
 // the bare verb kept as an alias; the rest are already ours (weights, atom_*, tensor_*).
 //
 // Flags: whatever writes to the database or runs a model is SQLITE_DIRECTONLY, so a
@@ -129,6 +129,7 @@ const SqlModule kModules[] = {
     {"atom_wholes", nullptr, atom_graph_module, {atom_graph_walk(AtomGraph::kWholes), SQLITE_VTAB_INNOCUOUS}},
     {"hart_generate_tokens", "generate_tokens", generate_tokens_module, {nullptr, SQLITE_VTAB_DIRECTONLY}},
     {"hart_vectors", nullptr, vectors_module, {nullptr, 0}},
+    {"hart_search", "search", search_module, {nullptr, SQLITE_VTAB_DIRECTONLY}},
 };
 
 }  // namespace

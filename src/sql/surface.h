@@ -32,6 +32,9 @@ const sqlite3_module* tensor_stats_module();
 void tensor_geometry_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void weights_scan_stats_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 
+// search_vtab.cpp — atoms found by meaning, words or both (hart_search)
+const sqlite3_module* search_module();
+
 // vectors_vtab.cpp — vector collections (hart_vectors); scan_stats.cpp shows its last search
 const sqlite3_module* vectors_module();
 void vectors_last_search_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);

@@ -17,6 +17,7 @@ inline constexpr char kDocument[] = "document";
 inline constexpr char kArchive[] = "archive";
 inline constexpr char kBinary[] = "binary";  // also: extraction failed (atoms.error says why)
 inline constexpr char kTensor[] = "tensor";  // a model file (atoms.model_id)
+inline constexpr const char* kAll[] = {kText, kImage, kAudio, kVideo, kDocument, kArchive, kBinary, kTensor};
 }  // namespace modality
 
 // How an atom was first met.
