@@ -133,7 +133,7 @@ void scan_segment_codes(const SegmentData& seg, const Scorer& scorer, const std:
     std::vector<uint64_t> qc(codes.words);
     vector::binarize_query(codes, qf, qc.data());
     for (size_t slot = 0; slot < seg.n; ++slot)
-      if (mask.ok(slot)) offer(vector::hamming(qc.data(), codes.row(slot), codes.words), slot);
+      if (mask.ok(slot)) offer(static_cast<int64_t>(vector::hamming(qc.data(), codes.row(slot), codes.words * 8)), slot);
   }
   for (const auto& [code_distance, slot] : best.kept()) {
     top.offer(scorer.distance(q.data(), seg.row(slot)), seg.ids[slot]);

@@ -1,10 +1,10 @@
 #include "search/scorer.h"
 
-#include <bit>
 #include <cmath>
 #include <cstring>
 
 #include "util/error.h"
+#include "vector/quantize.h"
 
 namespace hart::search {
 namespace {
@@ -54,15 +54,7 @@ std::vector<uint8_t> Scorer::prepare_query(const vector::VectorValue& q) const {
 
 float Scorer::distance(const uint8_t* query, const uint8_t* row) const {
   if (space_) return space_->distance(reinterpret_cast<const float*>(query), reinterpret_cast<const float*>(row));
-  uint64_t differing = 0;
-  size_t i = 0;
-  for (; i + 8 <= row_bytes_; i += 8) {
-    uint64_t a, b;
-    std::memcpy(&a, query + i, 8);
-    std::memcpy(&b, row + i, 8);
-    differing += static_cast<uint64_t>(std::popcount(a ^ b));
-  }
-  for (; i < row_bytes_; ++i) differing += static_cast<uint64_t>(std::popcount(static_cast<unsigned>(query[i] ^ row[i])));
+  const uint64_t differing = vector::hamming(query, row, row_bytes_);
   return static_cast<float>(differing);
 }
 

@@ -16,7 +16,6 @@
 #include "sql/surface.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <memory>
 #include <span>
@@ -27,6 +26,7 @@
 #include "sql/vector_arg.h"
 #include "util/error.h"
 #include "vector/distance.h"
+#include "vector/quantize.h"
 
 namespace hart {
 namespace {
@@ -122,9 +122,7 @@ enum class Distance { L2, Cosine, Dot, L1, Hamming };
 double distance(Distance d, const VectorValue& a, const VectorValue& b) {
   if (d == Distance::Hamming) {
     require_type(a, {VectorType::Bit}, "a");
-    size_t n = 0;
-    for (size_t i = 0; i < a.bytes.size(); ++i) n += std::popcount(static_cast<uint8_t>(a.bytes[i] ^ b.bytes[i]));
-    return static_cast<double>(n);
+    return static_cast<double>(vector::hamming(a.bytes.data(), b.bytes.data(), a.bytes.size()));
   }
   require_type(a, {VectorType::Float32, VectorType::Int8}, "a");
   const std::vector<float> x = a.to_floats(), y = b.to_floats();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 namespace hart::vector {
 
@@ -59,9 +60,18 @@ void binarize_query(const BinaryCodes& c, const float* q, uint64_t* out) {
     if (q[i] > c.mean[i]) out[i / 64] |= uint64_t{1} << (i % 64);
 }
 
-HART_CODE_KERNEL uint32_t hamming(const uint64_t* a, const uint64_t* b, size_t words) {
-  uint32_t d = 0;
-  for (size_t i = 0; i < words; ++i) d += static_cast<uint32_t>(std::popcount(a[i] ^ b[i]));
+HART_CODE_KERNEL uint64_t hamming(const void* a_bytes, const void* b_bytes, size_t n) {
+  const auto* a = static_cast<const uint8_t*>(a_bytes);
+  const auto* b = static_cast<const uint8_t*>(b_bytes);
+  uint64_t d = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    d += static_cast<uint64_t>(std::popcount(x ^ y));
+  }
+  for (; i < n; ++i) d += static_cast<uint64_t>(std::popcount(static_cast<unsigned>(a[i] ^ b[i])));
   return d;
 }
 

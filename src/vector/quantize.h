@@ -34,6 +34,8 @@ struct BinaryCodes {
 
 BinaryCodes binarize(const float* rows, size_t n, size_t dim);
 void binarize_query(const BinaryCodes& c, const float* q, uint64_t* out);
-uint32_t hamming(const uint64_t* a, const uint64_t* b, size_t words);
+// Bits that differ between n bytes at a and at b: the distance of bit vectors and of
+// binary codes alike.
+uint64_t hamming(const void* a, const void* b, size_t n_bytes);
 
 }  // namespace hart::vector
