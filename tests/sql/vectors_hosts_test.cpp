@@ -1,10 +1,11 @@
 // hart_vectors in the three SQLite hosts the extension must serve: the sqlite3 shell,
 // Debian's Python sqlite3 module and Node's better-sqlite3 (v12, its own SQLite). Each
 // creates a collection, inserts, seals, deletes and runs filtered KNN queries, then
-// searches atoms' text with FTS5 on the same Hartonomous file.
+// searches atoms' text with FTS5 and search() on the same Hartonomous file.
 #include <filesystem>
 
 #include "../store/store_fixture.h"
+#include "engine/atom_vectors.h"
 
 namespace hart::test {
 namespace {
@@ -24,14 +25,25 @@ const char* kScript =
     "INSERT INTO atoms(sha256, modality, subtype, size, text) VALUES (randomblob(32), 'text', 'passage', 26, 'Fjords are drowned valleys')\n"
     "SELECT highlight(atoms_fts, 0, '[', ']') FROM atoms_fts WHERE atoms_fts MATCH 'fjord*' ORDER BY rank\n"
     "DELETE FROM atoms WHERE text LIKE 'Fjords%'\n"
-    "SELECT count(*) FROM atoms_fts WHERE atoms_fts MATCH 'valleys'\n";
+    "SELECT count(*) FROM atoms_fts WHERE atoms_fts MATCH 'drowned'\n"
+    // search() over atoms embedded before the host opened the file (SetUp).
+    "SELECT s.found_by, a.text FROM search('glaciers carved the valleys', 1, 'fused') s JOIN atoms a ON a.id = s.atom_id\n"
+    "SELECT a.text FROM search('a quiet harbour town', 1, 'exact') s JOIN atoms a ON a.id = s.atom_id\n";
 // Row 3 is deleted; 5 is in the writable segment, the others sealed.
-const char* kExpected = "1|0.0000\n5|0.0001\n4|0.2929\n5\n4\n[Fjords] are drowned valleys\n0\n";
+const char* kExpected =
+    "1|0.0000\n5|0.0001\n4|0.2929\n5\n4\n[Fjords] are drowned valleys\n0\n"
+    "fused|Glaciers carved these valleys over many thousands of years\nThe harbour town is quiet in winter\n";
 
 class VectorHostsTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
+    for (const char* text : {"Glaciers carved these valleys over many thousands of years",
+                             "The harbour town is quiet in winter", "Bread rises when the yeast is warm"}) {
+      Stmt st = db->prepare("INSERT INTO atoms(sha256, modality, subtype, size, text) VALUES (randomblob(32), 'text', 'passage', length(?1), ?1)");
+      st.bind(1, std::string_view(text)).run();
+    }
+    embed_atoms(*db, {});
     db.reset();  // the host has the file to itself
     write_file(dir.file("script.sql"), kScript);
   }
