@@ -38,7 +38,7 @@ void ddl(const std::string& text) {
   const search::CollectionSpec again = search::parse_collection_spec(spec.to_args());
   if (again.vector_column != spec.vector_column || again.dim != spec.dim || again.type != spec.type ||
       again.distance != spec.distance || again.columns.size() != spec.columns.size() ||
-      again.seal_threshold != spec.seal_threshold || again.prefilter_cap != spec.prefilter_cap ||
+      again.seal_threshold != spec.seal_threshold || again.prefilter_cap != spec.prefilter_cap || again.spatial != spec.spatial ||
       again.ann.m != spec.ann.m || again.ann.ef_search != spec.ann.ef_search)
     std::abort();
   if (spec.dim < 1 || spec.dim > vector::kMaxVectorDim) std::abort();

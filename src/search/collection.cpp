@@ -169,7 +169,7 @@ void Collection::write_indexes(int64_t segment, const std::vector<int64_t>& ids,
   std::vector<float> rows(n * dim);
   for (size_t i = 0; i < n; ++i)
     scorer_.prepare(packed.data() + i * packed_bytes, reinterpret_cast<uint8_t*>(rows.data() + i * dim));
-  write_projections(segment, ids, rows);
+  if (spec().has_spatial()) write_projections(segment, ids, rows);
   std::vector<uint8_t> graph;
   build_hnsw(*scorer_.space(), spec().ann, rows.data(), n)->write(graph, /*with_vectors=*/false);
   store_.write_part(segment, kHnswPart, graph);
@@ -239,7 +239,7 @@ std::vector<std::string> Collection::check() {
     check_part([&] { store_.read_part(seg.id, "vectors", n * packed); });
     if (scorer_.bits()) continue;
     for (bool pca : {false, true})
-      check_part([&] {
+      if (spec().has_spatial()) check_part([&] {
         vector::Projection3::from_bytes(
             store_.read_part(seg.id, CollectionStore::spatial_table(pca), 8 + (pca ? 4 : 3) * spec().dim * sizeof(float)),
             spec().dim);
@@ -268,9 +268,10 @@ size_t Collection::rebuild() {
         .bind(1, seg.id)
         .run();
     for (bool pca : {false, true})
-      Stmt(store_.db(), "DELETE FROM " + store_.shadow(CollectionStore::spatial_table(pca)) + " WHERE s0 >= ?1 AND s1 <= ?1")
-          .bind(1, seg.id)
-          .run();
+      if (spec().has_spatial())
+        Stmt(store_.db(), "DELETE FROM " + store_.shadow(CollectionStore::spatial_table(pca)) + " WHERE s0 >= ?1 AND s1 <= ?1")
+            .bind(1, seg.id)
+            .run();
     write_indexes(seg.id, ids, vectors);
     // New content: a new stamp, so no cache serves the old indexes.
     Stmt(store_.db(), "UPDATE " + store_.shadow("segments") + " SET stamp = ? WHERE id = ?")

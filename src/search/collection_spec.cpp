@@ -74,13 +74,18 @@ ColumnKind parse_column_kind(std::string_view type, const std::string& column) {
 void set_option(CollectionSpec& spec, std::string_view key_in, std::string_view value) {
   const std::string key = lower(key_in);
   if (key == "seal_threshold") spec.seal_threshold = parse_count(value, kMinSealThreshold, kMaxSealThreshold, key);
-  else if (key == "prefilter_cap") spec.prefilter_cap = parse_count(value, 0, kMaxSealThreshold, key);
+  else if (key == "spatial") {
+    const std::string v = lower(value);
+    if (v == "1" || v == "on" || v == "true") spec.spatial = true;
+    else if (v == "0" || v == "off" || v == "false") spec.spatial = false;
+    else throw UsageError("spatial is '" + std::string(value) + "'; expected 1 or 0 (on/off, true/false)");
+  } else if (key == "prefilter_cap") spec.prefilter_cap = parse_count(value, 0, kMaxSealThreshold, key);
   else if (key == "hnsw_m") spec.ann.m = parse_count(value, 2, 256, key);
   else if (key == "ef_construction") spec.ann.ef_construction = parse_count(value, 1, 100000, key);
   else if (key == "ef_search") spec.ann.ef_search = parse_count(value, 1, 100000, key);
   else
     throw UsageError("option '" + std::string(key_in) +
-                     "' is unknown (known: seal_threshold, prefilter_cap, hnsw_m, ef_construction, ef_search)");
+                     "' is unknown (known: seal_threshold, prefilter_cap, spatial, hnsw_m, ef_construction, ef_search)");
 }
 
 }  // namespace
@@ -170,6 +175,7 @@ std::vector<std::string> CollectionSpec::to_args() const {
   for (const MetadataColumn& c : columns) out.push_back((c.auxiliary ? "+" : "") + c.name + " " + column_kind_name(c.kind));
   out.push_back("seal_threshold=" + std::to_string(seal_threshold));
   out.push_back("prefilter_cap=" + std::to_string(prefilter_cap));
+  out.push_back(std::string("spatial=") + (spatial ? "1" : "0"));
   out.push_back("hnsw_m=" + std::to_string(ann.m));
   out.push_back("ef_construction=" + std::to_string(ann.ef_construction));
   out.push_back("ef_search=" + std::to_string(ann.ef_search));

@@ -5,7 +5,7 @@
 //     embedding float[384] distance_metric=cosine,   -- the vector column (exactly one)
 //     category text, year integer, score float, ok boolean,  -- metadata: filterable
 //     +notes text,                                   -- auxiliary: stored, returned, not filtered
-//     seal_threshold=20000, prefilter_cap=16384,
+//     seal_threshold=20000, prefilter_cap=16384, spatial=0,
 //     hnsw_m=16, ef_construction=200, ef_search=64)  -- options
 //
 // Element types float (float32), int8, bit; metrics l2 (Euclidean), cosine (1 − cos),
@@ -47,6 +47,11 @@ struct CollectionSpec {
   size_t seal_threshold = 20000;
   // A filter passing fewer rows than this is applied before scoring (search/knn.h).
   size_t prefilter_cap = 16384;
+  // The seeds' 3-D projections and their R*Trees (the spatial and hybrid modes): off
+  // by default, since they cost about half the vectors' bytes for a poor recall.
+  bool spatial = false;
+  // Float and int8 collections with spatial=1 have them (bit collections never).
+  bool has_spatial() const { return spatial && type != vector::VectorType::Bit; }
   AnnParams ann;
 
   // The options as key=value text, the form parse_collection_spec reads back.

@@ -95,7 +95,7 @@ void CollectionStore::create() {
                 "(id INTEGER PRIMARY KEY, segment INTEGER NOT NULL, part TEXT NOT NULL, ordinal INTEGER NOT NULL, "
                 "sha256 BLOB NOT NULL, data BLOB NOT NULL, UNIQUE(segment, part, ordinal))");
   exec(db_, "CREATE TABLE " + shadow("tombstones") + "(segment INTEGER, slot INTEGER, PRIMARY KEY(segment, slot)) WITHOUT ROWID");
-  if (spec_.type != vector::VectorType::Bit)
+  if (spec_.has_spatial())
     for (bool pca : {false, true})
       exec(db_, "CREATE VIRTUAL TABLE " + shadow(spatial_table(pca)) + " USING rtree(id, s0, s1, x0, x1, y0, y1, z0, z1)");
 }
@@ -134,7 +134,7 @@ void CollectionStore::rename(const std::string& new_table) {
   if (!is_identifier(new_table))
     throw UsageError("'" + new_table + "' is not a name a vector collection can have (letters, digits and _)");
   for (const char* s : owned_suffixes())
-    if (spec_.type != vector::VectorType::Bit || std::string_view(s).substr(0, 7) != "spatial")
+    if (spec_.has_spatial() || std::string_view(s).substr(0, 7) != "spatial")
       exec(db_, "ALTER TABLE " + shadow(s) + " RENAME TO " + quote(new_table + "_" + s));
   table_ = new_table;
 }
@@ -228,7 +228,7 @@ void CollectionStore::write_part(int64_t segment, const char* part, std::span<co
 void CollectionStore::delete_segment_data(int64_t segment) {
   for (const char* s : {"chunks", "tombstones"})
     Stmt(db_, "DELETE FROM " + shadow(s) + " WHERE segment = ?").bind(1, segment).run();
-  if (spec_.type != vector::VectorType::Bit)
+  if (spec_.has_spatial())
     for (bool pca : {false, true})
       Stmt(db_, "DELETE FROM " + shadow(spatial_table(pca)) + " WHERE s0 >= ?1 AND s1 <= ?1").bind(1, segment).run();
   Stmt(db_, "DELETE FROM " + shadow("segments") + " WHERE id = ?").bind(1, segment).run();

@@ -12,7 +12,7 @@
 //   X_tombstones(segment, slot)   rows deleted from sealed segments
 //   X_spatial, X_spatial_pca      SQLite R*Trees (id = segment << 32 | slot, s0 = s1 = segment, then
 //                                 the 3-D box x0..z1) of the sealed rows' projections
-//                                 (vector/projection.h); float collections only
+//                                 (vector/projection.h); with the option spatial=1 only
 //
 // A sealed segment never changes: its `stamp` (random, new at every seal or merge)
 // names its content, so a cache keyed by it (segment_cache.h) is never stale. Every

@@ -310,6 +310,9 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
   if ((quantized || spatial) && scorer.bits())
     throw UsageError(std::string("mode '") + search_mode_name(mode) +
                      "' is for float32 and int8 collections; a bit collection is searched exactly");
+  if (spatial && !c.spec().has_spatial())
+    throw UsageError(std::string("mode '") + search_mode_name(mode) + "' needs the 3-D projections, which " +
+                     c.store().table() + " was created without: add spatial=1 to its CREATE VIRTUAL TABLE");
   const double oversample = request.oversample > 0 ? request.oversample : kDefaultOversample;
   if (oversample < 1 || oversample > kMaxOversample)
     throw UsageError("oversample is " + std::to_string(oversample) + "; it must be 1.." + std::to_string(int(kMaxOversample)));

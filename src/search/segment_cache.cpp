@@ -86,7 +86,7 @@ std::shared_ptr<const SegmentData> load(CollectionStore& store, const Scorer& sc
   const std::vector<uint8_t> vectors = store.read_part(row.id, "vectors", data->n * packed);
   data->rows.resize(data->n * data->row_bytes);
   for (size_t i = 0; i < data->n; ++i) scorer.prepare(vectors.data() + i * packed, data->rows.data() + i * data->row_bytes);
-  if (!scorer.bits())
+  if (spec.has_spatial())
     for (bool pca : {false, true}) {
       const size_t bytes = 8 + (pca ? 4 : 3) * spec.dim * sizeof(float);
       const char* part = CollectionStore::spatial_table(pca);

@@ -128,7 +128,7 @@ TEST_F(VectorModesTest, SpatialModesOnBigann10k) {
   HART_REQUIRE_SHARED(query, "ann-bigann10k/bigann10k_query.bvecs");
   HART_REQUIRE_SHARED(gt, "ann-bigann10k/bigann10k_groundtruth.ivecs");
   const AnnSet set = bigann10k(base, query, gt);
-  load(set, "");
+  load(set, ", spatial=1");
   const double anchors = recall_at_10(set, " AND mode = 'spatial'");
   const double pca = recall_at_10(set, " AND mode = 'spatial_pca'");
   EXPECT_LT(anchors, 0.92) << "better than the seeds claim: check the measurement before celebrating";

@@ -245,6 +245,9 @@ TEST_F(VectorsTest, BadInputIsRefusedByNameAndChangesNothing) {
       {"SELECT rowid FROM items WHERE embedding MATCH '[1,2,3,4]' AND k = 3 AND mode = 'fast'",
        "hart_vectors: mode 'fast' is unknown (known: auto, exact, ann, int8, binary, spatial, spatial_pca, hybrid, "
        "hybrid_pca)"},
+      {"SELECT rowid FROM items WHERE embedding MATCH '[1,2,3,4]' AND k = 3 AND mode = 'spatial'",
+       "hart_vectors: mode 'spatial' needs the 3-D projections, which items was created without: add spatial=1 to its "
+       "CREATE VIRTUAL TABLE"},
       {"SELECT rowid FROM items WHERE embedding MATCH '[1,2]' AND k = 3",
        "hart_vectors: dimension mismatch: the column 'embedding' has 4 dimensions, the query vector 2"},
       {"SELECT rowid FROM items WHERE embedding MATCH '[]' AND k = 3",
@@ -279,7 +282,8 @@ TEST_F(VectorsTest, MalformedDdlIsRefusedWithTheReason) {
       {"embedding float[4], distance float", "column 'distance' is declared twice or is a name the table uses itself (rowid, distance, k, mode, ef_search, oversample)"},
       {"embedding float[4], \"odd name\" text", "'\"odd' is not a column name (letters, digits and _, not starting with a digit, at most 64)"},
       {"embedding float[4], seal_threshold=3", "seal_threshold is '3'; expected an integer in 16..10000000"},
-      {"embedding float[4], colour=blue", "option 'colour' is unknown (known: seal_threshold, prefilter_cap, hnsw_m, ef_construction, ef_search)"},
+      {"embedding float[4], spatial=maybe", "spatial is 'maybe'; expected 1 or 0 (on/off, true/false)"},
+      {"embedding float[4], colour=blue", "option 'colour' is unknown (known: seal_threshold, prefilter_cap, spatial, hnsw_m, ef_construction, ef_search)"},
       {"embedding float[4], vt text", "column 'vt' has the table's own name, which takes commands"},
   };
   for (const Case& c : cases) {
@@ -346,7 +350,7 @@ namespace {
 // approximate modes give the exact answer.
 TEST_F(VectorsTest, EveryModeHonoursTombstonesAndFilters) {
   const auto rows = random_vectors(600, 12, 21);
-  db->exec("CREATE VIRTUAL TABLE m USING hart_vectors(embedding float[12] distance_metric=cosine, category text, year integer, seal_threshold=200)");
+  db->exec("CREATE VIRTUAL TABLE m USING hart_vectors(embedding float[12] distance_metric=cosine, category text, year integer, seal_threshold=200, spatial=1)");
   fill("m", rows);
   db->exec("DELETE FROM m WHERE rowid % 4 = 0");
   // category < 'c1:' compares text: c0, c1 and c10..c19 pass, c2..c9 do not.
