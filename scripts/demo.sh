@@ -123,7 +123,7 @@ step "15. Ingesting the same folder again reads nothing: unchanged files are rec
 step "16. Find atoms by words (BM25), by meaning (vectors of their text) or both, fused"
 echo "(the built-in text embedder needs no weights; its vectors go into a hart_vectors collection)"
 "$hart" embed-atoms "$db"
-"$hart" search "$db" "a rocket lifting off into space" -k 5 --mode fused
+"$hart" search "$db" "a king who lost his crown and his kingdom" -k 5 --mode fused
 "$hart" search "$db" "ask not what your country can do for you" -k 3 --mode fts
 sql "SELECT s.rank, s.found_by, a.modality, substr(replace(atom_text(a.id), char(10), ' '), 1, 60) AS text FROM search('the king and his queen', 3, 'ann', 'text', 'modality = ''text''') s JOIN atoms a ON a.id = s.atom_id"
 
