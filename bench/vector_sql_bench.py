@@ -16,7 +16,7 @@ or hart's exact mode for generated sets (itself held to a double-precision oracl
 tests/sql/vectors_vtab_test.cpp).
 
   python3 bench/vector_sql_bench.py --hart build/src/hartonomous --sqlite-vec /path/to/vec0 \\
-      [--sets bigann10k,fmnistsmall,clustered100k] [--queries 100] [--work /tmp/vsb]
+      [--sets bigann10k,fmnistsmall,clustered100k] [--queries 100] [--filters] [--work /tmp/vsb]
 
 sqlite-vec is not part of this repository: fetch github.com/asg017/sqlite-vec and build
 its loadable extension beside the project (bench/README.md says how).
@@ -193,6 +193,48 @@ def bench_set(name, vectors, queries, truth, args, out):
     out.flush()
 
 
+def bench_filters(name, vectors, queries, args, out):
+    """Filtered KNN at 50 %, 5 % and 0.1 % selectivity (bucket = rowid % 1000): rows per
+    query (k = 10 whenever 10 rows pass) and recall against hart's exact mode under the
+    same filter, beside vec0's metadata filters."""
+    dim = len(vectors[0])
+    exts = [args.hart, args.sqlite_vec]
+    cases = [("50 %", "bucket < 500"), ("5 %", "bucket < 50"), ("0.1 %", "bucket = 7")]
+    tables = [("hart", "hart_vectors(embedding float[%d], bucket integer)" % dim,
+               [("exact", " AND mode = 'exact'"), ("ann ef=64", " AND mode = 'ann'"), ("int8", " AND mode = 'int8'")]),
+              ("sqlite-vec", "vec0(embedding float[%d], bucket integer)" % dim, [("vec0 brute", "")])]
+    results = {}
+    for label, using, configs in tables:
+        path = os.path.join(args.work, "%s-filters-%s.db" % (name, label))
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        db = connect(path, exts)
+        db.execute("CREATE VIRTUAL TABLE t USING " + using)
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO t(rowid, embedding, bucket) VALUES (?, ?, ?)",
+                       ((i + 1, blob(v), (i + 1) % 1000) for i, v in enumerate(vectors)))
+        db.execute("COMMIT")
+        if label == "hart":
+            db.execute("INSERT INTO t(t) VALUES ('merge')")
+        for case, where in cases:
+            for config, terms in configs:
+                sql = "SELECT rowid FROM t WHERE embedding MATCH ? AND k = 10 AND " + where + terms
+                results[(label, config, case)] = run_queries(db, sql, queries, args.min_seconds)
+        db.close()
+    print("\n### %s, filtered: %d vectors, %d queries, k = 10\n" % (name, len(vectors), len(queries)), file=out)
+    print("| selectivity | engine | configuration | rows per query (min) | recall@10 | queries/s |", file=out)
+    print("|---|---|---|---:|---:|---:|", file=out)
+    for case, _ in cases:
+        truth = results[("hart", "exact", case)][0]
+        for label, _, configs in tables:
+            for config, _ in configs:
+                answers, qps = results[(label, config, case)]
+                print("| %s | %s | %s | %d | %.3f | %.0f |" % (case, label, config, min(len(a) for a in answers),
+                                                                recall(answers, truth), qps), file=out)
+    out.flush()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--hart", required=True, help="path of hartonomous.so (without or with .so)")
@@ -204,6 +246,7 @@ def main():
     p.add_argument("--diskann-max", type=int, default=20000,
                    help="skip sqlite-vec's DiskANN on larger sets (it inserts a few hundred rows/s here)")
     p.add_argument("--work", default="/tmp/vector_sql_bench")
+    p.add_argument("--filters", action="store_true", help="also filtered KNN at 50 / 5 / 0.1 %% selectivity")
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     print("SQLite %s (Python %s); hart: %s; sqlite-vec: %s" % (sqlite3.sqlite_version, sys.version.split()[0], args.hart,
@@ -217,6 +260,8 @@ def main():
             vectors, queries, truth = shared_set(name)
             queries, truth = queries[:args.queries], truth[:args.queries]
         bench_set(name, vectors, queries, truth, args, sys.stdout)
+        if args.filters:
+            bench_filters(name, vectors, queries, args, sys.stdout)
     shutil.rmtree(args.work, ignore_errors=True)
 
 

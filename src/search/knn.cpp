@@ -75,7 +75,9 @@ class SlotMask {
 void scan_fresh(Collection& c, const std::vector<uint8_t>& q, const FilterSql* filter, TopK& top, size_t& scored) {
   CollectionStore& store = c.store();
   std::string sql = "SELECT f.rowid, f.vector FROM " + store.shadow("fresh") + " f";
-  if (filter) sql += " JOIN " + store.shadow("rows") + " r ON r.rowid = f.rowid WHERE 1" + filter->where;
+  // CROSS JOIN keeps the writable segment outermost: left to itself SQLite may walk a
+  // wide filter's index over every row and probe the (small) writable segment for each.
+  if (filter) sql += " CROSS JOIN " + store.shadow("rows") + " r ON r.rowid = f.rowid WHERE 1" + filter->where;
   Prepared st = store.prepared(sql);
   if (filter) filter->bind(st, 1);
   const Scorer& scorer = c.scorer();
@@ -242,6 +244,34 @@ bool search_segment_graph(CollectionStore& store, const SegmentData& seg, const 
 }
 
 constexpr size_t kAllRows = SIZE_MAX;
+constexpr size_t kSelectivitySample = 256;
+
+// An estimate of how many live sealed rows pass the filter, from kSelectivitySample of
+// them spread evenly over the sealed segments (0 when there are too few to tell).
+double sampled_passing_rows(CollectionStore& store, const Scorer& scorer, const FilterSql& filter,
+                            const std::vector<SegmentRow>& segments) {
+  size_t total = 0;
+  for (const SegmentRow& row : segments)
+    if (row.id != kWritableSegment) total += static_cast<size_t>(row.n_vectors);
+  if (total < 4 * kSelectivitySample) return 0;
+  std::string ids;
+  size_t taken = 0, base = 0;
+  for (const SegmentRow& row : segments) {
+    if (row.id == kWritableSegment || row.n_vectors == 0) continue;
+    const auto seg = cached_segment(store, scorer, row);
+    for (; taken < kSelectivitySample; ++taken) {
+      const size_t at = taken * total / kSelectivitySample;
+      if (at >= base + seg->n) break;
+      ids += (ids.empty() ? "" : ",") + std::to_string(seg->ids[at - base]);
+    }
+    base += seg->n;
+  }
+  // Tombstoned rows are gone from X_rows, so they count as not passing.
+  Stmt st(store.db(), "SELECT count(*) FROM " + store.shadow("rows") + " r WHERE r.rowid IN (" + ids + ")" + filter.where);
+  for (size_t i = 0; i < filter.values.size(); ++i) sqlite3_bind_value(st.raw(), static_cast<int>(i) + 1, filter.values[i]);
+  st.step();
+  return double(st.int64(0)) / double(taken) * double(total);
+}
 
 // Passing slots per sealed segment, reading at most `cap` rows (kAllRows: all). Returns
 // false when the cap was reached before the end.
@@ -335,7 +365,11 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
   bool prefiltered = false;
   std::unique_ptr<RowCheck> check;
   if (filtered) {
-    prefiltered = passing_slots(store, filter, c.spec().prefilter_cap, allowed, segments);
+    // Reading up to prefilter_cap passing rows to learn whether fewer pass costs
+    // milliseconds; a sample of the sealed rows says first whether that can be so.
+    const size_t cap = c.spec().prefilter_cap;
+    const bool surely_wide = cap > 0 && sampled_passing_rows(store, scorer, filter, segments) > 2.0 * double(cap);
+    prefiltered = !surely_wide && passing_slots(store, filter, cap, allowed, segments);
     if (prefiltered) {
       result.strategy = "prefilter";
       result.mode = "exact";
