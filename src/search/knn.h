@@ -4,8 +4,9 @@
 //
 // Filters are SQL predicates on the collection's metadata, evaluated by SQLite on
 // X_rows (collection_store.h), so they mean exactly what they mean in SQL. How a
-// filtered search runs depends on how many rows pass, found by reading at most the
-// collection's prefilter_cap of them (collection_spec.h):
+// filtered search runs depends on how many rows pass, estimated from a sample of the
+// sealed rows or found by reading at most the collection's prefilter_cap of them
+// (collection_spec.h):
 //   - fewer than that pass ("prefilter"): only those rows are scored, exactly;
 //   - more pass, exact and the code and spatial modes: the passing rows are a mask over
 //     the scan ("mask");
