@@ -9,12 +9,6 @@
 namespace hart {
 namespace {
 
-std::string quote_name(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 struct IndexCommand : Command {
   std::string collection, action = "status";
   OutputFlags output;
@@ -26,9 +20,9 @@ struct IndexCommand : Command {
     if (!found.step())
       throw UsageError("no vector collection '" + collection + "' in " + db_path +
                        " (make one with CREATE VIRTUAL TABLE ... USING hart_vectors(...))");
-    const std::string table = quote_name(collection);
+    const std::string table = quote_identifier(collection);
     if (action == "seal" || action == "merge") {
-      Stmt before = db->prepare("SELECT count(*), coalesce(sum(n_deleted), 0) FROM " + quote_name(collection + "_segments") +
+      Stmt before = db->prepare("SELECT count(*), coalesce(sum(n_deleted), 0) FROM " + quote_identifier(collection + "_segments") +
                                 " WHERE id > 0");
       before.step();
       const int64_t segments = before.int64(0), deleted = before.int64(1);
@@ -39,7 +33,7 @@ struct IndexCommand : Command {
     }
     Stmt st = db->prepare("SELECT id AS segment, CASE id WHEN 0 THEN 'writable' ELSE 'sealed' END AS kind, "
                           "n_vectors AS vectors, n_deleted AS deleted, created_at FROM " +
-                          quote_name(collection + "_segments") + " ORDER BY id");
+                          quote_identifier(collection + "_segments") + " ORDER BY id");
     print_table(collect(st.raw()), output.mode(), stdout);
     return 0;
   }

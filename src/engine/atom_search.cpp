@@ -63,11 +63,7 @@ std::vector<AtomHit> fts_hits(sqlite3* db, const AtomSearchRequest& r, size_t k)
   const std::vector<std::string> words = vector::text_words(r.text);
   if (words.empty()) throw UsageError("the query '" + r.text + "' has no words to search for");
   std::string match;
-  for (const std::string& w : words) {
-    std::string quoted = "\"";
-    for (char c : w) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    match += (match.empty() ? "" : " OR ") + quoted + "\"";
-  }
+  for (const std::string& w : words) match += (match.empty() ? "" : " OR ") + quote_identifier(w);
   Database borrowed(db);
   Stmt st = borrowed.prepare(
       "SELECT atoms_fts.rowid, bm25(atoms_fts) FROM atoms_fts JOIN (SELECT a.id, a.modality, a.subtype, a.created_at, " +

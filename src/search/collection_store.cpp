@@ -9,12 +9,6 @@
 namespace hart::search {
 namespace {
 
-std::string quote(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 const char* sql_type(ColumnKind k) {
   switch (k) {
     case ColumnKind::Text: return "TEXT";
@@ -67,7 +61,7 @@ const std::vector<const char*>& CollectionStore::owned_suffixes() {
 }
 
 std::string CollectionStore::shadow(const char* suffix) const {
-  return quote(schema_) + "." + quote(table_ + "_" + suffix);
+  return quote_identifier(schema_) + "." + quote_identifier(table_ + "_" + suffix);
 }
 
 std::string CollectionStore::file() const {
@@ -112,15 +106,15 @@ void CollectionStore::create_indexes() {
   // xRename may not drop one), so a name may be taken: then a random suffix is added.
   std::vector<std::string> names = index_names();
   for (std::string& name : names) {
-    Stmt taken(db_, "SELECT 1 FROM " + quote(schema_) + ".sqlite_master WHERE name = ?");
+    Stmt taken(db_, "SELECT 1 FROM " + quote_identifier(schema_) + ".sqlite_master WHERE name = ?");
     taken.bind(1, std::string_view(name));
     if (taken.step()) name += "_" + std::to_string(random_stamp() % 1000000007);
   }
-  exec(db_, "CREATE INDEX " + quote(schema_) + "." + quote(names[0]) + " ON " + quote(table_ + "_rows") + "(segment, slot)");
+  exec(db_, "CREATE INDEX " + quote_identifier(schema_) + "." + quote_identifier(names[0]) + " ON " + quote_identifier(table_ + "_rows") + "(segment, slot)");
   // Filtered searches look metadata up by value: one index per filterable column.
   for (size_t n = 1, i = 0; i < spec_.columns.size(); ++i)
     if (!spec_.columns[i].auxiliary)
-      exec(db_, "CREATE INDEX " + quote(schema_) + "." + quote(names[n++]) + " ON " + quote(table_ + "_rows") + "(m" +
+      exec(db_, "CREATE INDEX " + quote_identifier(schema_) + "." + quote_identifier(names[n++]) + " ON " + quote_identifier(table_ + "_rows") + "(m" +
                     std::to_string(i) + ")");
 }
 
@@ -135,7 +129,7 @@ void CollectionStore::rename(const std::string& new_table) {
     throw UsageError("'" + new_table + "' is not a name a vector collection can have (letters, digits and _)");
   for (const char* s : owned_suffixes())
     if (spec_.has_spatial() || std::string_view(s).substr(0, 7) != "spatial")
-      exec(db_, "ALTER TABLE " + shadow(s) + " RENAME TO " + quote(new_table + "_" + s));
+      exec(db_, "ALTER TABLE " + shadow(s) + " RENAME TO " + quote_identifier(new_table + "_" + s));
   table_ = new_table;
 }
 

@@ -46,8 +46,8 @@ struct FilterSql {
       }
     }
   }
-  void bind(Prepared& st, int first) const {
-    for (size_t i = 0; i < values.size(); ++i) sqlite3_bind_value(st.raw(), first + static_cast<int>(i), values[i]);
+  void bind(sqlite3_stmt* st, int first) const {
+    for (size_t i = 0; i < values.size(); ++i) sqlite3_bind_value(st, first + static_cast<int>(i), values[i]);
   }
 };
 
@@ -79,7 +79,7 @@ void scan_fresh(Collection& c, const std::vector<uint8_t>& q, const FilterSql* f
   // wide filter's index over every row and probe the (small) writable segment for each.
   if (filter) sql += " CROSS JOIN " + store.shadow("rows") + " r ON r.rowid = f.rowid WHERE 1" + filter->where;
   Prepared st = store.prepared(sql);
-  if (filter) filter->bind(st, 1);
+  if (filter) filter->bind(st.raw(), 1);
   const Scorer& scorer = c.scorer();
   const size_t packed = vector::vector_bytes(c.spec().type, c.spec().dim);
   std::vector<uint8_t> row(scorer.row_bytes());
@@ -194,7 +194,7 @@ class RowCheck {
   bool passes(int64_t rowid) {
     st_.reset();
     st_.bind(1, rowid);
-    filter_.bind(st_, 2);
+    filter_.bind(st_.raw(), 2);
     return st_.step();
   }
 
@@ -207,7 +207,7 @@ class RowCheck {
 std::vector<uint8_t> segment_passing_slots(CollectionStore& store, const FilterSql& filter, int64_t segment, size_t n) {
   Prepared st = store.prepared("SELECT r.slot FROM " + store.shadow("rows") + " r WHERE r.segment = ?" + filter.where);
   st.bind(1, segment);
-  filter.bind(st, 2);
+  filter.bind(st.raw(), 2);
   std::vector<uint8_t> out(n, 0);
   while (st.step()) {
     const int64_t slot = st.int64(0);
@@ -268,7 +268,7 @@ double sampled_passing_rows(CollectionStore& store, const Scorer& scorer, const 
   }
   // Tombstoned rows are gone from X_rows, so they count as not passing.
   Stmt st(store.db(), "SELECT count(*) FROM " + store.shadow("rows") + " r WHERE r.rowid IN (" + ids + ")" + filter.where);
-  for (size_t i = 0; i < filter.values.size(); ++i) sqlite3_bind_value(st.raw(), static_cast<int>(i) + 1, filter.values[i]);
+  filter.bind(st.raw(), 1);
   st.step();
   return double(st.int64(0)) / double(taken) * double(total);
 }
@@ -281,7 +281,7 @@ bool passing_slots(CollectionStore& store, const FilterSql& filter, size_t cap,
   std::string sql = "SELECT r.segment, r.slot FROM " + store.shadow("rows") + " r WHERE 1" + filter.where;
   if (cap != kAllRows) sql += " LIMIT " + std::to_string(cap + 1);
   Prepared st = store.prepared(sql);
-  filter.bind(st, 1);
+  filter.bind(st.raw(), 1);
   out.clear();
   for (const SegmentRow& s : segments)
     if (s.id != kWritableSegment) out.push_back({s.id, std::vector<uint8_t>(static_cast<size_t>(s.n_vectors), 0)});

@@ -27,40 +27,31 @@ class SegmentCache {
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
     lru_.splice(lru_.begin(), lru_, it->second);
-    ++stats_.hits;
     return it->second->second;
   }
   void put(const std::string& key, std::shared_ptr<const SegmentData> data) {
     std::lock_guard lock(mutex_);
-    ++stats_.loads;
     if (auto it = index_.find(key); it != index_.end()) {
-      stats_.bytes -= it->second->second->memory_bytes();
+      bytes_ -= it->second->second->memory_bytes();
       lru_.erase(it->second);
       index_.erase(it);
     }
-    stats_.bytes += data->memory_bytes();
+    bytes_ += data->memory_bytes();
     lru_.emplace_front(key, std::move(data));
     index_[key] = lru_.begin();
     // Evicted entries stay alive for the queries still holding them.
-    while (stats_.bytes > limit_ && lru_.size() > 1) {
-      stats_.bytes -= lru_.back().second->memory_bytes();
+    while (bytes_ > limit_ && lru_.size() > 1) {
+      bytes_ -= lru_.back().second->memory_bytes();
       index_.erase(lru_.back().first);
       lru_.pop_back();
     }
   }
-  SegmentCacheStats stats() {
-    std::lock_guard lock(mutex_);
-    SegmentCacheStats s = stats_;
-    s.entries = lru_.size();
-    return s;
-  }
-
  private:
   using Entry = std::pair<std::string, std::shared_ptr<const SegmentData>>;
   std::mutex mutex_;
   std::list<Entry> lru_;
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
-  SegmentCacheStats stats_;
+  size_t bytes_ = 0;  // of the entries held
   const size_t limit_ = cache_limit_bytes();
 };
 
@@ -162,7 +153,5 @@ std::shared_ptr<const SegmentData> cached_segment(CollectionStore& store, const 
   cache().put(key, data);
   return data;
 }
-
-SegmentCacheStats segment_cache_stats() { return cache().stats(); }
 
 }  // namespace hart::search

@@ -58,9 +58,5 @@ struct SegmentData {
 // The segment described by `row`, from the cache or read now.
 std::shared_ptr<const SegmentData> cached_segment(CollectionStore& store, const Scorer& scorer, const SegmentRow& row);
 
-struct SegmentCacheStats {
-  size_t entries = 0, bytes = 0, loads = 0, hits = 0;
-};
-SegmentCacheStats segment_cache_stats();
 
 }  // namespace hart::search

@@ -29,6 +29,7 @@
 #include "sql/scan_stats.h"
 #include "sql/surface.h"
 #include "sql/vector_arg.h"
+#include "sql/vtab.h"
 #include "util/error.h"
 
 namespace hart {
@@ -76,16 +77,10 @@ int fail(sqlite3_vtab* vt, const std::string& what) {
   return SQLITE_ERROR;
 }
 
-std::string quote_id(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::string declaration(const CollectionSpec& spec, const std::string& table) {
-  std::string sql = "CREATE TABLE x(" + quote_id(spec.vector_column);
-  for (const auto& c : spec.columns) sql += ", " + quote_id(c.name) + " " + search::column_kind_name(c.kind);
-  return sql + ", distance HIDDEN, k HIDDEN, mode HIDDEN, ef_search HIDDEN, oversample HIDDEN, " + quote_id(table) +
+  std::string sql = "CREATE TABLE x(" + quote_identifier(spec.vector_column);
+  for (const auto& c : spec.columns) sql += ", " + quote_identifier(c.name) + " " + search::column_kind_name(c.kind);
+  return sql + ", distance HIDDEN, k HIDDEN, mode HIDDEN, ef_search HIDDEN, oversample HIDDEN, " + quote_identifier(table) +
          " HIDDEN)";
 }
 
@@ -227,15 +222,10 @@ int x_close(sqlite3_vtab_cursor* c) {
   return SQLITE_OK;
 }
 
-std::string value_string(sqlite3_value* v) {
-  const unsigned char* p = sqlite3_value_text(v);
-  return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-}
-
 int64_t positive_arg(sqlite3_value* v, const char* name, int64_t max) {
   if (sqlite3_value_type(v) != SQLITE_INTEGER)
     throw UsageError(std::string(name) + " must be an integer in 1.." + std::to_string(max) + "; received '" +
-                     value_string(v) + "'");
+                     value_text(v) + "'");
   const int64_t n = sqlite3_value_int64(v);
   if (n < 1 || n > max)
     throw UsageError(std::string(name) + " is " + std::to_string(n) + "; it must be 1.." + std::to_string(max));
@@ -269,13 +259,13 @@ void run_knn(Table& t, Cursor& cur, const std::string& plan, sqlite3_value** arg
         offset = sqlite3_value_int64(v);
         if (offset < 0) offset = 0;
         break;
-      case 'D': req.mode = search::parse_search_mode(value_string(v)); break;
+      case 'D': req.mode = search::parse_search_mode(value_text(v)); break;
       case 'E': req.ef_search = static_cast<size_t>(positive_arg(v, "ef_search", 100000)); break;
       case 'S':
         if (sqlite3_value_numeric_type(v) != SQLITE_INTEGER && sqlite3_value_numeric_type(v) != SQLITE_FLOAT)
-          throw UsageError("oversample must be a number in 1..1000; received '" + value_string(v) + "'");
+          throw UsageError("oversample must be a number in 1..1000; received '" + value_text(v) + "'");
         req.oversample = sqlite3_value_double(v);
-        if (!(req.oversample >= 1)) throw UsageError("oversample is " + value_string(v) + "; it must be 1..1000");
+        if (!(req.oversample >= 1)) throw UsageError("oversample is " + value_text(v) + "; it must be 1..1000");
         break;
       case 'F':
       case 'N': {
@@ -409,7 +399,7 @@ int x_update(sqlite3_vtab* vt, int argc, sqlite3_value** argv, sqlite3_int64* ou
     }
     sqlite3_value** cols = argv + 2;
     if (sqlite3_value_type(cols[t.col_command()]) != SQLITE_NULL)
-      return run_command(t, value_string(cols[t.col_command()]));
+      return run_command(t, value_text(cols[t.col_command()]));
     for (int hidden : {t.col_distance(), t.col_k(), t.col_mode(), t.col_ef(), t.col_oversample()})
       if (sqlite3_value_type(cols[hidden]) != SQLITE_NULL)
         throw UsageError("distance, k, mode, ef_search and oversample are parts of a KNN query; they cannot be stored");

@@ -131,6 +131,12 @@ Database::Database(const std::string& path, Mode mode, int busy_timeout_ms) : pa
   }
 }
 
+std::string quote_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 Database::Database(sqlite3* borrowed) : db_(borrowed), owned_(false) {
   const char* f = sqlite3_db_filename(borrowed, "main");
   path_ = f ? f : "";

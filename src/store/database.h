@@ -48,6 +48,10 @@ class Stmt {
 
 inline constexpr int kDefaultBusyTimeoutMs = 10000;
 
+// `name` in double quotes with inner quotes doubled: an SQL identifier (and an FTS5
+// phrase) that any text can be.
+std::string quote_identifier(std::string_view name);
+
 class Database {
  public:
   enum class Mode { kOpenExisting, kCreate, kScratch };
