@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "search/maintenance.h"
 
 namespace hart {
 namespace {
@@ -27,6 +28,19 @@ constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_sou
                                         tensors_command, rm_command,      export_command,    generate_command,
                                         tokenize_command, embed_command,  sql_command,       check_command,
                                         index_command,   embed_atoms_command, search_command};
+
+// A command that inserted into a vector collection may have left it to the background
+// thread to seal and merge; leaving now would cancel that work, so the command waits.
+int finish_background_work(int rc) {
+  if (search::maintenance_status().queued) {
+    std::fprintf(stderr, "hart: sealing and merging vector collections before exiting\n");
+    search::wait_for_maintenance(std::chrono::hours(24));
+  }
+  if (const search::MaintenanceStatus s = search::maintenance_status(); s.failures)
+    std::fprintf(stderr, "hart: warning: sealing a vector collection failed (it stays searchable, exactly): %s\n",
+                 s.last_error.c_str());
+  return rc;
+}
 
 int run(int argc, char** argv) {
   CLI::App app{"hart — models and content in one SQL database"};
@@ -39,7 +53,7 @@ int run(int argc, char** argv) {
   for (CommandFactory make : kCommands) commands.push_back(make(app));
   CLI11_PARSE(app, argc, argv);
   for (auto& c : commands)
-    if (c->app->parsed()) return c->run();
+    if (c->app->parsed()) return finish_background_work(c->run());
   return 1;  // require_subcommand(1) makes this unreachable
 }
 

@@ -1,6 +1,8 @@
 #include "search/ann_segment.h"
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <numeric>
 
 #include "util/error.h"
@@ -8,7 +10,7 @@
 namespace hart::search {
 
 std::unique_ptr<vector::HnswIndex> build_hnsw(const vector::Space& space, const AnnParams& params, const float* rows,
-                                              size_t n) {
+                                              size_t n, const std::atomic<bool>* cancel) {
   vector::HnswParams p;
   p.M = params.m;
   p.ef_construction = params.ef_construction;
@@ -16,7 +18,13 @@ std::unique_ptr<vector::HnswIndex> build_hnsw(const vector::Space& space, const 
   auto index = std::make_unique<vector::HnswIndex>(space, p, n);
   std::vector<int64_t> slots(n);
   std::iota(slots.begin(), slots.end(), int64_t{0});
-  index->add_batch(slots, {rows, n * space.dim()}, 0);
+  // Slices, so that a cancel is seen within a fraction of a second.
+  constexpr size_t kSlice = 4096;
+  for (size_t at = 0; at < n; at += kSlice) {
+    if (cancel && cancel->load()) return nullptr;
+    const size_t count = std::min(kSlice, n - at);
+    index->add_batch(std::span<const int64_t>(slots).subspan(at, count), {rows + at * space.dim(), count * space.dim()}, 0);
+  }
   return index;
 }
 

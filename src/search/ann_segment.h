@@ -4,6 +4,7 @@
 // count are kept in the segment row's index_params as JSON, e.g.
 // {"m":16,"ef_construction":200,"ef_search":64,"bytes":123456}.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -15,9 +16,10 @@ namespace hart::search {
 
 constexpr const char* kHnswPart = "hnsw";
 
-// The graph over n prepared rows (slot i = row i), built on every core.
+// The graph over n prepared rows (slot i = row i), built on every core. When `cancel`
+// turns true the build stops early and returns null (a process leaving mid-merge).
 std::unique_ptr<vector::HnswIndex> build_hnsw(const vector::Space& space, const AnnParams& params, const float* rows,
-                                              size_t n);
+                                              size_t n, const std::atomic<bool>* cancel = nullptr);
 std::string hnsw_params_json(const AnnParams& params, size_t bytes);
 // The byte count recorded by hnsw_params_json; a FormatError naming the text otherwise.
 size_t hnsw_bytes_of(const std::string& params_json);

@@ -6,6 +6,7 @@
 
 #include "util/error.h"
 #include "search/ann_segment.h"
+#include "search/maintenance.h"
 #include "vector/projection.h"
 
 namespace hart::search {
@@ -79,7 +80,7 @@ int64_t Collection::insert(std::optional<int64_t> rowid, const vector::VectorVal
       .bind_blob(2, v.bytes.data(), v.bytes.size())
       .run();
   store_.touch_segment(kWritableSegment, 1, 0);
-  if (static_cast<size_t>(store_.segment(kWritableSegment).n_vectors) >= spec().seal_threshold) seal();
+  after_write(*this, static_cast<size_t>(store_.segment(kWritableSegment).n_vectors));
   return id;
 }
 
@@ -144,76 +145,139 @@ std::optional<vector::VectorValue> Collection::vector_of(int64_t rowid) {
   return out;
 }
 
-int64_t Collection::write_segment(const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed) {
-  Stmt next(store_.db(), "SELECT coalesce(max(id), 0) + 1 FROM " + store_.shadow("segments"));
-  next.step();
-  const int64_t segment = next.int64(0);
-  Stmt(store_.db(), "INSERT INTO " + store_.shadow("segments") + "(id, n_vectors, stamp) VALUES (?, ?, ?)")
-      .bind(1, segment)
-      .bind(2, static_cast<int64_t>(ids.size()))
-      .bind(3, random_stamp())
-      .run();
-  store_.write_part(segment, "ids", {reinterpret_cast<const uint8_t*>(ids.data()), ids.size() * sizeof(int64_t)});
-  store_.write_part(segment, "vectors", packed);
-  Stmt move(store_.db(), "UPDATE " + store_.shadow("rows") + " SET segment = ?, slot = ? WHERE rowid = ?");
-  for (size_t slot = 0; slot < ids.size(); ++slot)
-    move.bind(1, segment).bind(2, static_cast<int64_t>(slot)).bind(3, ids[slot]).run();
-  write_indexes(segment, ids, packed);
-  return segment;
+SegmentPlan Collection::plan_seal() { return plan_merge({}, /*with_fresh=*/true); }
+
+SegmentPlan Collection::plan_merge(const std::vector<SegmentRow>& sealed, bool with_fresh) {
+  const size_t packed = vector::vector_bytes(spec().type, spec().dim);
+  SegmentPlan plan;
+  if (with_fresh) {
+    Stmt st(store_.db(), "SELECT rowid, vector FROM " + store_.shadow("fresh") + " ORDER BY rowid");
+    while (st.step()) {
+      if (st.bytes(1) != packed)
+        throw FormatError("vector collection " + store_.table() + ": row " + std::to_string(st.int64(0)) +
+                          "'s stored vector has " + std::to_string(st.bytes(1)) + " bytes, not " + std::to_string(packed));
+      plan.ids.push_back(st.int64(0));
+      const auto* p = static_cast<const uint8_t*>(st.blob(1));
+      plan.vectors.insert(plan.vectors.end(), p, p + packed);
+    }
+    plan.from_fresh = plan.ids.size();
+  }
+  for (const SegmentRow& seg : sealed) {
+    const size_t n = static_cast<size_t>(seg.n_vectors);
+    const std::vector<uint8_t> seg_ids = store_.read_part(seg.id, "ids", n * sizeof(int64_t));
+    const std::vector<uint8_t> seg_vectors = store_.read_part(seg.id, "vectors", n * packed);
+    const std::vector<int64_t> dead = store_.tombstones(seg.id);
+    const std::unordered_set<int64_t> deleted(dead.begin(), dead.end());
+    for (size_t slot = 0; slot < n; ++slot) {
+      if (deleted.count(static_cast<int64_t>(slot))) continue;
+      int64_t id;
+      std::memcpy(&id, seg_ids.data() + slot * sizeof(int64_t), sizeof id);
+      plan.ids.push_back(id);
+      plan.vectors.insert(plan.vectors.end(), seg_vectors.begin() + static_cast<ptrdiff_t>(slot * packed),
+                          seg_vectors.begin() + static_cast<ptrdiff_t>((slot + 1) * packed));
+    }
+    plan.sealed.push_back(seg);
+  }
+  return plan;
 }
 
-void Collection::write_indexes(int64_t segment, const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed) {
-  if (scorer_.bits()) return;
-  // Float collections: the 3-D projections and the HNSW graph, over the prepared rows.
-  const size_t n = ids.size(), dim = spec().dim, packed_bytes = packed.size() / n;
+std::optional<SegmentIndexes> Collection::build(const SegmentPlan& plan, const std::atomic<bool>* cancel) const {
+  SegmentIndexes out;
+  const size_t n = plan.ids.size(), dim = spec().dim;
+  if (scorer_.bits() || n == 0) return out;
+  const size_t packed_bytes = plan.vectors.size() / n;
   std::vector<float> rows(n * dim);
   for (size_t i = 0; i < n; ++i)
-    scorer_.prepare(packed.data() + i * packed_bytes, reinterpret_cast<uint8_t*>(rows.data() + i * dim));
-  if (spec().has_spatial()) write_projections(segment, ids, rows);
-  std::vector<uint8_t> graph;
-  build_hnsw(*scorer_.space(), spec().ann, rows.data(), n)->write(graph, /*with_vectors=*/false);
-  store_.write_part(segment, kHnswPart, graph);
+    scorer_.prepare(plan.vectors.data() + i * packed_bytes, reinterpret_cast<uint8_t*>(rows.data() + i * dim));
+  if (spec().has_spatial())
+    for (bool pca : {false, true}) {
+      const vector::Projection3 p = pca ? vector::Projection3::pca(rows.data(), n, dim)
+                                        : vector::Projection3::anchors(rows.data(), n, dim);
+      SegmentIndexes::Projected& out_p = out.projections.emplace_back();
+      out_p.basis = p.to_bytes();
+      out_p.coords.resize(n);
+      for (size_t i = 0; i < n; ++i) out_p.coords[i] = p.project(rows.data() + i * dim);
+    }
+  auto graph = build_hnsw(*scorer_.space(), spec().ann, rows.data(), n, cancel);
+  if (!graph) return std::nullopt;
+  graph->write(out.graph, /*with_vectors=*/false);
+  return out;
+}
+
+bool Collection::unchanged(const SegmentPlan& plan) {
+  for (const SegmentRow& was : plan.sealed) {
+    Prepared st = store_.prepared("SELECT n_deleted, stamp FROM " + store_.shadow("segments") + " WHERE id = ?");
+    st.bind(1, was.id);
+    if (!st.step() || st.int64(0) != was.n_deleted || st.int64(1) != was.stamp) return false;
+  }
+  const size_t packed = plan.from_fresh ? plan.vectors.size() / plan.ids.size() : 0;
+  Prepared fresh = store_.prepared("SELECT vector FROM " + store_.shadow("fresh") + " WHERE rowid = ?");
+  for (size_t i = 0; i < plan.from_fresh; ++i) {
+    fresh.bind(1, plan.ids[i]);
+    if (!fresh.step() || fresh.bytes(0) != packed || std::memcmp(fresh.blob(0), plan.vectors.data() + i * packed, packed))
+      return false;
+    fresh.reset();
+  }
+  return true;
+}
+
+SealReport Collection::commit(const SegmentPlan& plan, const SegmentIndexes& indexes) {
+  SealReport report;
+  report.vectors = plan.ids.size();
+  if (!plan.ids.empty()) {
+    Stmt next(store_.db(), "SELECT coalesce(max(id), 0) + 1 FROM " + store_.shadow("segments"));
+    next.step();
+    report.segment = next.int64(0);
+    Stmt(store_.db(), "INSERT INTO " + store_.shadow("segments") + "(id, n_vectors, stamp) VALUES (?, ?, ?)")
+        .bind(1, report.segment)
+        .bind(2, static_cast<int64_t>(plan.ids.size()))
+        .bind(3, random_stamp())
+        .run();
+    store_.write_part(report.segment, "ids",
+                      {reinterpret_cast<const uint8_t*>(plan.ids.data()), plan.ids.size() * sizeof(int64_t)});
+    store_.write_part(report.segment, "vectors", plan.vectors);
+    Stmt move(store_.db(), "UPDATE " + store_.shadow("rows") + " SET segment = ?, slot = ? WHERE rowid = ?");
+    for (size_t slot = 0; slot < plan.ids.size(); ++slot)
+      move.bind(1, report.segment).bind(2, static_cast<int64_t>(slot)).bind(3, plan.ids[slot]).run();
+    write_indexes(report.segment, indexes);
+  }
+  for (const SegmentRow& seg : plan.sealed) {
+    report.tombstones_dropped += static_cast<size_t>(seg.n_deleted);
+    store_.delete_segment_data(seg.id);
+    ++report.segments_merged;
+  }
+  if (plan.from_fresh) {
+    Prepared del = store_.prepared("DELETE FROM " + store_.shadow("fresh") + " WHERE rowid = ?");
+    for (size_t i = 0; i < plan.from_fresh; ++i) del.bind(1, plan.ids[i]).run();
+    store_.touch_segment(kWritableSegment, -static_cast<int64_t>(plan.from_fresh), 0);
+  }
+  return report;
+}
+
+void Collection::write_indexes(int64_t segment, const SegmentIndexes& indexes) {
+  if (scorer_.bits()) return;
+  for (size_t p = 0; p < indexes.projections.size(); ++p) {
+    const bool pca = p == 1;
+    store_.write_part(segment, CollectionStore::spatial_table(pca), indexes.projections[p].basis);
+    Stmt box(store_.db(), "INSERT INTO " + store_.shadow(CollectionStore::spatial_table(pca)) +
+                              " VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?4, ?5, ?5)");
+    const auto& coords = indexes.projections[p].coords;
+    for (size_t i = 0; i < coords.size(); ++i) {
+      const auto& c = coords[i];
+      box.bind(1, spatial_id(segment, i)).bind(2, segment).bind(3, double{c[0]}).bind(4, double{c[1]}).bind(5, double{c[2]}).run();
+    }
+  }
+  store_.write_part(segment, kHnswPart, indexes.graph);
   Stmt(store_.db(), "UPDATE " + store_.shadow("segments") + " SET index_kind = 'hnsw', index_params = ? WHERE id = ?")
-      .bind(1, std::string_view(hnsw_params_json(spec().ann, graph.size())))
+      .bind(1, std::string_view(hnsw_params_json(spec().ann, indexes.graph.size())))
       .bind(2, segment)
       .run();
 }
 
-void Collection::write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<float>& rows) {
-  const size_t n = ids.size(), dim = spec().dim;
-  for (bool pca : {false, true}) {
-    const vector::Projection3 p = pca ? vector::Projection3::pca(rows.data(), n, dim)
-                                      : vector::Projection3::anchors(rows.data(), n, dim);
-    store_.write_part(segment, CollectionStore::spatial_table(pca), p.to_bytes());
-    Stmt box(store_.db(), "INSERT INTO " + store_.shadow(CollectionStore::spatial_table(pca)) +
-                              " VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?4, ?5, ?5)");
-    for (size_t i = 0; i < n; ++i) {
-      const auto c = p.project(rows.data() + i * dim);
-      box.bind(1, spatial_id(segment, i)).bind(2, segment).bind(3, double{c[0]}).bind(4, double{c[1]}).bind(5, double{c[2]}).run();
-    }
-  }
-}
-
 SealReport Collection::seal() {
-  const size_t packed = vector::vector_bytes(spec().type, spec().dim);
-  std::vector<int64_t> ids;
-  std::vector<uint8_t> vectors;
-  Stmt st(store_.db(), "SELECT rowid, vector FROM " + store_.shadow("fresh") + " ORDER BY rowid");
-  while (st.step()) {
-    if (st.bytes(1) != packed)
-      throw FormatError("vector collection " + store_.table() + ": row " + std::to_string(st.int64(0)) +
-                        "'s stored vector has " + std::to_string(st.bytes(1)) + " bytes, not " + std::to_string(packed));
-    ids.push_back(st.int64(0));
-    const auto* p = static_cast<const uint8_t*>(st.blob(1));
-    vectors.insert(vectors.end(), p, p + packed);
-  }
-  SealReport report;
-  if (ids.empty()) return report;
-  report.segment = write_segment(ids, vectors);
-  report.vectors = ids.size();
-  Stmt(store_.db(), "DELETE FROM " + store_.shadow("fresh")).run();
-  store_.touch_segment(kWritableSegment, -static_cast<int64_t>(ids.size()), 0);
-  return report;
+  const SegmentPlan plan = plan_seal();
+  if (plan.empty()) return {};
+  return commit(plan, *build(plan));
 }
 
 std::vector<std::string> Collection::check() {
@@ -259,11 +323,13 @@ size_t Collection::rebuild() {
   size_t rebuilt = 0;
   for (const SegmentRow& seg : store_.segments()) {
     if (seg.id == kWritableSegment || scorer_.bits()) continue;
+    // Every slot, the deleted ones included: slots are what the graph and R*Tree name.
     const size_t n = static_cast<size_t>(seg.n_vectors);
+    SegmentPlan all;
+    all.ids.resize(n);
     const std::vector<uint8_t> id_bytes = store_.read_part(seg.id, "ids", n * sizeof(int64_t));
-    std::vector<int64_t> ids(n);
-    std::memcpy(ids.data(), id_bytes.data(), id_bytes.size());
-    const std::vector<uint8_t> vectors = store_.read_part(seg.id, "vectors", n * packed);
+    std::memcpy(all.ids.data(), id_bytes.data(), id_bytes.size());
+    all.vectors = store_.read_part(seg.id, "vectors", n * packed);
     Stmt(store_.db(), "DELETE FROM " + store_.shadow("chunks") + " WHERE segment = ? AND part NOT IN ('ids', 'vectors')")
         .bind(1, seg.id)
         .run();
@@ -272,7 +338,7 @@ size_t Collection::rebuild() {
         Stmt(store_.db(), "DELETE FROM " + store_.shadow(CollectionStore::spatial_table(pca)) + " WHERE s0 >= ?1 AND s1 <= ?1")
             .bind(1, seg.id)
             .run();
-    write_indexes(seg.id, ids, vectors);
+    write_indexes(seg.id, *build(all));
     // New content: a new stamp, so no cache serves the old indexes.
     Stmt(store_.db(), "UPDATE " + store_.shadow("segments") + " SET stamp = ? WHERE id = ?")
         .bind(1, random_stamp())
@@ -284,39 +350,17 @@ size_t Collection::rebuild() {
 }
 
 SealReport Collection::merge() {
-  SealReport sealed = seal();
-  const std::vector<SegmentRow> segments = store_.segments();
-  SealReport report;
-  if (segments.size() <= 2 && (segments.size() < 2 || segments[1].n_deleted == 0)) {
-    report.segment = segments.size() == 2 ? segments[1].id : 0;
-    report.vectors = sealed.vectors;
+  std::vector<SegmentRow> sealed = store_.segments();
+  std::erase_if(sealed, [](const SegmentRow& s) { return s.id == kWritableSegment; });
+  // One sealed segment without deletions is merged already: only the writable one is left.
+  if (sealed.size() == 1 && sealed[0].n_deleted == 0) {
+    SealReport report = seal();
+    if (!report.segment) report.segment = sealed[0].id;
     return report;
   }
-  const size_t packed = vector::vector_bytes(spec().type, spec().dim);
-  std::vector<int64_t> ids;
-  std::vector<uint8_t> vectors;
-  for (const SegmentRow& seg : segments) {
-    if (seg.id == kWritableSegment) continue;
-    const size_t n = static_cast<size_t>(seg.n_vectors);
-    const std::vector<uint8_t> seg_ids = store_.read_part(seg.id, "ids", n * sizeof(int64_t));
-    const std::vector<uint8_t> seg_vectors = store_.read_part(seg.id, "vectors", n * packed);
-    const std::vector<int64_t> dead = store_.tombstones(seg.id);
-    const std::unordered_set<int64_t> deleted(dead.begin(), dead.end());
-    for (size_t slot = 0; slot < n; ++slot) {
-      if (deleted.count(static_cast<int64_t>(slot))) continue;
-      int64_t id;
-      std::memcpy(&id, seg_ids.data() + slot * sizeof(int64_t), sizeof id);
-      ids.push_back(id);
-      vectors.insert(vectors.end(), seg_vectors.begin() + static_cast<ptrdiff_t>(slot * packed),
-                     seg_vectors.begin() + static_cast<ptrdiff_t>((slot + 1) * packed));
-    }
-    report.tombstones_dropped += dead.size();
-    store_.delete_segment_data(seg.id);
-    ++report.segments_merged;
-  }
-  if (!ids.empty()) report.segment = write_segment(ids, vectors);
-  report.vectors = ids.size();
-  return report;
+  const SegmentPlan plan = plan_merge(sealed, /*with_fresh=*/true);
+  if (plan.empty()) return {};
+  return commit(plan, *build(plan));
 }
 
 }  // namespace hart::search

@@ -3,7 +3,9 @@
 // transaction (the statement that wrote to the table), so a crash or a rollback
 // leaves the collection as it was before that transaction; nothing is half-written.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +20,28 @@ namespace hart::search {
 struct SealReport {
   int64_t segment = 0;  // the new segment (0 when there was nothing to seal or merge)
   size_t vectors = 0, segments_merged = 0, tombstones_dropped = 0;
+};
+
+// What a seal or merge will write, as read: the live rows it takes from the writable
+// segment (the first `from_fresh` ids) and from the sealed segments it replaces.
+struct SegmentPlan {
+  std::vector<int64_t> ids;
+  std::vector<uint8_t> vectors;  // packed, one row per id
+  size_t from_fresh = 0;
+  std::vector<SegmentRow> sealed;  // with the stamp and deletions they had when read
+  bool empty() const { return ids.empty() && sealed.empty(); }
+};
+
+// The derived parts of a planned segment, computed without the database: the HNSW
+// graph (float collections) and, with spatial=1, both 3-D projections and every row's
+// coordinates in them.
+struct SegmentIndexes {
+  std::vector<uint8_t> graph;
+  struct Projected {
+    std::vector<uint8_t> basis;
+    std::vector<std::array<float, 3>> coords;
+  };
+  std::vector<Projected> projections;  // anchors, then pca
 };
 
 class Collection {
@@ -41,11 +65,21 @@ class Collection {
   // The vector as it was stored (not scaled for cosine); nullopt when no such row.
   std::optional<vector::VectorValue> vector_of(int64_t rowid);
 
-  // Seals the writable segment into a new sealed one; done by insert() when the
-  // writable segment reaches the spec's seal_threshold.
+  // Seals the writable segment into a new sealed one (search/maintenance.h says when
+  // this happens by itself).
   SealReport seal();
   // Merges every sealed segment (and the writable one) into one, dropping tombstones.
   SealReport merge();
+
+  // seal() and merge() in three steps, so that the costly middle one can run outside
+  // any transaction (search/maintenance.cpp): read what to write, build its indexes,
+  // then write it — after checking, in the writing transaction, that what was read is
+  // still there unchanged. build() returns nullopt when `cancel` turns true.
+  SegmentPlan plan_seal();
+  SegmentPlan plan_merge(const std::vector<SegmentRow>& sealed, bool with_fresh);
+  std::optional<SegmentIndexes> build(const SegmentPlan& plan, const std::atomic<bool>* cancel = nullptr) const;
+  bool unchanged(const SegmentPlan& plan);
+  SealReport commit(const SegmentPlan& plan, const SegmentIndexes& indexes);
 
   // Every problem found reading every part of every segment back (hashes, sizes,
   // graph structure) and counting the rows that point at each; empty when sound.
@@ -60,12 +94,8 @@ class Collection {
   };
   std::optional<Location> locate(int64_t rowid);
   void check_metadata(std::span<sqlite3_value* const> metadata) const;
-  int64_t write_segment(const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed);
-  // The derived parts of a float segment: projections, R*Tree rows, the HNSW graph.
-  void write_indexes(int64_t segment, const std::vector<int64_t>& ids, const std::vector<uint8_t>& packed);
-  // The segment's 3-D projections (parts 'spatial' and 'spatial_pca') and their R*Tree
-  // rows, from its prepared rows.
-  void write_projections(int64_t segment, const std::vector<int64_t>& ids, const std::vector<float>& rows);
+  // The parts 'hnsw', 'spatial' and 'spatial_pca' and the R*Tree rows of `segment`.
+  void write_indexes(int64_t segment, const SegmentIndexes& indexes);
 
   CollectionStore store_;
   Scorer scorer_;

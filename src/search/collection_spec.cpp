@@ -71,21 +71,29 @@ ColumnKind parse_column_kind(std::string_view type, const std::string& column) {
                    "' is not a metadata type (text, integer, float, boolean) nor a vector type such as float[384]");
 }
 
+bool parse_switch(std::string_view value, const std::string& key) {
+  const std::string v = lower(value);
+  if (v == "1" || v == "on" || v == "true") return true;
+  if (v == "0" || v == "off" || v == "false") return false;
+  throw UsageError(key + " is '" + std::string(value) + "'; expected 1 or 0 (on/off, true/false)");
+}
+
 void set_option(CollectionSpec& spec, std::string_view key_in, std::string_view value) {
   const std::string key = lower(key_in);
   if (key == "seal_threshold") spec.seal_threshold = parse_count(value, kMinSealThreshold, kMaxSealThreshold, key);
-  else if (key == "spatial") {
-    const std::string v = lower(value);
-    if (v == "1" || v == "on" || v == "true") spec.spatial = true;
-    else if (v == "0" || v == "off" || v == "false") spec.spatial = false;
-    else throw UsageError("spatial is '" + std::string(value) + "'; expected 1 or 0 (on/off, true/false)");
+  else if (key == "spatial") spec.spatial = parse_switch(value, key);
+  else if (key == "background") spec.background = parse_switch(value, key);
+  else if (key == "merge_factor") {
+    spec.merge_factor = parse_count(value, 0, kMaxMergeFactor, key);
+    if (spec.merge_factor == 1) throw UsageError("merge_factor is '1'; expected 0 (never merge by itself) or 2.." + std::to_string(kMaxMergeFactor));
   } else if (key == "prefilter_cap") spec.prefilter_cap = parse_count(value, 0, kMaxSealThreshold, key);
   else if (key == "hnsw_m") spec.ann.m = parse_count(value, 2, 256, key);
   else if (key == "ef_construction") spec.ann.ef_construction = parse_count(value, 1, 100000, key);
   else if (key == "ef_search") spec.ann.ef_search = parse_count(value, 1, 100000, key);
   else
     throw UsageError("option '" + std::string(key_in) +
-                     "' is unknown (known: seal_threshold, prefilter_cap, spatial, hnsw_m, ef_construction, ef_search)");
+                     "' is unknown (known: seal_threshold, merge_factor, background, prefilter_cap, spatial, hnsw_m, "
+                     "ef_construction, ef_search)");
 }
 
 }  // namespace
@@ -174,6 +182,8 @@ std::vector<std::string> CollectionSpec::to_args() const {
                 "] distance_metric=" + distance_name(distance));
   for (const MetadataColumn& c : columns) out.push_back((c.auxiliary ? "+" : "") + c.name + " " + column_kind_name(c.kind));
   out.push_back("seal_threshold=" + std::to_string(seal_threshold));
+  out.push_back("merge_factor=" + std::to_string(merge_factor));
+  out.push_back(std::string("background=") + (background ? "1" : "0"));
   out.push_back("prefilter_cap=" + std::to_string(prefilter_cap));
   out.push_back(std::string("spatial=") + (spatial ? "1" : "0"));
   out.push_back("hnsw_m=" + std::to_string(ann.m));

@@ -5,7 +5,7 @@
 //     embedding float[384] distance_metric=cosine,   -- the vector column (exactly one)
 //     category text, year integer, score float, ok boolean,  -- metadata: filterable
 //     +notes text,                                   -- auxiliary: stored, returned, not filtered
-//     seal_threshold=20000, prefilter_cap=16384, spatial=0,
+//     seal_threshold=20000, merge_factor=8, background=1, prefilter_cap=16384, spatial=0,
 //     hnsw_m=16, ef_construction=200, ef_search=64)  -- options
 //
 // Element types float (float32), int8, bit; metrics l2 (Euclidean), cosine (1 − cos),
@@ -45,6 +45,12 @@ struct CollectionSpec {
   std::vector<MetadataColumn> columns;
   // The writable segment is sealed into an ANN segment when it reaches this many rows.
   size_t seal_threshold = 20000;
+  // Sealed segments are merged by size tier (search/maintenance.h): when this many of
+  // one tier exist they become one segment of the next. 0: only on demand ('merge').
+  size_t merge_factor = 8;
+  // Seal and merge on a thread of their own, off the inserting statement (file
+  // databases only); 0: the insert that reaches seal_threshold does it.
+  bool background = true;
   // A filter passing fewer rows than this is applied before scoring (search/knn.h).
   size_t prefilter_cap = 16384;
   // The seeds' 3-D projections and their R*Trees (the spatial and hybrid modes): off
@@ -59,7 +65,7 @@ struct CollectionSpec {
 };
 
 // Limits of the DDL, named in its errors.
-constexpr size_t kMaxMetadataColumns = 64, kMaxSealThreshold = 10'000'000, kMinSealThreshold = 16;
+constexpr size_t kMaxMetadataColumns = 64, kMaxSealThreshold = 10'000'000, kMinSealThreshold = 16, kMaxMergeFactor = 64;
 
 // Reads the module arguments (each as SQLite hands it over, between the commas).
 // A UsageError naming the argument and the allowed values otherwise.

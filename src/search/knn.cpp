@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "search/ann_segment.h"
+#include "search/maintenance.h"
 #include "search/segment_cache.h"
 #include "vector/top_k.h"
 #include "util/error.h"
@@ -350,6 +351,8 @@ KnnResult knn(Collection& c, const KnnRequest& request) {
   const size_t ef = request.ef_search ? request.ef_search : c.spec().ann.ef_search;
   CollectionStore& store = c.store();
   const std::vector<SegmentRow> segments = store.segments();
+  if (!segments.empty() && segments.front().id == kWritableSegment)
+    before_read(c, static_cast<size_t>(segments.front().n_vectors));
 
   KnnResult result;
   result.mode = quantized || spatial ? search_mode_name(mode) : "exact";

@@ -87,6 +87,8 @@ constexpr SqlFunction kFunctions[] = {
     {"tensor_geometry", nullptr, 3, kReads, tensor_geometry_fn},
     {"weights_scan_stats", nullptr, 0, kReads, weights_scan_stats_fn},
     {"hart_vectors_last_search", nullptr, 0, kReads, vectors_last_search_fn},
+    {"hart_vectors_maintenance", nullptr, 0, kReads, vectors_maintenance_fn},
+    {"hart_vectors_maintenance", nullptr, 1, kReads, vectors_maintenance_fn},
     {"hart_inference_log", nullptr, 0, kReads, hart_inference_log_fn},
     {"hart_setting", nullptr, 1, kReads, hart_setting_fn},
     {"hart_setting", nullptr, 2, kRuns, hart_setting_fn},

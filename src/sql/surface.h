@@ -38,6 +38,9 @@ const sqlite3_module* search_module();
 // vectors_vtab.cpp — vector collections (hart_vectors); scan_stats.cpp shows its last search
 const sqlite3_module* vectors_module();
 void vectors_last_search_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+// The background sealing and merging of this process (search/maintenance.h) as JSON,
+// after waiting up to argv[0] ms for it to finish when given.
+void vectors_maintenance_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 
 // vector_functions.cpp — vectors (sqlite-vec's functions under the hvec_ prefix)
 void hvec_f32_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);

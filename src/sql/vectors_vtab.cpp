@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "search/knn.h"
+#include "search/maintenance.h"
 #include "sql/scan_stats.h"
 #include "sql/surface.h"
 #include "sql/vector_arg.h"
@@ -365,6 +366,23 @@ int x_column(sqlite3_vtab_cursor* c, sqlite3_context* ctx, int col) {
     return SQLITE_ERROR;
   }
 }
+
+}  // namespace
+
+void vectors_maintenance_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (argc == 1) {
+    const int64_t ms = sqlite3_value_int64(argv[0]);
+    if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER || ms < 0 || ms > 3'600'000) {
+      sqlite3_result_error(ctx, "hart_vectors_maintenance: the wait is milliseconds, an integer in 0..3600000", -1);
+      return;
+    }
+    search::wait_for_maintenance(std::chrono::milliseconds(ms));
+  }
+  const std::string json = search::to_json(search::maintenance_status());
+  sqlite3_result_text(ctx, json.c_str(), -1, SQLITE_TRANSIENT);
+}
+
+namespace {
 
 // 'check' fails with the problems found, as FTS5's 'integrity-check' does.
 int run_command(Table& t, const std::string& command) {

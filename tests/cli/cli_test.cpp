@@ -224,7 +224,7 @@ TEST_F(CliTest, CheckListsItsChecksAndExits2NamingEachProblem) {
   ASSERT_EQ(hart("ingest " + db + " " + dir.file("tiny.gguf") + " --quiet"), 0) << out;
   ASSERT_EQ(hart("check " + db), 0) << out;
   for (const char* check : {"integrity_check", "foreign_key_check", "chunk_refcount", "atom_refcount", "chunk_data",
-                            "chunk_sha256", "chunk_zones", "tensor_elements", "model_totals", "text_index"})
+                            "chunk_sha256", "chunk_zones", "tensor_elements", "model_totals", "text_index", "vector_collections"})
     EXPECT_THAT(out, ::testing::ContainsRegex(std::string("\n  ok +") + check + " ")) << check;
   EXPECT_THAT(out, ::testing::EndsWith("no problems found\n"));
 
@@ -234,8 +234,24 @@ TEST_F(CliTest, CheckListsItsChecksAndExits2NamingEachProblem) {
   EXPECT_THAT(out, ::testing::ContainsRegex("\n  FAILED chunk_refcount +.*\\(1 problem\\)\n"));
   EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_refcount: chunk 1: refcount 5, but 1 tensor_chunks, 0 atom_chunks and 0 pending_chunks rows use it\n"));
   EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_zones: tensor_chunks row 2 (tensor 2, ordinal 0): no chunk_zones entry\n"));
-  EXPECT_THAT(out, ::testing::HasSubstr("\n2 problems found by 2 of 10 checks\nkeep a copy of " + db));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n2 problems found by 2 of 11 checks\nkeep a copy of " + db));
   EXPECT_EQ(hart("check " + dir.file("missing.db")), 1);
+}
+
+// Each vector collection's chunks are read back by `hart check`, and a damaged one named.
+TEST_F(CliTest, CheckReadsEveryVectorCollectionBack) {
+  ASSERT_EQ(hart("sql " + db +
+                 " \"CREATE VIRTUAL TABLE pts USING hart_vectors(embedding float[2], seal_threshold=16);"
+                 " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)"
+                 " INSERT INTO pts(rowid, embedding) SELECT i, json_array(i, i * 2) FROM n;"
+                 " INSERT INTO pts(pts) VALUES ('seal')\""),
+            0) << out;
+  ASSERT_EQ(hart("check " + db), 0) << out;
+  EXPECT_THAT(out, ::testing::ContainsRegex("\n  ok +vector_collections "));
+  ASSERT_EQ(hart("sql " + db + " \"UPDATE pts_chunks SET data = zeroblob(length(data)) WHERE part = 'vectors'\""), 0) << out;
+  EXPECT_EQ(hart("check " + db), 2) << out;
+  EXPECT_THAT(out, ::testing::ContainsRegex("\n  FAILED vector_collections +.*\\(1 problem\\)\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n  vector_collections: pts: "));
 }
 
 }  // namespace

@@ -42,7 +42,7 @@ TEST_F(VectorsTest, KnnMatchesTheOracleForEveryMetricAcrossSealedAndWritableSegm
   for (std::string metric : {"l2", "cosine", "dot"}) {
     const std::string t = "items_" + metric;
     db->exec("CREATE VIRTUAL TABLE " + t + " USING hart_vectors(embedding float[24] distance_metric=" + metric +
-             ", category text, year integer, seal_threshold=256)");
+             ", category text, year integer, seal_threshold=256, background=0)");
     fill(t, rows);
     // 700 rows with a threshold of 256: two sealed segments and 188 writable rows.
     EXPECT_EQ(scalar(*db, "SELECT count(*) FROM " + t + "_segments WHERE id > 0"), 2);
@@ -83,7 +83,7 @@ TEST_F(VectorsTest, FiltersKeepKAtEverySelectivity) {
   // g never does (prefilter_cap=0): masks and graph post-filtering.
   for (std::string options : {"", ", prefilter_cap=0"}) {
     const std::string t = options.empty() ? "f" : "g";
-    db->exec("CREATE VIRTUAL TABLE " + t + " USING hart_vectors(embedding float[16], bucket integer, half text, seal_threshold=3000" +
+    db->exec("CREATE VIRTUAL TABLE " + t + " USING hart_vectors(embedding float[16], bucket integer, half text, seal_threshold=3000, background=0" +
              options + ")");
     db->exec("BEGIN");
     Stmt st = db->prepare("INSERT INTO " + t + "(rowid, embedding, bucket, half) VALUES (?, ?, ?, ?)");
@@ -129,7 +129,7 @@ TEST_F(VectorsTest, FiltersKeepKAtEverySelectivity) {
 
 TEST_F(VectorsTest, DeletesAndUpdatesAreHonouredBeforeAndAfterSealingAndMerging) {
   const auto rows = random_vectors(300, 8, 5);
-  db->exec("CREATE VIRTUAL TABLE d USING hart_vectors(embedding float[8], category text, year integer, seal_threshold=100)");
+  db->exec("CREATE VIRTUAL TABLE d USING hart_vectors(embedding float[8], category text, year integer, seal_threshold=100, background=0)");
   fill("d", rows);
   std::vector<bool> alive(rows.size(), true);
   // Delete every third row: sealed rows become tombstones, writable ones go.
@@ -283,7 +283,10 @@ TEST_F(VectorsTest, MalformedDdlIsRefusedWithTheReason) {
       {"embedding float[4], \"odd name\" text", "'\"odd' is not a column name (letters, digits and _, not starting with a digit, at most 64)"},
       {"embedding float[4], seal_threshold=3", "seal_threshold is '3'; expected an integer in 16..10000000"},
       {"embedding float[4], spatial=maybe", "spatial is 'maybe'; expected 1 or 0 (on/off, true/false)"},
-      {"embedding float[4], colour=blue", "option 'colour' is unknown (known: seal_threshold, prefilter_cap, spatial, hnsw_m, ef_construction, ef_search)"},
+      {"embedding float[4], background=later", "background is 'later'; expected 1 or 0 (on/off, true/false)"},
+      {"embedding float[4], merge_factor=1", "merge_factor is '1'; expected 0 (never merge by itself) or 2..64"},
+      {"embedding float[4], merge_factor=65", "merge_factor is '65'; expected an integer in 0..64"},
+      {"embedding float[4], colour=blue", "option 'colour' is unknown (known: seal_threshold, merge_factor, background, prefilter_cap, spatial, hnsw_m, ef_construction, ef_search)"},
       {"embedding float[4], vt text", "column 'vt' has the table's own name, which takes commands"},
   };
   for (const Case& c : cases) {
@@ -300,7 +303,7 @@ TEST_F(VectorsTest, MalformedDdlIsRefusedWithTheReason) {
 
 TEST_F(VectorsTest, ARolledBackSealLeavesTheCollectionAsItWas) {
   const auto rows = random_vectors(100, 8, 9);
-  db->exec("CREATE VIRTUAL TABLE r USING hart_vectors(embedding float[8], category text, year integer, seal_threshold=120)");
+  db->exec("CREATE VIRTUAL TABLE r USING hart_vectors(embedding float[8], category text, year integer, seal_threshold=120, background=0)");
   fill("r", rows);
   const auto q = rows[5];
   const std::string knn = "SELECT rowid, distance FROM r WHERE embedding MATCH ? AND k = 5 ORDER BY distance";
