@@ -17,6 +17,7 @@ tests/sql/vectors_vtab_test.cpp).
 
   python3 bench/vector_sql_bench.py --hart build/src/hartonomous --sqlite-vec /path/to/vec0 \\
       [--sets bigann10k,fmnistsmall,clustered100k] [--queries 100] [--filters] [--work /tmp/vsb]
+      [--inserts-only [--insert-batch 1000] [--insert-runs 3]]
 
 sqlite-vec is not part of this repository: fetch github.com/asg017/sqlite-vec and build
 its loadable extension beside the project (bench/README.md says how).
@@ -235,6 +236,54 @@ def bench_filters(name, vectors, queries, args, out):
     out.flush()
 
 
+def bench_inserts(name, vectors, args, out):
+    """Inserts in transactions of --insert-batch rows, the way an application adds rows:
+    hart with sealing and merging in the inserting statement (background=0) and on its
+    thread (background=1), beside vec0; runs alternate A B A B and each figure is the
+    median. "settled" is when the thread has sealed and merged everything due."""
+    dim = len(vectors[0])
+    exts = [args.hart, args.sqlite_vec]
+    configs = [("hart background=0", "hart_vectors(embedding float[%d], background=0)" % dim),
+               ("hart background=1", "hart_vectors(embedding float[%d], background=1)" % dim),
+               ("sqlite-vec vec0", "vec0(embedding float[%d])" % dim)]
+    runs = {label: [] for label, _ in configs}
+    for _ in range(args.insert_runs):
+        for label, using in configs:
+            path = os.path.join(args.work, "%s-inserts.db" % name)
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+            db = connect(path, exts)
+            db.execute("CREATE VIRTUAL TABLE t USING " + using)
+            start, longest = time.perf_counter(), 0.0
+            for at in range(0, len(vectors), args.insert_batch):
+                t0 = time.perf_counter()
+                db.execute("BEGIN")
+                db.executemany("INSERT INTO t(rowid, embedding) VALUES (?, ?)",
+                               ((at + i + 1, blob(v)) for i, v in enumerate(vectors[at:at + args.insert_batch])))
+                db.execute("COMMIT")
+                longest = max(longest, time.perf_counter() - t0)
+            inserted = time.perf_counter() - start
+            segments = ""
+            if label.startswith("hart"):
+                db.execute("SELECT hart_vectors_maintenance(3600000)").fetchone()
+                segments = "%d sealed + %d unsealed rows" % db.execute(
+                    "SELECT count(*) FILTER (WHERE id > 0), sum(n_vectors) FILTER (WHERE id = 0) FROM t_segments").fetchone()
+            settled = time.perf_counter() - start
+            db.close()
+            runs[label].append((len(vectors) / inserted, longest, settled, segments))
+    median = lambda xs: sorted(xs)[len(xs) // 2]
+    print("\n### %s, inserts: %d vectors in transactions of %d rows, median of %d runs\n" %
+          (name, len(vectors), args.insert_batch, args.insert_runs), file=out)
+    print("| engine | insert rows/s | longest transaction s | settled after s | segments after |", file=out)
+    print("|---|---:|---:|---:|---|", file=out)
+    for label, _ in configs:
+        r = runs[label]
+        print("| %s | %.0f | %.2f | %.1f | %s |" % (label, median([x[0] for x in r]), median([x[1] for x in r]),
+                                                    median([x[2] for x in r]), r[-1][3]), file=out)
+    out.flush()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--hart", required=True, help="path of hartonomous.so (without or with .so)")
@@ -247,6 +296,10 @@ def main():
                    help="skip sqlite-vec's DiskANN on larger sets (it inserts a few hundred rows/s here)")
     p.add_argument("--work", default="/tmp/vector_sql_bench")
     p.add_argument("--filters", action="store_true", help="also filtered KNN at 50 / 5 / 0.1 %% selectivity")
+    p.add_argument("--inserts-only", action="store_true",
+                   help="only insert throughput, sealing in the statement against sealing on hart's thread")
+    p.add_argument("--insert-batch", type=int, default=1000)
+    p.add_argument("--insert-runs", type=int, default=3)
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     print("SQLite %s (Python %s); hart: %s; sqlite-vec: %s" % (sqlite3.sqlite_version, sys.version.split()[0], args.hart,
@@ -259,6 +312,9 @@ def main():
         else:
             vectors, queries, truth = shared_set(name)
             queries, truth = queries[:args.queries], truth[:args.queries]
+        if args.inserts_only:
+            bench_inserts(name, vectors, args, sys.stdout)
+            continue
         bench_set(name, vectors, queries, truth, args, sys.stdout)
         if args.filters:
             bench_filters(name, vectors, queries, args, sys.stdout)

@@ -145,23 +145,35 @@ std::optional<vector::VectorValue> Collection::vector_of(int64_t rowid) {
   return out;
 }
 
-SegmentPlan Collection::plan_seal() { return plan_merge({}, /*with_fresh=*/true); }
+SegmentPlan Collection::plan_seal(size_t limit) {
+  SegmentPlan plan = plan_merge({}, /*with_fresh=*/false);
+  read_fresh(plan, limit);
+  return plan;
+}
+
+void Collection::read_fresh(SegmentPlan& plan, size_t limit) {
+  const size_t packed = vector::vector_bytes(spec().type, spec().dim);
+  Stmt st(store_.db(), "SELECT rowid, vector FROM " + store_.shadow("fresh") + " ORDER BY rowid LIMIT ?");
+  st.bind(1, limit ? static_cast<int64_t>(limit) : int64_t{-1});
+  std::vector<int64_t> ids;
+  std::vector<uint8_t> vectors;
+  while (st.step()) {
+    if (st.bytes(1) != packed)
+      throw FormatError("vector collection " + store_.table() + ": row " + std::to_string(st.int64(0)) +
+                        "'s stored vector has " + std::to_string(st.bytes(1)) + " bytes, not " + std::to_string(packed));
+    ids.push_back(st.int64(0));
+    const auto* p = static_cast<const uint8_t*>(st.blob(1));
+    vectors.insert(vectors.end(), p, p + packed);
+  }
+  // The writable segment's rows come first.
+  plan.from_fresh = ids.size();
+  plan.ids.insert(plan.ids.begin(), ids.begin(), ids.end());
+  plan.vectors.insert(plan.vectors.begin(), vectors.begin(), vectors.end());
+}
 
 SegmentPlan Collection::plan_merge(const std::vector<SegmentRow>& sealed, bool with_fresh) {
   const size_t packed = vector::vector_bytes(spec().type, spec().dim);
   SegmentPlan plan;
-  if (with_fresh) {
-    Stmt st(store_.db(), "SELECT rowid, vector FROM " + store_.shadow("fresh") + " ORDER BY rowid");
-    while (st.step()) {
-      if (st.bytes(1) != packed)
-        throw FormatError("vector collection " + store_.table() + ": row " + std::to_string(st.int64(0)) +
-                          "'s stored vector has " + std::to_string(st.bytes(1)) + " bytes, not " + std::to_string(packed));
-      plan.ids.push_back(st.int64(0));
-      const auto* p = static_cast<const uint8_t*>(st.blob(1));
-      plan.vectors.insert(plan.vectors.end(), p, p + packed);
-    }
-    plan.from_fresh = plan.ids.size();
-  }
   for (const SegmentRow& seg : sealed) {
     const size_t n = static_cast<size_t>(seg.n_vectors);
     const std::vector<uint8_t> seg_ids = store_.read_part(seg.id, "ids", n * sizeof(int64_t));
@@ -173,11 +185,13 @@ SegmentPlan Collection::plan_merge(const std::vector<SegmentRow>& sealed, bool w
       int64_t id;
       std::memcpy(&id, seg_ids.data() + slot * sizeof(int64_t), sizeof id);
       plan.ids.push_back(id);
+      plan.old_slots.push_back(static_cast<int64_t>(slot));
       plan.vectors.insert(plan.vectors.end(), seg_vectors.begin() + static_cast<ptrdiff_t>(slot * packed),
                           seg_vectors.begin() + static_cast<ptrdiff_t>((slot + 1) * packed));
     }
     plan.sealed.push_back(seg);
   }
+  if (with_fresh) read_fresh(plan, 0);
   return plan;
 }
 
@@ -204,41 +218,52 @@ std::optional<SegmentIndexes> Collection::build(const SegmentPlan& plan, const s
   return out;
 }
 
-bool Collection::unchanged(const SegmentPlan& plan) {
-  for (const SegmentRow& was : plan.sealed) {
-    Prepared st = store_.prepared("SELECT n_deleted, stamp FROM " + store_.shadow("segments") + " WHERE id = ?");
-    st.bind(1, was.id);
-    if (!st.step() || st.int64(0) != was.n_deleted || st.int64(1) != was.stamp) return false;
-  }
-  const size_t packed = plan.from_fresh ? plan.vectors.size() / plan.ids.size() : 0;
+std::optional<SealReport> Collection::commit(const SegmentPlan& plan, const SegmentIndexes& indexes) {
+  // Which of the plan's rows are still where it read them, as it read them.
+  const size_t n = plan.ids.size();
+  std::vector<bool> gone(n, false);
+  const size_t packed = n ? plan.vectors.size() / n : 0;
   Prepared fresh = store_.prepared("SELECT vector FROM " + store_.shadow("fresh") + " WHERE rowid = ?");
   for (size_t i = 0; i < plan.from_fresh; ++i) {
     fresh.bind(1, plan.ids[i]);
-    if (!fresh.step() || fresh.bytes(0) != packed || std::memcmp(fresh.blob(0), plan.vectors.data() + i * packed, packed))
-      return false;
+    gone[i] = !fresh.step() || fresh.bytes(0) != packed ||
+              std::memcmp(fresh.blob(0), plan.vectors.data() + i * packed, packed) != 0;
     fresh.reset();
   }
-  return true;
-}
+  size_t at = plan.from_fresh;
+  for (const SegmentRow& was : plan.sealed) {
+    Prepared st = store_.prepared("SELECT n_deleted FROM " + store_.shadow("segments") + " WHERE id = ?");
+    st.bind(1, was.id);
+    if (!st.step()) return std::nullopt;
+    const size_t live = static_cast<size_t>(was.n_vectors - was.n_deleted);
+    if (st.int64(0) != was.n_deleted) {
+      const std::vector<int64_t> dead = store_.tombstones(was.id);
+      const std::unordered_set<int64_t> deleted(dead.begin(), dead.end());
+      for (size_t i = at; i < at + live; ++i) gone[i] = deleted.count(plan.old_slots[i - plan.from_fresh]) != 0;
+    }
+    at += live;
+  }
 
-SealReport Collection::commit(const SegmentPlan& plan, const SegmentIndexes& indexes) {
   SealReport report;
-  report.vectors = plan.ids.size();
-  if (!plan.ids.empty()) {
+  report.vectors = n;
+  report.changed_meanwhile = static_cast<size_t>(std::count(gone.begin(), gone.end(), true));
+  if (n) {
     Stmt next(store_.db(), "SELECT coalesce(max(id), 0) + 1 FROM " + store_.shadow("segments"));
     next.step();
     report.segment = next.int64(0);
-    Stmt(store_.db(), "INSERT INTO " + store_.shadow("segments") + "(id, n_vectors, stamp) VALUES (?, ?, ?)")
+    Stmt(store_.db(), "INSERT INTO " + store_.shadow("segments") + "(id, n_vectors, n_deleted, stamp) VALUES (?, ?, ?, ?)")
         .bind(1, report.segment)
-        .bind(2, static_cast<int64_t>(plan.ids.size()))
-        .bind(3, random_stamp())
+        .bind(2, static_cast<int64_t>(n))
+        .bind(3, static_cast<int64_t>(report.changed_meanwhile))
+        .bind(4, random_stamp())
         .run();
-    store_.write_part(report.segment, "ids",
-                      {reinterpret_cast<const uint8_t*>(plan.ids.data()), plan.ids.size() * sizeof(int64_t)});
+    store_.write_part(report.segment, "ids", {reinterpret_cast<const uint8_t*>(plan.ids.data()), n * sizeof(int64_t)});
     store_.write_part(report.segment, "vectors", plan.vectors);
     Stmt move(store_.db(), "UPDATE " + store_.shadow("rows") + " SET segment = ?, slot = ? WHERE rowid = ?");
-    for (size_t slot = 0; slot < plan.ids.size(); ++slot)
-      move.bind(1, report.segment).bind(2, static_cast<int64_t>(slot)).bind(3, plan.ids[slot]).run();
+    Stmt tomb(store_.db(), "INSERT INTO " + store_.shadow("tombstones") + "(segment, slot) VALUES (?, ?)");
+    for (size_t slot = 0; slot < n; ++slot)
+      if (gone[slot]) tomb.bind(1, report.segment).bind(2, static_cast<int64_t>(slot)).run();
+      else move.bind(1, report.segment).bind(2, static_cast<int64_t>(slot)).bind(3, plan.ids[slot]).run();
     write_indexes(report.segment, indexes);
   }
   for (const SegmentRow& seg : plan.sealed) {
@@ -246,11 +271,11 @@ SealReport Collection::commit(const SegmentPlan& plan, const SegmentIndexes& ind
     store_.delete_segment_data(seg.id);
     ++report.segments_merged;
   }
-  if (plan.from_fresh) {
-    Prepared del = store_.prepared("DELETE FROM " + store_.shadow("fresh") + " WHERE rowid = ?");
-    for (size_t i = 0; i < plan.from_fresh; ++i) del.bind(1, plan.ids[i]).run();
-    store_.touch_segment(kWritableSegment, -static_cast<int64_t>(plan.from_fresh), 0);
-  }
+  Prepared del = store_.prepared("DELETE FROM " + store_.shadow("fresh") + " WHERE rowid = ?");
+  int64_t moved = 0;
+  for (size_t i = 0; i < plan.from_fresh; ++i)
+    if (!gone[i]) del.bind(1, plan.ids[i]).run(), ++moved;
+  if (moved) store_.touch_segment(kWritableSegment, -moved, 0);
   return report;
 }
 
@@ -277,7 +302,7 @@ void Collection::write_indexes(int64_t segment, const SegmentIndexes& indexes) {
 SealReport Collection::seal() {
   const SegmentPlan plan = plan_seal();
   if (plan.empty()) return {};
-  return commit(plan, *build(plan));
+  return *commit(plan, *build(plan));  // nothing changes between plan and commit here
 }
 
 std::vector<std::string> Collection::check() {
@@ -360,7 +385,7 @@ SealReport Collection::merge() {
   }
   const SegmentPlan plan = plan_merge(sealed, /*with_fresh=*/true);
   if (plan.empty()) return {};
-  return commit(plan, *build(plan));
+  return *commit(plan, *build(plan));
 }
 
 }  // namespace hart::search

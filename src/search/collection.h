@@ -20,15 +20,18 @@ namespace hart::search {
 struct SealReport {
   int64_t segment = 0;  // the new segment (0 when there was nothing to seal or merge)
   size_t vectors = 0, segments_merged = 0, tombstones_dropped = 0;
+  size_t changed_meanwhile = 0;  // rows deleted, changed or moved after the plan was read
 };
 
 // What a seal or merge will write, as read: the live rows it takes from the writable
-// segment (the first `from_fresh` ids) and from the sealed segments it replaces.
+// segment (the first `from_fresh` ids) and from the sealed segments it replaces (the
+// rest, with the slot each had there).
 struct SegmentPlan {
   std::vector<int64_t> ids;
   std::vector<uint8_t> vectors;  // packed, one row per id
   size_t from_fresh = 0;
-  std::vector<SegmentRow> sealed;  // with the stamp and deletions they had when read
+  std::vector<SegmentRow> sealed;  // with the deletions they had when read
+  std::vector<int64_t> old_slots;  // ids.size() - from_fresh, segment by segment
   bool empty() const { return ids.empty() && sealed.empty(); }
 };
 
@@ -72,14 +75,16 @@ class Collection {
   SealReport merge();
 
   // seal() and merge() in three steps, so that the costly middle one can run outside
-  // any transaction (search/maintenance.cpp): read what to write, build its indexes,
-  // then write it — after checking, in the writing transaction, that what was read is
-  // still there unchanged. build() returns nullopt when `cancel` turns true.
-  SegmentPlan plan_seal();
+  // any transaction (search/maintenance.cpp): read what to write (plan_seal takes the
+  // oldest `limit` rows of the writable segment, 0: all), build its indexes, then write
+  // it. build() returns nullopt when `cancel` turns true. commit() reconciles the plan
+  // with the collection as it is then: a row deleted, changed or sealed elsewhere since
+  // the plan was read keeps its slot in the new segment as a tombstone, and is left
+  // where it is now. nullopt (nothing written) when a segment the plan merges is gone.
+  SegmentPlan plan_seal(size_t limit = 0);
   SegmentPlan plan_merge(const std::vector<SegmentRow>& sealed, bool with_fresh);
   std::optional<SegmentIndexes> build(const SegmentPlan& plan, const std::atomic<bool>* cancel = nullptr) const;
-  bool unchanged(const SegmentPlan& plan);
-  SealReport commit(const SegmentPlan& plan, const SegmentIndexes& indexes);
+  std::optional<SealReport> commit(const SegmentPlan& plan, const SegmentIndexes& indexes);
 
   // Every problem found reading every part of every segment back (hashes, sizes,
   // graph structure) and counting the rows that point at each; empty when sound.
@@ -93,6 +98,8 @@ class Collection {
     int64_t segment, slot;
   };
   std::optional<Location> locate(int64_t rowid);
+  // Puts the writable segment's oldest `limit` rows (0: all) first in `plan`.
+  void read_fresh(SegmentPlan& plan, size_t limit);
   void check_metadata(std::span<sqlite3_value* const> metadata) const;
   // The parts 'hnsw', 'spatial' and 'spatial_pca' and the R*Tree rows of `segment`.
   void write_indexes(int64_t segment, const SegmentIndexes& indexes);

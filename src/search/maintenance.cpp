@@ -7,7 +7,6 @@
 #include <deque>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -39,7 +38,13 @@ class Maintainer {
 
   void request(const std::string& file, const std::string& table, const CollectionSpec& spec) {
     std::lock_guard lock(mutex_);
-    if (exiting_ || !keys_.insert(file + '\n' + table).second) return;
+    if (exiting_) return;
+    auto [it, added] = jobs_.try_emplace(file + '\n' + table, JobState::kQueued);
+    if (!added) {
+      // Being worked on: its last look may have come before this write committed.
+      if (it->second == JobState::kRunning) it->second = JobState::kRunningAgain;
+      return;
+    }
     queue_.push_back({file, table, spec});
     if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
     wake_.notify_all();
@@ -48,13 +53,13 @@ class Maintainer {
   MaintenanceStatus status() {
     std::lock_guard lock(mutex_);
     MaintenanceStatus s = status_;
-    s.queued = keys_.size();
+    s.queued = jobs_.size();
     return s;
   }
 
   bool wait(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    return drained_.wait_for(lock, timeout, [&] { return keys_.empty(); });
+    return drained_.wait_for(lock, timeout, [&] { return jobs_.empty(); });
   }
 
  private:
@@ -70,10 +75,17 @@ class Maintainer {
       if (exiting_) break;
       const Job job = queue_.front();
       queue_.pop_front();
+      const std::string key = job.file + '\n' + job.table;
+      jobs_[key] = JobState::kRunning;
       lock.unlock();
       work(job);
       lock.lock();
-      keys_.erase(job.file + '\n' + job.table);
+      if (jobs_[key] == JobState::kRunningAgain && !exiting_) {
+        jobs_[key] = JobState::kQueued;
+        queue_.push_back(job);
+      } else {
+        jobs_.erase(key);
+      }
       drained_.notify_all();
     }
     for (auto& [file, db] : connections_) sqlite3_close_v2(db);
@@ -120,11 +132,15 @@ class Maintainer {
         if (!plan) return;
         const std::optional<SegmentIndexes> indexes = c.build(*plan, &exiting_);
         if (!indexes || !begin(db)) return;
-        const bool same = c.unchanged(*plan);
-        if (same) c.commit(*plan, *indexes);
-        finish(db, same ? "COMMIT" : "ROLLBACK");
+        const std::optional<SealReport> done = c.commit(*plan, *indexes);
+        finish(db, done ? "COMMIT" : "ROLLBACK");
         std::lock_guard lock(mutex_);
-        ++(same ? status_.steps : status_.restarts);
+        if (done) {
+          ++status_.steps;
+          status_.rows_changed_meanwhile += done->changed_meanwhile;
+        } else {
+          ++status_.stale;
+        }
       }
     } catch (const std::exception& e) {
       if (db && !sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -137,7 +153,8 @@ class Maintainer {
   std::mutex mutex_;
   std::condition_variable wake_, drained_;
   std::deque<Job> queue_;
-  std::set<std::string> keys_;  // queued or being worked on
+  enum class JobState { kQueued, kRunning, kRunningAgain };
+  std::map<std::string, JobState> jobs_;  // by file and table: queued or being worked on
   MaintenanceStatus status_;
   std::atomic<bool> exiting_ = false;
   std::thread thread_;
@@ -178,7 +195,7 @@ std::optional<std::vector<SegmentRow>> merge_due(const std::vector<SegmentRow>& 
 bool maintain_step(Collection& c) {
   const std::optional<SegmentPlan> plan = next_plan(c);
   if (!plan) return false;
-  c.commit(*plan, *c.build(*plan));
+  c.commit(*plan, *c.build(*plan));  // in one transaction: nothing changes meanwhile
   return true;
 }
 
@@ -196,7 +213,14 @@ bool hand_to_thread(Collection& c) {
 void after_write(Collection& c, size_t fresh) {
   const CollectionSpec& spec = c.spec();
   if (fresh < spec.seal_threshold) return;
-  if (fresh < kBackpressure * spec.seal_threshold && hand_to_thread(c)) return;
+  if (hand_to_thread(c)) {
+    // A writer outpacing the thread: the statement seals the oldest seal_threshold rows.
+    if (fresh >= kBackpressure * spec.seal_threshold) {
+      const SegmentPlan plan = c.plan_seal(spec.seal_threshold);
+      c.commit(plan, *c.build(plan));
+    }
+    return;
+  }
   while (maintain_step(c)) {
   }
 }
@@ -210,7 +234,8 @@ MaintenanceStatus maintenance_status() { return maintainer().status(); }
 std::string to_json(const MaintenanceStatus& s) {
   return nlohmann::json{{"queued", s.queued},
                         {"steps", s.steps},
-                        {"restarts", s.restarts},
+                        {"stale", s.stale},
+                        {"rows_changed_meanwhile", s.rows_changed_meanwhile},
                         {"failures", s.failures},
                         {"last_error", s.last_error}}
       .dump();

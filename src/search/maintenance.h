@@ -10,12 +10,13 @@
 //
 // Where it runs: with background=1 (the default) and a database file, on one process-
 // wide thread with its own connection. Each step reads what to write in a short
-// transaction, builds the graph with no lock held, then writes in a second one after
-// checking that what it read is unchanged (else it starts again), so inserts and
-// queries go on meanwhile and a crash at any point leaves the collection as the last
-// commit did. An inserting statement seals and merges itself when background=0, for
-// in-memory and temporary databases, and when the writable segment has grown to
-// kBackpressure × seal_threshold (a writer outpacing the thread, or one long transaction).
+// transaction, builds the graph with no lock held, then writes in a second one,
+// reconciling with what changed meanwhile (Collection::commit), so inserts and queries
+// go on and a crash at any point leaves the collection as the last commit did. An
+// inserting statement seals and merges itself when background=0 and for in-memory and
+// temporary databases. A writer outpacing the thread (or one long transaction) lets
+// the writable segment grow, scanned exactly, up to kBackpressure × seal_threshold
+// rows; past that each insert that finds it so seals its oldest seal_threshold rows.
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -27,7 +28,7 @@
 
 namespace hart::search {
 
-constexpr size_t kBackpressure = 4;
+constexpr size_t kBackpressure = 16;
 
 // The sealed segments the policy would merge next (oldest first), or nullopt.
 std::optional<std::vector<SegmentRow>> merge_due(const std::vector<SegmentRow>& segments, const CollectionSpec& spec);
@@ -49,7 +50,8 @@ void before_read(Collection& c, size_t fresh);
 struct MaintenanceStatus {
   size_t queued = 0;            // collections waiting or being worked on
   size_t steps = 0;             // seals and merges committed by the thread
-  size_t restarts = 0;          // steps read again because the collection changed meanwhile
+  size_t stale = 0;             // steps dropped: a segment they merged was merged elsewhere
+  size_t rows_changed_meanwhile = 0;  // left out of a step's segment as tombstones
   size_t failures = 0;          // steps given up (the collection is left as it was)
   std::string last_error;
 };

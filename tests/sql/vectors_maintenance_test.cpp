@@ -124,34 +124,57 @@ TEST_F(VectorMaintenanceTest, TheBackgroundThreadSealsAndMergesWhileRowsComeAndG
   EXPECT_EQ(nlohmann::json::parse(st.text(0))["queued"], 0);
 }
 
-TEST_F(VectorMaintenanceTest, AStepWhoseRowsChangedMeanwhileIsNotCommitted) {
+// What the thread does between its two transactions, done by hand: rows deleted,
+// changed or sealed elsewhere after the plan was read stay out of the new segment.
+TEST_F(VectorMaintenanceTest, AStepReconcilesRowsChangedAfterItsPlanWasRead) {
   db->exec("CREATE VIRTUAL TABLE u USING hart_vectors(embedding float[4], seal_threshold=16, background=0)");
   const auto rows = random_vectors(40, 4, 9);
-  for (size_t i = 0; i < 10; ++i) insert("u", static_cast<int64_t>(i + 1), rows[i]);
-  search::CollectionSpec spec = search::parse_collection_spec({"embedding float[4]", "seal_threshold=16", "background=0"});
-  search::Collection c(db->handle(), "main", "u", spec);
-  // A fresh row deleted, or its vector changed, after the plan was read.
+  std::map<int64_t, std::vector<float>> live;
+  auto put = [&](size_t i) {
+    insert("u", static_cast<int64_t>(i + 1), rows[i]);
+    live[static_cast<int64_t>(i + 1)] = rows[i];
+  };
+  for (size_t i = 0; i < 12; ++i) put(i);
+  search::Collection c(db->handle(), "main", "u",
+                       search::parse_collection_spec({"embedding float[4]", "seal_threshold=16", "background=0"}));
   search::SegmentPlan plan = c.plan_seal();
-  EXPECT_TRUE(c.unchanged(plan));
+  ASSERT_EQ(plan.from_fresh, 12u);
   db->exec("DELETE FROM u WHERE rowid = 3");
-  EXPECT_FALSE(c.unchanged(plan));
-  plan = c.plan_seal();
+  live.erase(3);
   Stmt up = db->prepare("UPDATE u SET embedding = ? WHERE rowid = 4");
   const std::string blob = f32_blob(rows[30]);
   up.bind_blob(1, blob.data(), blob.size());
   up.run();
-  EXPECT_FALSE(c.unchanged(plan));
-  // A sealed segment given a tombstone after the plan was read.
+  live[4] = rows[30];
+  put(12);  // not in the plan: stays in the writable segment
+  std::optional<search::SealReport> done = c.commit(plan, *c.build(plan));
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->changed_meanwhile, 2u);
+  EXPECT_EQ(writable_rows("u"), 2);  // row 4's new vector and row 13
+  expect_oracle("u", live, "after a reconciled seal");
+
+  // A merge whose segment lost a row, and one whose segment is gone.
+  for (size_t i = 13; i < 24; ++i) put(i);
   db->exec("INSERT INTO u(u) VALUES ('seal')");
-  for (size_t i = 10; i < 20; ++i) insert("u", static_cast<int64_t>(i + 1), rows[i]);
-  db->exec("INSERT INTO u(u) VALUES ('seal')");
-  std::vector<SegmentRow> sealed = c.store().segments();
+  std::vector<search::SegmentRow> sealed = c.store().segments();
   sealed.erase(sealed.begin());  // the writable one
   ASSERT_EQ(sealed.size(), 2u);
   plan = c.plan_merge(sealed, false);
-  EXPECT_TRUE(c.unchanged(plan));
   db->exec("DELETE FROM u WHERE rowid = 15");
-  EXPECT_FALSE(c.unchanged(plan));
+  live.erase(15);
+  done = c.commit(plan, *c.build(plan));
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->changed_meanwhile, 1u);
+  EXPECT_EQ(sealed_segments("u"), 1);
+  expect_oracle("u", live, "after a reconciled merge");
+  for (size_t i = 24; i < 30; ++i) put(i);
+  db->exec("INSERT INTO u(u) VALUES ('seal')");
+  sealed = c.store().segments();
+  sealed.erase(sealed.begin());
+  plan = c.plan_merge(sealed, false);
+  db->exec("INSERT INTO u(u) VALUES ('merge')");  // merged elsewhere before this plan commits
+  EXPECT_FALSE(c.commit(plan, *c.build(plan)));
+  expect_oracle("u", live, "after a stale merge");
 }
 
 }  // namespace
