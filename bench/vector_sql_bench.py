@@ -266,7 +266,9 @@ def bench_inserts(name, vectors, args, out):
             inserted = time.perf_counter() - start
             segments = ""
             if label.startswith("hart"):
-                db.execute("SELECT hart_vectors_maintenance(3600000)").fetchone()
+                status = db.execute("SELECT hart_vectors_maintenance(3600000)").fetchone()[0]
+                if '"failures":0' not in status:
+                    print("  %s: the background thread failed: %s" % (label, status), file=sys.stderr)
                 segments = "%d sealed + %d unsealed rows" % db.execute(
                     "SELECT count(*) FILTER (WHERE id > 0), sum(n_vectors) FILTER (WHERE id = 0) FROM t_segments").fetchone()
             settled = time.perf_counter() - start

@@ -8,7 +8,6 @@
 #include <map>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #include "util/error.h"
 
@@ -88,11 +87,11 @@ class Maintainer {
       }
       drained_.notify_all();
     }
-    for (auto& [file, db] : connections_) sqlite3_close_v2(db);
   }
 
-  sqlite3* connection(const std::string& file) {
-    if (auto it = connections_.find(file); it != connections_.end()) return it->second;
+  // Opened per job and closed after it, so that an idle process keeps no database open
+  // (the last connection to close checkpoints and removes the WAL).
+  static sqlite3* connect(const std::string& file) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
       const std::string why = db ? sqlite3_errmsg(db) : "out of memory";
@@ -100,7 +99,7 @@ class Maintainer {
       throw Error("cannot open " + file + ": " + why);
     }
     sqlite3_busy_timeout(db, 100);  // short waits inside SQLite; begin() loops between them
-    return connections_[file] = db;
+    return db;
   }
 
   // BEGIN IMMEDIATE, waiting as long as another connection writes (an inserting
@@ -122,8 +121,12 @@ class Maintainer {
 
   void work(const Job& job) {
     sqlite3* db = nullptr;
+    struct Closer {
+      sqlite3*& db;
+      ~Closer() { sqlite3_close_v2(db); }
+    } closer{db};
     try {
-      db = connection(job.file);
+      db = connect(job.file);
       Collection c(db, "main", job.table, job.spec);
       while (!exiting_) {
         if (!begin(db)) return;
@@ -158,7 +161,6 @@ class Maintainer {
   MaintenanceStatus status_;
   std::atomic<bool> exiting_ = false;
   std::thread thread_;
-  std::unordered_map<std::string, sqlite3*> connections_;  // used by the thread only
 };
 
 Maintainer& maintainer() {
