@@ -1,11 +1,14 @@
 // hart search FILE "words" [-k 10] [--mode auto|exact|ann|...|fts|fused] [--where COND]
 // [--embedder NAME] — atoms ranked by meaning, words or both (engine/atom_search.h),
 // printed with where they came from and the start of their text.
+// hart search FILE --like-atom ID --embedder image — the atoms most like atom ID as
+// that embedder sees them (ID itself left out).
 #include <cstdio>
 
 #include "cli/command.h"
 #include "engine/atom_search.h"
 #include "engine/atom_vectors.h"
+#include "util/error.h"
 
 namespace hart {
 namespace {
@@ -34,9 +37,13 @@ std::string snippet(const std::string& text, size_t n) {
 
 struct SearchCommand : Command {
   AtomSearchRequest request;
+  int64_t like_atom = -1;
   OutputFlags output;
 
   int run() override {
+    if (like_atom >= 0) request.like_atom = like_atom;
+    if (like_atom < 0 && request.text.empty()) throw UsageError("give QUERY (words) or --like-atom ID");
+    if (like_atom >= 0 && !request.text.empty()) throw UsageError("give QUERY (words) or --like-atom ID, not both");
     auto db = open_database(db_path);
     const std::vector<AtomHit> hits = search_atoms(db->handle(), request);
     Stmt about = db->prepare("SELECT a.modality, a.subtype, " + atom_source_path_sql("a") +
@@ -64,14 +71,17 @@ struct SearchCommand : Command {
 std::unique_ptr<Command> search_command(CLI::App& parent) {
   auto c = std::make_unique<SearchCommand>();
   c->declare(parent, "search", "Find atoms by meaning (vectors), by words (BM25) or both (fused)").with_file();
-  c->app->add_option("QUERY", c->request.text, "What to look for, in words")->required();
+  c->app->add_option("QUERY", c->request.text, "What to look for, in words (or give --like-atom)");
+  c->app->add_option("--like-atom", c->like_atom, "Find atoms like this atom (its id), as the embedder sees it")
+      ->check(CLI::NonNegativeNumber);
   add_integer_option<size_t>(c->app, "-k", c->request.k, "How many results", 1, kMaxSearchK);
   c->app->add_option("--mode", c->request.mode,
                      "auto, exact, ann, int8, binary, spatial, spatial_pca, hybrid, hybrid_pca, fts or fused")
       ->capture_default_str();
   c->app->add_option("--where", c->request.where,
                      "An SQL condition on modality, subtype, source_path, created_at, e.g. \"modality = 'image'\"");
-  c->app->add_option("--embedder", c->request.embedder, "'text' (built in) or a stored BERT-family model")
+  c->app->add_option("--embedder", c->request.embedder,
+                     "'text', 'image', 'audio' (built in; image and audio take --like-atom) or a stored BERT-family model")
       ->capture_default_str();
   c->output.add_to(c->app);
   return c;
