@@ -92,8 +92,13 @@ TEST_F(CliIngestTest, PicturesAreEmbeddedByTheirFeaturesAndFoundLikeAnAtom) {
   EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("astronaut.png")));  // the query itself is left out
   EXPECT_NE(hart("search " + db + " \"an astronaut\" --embedder image"), 0);
   EXPECT_THAT(out, ::testing::HasSubstr("--like-atom"));
+  ASSERT_EQ(hart("search " + db + " --like-file " + dir.file("pics/astronaut.png") + " --embedder image -k 5 --csv"), 0)
+      << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("rocket.jpg"));
+  EXPECT_NE(hart("search " + db + " --like-file " + dir.file("c.db") + " --embedder image"), 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("was not ingested into this database"));
   EXPECT_NE(hart("search " + db + " --embedder image"), 0);
-  EXPECT_THAT(out, ::testing::HasSubstr("give QUERY (words) or --like-atom ID"));
+  EXPECT_THAT(out, ::testing::HasSubstr("give one query: QUERY (words), --like-atom ID or --like-file PATH"));
 }
 
 }  // namespace
