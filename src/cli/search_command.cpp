@@ -88,7 +88,7 @@ struct SearchCommand : Command {
 std::unique_ptr<Command> search_command(CLI::App& parent) {
   auto c = std::make_unique<SearchCommand>();
   c->declare(parent, "search", "Find atoms by meaning (vectors), by words (BM25) or both (fused)").with_file();
-  c->app->add_option("QUERY", c->request.text, "What to look for, in words (or give --like-atom)");
+  c->app->add_option("QUERY", c->request.text, "What to look for, in words (or give --like-atom or --like-file)");
   c->app->add_option("--like-atom", c->like_atom, "Find atoms like this atom (its id), as the embedder sees it")
       ->check(CLI::NonNegativeNumber);
   c->app->add_option("--like-file", c->like_file, "Find atoms like this file's atom (a file ingested into FILE)");
@@ -99,7 +99,7 @@ std::unique_ptr<Command> search_command(CLI::App& parent) {
   c->app->add_option("--where", c->request.where,
                      "An SQL condition on modality, subtype, source_path, created_at, e.g. \"modality = 'image'\"");
   c->app->add_option("--embedder", c->request.embedder,
-                     "'text', 'image', 'audio' (built in; image and audio take --like-atom) or a stored BERT-family model")
+                     "'text', 'image', 'audio' (built in; image and audio take --like-atom or --like-file) or a stored BERT-family model")
       ->capture_default_str();
   c->output.add_to(c->app);
   return c;
