@@ -99,7 +99,8 @@ std::unique_ptr<Command> search_command(CLI::App& parent) {
   c->app->add_option("--where", c->request.where,
                      "An SQL condition on modality, subtype, source_path, created_at, e.g. \"modality = 'image'\"");
   c->app->add_option("--embedder", c->request.embedder,
-                     "'text', 'image', 'audio' (built in; image and audio take --like-atom or --like-file) or a stored BERT-family model")
+                     "'text', 'image', 'audio' (built in; image and audio take --like-atom or --like-file) "
+                     "or a stored BERT-family model")
       ->capture_default_str();
   c->output.add_to(c->app);
   return c;

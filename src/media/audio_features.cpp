@@ -58,7 +58,8 @@ std::vector<float> AudioFeatureAccumulator::finish() const {
   if (deltas_ == 0) return {};
   std::vector<double> timbre(kMfccCoefficients - 1);
   for (int k = 1; k < kMfccCoefficients; ++k) timbre[k - 1] = sum_[k] / windows_;
-  std::vector<double> variation = log_spread(sum_, sum_sq_, windows_), speed = log_spread(delta_sum_, delta_sum_sq_, deltas_);
+  std::vector<double> variation = log_spread(sum_, sum_sq_, windows_);
+  std::vector<double> speed = log_spread(delta_sum_, delta_sum_sq_, deltas_);
   scale(timbre, kWeightTimbre);
   scale(variation, kWeightVariation);
   scale(speed, kWeightSpeed);

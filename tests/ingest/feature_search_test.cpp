@@ -113,7 +113,8 @@ TEST_F(FeatureSearchTest, ImageEmbedderFindsResizedReencodedAndCroppedCopies) {
   // Each copy against the originals: recall@1 and @5 of its own original.
   std::map<std::string, std::pair<size_t, size_t>> recall;  // copy kind -> hits at 1, at 5
   for (const std::string& stem : stems) {
-    const std::string original = fs::exists(path("orig/" + stem + ".png")) ? "orig/" + stem + ".png" : "orig/" + stem + ".jpg";
+    const std::string original =
+        fs::exists(path("orig/" + stem + ".png")) ? "orig/" + stem + ".png" : "orig/" + stem + ".jpg";
     for (const char* kind : kCopies) {
       const std::string copy = "copies/" + stem + "-" + kind + (std::string(kind) == "jpeg" ? ".jpg" : ".png");
       const size_t rank = rank_of(copy, original, "image", "orig");
@@ -187,7 +188,8 @@ std::string gunzip(const std::string& file) {
   archive_read_support_format_raw(a);
   std::string out;
   struct archive_entry* e = nullptr;
-  if (archive_read_open_filename(a, file.c_str(), 1 << 16) == ARCHIVE_OK && archive_read_next_header(a, &e) == ARCHIVE_OK) {
+  if (archive_read_open_filename(a, file.c_str(), 1 << 16) == ARCHIVE_OK &&
+      archive_read_next_header(a, &e) == ARCHIVE_OK) {
     char buf[1 << 16];
     for (la_ssize_t n; (n = archive_read_data(a, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
   }
@@ -197,7 +199,8 @@ std::string gunzip(const std::string& file) {
 
 TEST_F(FeatureSearchTest, ImageEmbedderMnistNearestDigitLabel) {
   HART_REQUIRE_SHARED(mnist, "mnist-t10k");
-  const std::string images = gunzip(mnist + "/t10k-images-idx3-ubyte.gz"), labels = gunzip(mnist + "/t10k-labels-idx1-ubyte.gz");
+  const std::string images = gunzip(mnist + "/t10k-images-idx3-ubyte.gz");
+  const std::string labels = gunzip(mnist + "/t10k-labels-idx1-ubyte.gz");
   ASSERT_EQ(images.size(), 16u + 10000 * 784);
   ASSERT_EQ(labels.size(), 8u + 10000);
   constexpr size_t kDigits = 1000;

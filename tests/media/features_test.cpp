@@ -101,7 +101,8 @@ std::vector<float> signal(int rate, double seconds, double gain, bool hum, unsig
   std::vector<float> x(static_cast<size_t>(rate * seconds));
   for (size_t i = 0; i < x.size(); ++i) {
     const double t = static_cast<double>(i) / rate;
-    const double v = hum ? 0.3 * std::sin(2 * std::numbers::pi * 120 * t) + 0.1 * std::sin(2 * std::numbers::pi * 240 * t)
+    const double v = hum ? 0.3 * std::sin(2 * std::numbers::pi * 120 * t) +
+                               0.1 * std::sin(2 * std::numbers::pi * 240 * t)
                          : 0.3 * std::sin(2 * std::numbers::pi * (400 + 300 * std::sin(3 * t)) * t) *
                                (0.5 + 0.5 * std::sin(2 * std::numbers::pi * 4 * t));
     x[i] = static_cast<float>(gain * (v + noise(rng)));

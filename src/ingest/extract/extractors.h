@@ -43,7 +43,8 @@ void extract_pdf(ExtractContext& ctx, InputFile& file);
 
 // extract_image.cpp — PNG (libpng, png_decode.h), JPEG, GIF, BMP, WebP, TIFF (and
 // JPEG 2000, PNM) through Leptonica: format, width, height, channels, depth and
-// pixels_sha256 (below) and features (image_features.h) in metadata; a PNG 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
+// pixels_sha256 (below) and features (image_features.h) in metadata; a PNG
+// 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
 // 'patch' children on a grid (row-major ordinals, label "x,y,w,h"); OCR text
 // (image_ocr.h) as the atom's text, split into passages. Images over 100 megapixels
 // are refused; formats Leptonica cannot read are stored undecoded without an error.
