@@ -126,6 +126,11 @@ echo "(the built-in text embedder needs no weights; its vectors go into a hart_v
 "$hart" search "$db" "a king who lost his crown and his kingdom" -k 5 --mode fused
 "$hart" search "$db" "ask not what your country can do for you" -k 3 --mode fts
 sql "SELECT s.rank, s.found_by, a.modality, substr(replace(atom_text(a.id), char(10), ' '), 1, 60) AS text FROM search('the king and his queen', 3, 'ann', 'text', 'modality = ''text''') s JOIN atoms a ON a.id = s.atom_id"
+echo "(pictures and recordings are also compared by their own features, stored at ingest: colour, edges and layout; MFCC statistics)"
+"$hart" embed-atoms "$db" --embedder image
+"$hart" embed-atoms "$db" --embedder audio
+astronaut=$("$hart" sql "$db" "SELECT atom_id FROM sources WHERE path LIKE '%/astronaut.png'" --csv | tail -1)
+case "$astronaut" in ''|*[!0-9]*) ;; *) "$hart" search "$db" --like-atom "$astronaut" --embedder image -k 3 ;; esac
 
 step "17. Vector collections of your own, with sqlite-vec's syntax"
 sql "CREATE VIRTUAL TABLE items USING hart_vectors(embedding float[4] distance_metric=cosine, category text); INSERT INTO items(rowid, embedding, category) VALUES (1, '[0.1, 0.9, 0.0, 0.2]', 'a'), (2, '[0.8, 0.1, 0.1, 0.0]', 'b'), (3, '[0.7, 0.3, 0.0, 0.0]', 'b'); SELECT rowid, round(distance, 4) AS distance FROM items WHERE embedding MATCH '[0.7, 0.2, 0.1, 0.0]' AND k = 2 AND category = 'b' ORDER BY distance"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/atom_embedder.h"
 #include "engine/atom_vectors.h"
 #include "search/fusion.h"
 #include "store/database.h"
@@ -39,18 +40,33 @@ std::vector<AtomHit> vector_hits(sqlite3* db, const AtomSearchRequest& r, const 
       throw UsageError("no atom vectors from the embedder '" + r.embedder + "' yet (table " + table +
                        "): run `hart embed-atoms FILE --embedder " + r.embedder + "` first");
   }
+  const size_t wanted = k;
+  if (r.like_atom) ++k;  // the atom itself comes back too, and is left out below
   std::string query;
   if (r.vector) {
     query = *r.vector;
   } else {
-    const std::vector<float> v = make_embedder(borrowed, r.embedder)->embed(std::vector<std::string>{r.text});
+    std::vector<float> v;
+    if (r.like_atom) {
+      std::optional<std::vector<float>> of = embed_atom(borrowed, r.embedder, *r.like_atom);
+      if (!of)
+        throw UsageError("the embedder '" + r.embedder + "' does not take atom " + std::to_string(*r.like_atom) +
+                         " (another modality, or no text)");
+      v = std::move(*of);
+    } else {
+      v = make_atom_embedder(borrowed, r.embedder)->embed_words(r.text);
+    }
     query.assign(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
   }
   Stmt st = borrowed.prepare("SELECT rowid, distance FROM \"" + table + "\" WHERE embedding MATCH ?1 AND k = ?2 AND mode = ?3" +
                              where_clause(r.where) + " ORDER BY distance");
   st.bind_blob(1, query.data(), query.size()).bind(2, static_cast<int64_t>(k)).bind(3, std::string_view(mode));
   std::vector<AtomHit> out;
-  while (st.step()) out.push_back({st.int64(0), out.size() + 1, st.real(1), 1.0 - st.real(1), ""});
+  while (st.step()) {
+    if (r.like_atom && st.int64(0) == *r.like_atom) continue;
+    if (out.size() == wanted) break;
+    out.push_back({st.int64(0), out.size() + 1, st.real(1), 1.0 - st.real(1), ""});
+  }
   st.reset();
   Stmt how = borrowed.prepare("SELECT json_extract(hart_vectors_last_search(), '$.mode')");
   const std::string found_by = how.step() ? how.text(0) : mode;
@@ -80,10 +96,11 @@ std::vector<AtomHit> fts_hits(sqlite3* db, const AtomSearchRequest& r, size_t k)
 std::vector<AtomHit> search_atoms(sqlite3* db, const AtomSearchRequest& r) {
   if (r.k < 1 || r.k > kMaxSearchK)
     throw UsageError("k is " + std::to_string(r.k) + "; it must be 1.." + std::to_string(kMaxSearchK));
-  if (!r.vector && r.text.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw UsageError("the query is empty: give words, or a vector as a float32 BLOB");
+  if (!r.vector && !r.like_atom && r.text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw UsageError("the query is empty: give words, an atom, or a vector as a float32 BLOB");
   if (is_vector_mode(r.mode)) return vector_hits(db, r, r.mode, r.k);
-  if (r.vector) throw UsageError("mode '" + r.mode + "' searches words; a vector query takes a vector mode");
+  if (r.vector || r.like_atom)
+    throw UsageError("mode '" + r.mode + "' searches words; a vector or atom query takes a vector mode");
   if (r.mode == "fts") return fts_hits(db, r, r.k);
   if (r.mode != "fused") {
     std::string known;

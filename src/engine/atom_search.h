@@ -2,6 +2,9 @@
 // words (FTS5's BM25 over atoms_fts), or both fused by reciprocal rank
 // (search/fusion.h). What search() in SQL and `hart search` run.
 //
+// A query is words (embedded by the embedder: atom_embedder.h), a vector, or an atom
+// (`like_atom`: "more like this", the only query the image and audio embedders take).
+//
 // Modes: the collection's own (auto, exact, ann, int8, binary, spatial, spatial_pca,
 // hybrid, hybrid_pca: search/knn.h), "fts", and "fused" (BM25 and the collection's
 // auto mode, each asked for max(k, 50) rows). `where` is an SQL condition on the
@@ -20,7 +23,9 @@ namespace hart {
 
 struct AtomSearchRequest {
   std::string text;                   // words; or
-  std::optional<std::string> vector;  // a float32 BLOB (vector modes only)
+  std::optional<std::string> vector;  // a float32 BLOB (vector modes only); or
+  std::optional<int64_t> like_atom;   // an atom, as the embedder embeds it (vector modes;
+                                      // the atom itself is left out of the answer)
   size_t k = 10;
   std::string mode = "auto";
   std::string embedder = "text";

@@ -4,7 +4,9 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 
+#include "engine/atom_embedder.h"
 #include "engine/model_embedder.h"
 #include "engine/text_embedder.h"
 #include "store/atom_names.h"
@@ -51,9 +53,13 @@ std::shared_ptr<vector::Embedder> make_embedder(Database& db, const std::string&
   }
   Stmt st = db.prepare("SELECT architecture FROM models WHERE name = ?");
   st.bind(1, std::string_view(name));
-  if (!st.step())
-    throw UsageError("no embedder '" + name + "': use '" + kBuiltinTextEmbedder +
-                     "' (built in) or the name of a stored BERT-family model (see `hart models`)");
+  if (!st.step()) {
+    std::string builtin;
+    for (const AtomEmbedderName& b : builtin_atom_embedders())
+      builtin += std::string(builtin.empty() ? "'" : ", '") + b.name + "'";
+    throw UsageError("no embedder '" + name + "': use " + builtin +
+                     " (built in) or the name of a stored BERT-family model (see `hart models`)");
+  }
   return std::make_shared<ModelEmbedder>(db.handle(), name);
 }
 
@@ -74,64 +80,77 @@ EmbedAtomsReport embed_atoms(Database& db, const EmbedAtomsOptions& options, Pro
     build_text_embedder_stats(db);
     report.stats_built = true;
   }
-  std::shared_ptr<vector::Embedder> embedder = make_embedder(db, options.embedder);
+  std::shared_ptr<AtomEmbedder> embedder = make_atom_embedder(db, options.embedder);
   const std::string& table = report.collection;
-  if (!table_exists(db, table))
-    db.exec("CREATE VIRTUAL TABLE \"" + table + "\" USING hart_vectors(embedding float[" +
-            std::to_string(embedder->dim()) + "] distance_metric=cosine, " + kMetadataColumns + ")");
-
-  // Atoms with text this collection lacks, oldest first; a passage's source is its file's.
-  const std::string wanted =
-      " FROM atoms a WHERE a.text IS NOT NULL AND a.id NOT IN (SELECT rowid FROM \"" + table + "_rows\")" +
-      (options.modality.empty() ? std::string() : " AND a.modality = ?1");
-  {
+  const size_t dim = embedder->dim();
+  if (dim == 0) return report;  // stored features: no atom has any yet
+  if (table_exists(db, table)) {
     Stmt held = db.prepare("SELECT count(*) FROM \"" + table + "_rows\"");
     held.step();
     report.already = static_cast<size_t>(held.int64(0));
+  } else {
+    db.exec("CREATE VIRTUAL TABLE \"" + table + "\" USING hart_vectors(embedding float[" + std::to_string(dim) +
+            "] distance_metric=cosine, " + kMetadataColumns + ")");
   }
-  // Progress in bytes of text, the unit the embedders' cost follows.
-  Stmt count = db.prepare("SELECT count(*), coalesce(sum(length(CAST(a.text AS BLOB))), 0)" + wanted);
+  // Atoms this embedder takes that the collection lacks, oldest first.
+  const std::string wanted = " FROM atoms a WHERE " + embedder->takes_sql() + " AND a.id NOT IN (SELECT rowid FROM \"" +
+                             table + "_rows\")" + (options.modality.empty() ? std::string() : " AND a.modality = ?1");
+  // Progress in the unit the embedder's cost follows (bytes of text, or atoms).
+  Stmt count = db.prepare("SELECT count(*), coalesce(sum(" + embedder->cost_sql() + "), 0)" + wanted);
   if (!options.modality.empty()) count.bind(1, std::string_view(options.modality));
   count.step();
-  ProgressTask task(progress, "embedding " + std::to_string(count.int64(0)) + " atoms' text into " + table,
+  ProgressTask task(progress, "embedding " + std::to_string(count.int64(0)) + " atoms into " + table,
                     static_cast<uint64_t>(count.int64(1)));
   count.reset();
 
-  Stmt next = db.prepare(
-      "SELECT a.id, a.text, a.modality, a.subtype, a.created_at, " + atom_source_path_sql("a") + wanted + " ORDER BY a.id LIMIT " + std::to_string(options.batch));
+  // A cursor on the id: an atom the embedder fails on stays out of the collection
+  // and must not be read again in this run.
+  Stmt next = db.prepare("SELECT " + atom_input_columns_sql() + ", a.created_at, " + atom_source_path_sql("a") + ", " +
+                         embedder->cost_sql() + wanted + " AND a.id > ?2 ORDER BY a.id LIMIT " +
+                         std::to_string(options.batch));
   Stmt insert = db.prepare("INSERT INTO \"" + table +
                            "\"(rowid, embedding, modality, subtype, source_path, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+  int64_t after = 0;
   for (;;) {
     struct Row {
-      int64_t id;
-      std::string modality, subtype, created_at, source;
-      bool has_source;
+      std::string created_at;
+      std::optional<std::string> source;
+      int64_t cost;
     };
+    std::vector<AtomInput> atoms;
     std::vector<Row> rows;
-    std::vector<std::string> texts;
     next.reset();
     if (!options.modality.empty()) next.bind(1, std::string_view(options.modality));
+    next.bind(2, after);
     while (next.step()) {
-      rows.push_back({next.int64(0), next.text(2), next.text(3), next.text(4), next.text(5), !next.is_null(5)});
-      texts.push_back(next.text(1));
+      atoms.push_back(read_atom_input(next, 0));
+      rows.push_back({next.text(5), next.is_null(6) ? std::nullopt : std::optional<std::string>(next.text(6)),
+                      next.is_null(7) ? 0 : next.int64(7)});
     }
     next.reset();
-    if (rows.empty()) break;
-    const std::vector<float> vectors = embedder->embed(texts);
-    const size_t dim = embedder->dim();
+    if (atoms.empty()) break;
+    after = atoms.back().id;
+    std::vector<std::string> errors;
+    const std::vector<float> vectors = embedder->embed(atoms, errors);
     Transaction txn(db);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      insert.bind(1, rows[i].id).bind_blob(2, vectors.data() + i * dim, dim * sizeof(float));
-      insert.bind(3, std::string_view(rows[i].modality)).bind(4, std::string_view(rows[i].subtype));
-      if (rows[i].has_source) insert.bind(5, std::string_view(rows[i].source));
+    uint64_t cost = 0;
+    for (size_t i = 0; i < atoms.size(); ++i) {
+      cost += static_cast<uint64_t>(rows[i].cost);
+      if (!errors[i].empty()) {
+        ++report.failed;
+        if (report.failures.size() < kMaxReportedFailures)
+          report.failures.push_back({atoms[i].id, rows[i].source.value_or(""), errors[i]});
+        continue;
+      }
+      insert.bind(1, atoms[i].id).bind_blob(2, vectors.data() + i * dim, dim * sizeof(float));
+      insert.bind(3, std::string_view(atoms[i].modality)).bind(4, std::string_view(atoms[i].subtype));
+      if (rows[i].source) insert.bind(5, std::string_view(*rows[i].source));
       else insert.bind_null(5);
       insert.bind(6, std::string_view(rows[i].created_at)).run();
+      ++report.embedded;
     }
     txn.commit();
-    report.embedded += rows.size();
-    size_t bytes = 0;
-    for (const std::string& t : texts) bytes += t.size();
-    task.advance(bytes);
+    task.advance(cost);
   }
   task.finish();
   return report;

@@ -4,17 +4,21 @@
 //   CREATE VIRTUAL TABLE atom_vectors_text USING hart_vectors(embedding float[384]
 //     distance_metric=cosine, modality text, subtype text, source_path text, created_at text)
 //
-// Embedders by name: "text" is the built-in text embedder (engine/text_embedder.h,
-// needing no weights); any other name is a stored BERT-family model (model_embedder.h).
-// Atoms are embedded by their text (atoms.text: passages, OCR, transcripts, captions),
-// so pictures and recordings are found through what was read or heard in them.
-// embed_atoms is incremental and resumable: each batch commits on its own, and a run
-// embeds only atoms its collection does not hold yet. The collection's table is
+// Embedders by name (atom_embedder.h): "text" is the built-in text embedder
+// (engine/text_embedder.h, needing no weights) and any stored BERT-family model
+// (model_embedder.h) embed atoms' text (passages, OCR, transcripts, captions), so
+// pictures and recordings are found through what was read or heard in them; "image"
+// and "audio" embed the features ingestion stored for pictures and recordings, for
+// similarity within that modality. embed_atoms is incremental and resumable: each batch
+// commits on its own, and a run embeds only atoms its collection does not hold yet.
+// An atom the embedder takes but cannot embed is counted and named in the report,
+// and left out (the next run tries it again). The collection's table is
 // created through SQL, so the connection must have the SQL surface registered.
 #pragma once
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/database.h"
 #include "util/progress.h"
@@ -41,9 +45,19 @@ struct EmbedAtomsOptions {
   size_t batch = 256;    // atoms per transaction (1..100000)
 };
 
+// An atom the embedder takes but could not embed (a picture not decoded at ingest...).
+struct EmbedFailure {
+  int64_t atom_id;
+  std::string source_path;  // "" when it has none
+  std::string reason;
+};
+inline constexpr size_t kMaxReportedFailures = 20;
+
 struct EmbedAtomsReport {
   std::string collection;
   size_t embedded = 0, already = 0;  // this run; held before it
+  size_t failed = 0;                 // taken but not embedded; the first kMaxReportedFailures named below
+  std::vector<EmbedFailure> failures;
   bool stats_built = false;          // the text embedder's statistics were built first
 };
 

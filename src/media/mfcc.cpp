@@ -107,8 +107,7 @@ std::vector<float> Mfcc::windows(const float* samples, size_t n) const {
   return out;
 }
 
-std::vector<float> Mfcc::mean(const float* samples, size_t n) const {
-  std::vector<float> rows = windows(samples, n);
+std::vector<float> Mfcc::mean_of(const std::vector<float>& rows) {
   if (rows.empty()) return rows;
   size_t count = rows.size() / kMfccCoefficients;
   std::vector<double> sum(kMfccCoefficients, 0.0);

@@ -22,7 +22,9 @@ class Mfcc {
   // one window. `samples` are in [-1, 1).
   std::vector<float> windows(const float* samples, size_t n) const;
   // The per-window coefficients averaged over all windows (empty when there are none).
-  std::vector<float> mean(const float* samples, size_t n) const;
+  std::vector<float> mean(const float* samples, size_t n) const { return mean_of(windows(samples, n)); }
+  // The average of rows windows() gave (empty for none).
+  static std::vector<float> mean_of(const std::vector<float>& rows);
 
   // How many windows fit in n samples.
   size_t window_count(size_t n) const { return n < window_ ? 0 : 1 + (n - window_) / hop_; }

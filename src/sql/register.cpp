@@ -83,6 +83,7 @@ constexpr SqlFunction kFunctions[] = {
     {"atom_text", nullptr, 1, kReads, atom_text_fn},
     {"atom_payload", nullptr, 1, kReads, atom_payload_fn},
     {"atom_gc", nullptr, 0, kRuns, atom_gc_fn},
+    {"atom_features", nullptr, 2, kRuns, atom_features_fn},  // may run a stored model
     {"tensor_geometry", nullptr, 1, kReads, tensor_geometry_fn},
     {"tensor_geometry", nullptr, 3, kReads, tensor_geometry_fn},
     {"weights_scan_stats", nullptr, 0, kReads, weights_scan_stats_fn},

@@ -9,10 +9,18 @@
 // (default 10), mode (default auto), embedder (default text), filter (an SQL
 // condition on modality, subtype, source_path, created_at), weights ('fts,vector' for
 // the fused mode, default '1,1'). All are equality constraints the plan takes as argv.
+//
+// atom_features(atom_id, embedder) is the atom as that embedder embeds it (a float32
+// BLOB; NULL when the embedder does not take it: another modality), the query for
+// "more like this atom" — the only query the image and audio embedders take:
+//
+//   SELECT * FROM search(atom_features(7, 'image'), 5, 'exact', 'image') WHERE atom_id != 7;
 #include <cstdlib>
 #include <string>
 
+#include "engine/atom_embedder.h"
 #include "engine/atom_search.h"
+#include "store/database.h"
 #include "sql/surface.h"
 #include "sql/vtab.h"
 #include "util/error.h"
@@ -110,6 +118,20 @@ struct SearchTable {
 };
 
 }  // namespace
+
+void atom_features_fn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  try {
+    if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER)
+      throw UsageError("the atom id must be an integer; received '" + value_text(argv[0]) + "'");
+    Database borrowed(sqlite3_context_db_handle(ctx));
+    const std::optional<std::vector<float>> v =
+        embed_atom(borrowed, value_text(argv[1]), static_cast<int64_t>(sqlite3_value_int64(argv[0])));
+    if (!v) return sqlite3_result_null(ctx);
+    sqlite3_result_blob(ctx, v->data(), static_cast<int>(v->size() * sizeof(float)), SQLITE_TRANSIENT);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, (std::string("atom_features: ") + e.what()).c_str(), -1);
+  }
+}
 
 const sqlite3_module* search_module() { return vtab_module<SearchTable>(); }
 

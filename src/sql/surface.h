@@ -32,8 +32,10 @@ const sqlite3_module* tensor_stats_module();
 void tensor_geometry_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void weights_scan_stats_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 
-// search_vtab.cpp — atoms found by meaning, words or both (hart_search)
+// search_vtab.cpp — atoms found by meaning, words or both (hart_search), and an atom's
+// vector as an embedder makes it (the query for "more like this")
 const sqlite3_module* search_module();
+void atom_features_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 
 // vectors_vtab.cpp — vector collections (hart_vectors); scan_stats.cpp shows its last search
 const sqlite3_module* vectors_module();

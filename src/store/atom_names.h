@@ -54,4 +54,13 @@ inline constexpr char kKeyframe[] = "keyframe";      // label: seconds
 inline constexpr char kAudioTrack[] = "audio_track";
 }  // namespace relation
 
+// atoms.metadata.features.<key>: vectors computed at ingest from the decoded content
+// (media/image_features.h, media/audio_features.h; a new version of a recipe gets a new
+// key), read by the atom embedders (engine/atom_embedder.h).
+namespace feature {
+inline constexpr char kMetadataKey[] = "features";
+inline constexpr char kImage[] = "image_v1";
+inline constexpr char kAudio[] = "audio_v1";
+}  // namespace feature
+
 }  // namespace hart

@@ -68,5 +68,38 @@ TEST_F(CliIngestTest, RmSourceFreesAtomsNothingElseUses) {
   EXPECT_THAT(out, ::testing::HasSubstr("nothing was ingested from this path"));
 }
 
+// `hart embed-atoms --embedder image` and `hart search --like-atom` on real pictures,
+// with a broken picture and an unreadable one beside them.
+TEST_F(CliIngestTest, PicturesAreEmbeddedByTheirFeaturesAndFoundLikeAnAtom) {
+  HART_REQUIRE_SHARED(images, "images-captioned");
+  std::filesystem::create_directories(dir.file("pics"));
+  for (const char* f : {"astronaut.png", "rocket.jpg", "coffee.png"})
+    std::filesystem::copy_file(images + "/" + f, dir.file(std::string("pics/") + f));
+  std::string png;
+  ASSERT_EQ(run_command("head -c 3000 " + images + "/horse.png", &png), 0);
+  write_file(dir.file("pics/cut.png"), png);  // truncated: a binary atom with the error, never a picture
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("pics")), 2) << out;  // the cut file is listed as failed
+  ASSERT_EQ(hart("sql " + db + " \"UPDATE atoms SET metadata = json_remove(metadata, '$.features') WHERE id = "
+                 "(SELECT atom_id FROM sources WHERE path LIKE '%/coffee.png')\""), 0) << out;
+  ASSERT_EQ(hart("embed-atoms " + db + " --embedder image --quiet"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("atom_vectors_image: embedded 2 atoms (0 held before) with 'image'"));
+  EXPECT_THAT(out, ::testing::HasSubstr("1 atom not embedded:"));
+  EXPECT_THAT(out, ::testing::HasSubstr("coffee.png: no image_v1 features in its metadata"));
+  ASSERT_EQ(hart("sql " + db + " \"SELECT atom_id FROM sources WHERE path LIKE '%/astronaut.png'\" --csv"), 0);
+  const std::string astronaut = out.substr(out.find('\n') + 1, out.size() - out.find('\n') - 2);
+  ASSERT_EQ(hart("search " + db + " --like-atom " + astronaut + " --embedder image -k 5 --csv"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("rocket.jpg"));
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("astronaut.png")));  // the query itself is left out
+  EXPECT_NE(hart("search " + db + " \"an astronaut\" --embedder image"), 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("--like-atom"));
+  ASSERT_EQ(hart("search " + db + " --like-file " + dir.file("pics/astronaut.png") + " --embedder image -k 5 --csv"), 0)
+      << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("rocket.jpg"));
+  EXPECT_NE(hart("search " + db + " --like-file " + dir.file("c.db") + " --embedder image"), 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("was not ingested into this database"));
+  EXPECT_NE(hart("search " + db + " --embedder image"), 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("give one query: QUERY (words), --like-atom ID or --like-file PATH"));
+}
+
 }  // namespace
 }  // namespace hart::test

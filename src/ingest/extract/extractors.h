@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ingest/extract/context.h"
 
@@ -28,6 +29,11 @@ void extract_text(ExtractContext& ctx, InputFile& file);
 // a passage equal to all of it is the parent itself and is not added.
 size_t add_passages(ExtractContext& ctx, int64_t parent_id, std::string_view text, bool text_is_parent);
 
+// features.cpp — records a feature vector of the content (media/image_features.h,
+// media/audio_features.h) as metadata.features.<key> (store/atom_names.h, namespace
+// feature), each value rounded to 1e-5: what the "image" and "audio" atom embedders read.
+void put_features(AtomInfo& info, const char* key, const std::vector<float>& values);
+
 // extract_pdf.cpp — PDF through Poppler: each page's text becomes a 'page' atom
 // (text modality, ordinal = page index) with its own passages; pages without a text
 // layer are rendered and read by OCR (image_ocr.h; 1-based numbers in
@@ -37,7 +43,8 @@ void extract_pdf(ExtractContext& ctx, InputFile& file);
 
 // extract_image.cpp — PNG (libpng, png_decode.h), JPEG, GIF, BMP, WebP, TIFF (and
 // JPEG 2000, PNM) through Leptonica: format, width, height, channels, depth and
-// pixels_sha256 (below) in metadata; a PNG 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
+// pixels_sha256 (below) and features (image_features.h) in metadata; a PNG
+// 'thumbnail' child (longest side ImageOptions::thumbnail_side); PNG
 // 'patch' children on a grid (row-major ordinals, label "x,y,w,h"); OCR text
 // (image_ocr.h) as the atom's text, split into passages. Images over 100 megapixels
 // are refused; formats Leptonica cannot read are stored undecoded without an error.
@@ -95,7 +102,8 @@ void extract_video(ExtractContext& ctx, InputFile& file);
 // extract_audio.cpp — WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF through libsndfile:
 // duration, sample rate, channels and format in metadata; the mono mix cut into
 // 'frame' atoms of options.audio.frame_seconds (16-bit PCM WAV at the original rate,
-// 13 mean MFCCs in each frame's metadata); a PocketSphinx transcript as the atom's
+// 13 mean MFCCs in each frame's metadata; the recording's MFCC statistics,
+// audio_features.h, in its own); a PocketSphinx transcript as the atom's
 // text, split into passages. Other audio types are kept whole.
 void extract_audio(ExtractContext& ctx, InputFile& file);
 

@@ -18,7 +18,8 @@
 // `transcript_note`. The transcript is `atoms.text`, split into passages;
 // `transcript_model` names the model. Parent metadata: `format`, `encoding`,
 // `sample_rate`, `channels`, `sample_frames`, `duration_seconds`, `frame_seconds`,
-// `frames`.
+// `frames`, and `features.audio_v1`: MFCC statistics over every frame's windows
+// (audio_features.h; none for a recording under two windows, 35 ms).
 #include <sndfile.h>
 #include <unistd.h>
 
@@ -35,6 +36,7 @@
 #include "ingest/extract/context.h"
 #include "ingest/extract/extractors.h"
 #include "ingest/extract/input_file.h"
+#include "media/audio_features.h"
 #include "media/mfcc.h"
 #include "media/riff_walk.h"
 #include "media/speech_to_text.h"
@@ -171,7 +173,9 @@ class FrameWriter {
     // Features of the stored samples, so a frame's metadata follows from its bytes.
     std::vector<float> x(pcm_.size());
     for (size_t i = 0; i < pcm_.size(); ++i) x[i] = pcm_[i] / 32768.0f;
-    std::vector<float> mfcc = mfcc_.mean(x.data(), x.size());
+    const std::vector<float> windows = mfcc_.windows(x.data(), x.size());
+    features_.add(windows);
+    std::vector<float> mfcc = Mfcc::mean_of(windows);
     info_.metadata = {{"sample_rate", rate_}, {"samples", pcm_.size()},
                       {"duration_seconds", rounded(static_cast<double>(pcm_.size()) / rate_, 1e6)}};
     if (!mfcc.empty()) {
@@ -186,6 +190,7 @@ class FrameWriter {
     pcm_.clear();
   }
   int64_t count() const { return count_; }
+  const AudioFeatureAccumulator& features() const { return features_; }
 
  private:
   ExtractContext& ctx_;
@@ -193,6 +198,7 @@ class FrameWriter {
   int rate_;
   size_t frame_samples_;
   Mfcc mfcc_;
+  AudioFeatureAccumulator features_;  // over every frame: the recording's own
   AtomInfo info_;
   std::vector<int16_t> pcm_;
   int64_t count_ = 0;
@@ -294,6 +300,8 @@ void extract_audio(ExtractContext& ctx, InputFile& file) {
   info.metadata["duration_seconds"] = rounded(static_cast<double>(decoded) / rate, 1e6);
   info.metadata["frame_seconds"] = options.frame_seconds;
   info.metadata["frames"] = frames.count();
+  const std::vector<float> features = frames.features().finish();
+  if (!features.empty()) put_features(info, feature::kAudio, features);  // else under two windows: too short
   if (transcriber) info.text = transcriber->finish();
   if (!transcript_note.empty()) info.metadata["transcript_note"] = transcript_note;
   if (info.text) {

@@ -8,8 +8,10 @@
 // recursively as `page` / `frame` image atoms (`image_frames.cpp`); the file's own atom
 // then keeps metadata and a thumbnail. The pixels are normalised to 8-bit gray or RGB(A)
 // without palette, resolution or comment, so identical pixels from any lossless format
-// encode to identical PNG bytes. `AtomStore::put_bytes` stores each child (an in-memory
-// payload, chunked and content-addressed like a file): a `thumbnail` (longest side 128
+// encode to identical PNG bytes; their features (media/image_features.h) go to
+// `metadata.features.image_v1`, what the "image" atom embedder reads.
+// `AtomStore::put_bytes` stores each child (an in-memory payload, chunked and
+// content-addressed like a file): a `thumbnail` (longest side 128
 // px, area-mapped down-scaling) and `patch` atoms on a square grid (64 px, grown until
 // at most 1024 cells; ordinal row-major, `label` = `x,y,w,h`, since a shared patch atom
 // has no single position). OCR runs a thread-local Tesseract engine (English LSTM,
@@ -28,6 +30,7 @@
 #include "ingest/extract/context.h"
 #include "ingest/extract/extractors.h"
 #include "ingest/extract/image/image_frames.h"
+#include "media/image_features.h"
 #include "media/image_ocr.h"
 #include "ingest/extract/input_file.h"
 #include "media/png_decode.h"
@@ -261,6 +264,7 @@ void extract_image(ExtractContext& ctx, InputFile& file) {
   PixPtr pix = normalise(decoded.get());
   decoded.reset();
   info.metadata["pixels_sha256"] = pixels_sha256(pix.get());
+  put_features(info, feature::kImage, image_features(pix.get()));
   const ImageOptions& opt = ctx.options().image;
   add_thumbnail(ctx, atom_id, pix.get(), opt.thumbnail_side, info);
   if (frames.count > 1) {  // patches and text are on the page and frame atoms: page 1 is not read twice
