@@ -3,6 +3,11 @@
 //
 //   hart-reference-models --out /tmp/hart-ref
 //
+//   hart-reference-models --out /tmp/hart-ref --bert-from-vocab ggml-vocab-bert-bge.gguf [--layers N]
+//
+// writes only bert_from_vocab.gguf instead: a BERT with that vocabulary's tokenizer
+// and shape and random F16 weights (write_bert_from_vocab), for embedding benchmarks.
+//
 // Prints one line per file in sha256sum's format (digest, two spaces, path relative
 // to --out), so `cd /tmp/hart-ref && sha256sum -c LIST` checks a copy.
 #include <CLI/CLI.hpp>
@@ -12,11 +17,19 @@
 #include "reference_models.h"
 
 int main(int argc, char** argv) {
-  std::string out;
+  std::string out, vocab;
+  uint32_t layers = 0;
   CLI::App app{"hart-reference-models — write the reference models behind tests/golden/reference/"};
   app.add_option("--out", out, "Output directory (created if missing)")->required();
+  app.add_option("--bert-from-vocab", vocab, "Write only bert_from_vocab.gguf, from this vocab-only BERT GGUF");
+  app.add_option("--layers", layers, "With --bert-from-vocab: blocks (default: the vocab file's block count)");
   CLI11_PARSE(app, argc, argv);
   try {
+    if (!vocab.empty()) {
+      auto f = hart::reference::write_bert_from_vocab(vocab, out, "bert_from_vocab.gguf", layers);
+      std::printf("%s  %s\n", f.sha256.c_str(), f.path.c_str());
+      return 0;
+    }
     for (const auto& f : hart::reference::write_reference_models(out))
       std::printf("%s  %s\n", f.sha256.c_str(), f.path.c_str());
     return 0;
