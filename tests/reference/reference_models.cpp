@@ -523,7 +523,7 @@ WrittenFile write_bert_from_vocab(const std::string& vocab_gguf, const std::stri
   const Weights w = bert_weights(s);
   put(m, "general.name", m.metadata.value("general.name", "bert") + " (random weights)", "str");
   put(m, "bert.block_count", s.layers, "u32");
-  put(m, "general.file_type", matrix_type == DType::F16 ? 1 : 0, "u32");
+  put(m, "general.file_type", matrix_type == DType::F32 ? 0 : matrix_type == DType::F16 ? 1 : 7, "u32");  // 7: Q8_0
   put(m, "bert.pooling_type", 1, "u32");  // LLAMA_POOLING_TYPE_MEAN
   Writer out(dir);
   out.gguf(rel, std::move(m), bert_gguf_tensors(w, s.layers), matrix_type);

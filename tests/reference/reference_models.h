@@ -42,8 +42,8 @@ std::vector<WrittenFile> write_reference_models(const std::string& dir);
 // ggml-vocab-bert-bge.gguf keeps bge-small-en-v1.5's metadata: 384 wide, 12 heads,
 // 1536 FFN, 512 context) and bert_f32.gguf's kind of random weights: real
 // tokenization and a real model's cost per token, not its meaning. `layers` 0 keeps
-// the file's block count. Matrices stored as `matrix_type` (F32 or F16), 1-D
-// tensors F32. Writes dir/rel.
+// the file's block count. Matrices stored as `matrix_type` (F32, F16 or Q8_0; the
+// file type says which), 1-D tensors F32. Writes dir/rel.
 WrittenFile write_bert_from_vocab(const std::string& vocab_gguf, const std::string& dir, const std::string& rel,
                                   uint32_t layers = 0, DType matrix_type = DType::F16);
 
