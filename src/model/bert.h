@@ -22,9 +22,11 @@
 namespace hart {
 
 // The most tokens embed_batch() puts through one forward pass unless told otherwise:
-// larger batches are split, each text whole, so the scratch memory (about
-// (6 * dim + ffn) floats a token: 25 MB for bge-small's 384 / 1536) stays bounded.
-inline constexpr size_t kBertPassTokens = 4096;
+// larger batches are split, each text whole. Scratch is (6 * dim + ffn) floats a
+// token (16 MB at bge-small's 384 / 1536); bigger passes spill the caches and were
+// slower (bench/README.md, "Batched BERT embedding": 512 to 1,024 fastest, 4,096 below
+// one text a pass).
+inline constexpr size_t kBertPassTokens = 1024;
 
 struct BertConfig {
   int32_t n_vocab = 0, dim = 0, n_layer = 0, n_head = 0, head_dim = 0, ffn = 0, n_ctx = 0, n_types = 0;
