@@ -1,6 +1,8 @@
 // A stored BERT-family model as a vector::Embedder: each text's mean-pooled,
 // L2-normalised sentence embedding (what the SQL function embed() returns). The rows
 // are unit length, so the space is InnerProduct (cosine without the division).
+// embed() runs its texts as packed batches (BertEncoder::embed_batch: up to
+// kBertPassTokens tokens a forward pass); embed_text() is the batch of one.
 //
 // Embedding many texts for an index records nothing by itself: the caller records
 // what it did (run_embed records one inferences row per call).
@@ -35,6 +37,9 @@ class ModelEmbedder : public vector::Embedder {
   const LoadedModel& model() const { return *model_; }
 
  private:
+  // The text's token ids with [CLS] and [SEP]; over the context is the UsageError above.
+  std::vector<int32_t> tokens(std::string_view text, std::string_view what) const;
+
   std::shared_ptr<const LoadedModel> model_;
   BertEncoder encoder_;
   vector::Space space_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "model/ops.h"
 #include "tensor/attend.h"
@@ -18,23 +19,46 @@ void KvCache::reserve(size_t layer, size_t end) {
   v_[layer].resize(cap * kv_dim_);
 }
 
-void attention(const float* q_all, float* out_all, size_t n, size_t n_past, KvCache& cache, size_t layer,
-               const AttentionShape& s, bool causal, tensor::ThreadPool& pool) {
-  const size_t hd = s.head_dim, q_dim = s.n_head * hd, kv_dim = cache.kv_dim(), group = s.n_head / s.n_head_kv;
+namespace {
+
+// out[i] for queries i in [0, n): attention over key rows [first, end) = key_range(i),
+// never more than max_keys of them. The one loop behind both entry points below.
+template <class KeyRange>
+void attend_rows(const float* q_all, float* out_all, size_t n, const float* keys, const float* values, size_t kv_dim,
+                 size_t max_keys, const AttentionShape& s, tensor::ThreadPool& pool, KeyRange key_range) {
+  const size_t hd = s.head_dim, q_dim = s.n_head * hd, group = s.n_head / s.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const float* keys = cache.keys(layer, 0);
-  const float* values = cache.values(layer, 0);
   // Jobs run head by head (job = h * n + i): a thread's consecutive queries read the
   // same head's keys and values, which then stay in cache.
   pool.parallel_for(n * s.n_head, 1, [&](size_t b, size_t e) {
     thread_local AlignedVector<float> score;  // per thread: no allocation per token and layer
-    score.resize(n_past + n);
+    score.resize(max_keys);
     for (size_t job = b; job < e; ++job) {
       size_t h = job / n, i = job % n, kvh = h / group;
-      size_t upto = causal ? n_past + i + 1 : n_past + n;  // causal: this token and those before it
-      tensor::attend(q_all + i * q_dim + h * hd, keys + kvh * hd, values + kvh * hd, kv_dim, upto, hd, scale,
-                     score.data(), out_all + i * q_dim + h * hd);
+      auto [first, end] = key_range(i);
+      tensor::attend(q_all + i * q_dim + h * hd, keys + first * kv_dim + kvh * hd, values + first * kv_dim + kvh * hd,
+                     kv_dim, end - first, hd, scale, score.data(), out_all + i * q_dim + h * hd);
     }
+  });
+}
+
+}  // namespace
+
+void attention(const float* q_all, float* out_all, size_t n, size_t n_past, KvCache& cache, size_t layer,
+               const AttentionShape& s, bool causal, tensor::ThreadPool& pool) {
+  attend_rows(q_all, out_all, n, cache.keys(layer, 0), cache.values(layer, 0), cache.kv_dim(), n_past + n, s, pool,
+              [&](size_t i) {  // causal: this token and those before it
+                return std::pair<size_t, size_t>{0, causal ? n_past + i + 1 : n_past + n};
+              });
+}
+
+void packed_attention(const float* q, const float* keys, const float* values, size_t kv_dim, float* out,
+                      std::span<const size_t> starts, const AttentionShape& s, tensor::ThreadPool& pool) {
+  size_t longest = 0;
+  for (size_t j = 1; j < starts.size(); ++j) longest = std::max(longest, starts[j] - starts[j - 1]);
+  attend_rows(q, out, starts.back(), keys, values, kv_dim, longest, s, pool, [&](size_t i) {
+    auto next = std::upper_bound(starts.begin(), starts.end(), i);  // the start of the sequence after row i's
+    return std::pair<size_t, size_t>{*(next - 1), *next};
   });
 }
 

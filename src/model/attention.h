@@ -1,7 +1,9 @@
-// Causal multi-head attention over a growing F32 KV cache, shared by every
-// decoder architecture. Grouped-query attention when n_head_kv < n_head.
+// Multi-head attention, shared by every architecture: causal over a growing F32 KV
+// cache (the decoders; grouped-query when n_head_kv < n_head), and bidirectional
+// over a packed batch of sequences (the BERT encoder).
 #pragma once
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "tensor/thread_pool.h"
@@ -34,5 +36,13 @@ struct AttentionShape {
 // query is read in full before its output is written).
 void attention(const float* q, float* out, size_t n, size_t n_past, KvCache& cache, size_t layer,
                const AttentionShape& shape, bool causal, tensor::ThreadPool& pool);
+
+// Bidirectional attention over a packed batch: rows [starts[s], starts[s + 1]) of q,
+// keys, values and out are sequence s, and each query attends over its own sequence's
+// rows only (no padding, nothing shared between sequences). q and out are
+// [starts.back()][n_head * head_dim], keys and values [starts.back()][kv_dim];
+// starts begins with 0 and rises.
+void packed_attention(const float* q, const float* keys, const float* values, size_t kv_dim, float* out,
+                      std::span<const size_t> starts, const AttentionShape& shape, tensor::ThreadPool& pool);
 
 }  // namespace hart

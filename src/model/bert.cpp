@@ -1,9 +1,11 @@
-// BERT forward pass, top to bottom:
+// BERT forward pass, top to bottom, over the rows of a packed batch:
 //   word + position + token-type embeddings -> LayerNorm -> per block:
-//   Q, K, V (+bias), bidirectional attention, output (+bias), LayerNorm(x + attn);
-//   up (+bias), GELU, down (+bias), LayerNorm(x + ffn) -> mean pool -> L2 normalise.
+//   Q, K, V (+bias), bidirectional attention (per sequence), output (+bias),
+//   LayerNorm(x + attn); up (+bias), GELU, down (+bias), LayerNorm(x + ffn)
+//   -> mean pool per sequence -> L2 normalise.
 #include "model/bert.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -56,57 +58,23 @@ BertEncoder::BertEncoder(std::shared_ptr<const LoadedModel> model, std::shared_p
   }
 }
 
-std::vector<float> BertEncoder::encode(std::span<const int32_t> tokens, std::span<const int32_t> types) {
-  const size_t n = tokens.size(), dim = c_.dim;
-  check_eval(*m_, tokens, 0, c_.n_ctx, c_.n_vocab);
-  if (!types.empty() && types.size() != n)
-    throw UsageError("embed: " + std::to_string(types.size()) + " token types for " + std::to_string(n) + " tokens");
-  for (int32_t t : types)
-    if (t < 0 || t >= c_.n_types)
-      throw UsageError("embed: token type " + std::to_string(t) + " outside 0.." + std::to_string(c_.n_types - 1));
-  std::vector<float> x(n * dim), xb(n * dim), q(n * dim), att(n * dim), h(n * c_.ffn), row(dim);
-  const TensorView& wte = m_->require("token_embd.weight");
-  const TensorView& wpe = m_->require("position_embd.weight");
-  const TensorView& wtt = m_->require("token_types.weight");
-  for (size_t i = 0; i < n; ++i) {
-    ops::read_row(wte, static_cast<uint64_t>(tokens[i]), &xb[i * dim]);
-    ops::read_row(wpe, i, row.data());
-    tensor::add(&xb[i * dim], row.data(), &xb[i * dim], dim);
-    ops::read_row(wtt, types.empty() ? 0 : static_cast<uint64_t>(types[i]), row.data());
-    tensor::add(&xb[i * dim], row.data(), &xb[i * dim], dim);
-    tensor::layernorm(&xb[i * dim], emb_norm_w_.data(), emb_norm_b_.data(), &x[i * dim], dim, c_.eps);
-  }
-  KvCache cache(1, dim, n);  // one layer's keys and values at a time
-  const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
-  const HiddenRows stream{x.data(), dim, tokens, 0};
-  for (int l = 0; l < c_.n_layer; ++l) {
-    const Layer& L = layers_[l];
-    if (observer_) observer_->on_block_input(l, stream);
-    cache.reserve(0, n);
-    apply(L.q, x.data(), n, q.data(), *pool_);
-    apply(L.k, x.data(), n, cache.keys(0, 0), *pool_);
-    apply(L.v, x.data(), n, cache.values(0, 0), *pool_);
-    attention(q.data(), att.data(), n, 0, cache, 0, shape, /*causal=*/false, *pool_);
-    apply(L.out, att.data(), n, xb.data(), *pool_);
-    tensor::add(xb.data(), x.data(), xb.data(), n * dim);
-    for (size_t i = 0; i < n; ++i)
-      tensor::layernorm(&xb[i * dim], L.attn_norm_w.data(), L.attn_norm_b.data(), &x[i * dim], dim, c_.eps);
-    if (observer_) observer_->on_ffn_input(l, stream);
-    apply(L.up, x.data(), n, h.data(), *pool_);
-    tensor::gelu_erf(h.data(), n * c_.ffn);
-    apply(L.down, h.data(), n, xb.data(), *pool_);
-    tensor::add(xb.data(), x.data(), xb.data(), n * dim);
-    for (size_t i = 0; i < n; ++i)
-      tensor::layernorm(&xb[i * dim], L.out_norm_w.data(), L.out_norm_b.data(), &x[i * dim], dim, c_.eps);
-    if (observer_) observer_->on_block_output(l, stream);
-  }
-  if (observer_) observer_->on_final_hidden(stream);
-  return x;
+namespace {
+
+// Where each sequence of a packed batch starts: {0, lengths[0], lengths[0] + lengths[1], ...},
+// after checking that the lengths and the token types (if any) cover the tokens.
+std::vector<size_t> sequence_starts(std::span<const size_t> lengths, size_t n_tokens, size_t n_types) {
+  std::vector<size_t> starts{0};
+  for (size_t len : lengths) starts.push_back(starts.back() + len);
+  if (starts.back() != n_tokens)
+    throw UsageError("embed: sequence lengths add up to " + std::to_string(starts.back()) + " tokens, not the " +
+                     std::to_string(n_tokens) + " given");
+  if (n_types != 0 && n_types != n_tokens)
+    throw UsageError("embed: " + std::to_string(n_types) + " token types for " + std::to_string(n_tokens) + " tokens");
+  return starts;
 }
 
-std::vector<float> BertEncoder::embed(std::span<const int32_t> tokens, std::span<const int32_t> types) {
-  std::vector<float> hidden = encode(tokens, types);
-  const size_t n = tokens.size(), dim = c_.dim;
+// The sentence embedding: mean of n hidden rows, L2-normalised, summed in double.
+void mean_pool_normalised(const float* hidden, size_t n, size_t dim, float* out) {
   std::vector<double> sum(dim, 0.0);
   for (size_t i = 0; i < n; ++i)
     for (size_t d = 0; d < dim; ++d) sum[d] += hidden[i * dim + d];
@@ -116,9 +84,89 @@ std::vector<float> BertEncoder::embed(std::span<const int32_t> tokens, std::span
     norm += v * v;
   }
   norm = std::max(std::sqrt(norm), 1e-12);
-  std::vector<float> out(dim);
   for (size_t d = 0; d < dim; ++d) out[d] = static_cast<float>(sum[d] / norm);
+}
+
+}  // namespace
+
+std::vector<float> BertEncoder::encode_batch(std::span<const int32_t> tokens, std::span<const size_t> lengths,
+                                             std::span<const int32_t> types) {
+  const size_t n = tokens.size(), dim = c_.dim;
+  const std::vector<size_t> starts = sequence_starts(lengths, n, types.size());
+  for (size_t s = 0; s < lengths.size(); ++s) check_eval(*m_, tokens.subspan(starts[s], lengths[s]), 0, c_.n_ctx, c_.n_vocab);
+  if (lengths.empty()) check_eval(*m_, tokens, 0, c_.n_ctx, c_.n_vocab);  // "no tokens to process"
+  for (int32_t t : types)
+    if (t < 0 || t >= c_.n_types)
+      throw UsageError("embed: token type " + std::to_string(t) + " outside 0.." + std::to_string(c_.n_types - 1));
+  std::vector<float> x(n * dim), xb(n * dim), q(n * dim), k(n * dim), v(n * dim), att(n * dim), h(n * c_.ffn), row(dim);
+  const TensorView& wte = m_->require("token_embd.weight");
+  const TensorView& wpe = m_->require("position_embd.weight");
+  const TensorView& wtt = m_->require("token_types.weight");
+  for (size_t s = 0; s < lengths.size(); ++s)
+    for (size_t i = starts[s]; i < starts[s + 1]; ++i) {
+      ops::read_row(wte, static_cast<uint64_t>(tokens[i]), &xb[i * dim]);
+      ops::read_row(wpe, i - starts[s], row.data());  // positions restart with each sequence
+      tensor::add(&xb[i * dim], row.data(), &xb[i * dim], dim);
+      ops::read_row(wtt, types.empty() ? 0 : static_cast<uint64_t>(types[i]), row.data());
+      tensor::add(&xb[i * dim], row.data(), &xb[i * dim], dim);
+      tensor::layernorm(&xb[i * dim], emb_norm_w_.data(), emb_norm_b_.data(), &x[i * dim], dim, c_.eps);
+    }
+  const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
+  auto observe = [&](auto&& call) {  // each sequence's rows of x, as if it ran alone
+    for (size_t s = 0; s < lengths.size(); ++s)
+      call(HiddenRows{&x[starts[s] * dim], dim, tokens.subspan(starts[s], lengths[s]), 0});
+  };
+  for (int l = 0; l < c_.n_layer; ++l) {
+    const Layer& L = layers_[l];
+    if (observer_) observe([&](const HiddenRows& r) { observer_->on_block_input(l, r); });
+    apply(L.q, x.data(), n, q.data(), *pool_);
+    apply(L.k, x.data(), n, k.data(), *pool_);
+    apply(L.v, x.data(), n, v.data(), *pool_);
+    packed_attention(q.data(), k.data(), v.data(), dim, att.data(), starts, shape, *pool_);
+    apply(L.out, att.data(), n, xb.data(), *pool_);
+    tensor::add(xb.data(), x.data(), xb.data(), n * dim);
+    for (size_t i = 0; i < n; ++i)
+      tensor::layernorm(&xb[i * dim], L.attn_norm_w.data(), L.attn_norm_b.data(), &x[i * dim], dim, c_.eps);
+    if (observer_) observe([&](const HiddenRows& r) { observer_->on_ffn_input(l, r); });
+    apply(L.up, x.data(), n, h.data(), *pool_);
+    tensor::gelu_erf(h.data(), n * c_.ffn);
+    apply(L.down, h.data(), n, xb.data(), *pool_);
+    tensor::add(xb.data(), x.data(), xb.data(), n * dim);
+    for (size_t i = 0; i < n; ++i)
+      tensor::layernorm(&xb[i * dim], L.out_norm_w.data(), L.out_norm_b.data(), &x[i * dim], dim, c_.eps);
+    if (observer_) observe([&](const HiddenRows& r) { observer_->on_block_output(l, r); });
+  }
+  if (observer_) observe([&](const HiddenRows& r) { observer_->on_final_hidden(r); });
+  return x;
+}
+
+std::vector<float> BertEncoder::embed_batch(std::span<const int32_t> tokens, std::span<const size_t> lengths,
+                                            std::span<const int32_t> types, size_t max_pass_tokens) {
+  const size_t dim = c_.dim;
+  const std::vector<size_t> starts = sequence_starts(lengths, tokens.size(), types.size());
+  std::vector<float> out(lengths.size() * dim);
+  for (size_t first = 0, end; first < lengths.size(); first = end) {
+    // One pass: the sequences from `first` on whose tokens fit the budget (at least one).
+    end = first + 1;
+    while (end < lengths.size() && starts[end + 1] - starts[first] <= max_pass_tokens) ++end;
+    const size_t begin_token = starts[first], n_tokens = starts[end] - begin_token;
+    std::vector<float> hidden =
+        encode_batch(tokens.subspan(begin_token, n_tokens), lengths.subspan(first, end - first),
+                     types.empty() ? types : types.subspan(begin_token, n_tokens));
+    for (size_t s = first; s < end; ++s)
+      mean_pool_normalised(&hidden[(starts[s] - begin_token) * dim], lengths[s], dim, &out[s * dim]);
+  }
   return out;
+}
+
+std::vector<float> BertEncoder::encode(std::span<const int32_t> tokens, std::span<const int32_t> types) {
+  const size_t n = tokens.size();
+  return encode_batch(tokens, {&n, 1}, types);
+}
+
+std::vector<float> BertEncoder::embed(std::span<const int32_t> tokens, std::span<const int32_t> types) {
+  const size_t n = tokens.size();
+  return embed_batch(tokens, {&n, 1}, types);
 }
 
 }  // namespace hart

@@ -2,6 +2,11 @@
 // word + position + token-type embeddings, LayerNorm, post-LayerNorm encoder blocks
 // with bidirectional attention and GELU (erf form, as Hugging Face computes it),
 // then mean pooling over the tokens and L2 normalisation, as sentence-transformers do.
+//
+// Several texts run as one packed batch: their tokens concatenated into one
+// [tokens][dim] matrix for every per-token step (embeddings, LayerNorms, the
+// projections, the feed-forward), no padding, and attention per text over its own
+// rows (model/attention.h, packed_attention). One text is the batch of one.
 #pragma once
 #include <memory>
 #include <span>
@@ -15,6 +20,13 @@
 #include "tensor/thread_pool.h"
 
 namespace hart {
+
+// The most tokens embed_batch() puts through one forward pass unless told otherwise:
+// larger batches are split, each text whole. Scratch is (6 * dim + ffn) floats a
+// token (16 MB at bge-small's 384 / 1536); bigger passes spill the caches and were
+// slower (bench/README.md, "Batched BERT embedding": 512 to 1,024 fastest, 4,096 below
+// one text a pass).
+inline constexpr size_t kBertPassTokens = 1024;
 
 struct BertConfig {
   int32_t n_vocab = 0, dim = 0, n_layer = 0, n_head = 0, head_dim = 0, ffn = 0, n_ctx = 0, n_types = 0;
@@ -33,9 +45,20 @@ class BertEncoder {
   const std::shared_ptr<tensor::ThreadPool>& pool() const { return pool_; }
   // Called during every encode from now on (see forward_observer.h); nullptr = none.
   void set_observer(ForwardObserver* observer) { observer_ = observer; }
-  // Hidden states of the last block, [n][dim]; token_types empty means all 0.
+  // Hidden states of the last block for a packed batch, [tokens][dim]: sequence s is
+  // the next lengths[s] tokens (its positions start at 0). token_types empty means
+  // all 0, else one per token. One forward pass, however many tokens: bound them
+  // (embed_batch does). With an observer set, each point calls it once per sequence,
+  // in order, with that sequence's rows.
+  std::vector<float> encode_batch(std::span<const int32_t> tokens, std::span<const size_t> lengths,
+                                  std::span<const int32_t> token_types = {});
+  // Sentence embeddings of a packed batch, lengths.size() rows of dim floats: each
+  // sequence's last hidden states mean-pooled and L2-normalised. Runs in forward
+  // passes of at most max_pass_tokens tokens (a longer sequence alone in its pass).
+  std::vector<float> embed_batch(std::span<const int32_t> tokens, std::span<const size_t> lengths,
+                                 std::span<const int32_t> token_types = {}, size_t max_pass_tokens = kBertPassTokens);
+  // One sequence: the batch of one.
   std::vector<float> encode(std::span<const int32_t> tokens, std::span<const int32_t> token_types);
-  // encode() mean-pooled and L2-normalised: the sentence embedding, dim floats.
   std::vector<float> embed(std::span<const int32_t> tokens, std::span<const int32_t> token_types = {});
 
  private:

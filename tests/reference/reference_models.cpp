@@ -14,6 +14,7 @@
 #include "formats/model_file.h"
 #include "formats/safetensors.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 #include "util/output_file.h"
 #include "util/sha256.h"
 
@@ -392,10 +393,9 @@ struct BertSpec {
   double eps = 1e-12;
 };
 
-void write_bert(Writer& out) {
-  const BertSpec s;
+// Hugging Face BertModel names (as sentence-transformers saves them: no "bert." prefix).
+Weights bert_weights(const BertSpec& s) {
   const uint64_t D = s.dim;
-  // Hugging Face BertModel names (as sentence-transformers saves them: no "bert." prefix).
   Weights w(s.seed);
   w.add("embeddings.word_embeddings.weight", {s.vocab, D}, 0.0f, 0.5f);
   w.add("embeddings.position_embeddings.weight", {s.context, D}, 0.0f, 0.2f);
@@ -419,6 +419,42 @@ void write_bert(Writer& out) {
     w.norm_weight(p + "output.LayerNorm.weight", D);
     w.bias(p + "output.LayerNorm.bias", D);
   }
+  return w;
+}
+
+// llama.cpp's LLM_ARCH_BERT names (convert_hf_to_gguf.py's tensor map); same layouts.
+std::vector<Tensor> bert_gguf_tensors(const Weights& w, uint32_t layers) {
+  std::vector<Tensor> g;
+  g.push_back(renamed(w.get("embeddings.word_embeddings.weight"), "token_embd.weight"));
+  g.push_back(renamed(w.get("embeddings.token_type_embeddings.weight"), "token_types.weight"));
+  g.push_back(renamed(w.get("embeddings.position_embeddings.weight"), "position_embd.weight"));
+  g.push_back(renamed(w.get("embeddings.LayerNorm.weight"), "token_embd_norm.weight"));
+  g.push_back(renamed(w.get("embeddings.LayerNorm.bias"), "token_embd_norm.bias"));
+  const std::pair<const char*, const char*> map[] = {
+      {"attention.self.query", "attn_q"},          {"attention.self.key", "attn_k"},
+      {"attention.self.value", "attn_v"},          {"attention.output.dense", "attn_output"},
+      {"attention.output.LayerNorm", "attn_output_norm"}, {"intermediate.dense", "ffn_up"},
+      {"output.dense", "ffn_down"},                {"output.LayerNorm", "layer_output_norm"}};
+  for (uint32_t l = 0; l < layers; ++l) {
+    const std::string h = "encoder.layer." + std::to_string(l) + ".", b = "blk." + std::to_string(l) + ".";
+    for (const auto& [hf, gg] : map)
+      for (const char* kind : {".weight", ".bias"}) g.push_back(renamed(w.get(h + hf + kind), b + gg + kind));
+  }
+  return g;
+}
+
+void put_bert_shape(ModelFile& m, const BertSpec& s) {
+  put(m, "bert.block_count", s.layers, "u32");
+  put(m, "bert.context_length", s.context, "u32");
+  put(m, "bert.embedding_length", s.dim, "u32");
+  put(m, "bert.feed_forward_length", s.ffn, "u32");
+  put(m, "bert.attention.head_count", s.heads, "u32");
+  put(m, "bert.attention.layer_norm_epsilon", s.eps, "f32");
+}
+
+void write_bert(Writer& out) {
+  const BertSpec s;
+  const Weights w = bert_weights(s);
   out.safetensors("bert-hf/model.safetensors", w.all());
   nlohmann::ordered_json config = {{"architectures", {"BertModel"}},
                                    {"model_type", "bert"},
@@ -434,34 +470,11 @@ void write_bert(Writer& out) {
                                    {"position_embedding_type", "absolute"}};
   out.text("bert-hf/config.json", config.dump(2) + "\n");
 
-  // llama.cpp's LLM_ARCH_BERT names (convert_hf_to_gguf.py's tensor map); same layouts.
-  std::vector<Tensor> g;
-  g.push_back(renamed(w.get("embeddings.word_embeddings.weight"), "token_embd.weight"));
-  g.push_back(renamed(w.get("embeddings.token_type_embeddings.weight"), "token_types.weight"));
-  g.push_back(renamed(w.get("embeddings.position_embeddings.weight"), "position_embd.weight"));
-  g.push_back(renamed(w.get("embeddings.LayerNorm.weight"), "token_embd_norm.weight"));
-  g.push_back(renamed(w.get("embeddings.LayerNorm.bias"), "token_embd_norm.bias"));
-  const std::pair<const char*, const char*> map[] = {
-      {"attention.self.query", "attn_q"},          {"attention.self.key", "attn_k"},
-      {"attention.self.value", "attn_v"},          {"attention.output.dense", "attn_output"},
-      {"attention.output.LayerNorm", "attn_output_norm"}, {"intermediate.dense", "ffn_up"},
-      {"output.dense", "ffn_down"},                {"output.LayerNorm", "layer_output_norm"}};
-  for (uint32_t l = 0; l < s.layers; ++l) {
-    const std::string h = "encoder.layer." + std::to_string(l) + ".", b = "blk." + std::to_string(l) + ".";
-    for (const auto& [hf, gg] : map)
-      for (const char* kind : {".weight", ".bias"}) g.push_back(renamed(w.get(h + hf + kind), b + gg + kind));
-  }
-
   ModelFile m;
   m.architecture = "bert";
   put(m, "general.architecture", "bert", "str");
   put(m, "general.name", "hart reference bert", "str");
-  put(m, "bert.block_count", s.layers, "u32");
-  put(m, "bert.context_length", s.context, "u32");
-  put(m, "bert.embedding_length", s.dim, "u32");
-  put(m, "bert.feed_forward_length", s.ffn, "u32");
-  put(m, "bert.attention.head_count", s.heads, "u32");
-  put(m, "bert.attention.layer_norm_epsilon", s.eps, "f32");
+  put_bert_shape(m, s);
   put(m, "general.file_type", 0, "u32");
   put(m, "bert.attention.causal", false, "bool");
   put(m, "bert.pooling_type", 1, "u32");  // LLAMA_POOLING_TYPE_MEAN
@@ -473,7 +486,7 @@ void write_bert(Writer& out) {
   put(m, "tokenizer.ggml.seperator_token_id", 3, "u32");  // sic: llama.cpp's key spelling
   put(m, "tokenizer.ggml.mask_token_id", 4, "u32");
   put(m, "general.quantization_version", 2, "u32");
-  out.gguf("bert_f32.gguf", std::move(m), g, DType::F32);
+  out.gguf("bert_f32.gguf", std::move(m), bert_gguf_tensors(w, s.layers), DType::F32);
 }
 
 }  // namespace
@@ -488,6 +501,33 @@ void reference_values(uint64_t seed, const std::string& name, float mean, float 
     const double z = (sum - 2.0) * kSqrt3;
     out[i] = static_cast<float>(static_cast<double>(mean) + static_cast<double>(stddev) * z);
   }
+}
+
+WrittenFile write_bert_from_vocab(const std::string& vocab_gguf, const std::string& dir, const std::string& rel,
+                                  uint32_t layers, DType matrix_type) {
+  MappedFile file(vocab_gguf);
+  ModelFile m = read_gguf(file.data(), file.size(), vocab_gguf);
+  if (m.architecture != "bert" || !m.tensors.empty())
+    throw Error(vocab_gguf + ": not a vocab-only BERT GGUF (architecture " + m.architecture + ", " +
+                std::to_string(m.tensors.size()) + " tensors)");
+  auto u32 = [&](const char* key) { return m.metadata.at(key).get<uint32_t>(); };
+  BertSpec s;
+  s.vocab = static_cast<uint32_t>(m.metadata.at("tokenizer.ggml.tokens").size());
+  s.dim = u32("bert.embedding_length");
+  s.heads = u32("bert.attention.head_count");
+  s.ffn = u32("bert.feed_forward_length");
+  s.context = u32("bert.context_length");
+  s.type_vocab = u32("tokenizer.ggml.token_type_count");
+  s.eps = m.metadata.at("bert.attention.layer_norm_epsilon").get<double>();
+  s.layers = layers ? layers : u32("bert.block_count");
+  const Weights w = bert_weights(s);
+  put(m, "general.name", m.metadata.value("general.name", "bert") + " (random weights)", "str");
+  put(m, "bert.block_count", s.layers, "u32");
+  put(m, "general.file_type", matrix_type == DType::F32 ? 0 : matrix_type == DType::F16 ? 1 : 7, "u32");  // 7: Q8_0
+  put(m, "bert.pooling_type", 1, "u32");  // LLAMA_POOLING_TYPE_MEAN
+  Writer out(dir);
+  out.gguf(rel, std::move(m), bert_gguf_tensors(w, s.layers), matrix_type);
+  return out.files.back();
 }
 
 std::vector<WrittenFile> write_reference_models(const std::string& dir) {

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "formats/dtype.h"
+
 namespace hart::reference {
 
 struct WrittenFile {
@@ -35,6 +37,15 @@ struct WrittenFile {
 // Writes every reference model into `dir` (created if missing). Returns the files in
 // the order written.
 std::vector<WrittenFile> write_reference_models(const std::string& dir);
+
+// A BERT with the vocabulary, tokenizer and shape of a vocab-only BERT GGUF (llama.cpp's
+// ggml-vocab-bert-bge.gguf keeps bge-small-en-v1.5's metadata: 384 wide, 12 heads,
+// 1536 FFN, 512 context) and bert_f32.gguf's kind of random weights: real
+// tokenization and a real model's cost per token, not its meaning. `layers` 0 keeps
+// the file's block count. Matrices stored as `matrix_type` (F32, F16 or Q8_0; the
+// file type says which), 1-D tensors F32. Writes dir/rel.
+WrittenFile write_bert_from_vocab(const std::string& vocab_gguf, const std::string& dir, const std::string& rel,
+                                  uint32_t layers = 0, DType matrix_type = DType::F16);
 
 // The random values: element i of the tensor named `name` in the model seeded
 // `seed` is mean + stddev * z, z from 4 uniform 16-bit integers (Irwin-Hall, scaled
