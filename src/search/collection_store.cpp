@@ -134,6 +134,15 @@ void CollectionStore::rename(const std::string& new_table) {
 }
 
 std::vector<SegmentRow> CollectionStore::segments() {
+  // Read once per data version: inside a read transaction (every KNN query's own
+  // statement opens one) with no write open here, the file's data version changes with
+  // any commit, this connection's or another's, so an unchanged one means unchanged
+  // rows. Reading the table each query was 6 % of a query at 10,000 vectors.
+  unsigned version = 0;
+  const bool cacheable = sqlite3_txn_state(db_, schema_.c_str()) == SQLITE_TXN_READ &&
+                         sqlite3_file_control(db_, schema_.c_str(), SQLITE_FCNTL_DATA_VERSION, &version) == SQLITE_OK;
+  if (cacheable && segments_version_ == version) return segments_;
+  segments_version_.reset();
   Prepared st = prepared("SELECT id, n_vectors, n_deleted, stamp, index_kind, index_params FROM " + shadow("segments") +
                          " ORDER BY id");
   std::vector<SegmentRow> out;
@@ -141,6 +150,10 @@ std::vector<SegmentRow> CollectionStore::segments() {
   if (out.empty() || out[0].id != kWritableSegment)
     throw FormatError("vector collection " + table_ + ": its writable segment (row 0 of " + table_ +
                       "_segments) is missing");
+  if (cacheable) {
+    segments_ = out;
+    segments_version_ = version;
+  }
   return out;
 }
 

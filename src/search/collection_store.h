@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <span>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -121,6 +122,9 @@ class CollectionStore {
 
   sqlite3* db_;
   std::unordered_map<std::string, std::unique_ptr<Stmt>> statements_;
+  // segments() as last read inside a read transaction, and the data version then.
+  std::vector<SegmentRow> segments_;
+  std::optional<unsigned> segments_version_;
   std::string schema_, table_;
   CollectionSpec spec_;
 };
