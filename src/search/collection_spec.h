@@ -5,7 +5,7 @@
 //     embedding float[384] distance_metric=cosine,   -- the vector column (exactly one)
 //     category text, year integer, score float, ok boolean,  -- metadata: filterable
 //     +notes text,                                   -- auxiliary: stored, returned, not filtered
-//     seal_threshold=20000, merge_factor=8, background=1, prefilter_cap=16384, spatial=0,
+//     seal_threshold=20000, merge_factor=8, background=0, prefilter_cap=16384, spatial=0,
 //     hnsw_m=16, ef_construction=200, ef_search=64)  -- options
 //
 // Element types float (float32), int8, bit; metrics l2 (Euclidean), cosine (1 − cos),
@@ -49,8 +49,9 @@ struct CollectionSpec {
   // one tier exist they become one segment of the next. 0: only on demand ('merge').
   size_t merge_factor = 8;
   // Seal and merge on a thread of their own, off the inserting statement (file
-  // databases only); 0: the insert that reaches seal_threshold does it.
-  bool background = true;
+  // databases only); 0: the insert that reaches seal_threshold does it. Opt-in: a
+  // process ending while the thread builds has crashed once at exit (search/maintenance.h).
+  bool background = false;
   // A filter passing fewer rows than this is applied before scoring (search/knn.h).
   size_t prefilter_cap = 16384;
   // The seeds' 3-D projections and their R*Trees (the spatial and hybrid modes): off

@@ -8,7 +8,11 @@
 // row is rebuilt into a graph O(log n) times. A segment more than half deleted is
 // rewritten alone (its tombstones dropped).
 //
-// Where it runs: with background=1 (the default) and a database file, on one process-
+// Known problem: one CI run crashed (SIGSEGV after the tests passed) in a process that
+// ended while the thread was building; hence background=0 by default until that is
+// understood. The hart CLI waits for the thread before it exits.
+//
+// Where it runs: with background=1 and a database file, on one process-
 // wide thread with its own connection. Each step reads what to write in a short
 // transaction, builds the graph with no lock held, then writes in a second one,
 // reconciling with what changed meanwhile (Collection::commit), so inserts and queries

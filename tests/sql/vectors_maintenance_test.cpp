@@ -89,7 +89,7 @@ TEST_F(VectorMaintenanceTest, InsertsKeepALogarithmicNumberOfSegmentsInTheStatem
 }
 
 TEST_F(VectorMaintenanceTest, TheBackgroundThreadSealsAndMergesWhileRowsComeAndGo) {
-  db->exec("CREATE VIRTUAL TABLE b USING hart_vectors(embedding float[16], seal_threshold=64, merge_factor=3)");
+  db->exec("CREATE VIRTUAL TABLE b USING hart_vectors(embedding float[16], seal_threshold=64, merge_factor=3, background=1)");
   const search::MaintenanceStatus before = search::maintenance_status();
   const auto rows = random_vectors(3000, 16, 5);
   std::map<int64_t, std::vector<float>> live;
