@@ -146,7 +146,7 @@ std::optional<vector::VectorValue> Collection::vector_of(int64_t rowid) {
 }
 
 SegmentPlan Collection::plan_seal(size_t limit) {
-  SegmentPlan plan = plan_merge({}, /*with_fresh=*/false);
+  SegmentPlan plan;
   read_fresh(plan, limit);
   return plan;
 }
@@ -165,15 +165,16 @@ void Collection::read_fresh(SegmentPlan& plan, size_t limit) {
     const auto* p = static_cast<const uint8_t*>(st.blob(1));
     vectors.insert(vectors.end(), p, p + packed);
   }
-  // The writable segment's rows come first.
+  // Called before any sealed rows are added: the writable segment's rows come first.
   plan.from_fresh = ids.size();
-  plan.ids.insert(plan.ids.begin(), ids.begin(), ids.end());
-  plan.vectors.insert(plan.vectors.begin(), vectors.begin(), vectors.end());
+  plan.ids = std::move(ids);
+  plan.vectors = std::move(vectors);
 }
 
 SegmentPlan Collection::plan_merge(const std::vector<SegmentRow>& sealed, bool with_fresh) {
   const size_t packed = vector::vector_bytes(spec().type, spec().dim);
   SegmentPlan plan;
+  if (with_fresh) read_fresh(plan, 0);
   for (const SegmentRow& seg : sealed) {
     const size_t n = static_cast<size_t>(seg.n_vectors);
     const std::vector<uint8_t> seg_ids = store_.read_part(seg.id, "ids", n * sizeof(int64_t));
@@ -191,7 +192,6 @@ SegmentPlan Collection::plan_merge(const std::vector<SegmentRow>& sealed, bool w
     }
     plan.sealed.push_back(seg);
   }
-  if (with_fresh) read_fresh(plan, 0);
   return plan;
 }
 

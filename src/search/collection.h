@@ -98,7 +98,7 @@ class Collection {
     int64_t segment, slot;
   };
   std::optional<Location> locate(int64_t rowid);
-  // Puts the writable segment's oldest `limit` rows (0: all) first in `plan`.
+  // Reads the writable segment's oldest `limit` rows (0: all) into an empty `plan`.
   void read_fresh(SegmentPlan& plan, size_t limit);
   void check_metadata(std::span<sqlite3_value* const> metadata) const;
   // The parts 'hnsw', 'spatial' and 'spatial_pca' and the R*Tree rows of `segment`.
