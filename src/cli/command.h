@@ -48,6 +48,9 @@ std::unique_ptr<Command> check_command(CLI::App& parent);
 std::unique_ptr<Command> index_command(CLI::App& parent);
 std::unique_ptr<Command> embed_atoms_command(CLI::App& parent);
 std::unique_ptr<Command> search_command(CLI::App& parent);
+std::unique_ptr<Command> importance_command(CLI::App& parent);
+std::unique_ptr<Command> extract_command(CLI::App& parent);
+std::unique_ptr<Command> lineage_command(CLI::App& parent);
 
 // Settings of the `hart` command itself (main.cpp declares them), for every subcommand.
 struct CliSettings {

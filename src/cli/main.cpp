@@ -27,7 +27,8 @@ namespace {
 constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_source_command, models_command,
                                         tensors_command, rm_command,      export_command,    generate_command,
                                         tokenize_command, embed_command,  sql_command,       check_command,
-                                        index_command,   embed_atoms_command, search_command};
+                                        index_command,   embed_atoms_command, search_command,
+                                        importance_command, extract_command, lineage_command};
 
 // A command that inserted into a vector collection may have left it to the background
 // thread to seal and merge; leaving now would cancel that work, so the command waits.

@@ -1,8 +1,10 @@
 // A seam for reading a forward pass's hidden states while it runs (importance
 // scores, kNN-LM keys, decoder embeddings). A model with an observer set
 // (CausalLM::set_observer, BertEncoder::set_observer) calls it at fixed points of
-// every eval, in this order per block: on_block_input, on_ffn_input,
-// on_block_output; then on_final_hidden once. With none set (the default) each
+// every eval, in this order per block: on_block_input, [on_attn_input,
+// on_attn_output,] on_ffn_input, [on_ffn_hidden,] on_block_output; then
+// on_final_hidden once. The bracketed points (what each of a block's matrices
+// multiplies, for activation-aware importance) are shown by Llama-family models. With none set (the default) each
 // point costs one branch. The observer only reads: outputs are the same with it.
 #pragma once
 #include <cstddef>
@@ -30,10 +32,18 @@ class ForwardObserver {
   virtual ~ForwardObserver() = default;
   // The residual stream entering block `layer` (the embeddings for layer 0).
   virtual void on_block_input(int /*layer*/, const HiddenRows& /*rows*/) {}
+  // The rows the attention's Q, K and V matrices multiply (the normalised stream).
+  virtual void on_attn_input(int /*layer*/, const HiddenRows& /*rows*/) {}
+  // The heads' outputs side by side (n_head x head_dim a row): what the attention's
+  // output matrix multiplies.
+  virtual void on_attn_output(int /*layer*/, const HiddenRows& /*rows*/) {}
   // The rows the block's feed-forward multiplies first: the normalised residual
   // stream in pre-norm models (Llama, GPT-2), the attention sub-block's
   // LayerNorm output in BERT (post-norm).
   virtual void on_ffn_input(int /*layer*/, const HiddenRows& /*rows*/) {}
+  // The feed-forward's hidden rows after the activation (n_ff a row): what its
+  // down matrix multiplies.
+  virtual void on_ffn_hidden(int /*layer*/, const HiddenRows& /*rows*/) {}
   // The residual stream leaving block `layer`: the next block's input.
   virtual void on_block_output(int /*layer*/, const HiddenRows& /*rows*/) {}
   // Decoders: the rows the output matrix multiplies into logits (after the final

@@ -31,10 +31,16 @@ LlamaConfig llama_config(const LoadedModel& m) {
   using Bound = LoadedModel::FloatBound;
   c.eps = static_cast<float>(m.meta_float_bounded("llama.attention.layer_norm_rms_epsilon", 1e-5, Bound::kNonNegative));
   c.rope_base = static_cast<float>(m.meta_float_bounded("llama.rope.freq_base", 10000.0, Bound::kPositive));
-  if (c.n_head <= 0 || c.dim % c.n_head || c.n_head_kv <= 0 || c.n_head % c.n_head_kv)
+  // A head's width is the embedding length / heads unless the model says otherwise
+  // (students with fewer heads keep their heads' width).
+  auto key_length = m.meta_int("llama.attention.key_length");
+  if (key_length && m.meta_int("llama.attention.value_length").value_or(*key_length) != *key_length)
+    throw Error("model '" + m.info().name + "': attention key and value lengths differ, which llama models do not support");
+  if (c.n_head <= 0 || c.n_head_kv <= 0 || c.n_head % c.n_head_kv || (!key_length && c.dim % c.n_head) ||
+      (key_length && (*key_length <= 0 || *key_length > 4096)))
     throw Error("model '" + m.info().name + "': head counts " + std::to_string(c.n_head) + "/" +
                 std::to_string(c.n_head_kv) + " do not divide embedding length " + std::to_string(c.dim));
-  c.head_dim = c.dim / c.n_head;
+  c.head_dim = key_length ? static_cast<int32_t>(*key_length) : c.dim / c.n_head;
   c.n_rot = static_cast<int32_t>(m.meta_int("llama.rope.dimension_count").value_or(c.head_dim));
   const TensorView& emb = m.require("token_embd.weight");
   c.n_vocab = static_cast<int32_t>(emb.rows());
@@ -87,6 +93,7 @@ void LlamaModel::eval(std::span<const int32_t> tokens, std::vector<float>& logit
     cache_.reserve(l, end);
     // Attention: new keys and values go straight into the cache.
     for (size_t i = 0; i < n; ++i) tensor::rmsnorm(&x_[i * dim], L.attn_norm.data(), &xb_[i * dim], dim, c_.eps);
+    if (observer_) observer_->on_attn_input(l, normed);
     tensor::matmul(L.wq, xb_.data(), n, q_.data(), *pool_);
     tensor::matmul(L.wk, xb_.data(), n, cache_.keys(l, n_past_), *pool_);
     tensor::matmul(L.wv, xb_.data(), n, cache_.values(l, n_past_), *pool_);
@@ -96,6 +103,7 @@ void LlamaModel::eval(std::span<const int32_t> tokens, std::vector<float>& logit
       tensor::rope(cache_.keys(l, pos), c_.n_head_kv, hd, c_.n_rot, pos, c_.rope_base, tensor::RopeLayout::Norm);
     }
     attention(q_.data(), q_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, *pool_);  // in place
+    if (observer_) observer_->on_attn_output(l, {q_.data(), q_dim, tokens, n_past_});
     tensor::matmul(L.wo, q_.data(), n, xb_.data(), *pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
     // Feed-forward: SwiGLU.
@@ -104,6 +112,7 @@ void LlamaModel::eval(std::span<const int32_t> tokens, std::vector<float>& logit
     tensor::matmul(L.w_gate, xb_.data(), n, gate_.data(), *pool_);
     tensor::matmul(L.w_up, xb_.data(), n, up_.data(), *pool_);
     tensor::swiglu(gate_.data(), up_.data(), gate_.data(), n * c_.ffn);
+    if (observer_) observer_->on_ffn_hidden(l, {gate_.data(), static_cast<size_t>(c_.ffn), tokens, n_past_});
     tensor::matmul(L.w_down, gate_.data(), n, xb_.data(), *pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
     if (observer_) observer_->on_block_output(l, stream);

@@ -377,6 +377,100 @@ CREATE TABLE text_embedder_corpus(
   built_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 )sql",
+
+    // Version 9: importance scores and lineage of students (issue 12).
+    //
+    // A score set is one scoring method run on one model (one per method: running it
+    // again replaces it), with the calibration query that fed it. Element scores are
+    // cut like the weights they score (one score chunk per tensor chunk, the same
+    // elements), stored as float32 normalised by the tensor's largest score, with
+    // their range in the R*Tree score_zones, so `weights` can skip chunks by
+    // importance for any method. Magnitude needs no stored elements (|w| / max|w| is
+    // read from the weights); its set holds only its unit scores. Unit scores are the
+    // per-layer, per-head and per-neuron summaries students are chosen by.
+    R"sql(
+CREATE TABLE score_sets(
+  id INTEGER PRIMARY KEY,
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  method TEXT NOT NULL CHECK(method IN ('magnitude', 'wanda', 'influence')),
+  calibration TEXT,                     -- the SQL query that returned the calibration text
+  calibration_tokens INTEGER NOT NULL DEFAULT 0 CHECK(calibration_tokens >= 0),
+  options TEXT NOT NULL DEFAULT '{}' CHECK(json_valid(options)),
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  UNIQUE(model_id, method)
+);
+CREATE TABLE score_chunks(
+  id INTEGER PRIMARY KEY,
+  score_set_id INTEGER NOT NULL REFERENCES score_sets(id) ON DELETE CASCADE,
+  tensor_id INTEGER NOT NULL REFERENCES tensors(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,             -- the tensor chunk it scores
+  elem_start INTEGER NOT NULL,
+  elem_count INTEGER NOT NULL CHECK(elem_count > 0),
+  imp_min REAL, imp_max REAL,           -- NULL when every score is NaN
+  scores BLOB NOT NULL CHECK(length(scores) = 4 * elem_count),  -- float32, little-endian
+  UNIQUE(score_set_id, tensor_id, ordinal)
+);
+CREATE INDEX score_chunks_by_tensor ON score_chunks(tensor_id);
+CREATE VIRTUAL TABLE score_zones USING rtree(id, idx_min, idx_max, imp_min, imp_max);
+CREATE TRIGGER score_chunks_insert AFTER INSERT ON score_chunks BEGIN
+  INSERT INTO score_zones VALUES(new.id, new.elem_start, new.elem_start + new.elem_count - 1,
+                                 coalesce(new.imp_min, 0), coalesce(new.imp_max, 0));
+END;
+CREATE TRIGGER score_chunks_delete AFTER DELETE ON score_chunks BEGIN
+  DELETE FROM score_zones WHERE id = old.id;
+END;
+CREATE TABLE unit_scores(
+  score_set_id INTEGER NOT NULL REFERENCES score_sets(id) ON DELETE CASCADE,
+  unit TEXT NOT NULL CHECK(unit IN ('layer', 'head', 'neuron')),
+  layer INTEGER NOT NULL,
+  idx INTEGER NOT NULL,                 -- 0 for a layer; the query head; the FFN neuron
+  score REAL NOT NULL,
+  PRIMARY KEY(score_set_id, unit, layer, idx)
+) WITHOUT ROWID;
+-- Cascades for clients with foreign keys off, as for tensors.
+CREATE TRIGGER score_sets_model_delete AFTER DELETE ON models BEGIN
+  DELETE FROM score_sets WHERE model_id = old.id;
+END;
+CREATE TRIGGER score_sets_delete AFTER DELETE ON score_sets BEGIN
+  DELETE FROM score_chunks WHERE score_set_id = old.id;
+  DELETE FROM unit_scores WHERE score_set_id = old.id;
+END;
+CREATE TRIGGER score_chunks_tensor_delete AFTER DELETE ON tensors BEGIN
+  DELETE FROM score_chunks WHERE tensor_id = old.id;
+END;
+CREATE VIEW layer_scores AS
+  SELECT m.name AS model, s.method, u.layer, u.score FROM unit_scores u
+  JOIN score_sets s ON s.id = u.score_set_id JOIN models m ON m.id = s.model_id WHERE u.unit = 'layer';
+CREATE VIEW head_scores AS
+  SELECT m.name AS model, s.method, u.layer, u.idx AS head, u.score FROM unit_scores u
+  JOIN score_sets s ON s.id = u.score_set_id JOIN models m ON m.id = s.model_id WHERE u.unit = 'head';
+CREATE VIEW neuron_scores AS
+  SELECT m.name AS model, s.method, u.layer, u.idx AS neuron, u.score FROM unit_scores u
+  JOIN score_sets s ON s.id = u.score_set_id JOIN models m ON m.id = s.model_id WHERE u.unit = 'neuron';
+
+-- What a student was measured at against its parent (hart compare, extract_student's
+-- "evaluate" option): one row per measurement.
+CREATE TABLE model_evaluations(
+  id INTEGER PRIMARY KEY,
+  model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+  reference_id INTEGER REFERENCES models(id) ON DELETE SET NULL,  -- the teacher, if any
+  text_query TEXT,                      -- where the evaluation text came from
+  results TEXT NOT NULL CHECK(json_valid(results)),  -- perplexity, kl, top1, ... (JSON)
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TRIGGER model_evaluations_model_delete AFTER DELETE ON models BEGIN
+  DELETE FROM model_evaluations WHERE model_id = old.id;
+  UPDATE model_evaluations SET reference_id = NULL WHERE reference_id = old.id;
+END;
+-- Each derived model with its parent and how it was made: students of students
+-- follow parent_id (WITH RECURSIVE); parent_name survives the parent's removal.
+CREATE VIEW model_lineage AS
+  SELECT m.id, m.name, m.parent_id, json_extract(m.derivation, '$.parent') AS parent_name,
+         json_extract(m.derivation, '$.kind') AS kind, json_extract(m.derivation, '$.query') AS query,
+         json_extract(m.derivation, '$.options') AS options, json_extract(m.derivation, '$.scores') AS scores,
+         m.parameter_count, m.n_bytes, m.created_at
+  FROM models m WHERE m.derivation IS NOT NULL;
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {

@@ -5,7 +5,7 @@ cmake_minimum_required(VERSION 3.25)
 include(${SOURCE_DIR}/cmake/HartLayers.cmake)
 hart_read_layers(${SOURCE_DIR}/ARCHITECTURE.md)
 
-set(extension_layers store search engine sql)
+set(extension_layers store search engine student sql)
 # The functions a loadable extension may call: the macros of the host's API table.
 file(STRINGS "${SQLITE3EXT_H}" api_lines REGEX "^#define sqlite3_[a-z0-9_]+ +sqlite3_api->")
 set(api_functions "")

@@ -61,6 +61,7 @@ TEST_F(SurfaceTest, RunsAndWritesAreDirectOnly) {
                       n.name.find("embed") != std::string::npos || n.name == "atom_gc" ||
                       n.name == "atom_features" ||  // may run a stored model on the atom's text
                       n.name == "hart_search" || n.name == "search" ||  // embeds its query, maybe with a model
+                      n.name == "importance" || n.name == "extract_student" ||
                       (n.name == "hart_setting" && n.n_args == 2);
     EXPECT_EQ(n.direct_only, runs) << n.name;
   }
