@@ -10,6 +10,10 @@
 //   value REAL       the dequantized weight
 //   importance REAL  |value| / max |value| of the tensor (until real scores exist)
 //   meta INTEGER     the M coordinate: the layer index, -1 outside the blocks
+//   method TEXT HIDDEN  the importance scores shown: 'magnitude' (|value| / max
+//                    |value|, the default) or a method whose element scores
+//                    `hart importance` stored ('wanda'); NULL importance where the
+//                    model has none of that method
 //
 // How constraints are pushed down (xBestIndex sets one bit per usable constraint;
 // xFilter receives their values in this order):
@@ -25,6 +29,7 @@
 //   7    value <= ? / value < ?      "
 //   8    importance >= ? / > ?       "
 //   9    importance <= ? / < ?       "
+//   10   method = ?                  which scores; their zones in score_zones
 //
 // Bits 0-3 are exact and omitted from SQLite's per-row check; a text equality is
 // used only under the BINARY collation (the comparison run on `tensors`). Range
@@ -45,6 +50,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -54,6 +60,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/database.h"
+#include "store/scores.h"
 #include "store/chunk_layout.h"
 #include "store/tensor_data.h"
 #include "util/error.h"
@@ -61,8 +68,8 @@
 namespace hart {
 namespace {
 
-enum Col { kModel, kTensor, kLayer, kKind, kIdx, kValue, kImportance, kMeta };
-enum Bit { kBModel, kBTensor, kBLayer, kBKind, kBIdxLo, kBIdxHi, kBValLo, kBValHi, kBImpLo, kBImpHi, kNBits };
+enum Col { kModel, kTensor, kLayer, kKind, kIdx, kValue, kImportance, kMeta, kMethod };
+enum Bit { kBModel, kBTensor, kBLayer, kBKind, kBIdxLo, kBIdxHi, kBValLo, kBValHi, kBImpLo, kBImpHi, kBMethod, kNBits };
 
 struct Chunk {
   size_t tensor;  // index into WeightsCursor::tensors
@@ -82,6 +89,11 @@ struct WeightsCursor {
   bool val_bounded = false, imp_bounded = false;  // NaN rows (NULL) pass only when unbounded
   int64_t idx_lo = 0, idx_hi = std::numeric_limits<int64_t>::max();
   double inv_max_abs = 0;
+  // Stored scores (method other than magnitude): the set of each model, the
+  // current chunk's scores (empty: none stored, importance NULL).
+  std::string method = "magnitude";
+  std::unordered_map<int64_t, int64_t> score_set_of_model;
+  std::vector<float> scores;
   bool eof = true;
   ScanStats stats;
 };
@@ -98,11 +110,12 @@ int bit_for(int column, unsigned char op) {
     case kIdx: return lo ? kBIdxLo : hi ? kBIdxHi : eq ? -2 : -1;
     case kValue: return lo ? kBValLo : hi ? kBValHi : eq ? -3 : -1;
     case kImportance: return lo ? kBImpLo : hi ? kBImpHi : eq ? -4 : -1;
+    case kMethod: return eq ? kBMethod : -1;
     default: return -1;
   }
 }
 
-bool is_text_column(int column) { return column == kModel || column == kTensor || column == kKind; }
+bool is_text_column(int column) { return column == kModel || column == kTensor || column == kKind || column == kMethod; }
 
 int best_index(sqlite3_index_info* info) {
   int chosen[kNBits];
@@ -130,7 +143,7 @@ int best_index(sqlite3_index_info* info) {
     if (use.argvIndex == 0) use.argvIndex = ++argc;
     // Tensor choice is exact (the same comparison, in SQL on `tensors`), so SQLite
     // need not re-check it per row; range bounds are supersets and stay checked.
-    if (b <= kBKind) use.omit = 1;
+    if (b <= kBKind || b == kBMethod) use.omit = 1;
     cost /= b <= kBKind ? 20 : 4;
   }
   // An equality used for both bounds has one argv slot; record which bits share it.
@@ -158,6 +171,23 @@ void load_chunk(WeightsCursor* c) {
   c->values.resize(ch.elem_count);
   dequantize(t.dtype, s.blob(0), c->values.data(), ch.elem_count);
   c->inv_max_abs = t.max_abs > 0 ? 1.0 / t.max_abs : 0.0;
+  c->scores.clear();
+  if (c->method != "magnitude") {
+    auto set = c->score_set_of_model.find(t.model_id);
+    if (set != c->score_set_of_model.end()) {
+      Stmt sc(c->db, "SELECT scores FROM score_chunks WHERE score_set_id = ? AND tensor_id = ? AND ordinal = ? "
+                     "AND elem_start = ? AND elem_count = ?");
+      sc.bind(1, set->second).bind(2, t.id).bind(3, ch.ordinal).bind(4, static_cast<int64_t>(ch.elem_start));
+      sc.bind(5, static_cast<int64_t>(ch.elem_count));
+      if (sc.step()) {
+        if (sc.bytes(0) != ch.elem_count * sizeof(float))
+          throw Error("tensor '" + t.name + "': the " + c->method + " scores of chunk " + std::to_string(ch.ordinal) +
+                      " have the wrong size (the database is damaged)");
+        c->scores.resize(ch.elem_count);
+        std::memcpy(c->scores.data(), sc.blob(0), ch.elem_count * sizeof(float));
+      }
+    }
+  }
   int64_t start = static_cast<int64_t>(ch.elem_start);
   c->pos = c->idx_lo > start ? static_cast<uint64_t>(c->idx_lo - start) : 0;
   int64_t last = std::min<int64_t>(c->idx_hi, start + static_cast<int64_t>(ch.elem_count) - 1);
@@ -165,11 +195,17 @@ void load_chunk(WeightsCursor* c) {
   c->stats.chunks_read++;
 }
 
+// The current row's importance under the cursor's method; NaN when it has none.
+double importance(const WeightsCursor* c) {
+  if (c->method == "magnitude") return std::fabs(static_cast<double>(c->values[c->pos])) * c->inv_max_abs;
+  return c->scores.empty() ? NAN : c->scores[c->pos];
+}
+
 bool row_matches(const WeightsCursor* c) {
   double v = c->values[c->pos];
   if (c->val_bounded && !(v >= c->val_lo && v <= c->val_hi)) return false;
   if (!c->imp_bounded) return true;
-  double imp = std::fabs(v) * c->inv_max_abs;
+  double imp = importance(c);
   return imp >= c->imp_lo && imp <= c->imp_hi;
 }
 
@@ -234,7 +270,8 @@ void choose_chunks(WeightsCursor* c, bool zone_search, bool all_tensors) {
   if (!all_tensors) sql += " AND tc.tensor_id IN (SELECT value FROM json_each(?7))";
   Stmt s(c->db, sql);
   // An open side stays infinite: clamped to a finite number it would skip a zone of infinities.
-  s.bind(1, c->val_lo).bind(2, c->val_hi).bind(3, c->imp_lo).bind(4, c->imp_hi)
+  const bool magnitude = c->method == "magnitude";
+  s.bind(1, c->val_lo).bind(2, c->val_hi).bind(3, magnitude ? c->imp_lo : -INFINITY).bind(4, magnitude ? c->imp_hi : INFINITY)
       .bind(5, static_cast<double>(c->idx_lo)).bind(6, static_cast<double>(c->idx_hi));
   if (!all_tensors) s.bind(7, ids.dump());
   while (s.step()) {
@@ -246,6 +283,18 @@ void choose_chunks(WeightsCursor* c, bool zone_search, bool all_tensors) {
   std::sort(c->chunks.begin(), c->chunks.end(), [](const Chunk& a, const Chunk& b) {
     return a.tensor != b.tensor ? a.tensor < b.tensor : a.ordinal < b.ordinal;
   });
+  if (magnitude || !c->imp_bounded) return;
+  // Stored scores: keep the chunks whose score zone meets the importance bounds.
+  std::set<std::pair<int64_t, int64_t>> meets;  // (tensor id, ordinal)
+  Stmt z(c->db, "SELECT sc.tensor_id, sc.ordinal FROM score_zones z CROSS JOIN score_chunks sc ON sc.id = z.id"
+                " WHERE z.imp_max >= ?1 AND z.imp_min <= ?2 AND z.idx_max >= ?3 AND z.idx_min <= ?4"
+                " AND sc.score_set_id IN (SELECT value FROM json_each(?5))");
+  nlohmann::json sets = nlohmann::json::array();
+  for (auto& [model, set] : c->score_set_of_model) sets.push_back(set);
+  z.bind(1, c->imp_lo).bind(2, c->imp_hi).bind(3, static_cast<double>(c->idx_lo)).bind(4, static_cast<double>(c->idx_hi));
+  z.bind(5, sets.dump());
+  while (z.step()) meets.insert({z.int64(0), z.int64(1)});
+  std::erase_if(c->chunks, [&](const Chunk& ch) { return !meets.count({c->tensors[ch.tensor].id, ch.ordinal}); });
 }
 
 struct ValueFree {
@@ -316,8 +365,19 @@ void filter(WeightsCursor* c, int mask, const char* plan, sqlite3_value** argv) 
   for (int b = 0, k = 0; b < kNBits; ++b)
     if (mask & (1 << b)) arg[b] = argv[plan[k++] - '1'];
   if (!set_bounds(c, arg)) return publish_scan_stats(c->db, c->stats);
+  if (arg[kBMethod]) {
+    const unsigned char* m = sqlite3_value_text(arg[kBMethod]);
+    c->method = m ? reinterpret_cast<const char*>(m) : "";
+    require_score_method(c->method);
+  }
   choose_tensors(c, mask, arg);
+  if (c->method != "magnitude") {
+    Stmt s(c->db, "SELECT model_id, id FROM score_sets WHERE method = ?");
+    s.bind(1, c->method);
+    while (s.step()) c->score_set_of_model[s.int64(0)] = s.int64(1);
+  }
   bool zone_search = mask & ((1 << kBValLo) | (1 << kBValHi) | (1 << kBImpLo) | (1 << kBImpHi));
+  if (c->method != "magnitude" && c->imp_bounded && c->score_set_of_model.empty()) return publish_scan_stats(c->db, c->stats);
   bool all_tensors = !(mask & 0xF);
   if (!c->tensors.empty()) choose_chunks(c, zone_search, all_tensors);
   for (const TensorRow& t : c->tensors)
@@ -352,8 +412,13 @@ void column(const WeightsCursor* c, sqlite3_context* ctx, int col) {
     case kKind: sqlite3_result_text(ctx, t.kind.c_str(), -1, SQLITE_STATIC); break;
     case kIdx: sqlite3_result_int64(ctx, static_cast<int64_t>(ch.elem_start + c->pos)); break;
     case kValue: sqlite3_result_double(ctx, c->values[c->pos]); break;
-    case kImportance: sqlite3_result_double(ctx, std::fabs(static_cast<double>(c->values[c->pos])) * c->inv_max_abs); break;
+    case kImportance: {
+      double imp = importance(c);
+      if (std::isnan(imp)) sqlite3_result_null(ctx); else sqlite3_result_double(ctx, imp);
+      break;
+    }
     case kMeta: sqlite3_result_int64(ctx, t.layer ? *t.layer : -1); break;
+    case kMethod: sqlite3_result_text(ctx, c->method.c_str(), -1, SQLITE_TRANSIENT); break;
   }
 }
 
@@ -367,7 +432,7 @@ struct WeightsTable {
   static constexpr const char* kName = "weights";
   static constexpr const char* kSchema =
       "CREATE TABLE x(model TEXT, tensor TEXT, layer INTEGER, kind TEXT, idx INTEGER,"
-      " value REAL, importance REAL, meta INTEGER)";
+      " value REAL, importance REAL, meta INTEGER, method TEXT HIDDEN)";
   static int best_index(sqlite3_index_info& info) { return hart::best_index(&info); }
   class Cursor {
    public:

@@ -247,6 +247,20 @@ TEST_F(StudentTest, WandaScoresAreWeightTimesInputNorm) {
   auto stored = read_tensor_scores(db->handle(), set->id, up);
   ASSERT_TRUE(stored);
   for (size_t i = 0; i < w.size(); ++i) ASSERT_NEAR((*stored)[i], expect[i] / max, 1e-5) << i;
+  // `weights` shows them with method = 'wanda'; the importance bound is pushed down
+  // through score_zones and gives the rows a plain scan gives.
+  EXPECT_NEAR(scalar(*db, "SELECT round(importance * 1e6) FROM weights WHERE model = 'stories260K' AND method = 'wanda' "
+                          "AND tensor = 'blk.2.ffn_up.weight' AND idx = 100"), std::round(expect[100] / max * 1e6), 1);
+  for (const char* bound : {"> 0.5", "< 0.01", "BETWEEN 0.2 AND 0.3"}) {
+    const std::string where = std::string("model = 'stories260K' AND method = 'wanda' AND ");
+    for (const char* what : {"count(*)", "sum(idx)", "sum(layer)"})
+      EXPECT_EQ(scalar(*db, std::string("SELECT ") + what + " FROM weights WHERE " + where + "importance " + bound),
+                scalar(*db, std::string("SELECT ") + what + " FROM weights WHERE " + where + "+importance " + bound))
+          << what << " " << bound;
+    EXPECT_GT(scalar(*db, "SELECT count(*) FROM weights WHERE " + where + "importance " + bound), 0) << bound;
+  }
+  EXPECT_EQ(scalar(*db, "SELECT count(*) FROM weights WHERE model = 'stories260K' AND method = 'wanda' AND importance IS NULL"),
+            scalar(*db, "SELECT sum(n_elements) FROM tensors WHERE layer IS NULL OR kind LIKE '%norm'"));
   // Influence: one score per layer, each in [0, 2].
   compute_importance(*db, "stories260K", {.method = "influence", .calibration = "SELECT text FROM calib"});
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM layer_scores WHERE model = 'stories260K' AND method = 'influence' "
