@@ -111,6 +111,22 @@ constexpr Check kChecks[] = {
      " UNION ALL "
      "SELECT printf('chunk_zones entry %d: no tensor_chunks row %d', z.id, z.id)"
      "  FROM chunk_zones z WHERE NOT EXISTS (SELECT 1 FROM tensor_chunks WHERE id = z.id)"},
+    {"score_zones", "every score_chunks row scores the elements of its tensor chunk, of a set of the tensor's model,"
+                    " with a score_zones box covering it, and every box has its row",
+     "SELECT printf('score_chunks row %d (set %d, tensor %d, ordinal %d): %s', sc.id, sc.score_set_id, sc.tensor_id,"
+     "              sc.ordinal, CASE WHEN tc.id IS NULL THEN 'the tensor has no chunk of that ordinal and elements'"
+     "                               WHEN s.model_id IS NOT t.model_id THEN 'its score set belongs to another model'"
+     "                               ELSE 'no score_zones box covers its elements and importance' END)"
+     "  FROM score_chunks sc JOIN tensors t ON t.id = sc.tensor_id LEFT JOIN score_sets s ON s.id = sc.score_set_id"
+     "  LEFT JOIN tensor_chunks tc ON tc.tensor_id = sc.tensor_id AND tc.ordinal = sc.ordinal"
+     "   AND tc.elem_start = sc.elem_start AND tc.elem_count = sc.elem_count"
+     "  LEFT JOIN score_zones z ON z.id = sc.id"
+     " WHERE tc.id IS NULL OR s.model_id IS NOT t.model_id OR z.id IS NULL OR z.idx_min > sc.elem_start"
+     "    OR z.idx_max < sc.elem_start + sc.elem_count - 1 OR z.imp_min > coalesce(sc.imp_min, 0)"
+     "    OR z.imp_max < coalesce(sc.imp_max, 0)"
+     " UNION ALL "
+     "SELECT printf('score_zones entry %d: no score_chunks row %d', z.id, z.id)"
+     "  FROM score_zones z WHERE NOT EXISTS (SELECT 1 FROM score_chunks WHERE id = z.id)"},
     {"tensor_elements", "tensors.n_elements and n_bytes = the sums over its chunks",
      "SELECT printf('tensor %d (''%s'' of model %d): %d elements in %d bytes, but its chunks (%d) hold %d elements"
      " in %d bytes', t.id, t.name, t.model_id, t.n_elements, t.n_bytes, coalesce(s.n, 0), coalesce(s.elements, 0),"

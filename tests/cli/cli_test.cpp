@@ -234,7 +234,7 @@ TEST_F(CliTest, CheckListsItsChecksAndExits2NamingEachProblem) {
   EXPECT_THAT(out, ::testing::ContainsRegex("\n  FAILED chunk_refcount +.*\\(1 problem\\)\n"));
   EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_refcount: chunk 1: refcount 5, but 1 tensor_chunks, 0 atom_chunks and 0 pending_chunks rows use it\n"));
   EXPECT_THAT(out, ::testing::HasSubstr("\n  chunk_zones: tensor_chunks row 2 (tensor 2, ordinal 0): no chunk_zones entry\n"));
-  EXPECT_THAT(out, ::testing::HasSubstr("\n2 problems found by 2 of 11 checks\nkeep a copy of " + db));
+  EXPECT_THAT(out, ::testing::HasSubstr("\n2 problems found by 2 of 12 checks\nkeep a copy of " + db));
   EXPECT_EQ(hart("check " + dir.file("missing.db")), 1);
 }
 

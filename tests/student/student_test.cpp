@@ -275,6 +275,12 @@ TEST_F(StudentTest, WandaScoresAreWeightTimesInputNorm) {
       EXPECT_EQ(std::count(v.begin() + r * 64, v.begin() + (r + 1) * 64, 0.0f), 32) << "row " << r;
   }
   expect_check_passes(*db);
+  // A lost R*Tree box is found by `hart check`.
+  db->exec("DELETE FROM score_zones WHERE id = (SELECT min(id) FROM score_zones)");
+  ConsistencyReport report = check_consistency(*db);
+  ASSERT_EQ(report.findings.size(), 1u);
+  EXPECT_EQ(report.findings[0].check, "score_zones");
+  EXPECT_THAT(report.findings[0].problem, ::testing::HasSubstr("no score_zones box"));
 }
 
 TEST_F(StudentTest, BadRequestsAreRefusedWithNothingWritten) {
