@@ -9,6 +9,7 @@
 #include "engine/model_cache.h"
 #include "model/causal_lm.h"
 #include "reference_models.h"
+#include "store/model_export.h"
 #include "store/model_ingest.h"
 #include "store/model_writer.h"
 #include "store/models.h"
@@ -325,6 +326,36 @@ TEST_F(StudentTest, BadRequestsAreRefusedWithNothingWritten) {
   }
   EXPECT_EQ(scalar(*db, "SELECT count(*) FROM score_sets"), 0);
   EXPECT_EQ(models(), 2);
+}
+
+TEST_F(StudentTest, AnExportedStudentReadsBackAndRunsTheSame) {
+  ingest_reference();
+  LayerChoice keep;
+  keep.layers = {0};
+  extract_student(*db, "ref", "cut", student_query(*db, "ref", keep),
+                  R"({"heads": 0.5, "neurons": 0.5, "nm": "2:4", "seed": 1, "heads_by": "random", "neurons_by": "random", "method": "random"})");
+  const auto want = logits("cut", tokens);
+  for (ExportFormat f : {ExportFormat::kGguf, ExportFormat::kSafetensors}) {
+    const std::string file = dir.file(f == ExportFormat::kGguf ? "cut.gguf" : "cut.safetensors");
+    export_model(*db, "cut", f, file);
+    IngestOptions o;
+    o.name = f == ExportFormat::kGguf ? "cut_gguf" : "cut_st";
+    ingest_model(*db, file, o);
+    // The file's own header says the student's shape (the GGUF reader checked every offset).
+    if (f == ExportFormat::kGguf) {
+      EXPECT_EQ(scalar(*db, "SELECT json_extract(metadata, '$.\"llama.attention.key_length\"') FROM models WHERE name = 'cut_gguf'"), 16);
+      EXPECT_EQ(scalar(*db, "SELECT json_extract(metadata, '$.\"llama.feed_forward_length\"') FROM models WHERE name = 'cut_gguf'"), 96);
+      EXPECT_EQ(logits("cut_gguf", tokens), want);
+    }
+    // Every tensor came back with the same chunks (nothing new was stored).
+    EXPECT_EQ(scalar(*db, "SELECT count(*) FROM tensors a JOIN tensors b ON a.name = b.name "
+                          "WHERE a.model_id = (SELECT id FROM models WHERE name = 'cut') AND b.model_id = "
+                          "(SELECT id FROM models WHERE name = '" + o.name + "') AND a.n_bytes = b.n_bytes AND "
+                          "(SELECT group_concat(chunk_id) FROM (SELECT chunk_id FROM tensor_chunks WHERE tensor_id = a.id ORDER BY ordinal)) = "
+                          "(SELECT group_concat(chunk_id) FROM (SELECT chunk_id FROM tensor_chunks WHERE tensor_id = b.id ORDER BY ordinal))"),
+              scalar(*db, "SELECT n_tensors FROM models WHERE name = 'cut'"));
+  }
+  expect_check_passes(*db);
 }
 
 TEST_F(StudentTest, StudentsOfStudentsKeepTheirLineage) {
