@@ -2,10 +2,9 @@
 // Debian's Python sqlite3 module and Node's better-sqlite3 (v12, its own SQLite). Each
 // creates a collection, inserts, seals, deletes and runs filtered KNN queries, then
 // searches atoms' text with FTS5 and search() on the same Hartonomous file.
-#include <filesystem>
-
 #include "../store/store_fixture.h"
 #include "engine/atom_vectors.h"
+#include "support/sqlite_hosts.h"
 
 namespace hart::test {
 namespace {
@@ -45,56 +44,27 @@ class VectorHostsTest : public StoreTest {
     }
     embed_atoms(*db, {});
     db.reset();  // the host has the file to itself
-    write_file(dir.file("script.sql"), kScript);
   }
-  std::string extension() const { return binary_dir() + "/src/hartonomous"; }
 };
 
 TEST_F(VectorHostsTest, SqliteShell) {
-  std::string statements = kScript, out;
-  for (size_t at = statements.find('\n'); at != std::string::npos; at = statements.find('\n', at + 2))
-    statements.insert(at, ";");
-  write_file(dir.file("script.sql"), statements);
-  const std::string cmd = "sqlite3 -batch '" + dir.file("test.db") + "' -cmd '.load " + extension() + "' < '" +
-                          dir.file("script.sql") + "'";
-  ASSERT_EQ(run_command(cmd, &out), 0) << cmd << "\n" << out;
-  EXPECT_EQ(out, kExpected);
+  EXPECT_EQ(run_in_sqlite_shell(dir.file("test.db"), kScript, dir.path()), kExpected);
 }
 
 TEST_F(VectorHostsTest, DebianPython) {
-  const std::string script =
-      "import sqlite3, sys\n"
-      "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-      "c.enable_load_extension(True)\n"
-      "c.load_extension(sys.argv[2])\n"
-      "for sql in open(sys.argv[3]).read().splitlines():\n"
-      "    for row in c.execute(sql):\n"
-      "        print('|'.join(str(v) for v in row))\n"
-      // A float32 BLOB from Python's struct, as sqlite-vec's docs pass them.
+  // A float32 BLOB from Python's struct, as sqlite-vec's docs pass them.
+  const std::string after =
       "import struct\n"
       "c.execute('INSERT INTO items(rowid, embedding) VALUES (?, ?)', (6, struct.pack('4f', 0, 0, 1, 0)))\n"
       "print(c.execute('SELECT rowid FROM items WHERE embedding MATCH ? AND k = 1', (struct.pack('4f', 0, 0, 2, 0),)).fetchone()[0])\n";
-  write_file(dir.file("run.py"), script);
-  std::string out;
-  const std::string cmd = "/usr/bin/python3 '" + dir.file("run.py") + "' '" + dir.file("test.db") + "' '" + extension() +
-                          "' '" + dir.file("script.sql") + "'";
-  ASSERT_EQ(run_command(cmd, &out), 0) << cmd << "\n" << out;
-  EXPECT_EQ(out, std::string(kExpected) + "6\n");
+  EXPECT_EQ(run_in_python(dir.file("test.db"), kScript, dir.path(), after), std::string(kExpected) + "6\n");
 }
 
 TEST_F(VectorHostsTest, NodeBetterSqlite3) {
-  const std::string node_dir = source_dir() + "/tests/sql/node";
-  ASSERT_TRUE(std::filesystem::exists(node_dir + "/node_modules/better-sqlite3"))
-      << "better-sqlite3 is not installed: run `npm ci --prefix tests/sql/node` (the README's test command does)";
   // better-sqlite3's SQLite (3.41 or later) hands LIMIT to the table: sqlite-vec's other KNN form.
-  write_file(dir.file("script.sql"),
-             std::string(kScript) +
-                 "SELECT rowid FROM items WHERE embedding MATCH '[0,1,0,0]' ORDER BY distance LIMIT 2\n");
-  std::string out;
-  const std::string cmd = "node '" + node_dir + "/run_script.js' '" + dir.file("test.db") + "' '" + extension() + "' '" +
-                          dir.file("script.sql") + "'";
-  ASSERT_EQ(run_command(cmd, &out), 0) << cmd << "\n" << out;
-  EXPECT_EQ(out, std::string(kExpected) + "2\n4\n");
+  const std::string script =
+      std::string(kScript) + "SELECT rowid FROM items WHERE embedding MATCH '[0,1,0,0]' ORDER BY distance LIMIT 2\n";
+  EXPECT_EQ(run_in_node(dir.file("test.db"), script, dir.path()), std::string(kExpected) + "2\n4\n");
 }
 
 }  // namespace
