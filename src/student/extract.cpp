@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "engine/text_query.h"
 #include "store/model_parts.h"
 #include "store/model_writer.h"
 #include "store/models.h"
@@ -31,22 +32,8 @@ bool is_matrix_kind(const std::string& kind) { return kind != "attn_norm.weight"
 // The indices of parts.tensors the query selects, checked: each a tensor of the parent, once.
 std::vector<bool> run_selection(Database& db, const ModelRow& parent, const std::vector<TensorRow>& tensors,
                                 const std::string& query) {
-  sqlite3* h = db.handle();
-  sqlite3_stmt* st = nullptr;
-  const char* tail = nullptr;
-  if (sqlite3_prepare_v2(h, query.c_str(), static_cast<int>(query.size()), &st, &tail) != SQLITE_OK || !st) {
-    std::string msg = st ? sqlite3_errmsg(h) : "it holds no statement";
-    sqlite3_finalize(st);
-    throw UsageError("the student's query fails: " + msg);
-  }
-  struct Finalize {
-    sqlite3_stmt* s;
-    ~Finalize() { sqlite3_finalize(s); }
-  } guard{st};
-  for (const char* p = tail; p && *p; ++p)
-    if (!std::isspace(static_cast<unsigned char>(*p)) && *p != ';')
-      throw UsageError("the student's query must be one statement");
-  if (!sqlite3_stmt_readonly(st)) throw UsageError("the student's query must only read");
+  UserQuery q(db.handle(), query, "student's");
+  sqlite3_stmt* st = q.stmt();
   int by_id = -1, by_name = -1;
   for (int c = 0; c < sqlite3_column_count(st); ++c) {
     std::string col = sqlite3_column_name(st, c);
@@ -63,8 +50,7 @@ std::vector<bool> run_selection(Database& db, const ModelRow& parent, const std:
     index_of_name[tensors[i].name] = i;
   }
   std::vector<bool> keep(tensors.size(), false);
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  while (q.step()) {
     size_t i;
     if (by_id >= 0) {
       int64_t id = sqlite3_column_int64(st, by_id);
@@ -91,7 +77,6 @@ std::vector<bool> run_selection(Database& db, const ModelRow& parent, const std:
                        "' twice (a layer listed twice, or tensors of several models?)");
     keep[i] = true;
   }
-  if (rc != SQLITE_DONE) throw UsageError("the student's query fails: " + std::string(sqlite3_errmsg(h)));
   if (std::none_of(keep.begin(), keep.end(), [](bool b) { return b; }))
     throw UsageError("the student's query selects no tensor of '" + parent.name + "'");
   return keep;
