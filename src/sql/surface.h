@@ -26,6 +26,11 @@ void tokenize_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void embed_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 const sqlite3_module* generate_tokens_module();
 
+// evaluation_functions.cpp — perplexity and teacher/student comparison
+void perplexity_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void eval_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void compare_models_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+
 // weights_vtab.cpp, tensor_stats_vtab.cpp, geometry.cpp, scan_stats.cpp — stored weights
 const sqlite3_module* weights_module();
 const sqlite3_module* tensor_stats_module();
