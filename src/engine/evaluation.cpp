@@ -104,6 +104,13 @@ double token_nll(const float* logits, int32_t n_vocab, int32_t target) {
   return std::log(sum) + max - double(logits[target]);
 }
 
+double NllSums::perplexity() const { return std::exp(nll / count); }
+
+double NllSums::standard_error() const {
+  const double mean = nll / count, var = nll2 / count - mean * mean;
+  return var > 0 && count > 1 ? perplexity() * std::sqrt(var / (count - 1)) : 0;
+}
+
 PerplexityResult perplexity_of(CausalLM& lm, const std::string& name, std::span<const int32_t> tokens, int32_t bos,
                                const EvalOptions& options, const ChunkProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
@@ -112,30 +119,23 @@ PerplexityResult perplexity_of(CausalLM& lm, const std::string& name, std::span<
   const ChunkPlan plan = plan_chunks(name, static_cast<int64_t>(tokens.size()), lm.n_ctx(), options);
   const int32_t n_vocab = lm.n_vocab();
   std::vector<float> logits;
-  double nll = 0, nll2 = 0;
-  int64_t count = 0;
+  NllSums sums;
   for (int32_t i = 0; i < plan.n_chunks; ++i) {
     const std::vector<int32_t> chunk = chunk_tokens(tokens, plan, i, bos);
     lm.reset();
     lm.eval(chunk, logits, /*all_logits=*/true);
-    for (int32_t j = plan.first(); j < plan.ctx - 1; ++j) {
-      const double v = token_nll(logits.data() + size_t(j) * n_vocab, n_vocab, chunk[j + 1]);
-      nll += v;
-      nll2 += v * v;
-      ++count;
-    }
-    r.running.push_back(std::exp(nll / count));
+    for (int32_t j = plan.first(); j < plan.ctx - 1; ++j)
+      sums.add(token_nll(logits.data() + size_t(j) * n_vocab, n_vocab, chunk[j + 1]));
+    r.running.push_back(sums.perplexity());
     if (progress) progress(i + 1, r.running.back());
   }
   lm.reset();
-  const double mean = nll / count;
-  r.perplexity = std::exp(mean);
-  const double var = nll2 / count - mean * mean;  // llama-perplexity's estimate, as it prints it
-  r.standard_error = var > 0 && count > 1 ? r.perplexity * std::sqrt(var / (count - 1)) : 0;
+  r.perplexity = sums.perplexity();
+  r.standard_error = sums.standard_error();
   r.ctx = plan.ctx;
   r.n_chunks = plan.n_chunks;
   r.text_tokens = static_cast<int64_t>(tokens.size());
-  r.scored = count;
+  r.scored = sums.count;
   r.threads = static_cast<int32_t>(lm.pool()->size());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -91,6 +91,14 @@ std::vector<int32_t> chunk_tokens(std::span<const int32_t> tokens, const ChunkPl
 void log_softmax(const float* logits, int32_t n_vocab, std::vector<double>& out);
 // -log softmax(logits)[target], in double.
 double token_nll(const float* logits, int32_t n_vocab, int32_t target);
+// Sums of nll and nll^2 over `count` positions.
+struct NllSums {
+  double nll = 0, nll2 = 0;
+  int64_t count = 0;
+  void add(double v) { nll += v, nll2 += v * v, ++count; }
+  double perplexity() const;      // exp(mean)
+  double standard_error() const;  // llama-perplexity's, as it prints it
+};
 
 // Called after each chunk with its 1-based number and the perplexity so far.
 using ChunkProgress = std::function<void(int32_t chunk, double running_perplexity)>;

@@ -125,8 +125,9 @@ ComparisonResult run_comparison(sqlite3* db, const std::string& teacher, const s
                      std::to_string(prompt.size()) + " tokens");
 
   ComparisonResult r;
-  double t_nll = 0, t_nll2 = 0, s_nll = 0, s_nll2 = 0, kl_sum = 0;
-  int64_t count = 0, agree = 0;
+  NllSums t_sums, s_sums;
+  double kl_sum = 0;
+  int64_t agree = 0;
   std::vector<float> t_logits, s_logits;
   std::vector<double> t_lp, s_lp;
   for (int32_t i = 0; i < plan.n_chunks; ++i) {
@@ -145,29 +146,18 @@ ComparisonResult run_comparison(sqlite3* db, const std::string& teacher, const s
       kl = std::max(kl, 0.0);  // rounding can leave -1e-17 for equal distributions
       kl_sum += kl;
       r.max_kl = std::max(r.max_kl, kl);
-      const int32_t target = chunk[j + 1];
-      t_nll += -t_lp[target];
-      t_nll2 += t_lp[target] * t_lp[target];
-      s_nll += -s_lp[target];
-      s_nll2 += s_lp[target] * s_lp[target];
+      t_sums.add(-t_lp[chunk[j + 1]]);
+      s_sums.add(-s_lp[chunk[j + 1]]);
       agree += argmax(tl, n_vocab) == argmax(sl, n_vocab);
-      ++count;
     }
-    if (progress) progress(i + 1, std::exp(s_nll / count));
+    if (progress) progress(i + 1, s_sums.perplexity());
   }
   t_lm->reset();
   s_lm->reset();
 
-  // Perplexity and its error exactly as perplexity_of states them.
-  auto finish = [count](double nll, double nll2, ModelFigures& f) {
-    const double mean = nll / count, var = nll2 / count - mean * mean;
-    f.perplexity = std::exp(mean);
-    f.standard_error = var > 0 && count > 1 ? f.perplexity * std::sqrt(var / (count - 1)) : 0;
-  };
-  r.teacher.model = teacher;
-  r.student.model = student;
-  finish(t_nll, t_nll2, r.teacher);
-  finish(s_nll, s_nll2, r.student);
+  const int64_t count = t_sums.count;
+  r.teacher = {teacher, t_sums.perplexity(), t_sums.standard_error()};
+  r.student = {student, s_sums.perplexity(), s_sums.standard_error()};
   r.mean_kl = kl_sum / count;
   r.top1_agreement = double(agree) / count;
   read_sizes(db, t_model->info().id, r.teacher);
