@@ -12,17 +12,11 @@
 
 #include "engine/evaluation.h"
 #include "sql/surface.h"
+#include "sql/function_args.h"
 #include "sql/vtab.h"
 
 namespace hart {
 namespace {
-
-bool require_text(sqlite3_context* ctx, sqlite3_value* v, const char* fn, const char* what) {
-  if (sqlite3_value_type(v) == SQLITE_TEXT) return true;
-  std::string msg = std::string(fn) + ": " + what + " must be text";
-  sqlite3_result_error(ctx, msg.c_str(), -1);
-  return false;
-}
 
 void result_json(sqlite3_context* ctx, const std::string& json) {
   sqlite3_result_text(ctx, json.c_str(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
