@@ -33,7 +33,9 @@ struct EvalOptions {
   int32_t ctx = 0;       // 0: the model's context length capped at kDefaultEvalContext
   int32_t chunks = 0;    // 0: every whole chunk of the text
   int threads = 0;       // 0: all cores
-  int32_t gen_tokens = kDefaultGenTokens;  // compare: greedy tokens timed per model (0: not timed)
+  // compare: greedy tokens timed per model (0: not timed), capped to fit the smaller
+  // context after the prompt
+  int32_t gen_tokens = kDefaultGenTokens;
 
   // A JSON object with the keys ctx, chunks, threads, gen_tokens; empty text = the
   // defaults. Unknown keys and values out of range are UsageErrors naming them.
@@ -67,7 +69,8 @@ struct ModelFigures {
 
 struct ComparisonResult {
   ModelFigures teacher, student;
-  int32_t ctx = 0, n_chunks = 0, threads = 0, gen_tokens = 0;
+  int32_t ctx = 0, n_chunks = 0, threads = 0;
+  int32_t gen_tokens = 0;  // greedy tokens timed per model, after the cap
   int64_t text_tokens = 0, scored = 0;
   double mean_kl = 0;      // mean over scored positions of KL(teacher || student), nats
   double max_kl = 0;

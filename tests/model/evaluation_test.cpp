@@ -152,6 +152,9 @@ TEST_F(EvaluationTest, AModelComparedWithItselfAgreesEverywhere) {
   EXPECT_EQ(r.student.bytes_not_shared, 0);
   EXPECT_EQ(r.teacher.parameters, require_model(*db, "tiny").parameter_count);
   EXPECT_GT(r.teacher.gen_tokens_per_second, 0);
+  EXPECT_EQ(r.gen_tokens, 8);
+  o.gen_tokens = 64;  // with the 8-token prompt, more than the context of 64 holds
+  EXPECT_EQ(run_comparison(db->handle(), "tiny", "tiny", words(400), o).gen_tokens, 56);
 }
 
 TEST_F(EvaluationTest, OneTensorChangedShowsInKlAndInUnsharedBytes) {
