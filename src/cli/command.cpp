@@ -1,7 +1,12 @@
 #include "cli/command.h"
 
-#include <cstdio>
+#include "engine/text_query.h"
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "engine/text_query.h"
 #include "sql/register.h"
 #include "util/error.h"
 
@@ -36,6 +41,24 @@ std::unique_ptr<Database> open_database(const std::string& path) {
 void OutputFlags::add_to(CLI::App* cmd) {
   auto* csv_flag = cmd->add_flag("--csv", csv, "Print CSV");
   cmd->add_flag("--json", json, "Print a JSON array of objects")->excludes(csv_flag);
+}
+
+void TextSource::add_to(CLI::App* cmd) {
+  auto* text = cmd->add_option("--text", sql, "SQL whose rows' first column is the text (joined by newlines)");
+  auto* path = cmd->add_option("--file", file, "A file holding the text")->check(CLI::ExistingFile);
+  text->excludes(path);
+}
+
+std::string TextSource::read(Database& db) const {
+  if (sql.empty() && file.empty()) throw UsageError("give the text: --text \"SQL returning text\" or --file PATH");
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    if (!in) throw UsageError("--file: cannot read " + file);
+    return bytes.str();
+  }
+  return text_from_query(db.handle(), sql, "--text");
 }
 
 void run_sql(Database& db, const std::string& sql, OutputMode mode) {

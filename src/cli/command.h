@@ -51,6 +51,8 @@ std::unique_ptr<Command> search_command(CLI::App& parent);
 std::unique_ptr<Command> importance_command(CLI::App& parent);
 std::unique_ptr<Command> extract_command(CLI::App& parent);
 std::unique_ptr<Command> lineage_command(CLI::App& parent);
+std::unique_ptr<Command> eval_command(CLI::App& parent);
+std::unique_ptr<Command> compare_command(CLI::App& parent);
 
 // Settings of the `hart` command itself (main.cpp declares them), for every subcommand.
 struct CliSettings {
@@ -92,6 +94,19 @@ CLI::Option* add_integer_option(CLI::App* app, const std::string& names, T& targ
           about)
       ->type_name("INT");
 }
+
+// The text `hart eval` and `hart compare` read: --text SQL (the rows' first column,
+// in order, joined by "\n"; NULLs skipped) or --file PATH, one of the two.
+struct TextSource {
+  std::string sql, file;
+  void add_to(CLI::App* cmd);
+  // UsageError naming the query when it returns no text.
+  std::string read(Database& db) const;
+};
+
+// The flags `hart eval` and `hart compare` share: the text, --ctx, --threads, --chunks.
+struct EvalOptions;
+void add_eval_flags(CLI::App* app, TextSource& source, EvalOptions& options);
 
 // Runs every statement in `sql`, printing the rows of those that return any.
 void run_sql(Database& db, const std::string& sql, OutputMode mode);

@@ -14,6 +14,8 @@
 //   hart index demo.db items seal                    (a vector collection's segments)
 //   hart embed-atoms demo.db                         (atoms' text into vectors)
 //   hart search demo.db "how do stars form" --mode fused
+//   hart eval demo.db stories260K --file wiki.test.raw --ctx 128   (perplexity)
+//   hart compare demo.db teacher student --text "SELECT text FROM docs"
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <vector>
@@ -28,7 +30,8 @@ constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_sou
                                         tensors_command, rm_command,      export_command,    generate_command,
                                         tokenize_command, embed_command,  sql_command,       check_command,
                                         index_command,   embed_atoms_command, search_command,
-                                        importance_command, extract_command, lineage_command};
+                                        importance_command, extract_command, lineage_command,
+                                        eval_command,    compare_command};
 
 // A command that inserted into a vector collection may have left it to the background
 // thread to seal and merge; leaving now would cancel that work, so the command waits.

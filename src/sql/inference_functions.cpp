@@ -24,20 +24,11 @@
 #include <vector>
 
 #include "engine/inference.h"
+#include "sql/function_args.h"
 #include "sql/vtab.h"
 #include "util/error.h"
 
 namespace hart {
-namespace {
-
-bool require_text(sqlite3_context* ctx, sqlite3_value* v, const char* fn, const char* what) {
-  if (sqlite3_value_type(v) == SQLITE_TEXT) return true;
-  std::string msg = std::string(fn) + ": " + what + " must be text";
-  sqlite3_result_error(ctx, msg.c_str(), -1);
-  return false;
-}
-
-}  // namespace
 
 void generate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   if (!require_text(ctx, argv[0], "generate", "the model name") || !require_text(ctx, argv[1], "generate", "the prompt"))

@@ -1,7 +1,8 @@
 // The whole SQL surface in two tables: every function and virtual-table module, with
 // its name, arguments and flags. Names: verbs that other extensions could also define
-// (generate, embed, tokenize, generate_tokens, search) are registered as hart_<verb>, with
-// the bare verb kept as an alias; the rest are already ours (weights, atom_*, tensor_*).
+// (generate, embed, tokenize, generate_tokens, search, perplexity, eval) are registered
+// as hart_<verb>, with the bare verb kept as an alias; the rest are already ours
+// (weights, atom_*, tensor_*, compare_models).
 //
 // Flags: whatever writes to the database or runs a model is SQLITE_DIRECTONLY, so a
 // view or trigger in a database someone else made cannot call it; what only reads is
@@ -85,6 +86,12 @@ constexpr SqlFunction kFunctions[] = {
     {"importance", nullptr, 4, kRuns, importance_fn},
     {"extract_student", nullptr, 3, kRuns, extract_student_fn},
     {"extract_student", nullptr, 4, kRuns, extract_student_fn},
+    {"hart_perplexity", "perplexity", 2, kRuns, perplexity_fn},
+    {"hart_perplexity", "perplexity", 3, kRuns, perplexity_fn},
+    {"hart_eval", "eval", 2, kRuns, eval_fn},
+    {"hart_eval", "eval", 3, kRuns, eval_fn},
+    {"compare_models", nullptr, 3, kRuns, compare_models_fn},
+    {"compare_models", nullptr, 4, kRuns, compare_models_fn},
     {"atom_text", nullptr, 1, kReads, atom_text_fn},
     {"atom_payload", nullptr, 1, kReads, atom_payload_fn},
     {"atom_gc", nullptr, 0, kRuns, atom_gc_fn},

@@ -29,6 +29,11 @@ const sqlite3_module* generate_tokens_module();
 // student_functions.cpp — importance scores and students
 void importance_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void extract_student_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+// evaluation_functions.cpp — perplexity and teacher/student comparison
+void perplexity_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void eval_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void compare_models_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+
 // weights_vtab.cpp, tensor_stats_vtab.cpp, geometry.cpp, scan_stats.cpp — stored weights
 const sqlite3_module* weights_module();
 const sqlite3_module* tensor_stats_module();

@@ -121,6 +121,44 @@ TEST_F(CliTest, GenerateStreamsLlamaCppsContinuation) {
   EXPECT_EQ(out, "count(*)\n3\n");  // two generations and a tokenization; failed calls record nothing
 }
 
+// hart eval and hart compare on the reference Llama (context 64): the text from a file
+// or from a query's rows, llama-perplexity's progress on stderr, and the refusals.
+TEST_F(CliTest, EvalAndCompareReadTheTextFromAQueryOrAFile) {
+  reference::write_reference_models(dir.file("ref"));
+  ASSERT_EQ(hart("ingest " + db + " " + dir.file("ref/llama_f32.gguf") + " --name tiny --quiet"), 0) << out;
+  const std::string query =
+      "\"WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 399)"
+      " SELECT 't' || (i * 37 % 300) FROM n\"";
+  std::string text;
+  for (int i = 0; i < 400; ++i) text += "t" + std::to_string(i * 37 % 300) + (i < 399 ? "\n" : "");
+  write_file(dir.file("text.txt"), text);
+
+  ASSERT_EQ(hart("eval " + db + " tiny --file " + dir.file("text.txt") + " --ctx 32"), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("[1]"));
+  EXPECT_THAT(out, ::testing::HasSubstr("chunks of 32)"));
+  const std::string from_file = out.substr(out.find("perplexity: "));
+  ASSERT_EQ(hart("eval " + db + " tiny --text " + query + " --ctx 32"), 0) << out;
+  EXPECT_EQ(out.substr(out.find("perplexity: ")), from_file) << "the rows joined by newlines are the file's text";
+  ASSERT_EQ(run_command("(" + binary_dir() + "/src/hart eval " + db + " tiny --text " + query +
+                            " --ctx 32 --chunks 2 --json 2>/dev/null)", &out), 0) << out;
+  EXPECT_EQ(nlohmann::json::parse(out)["chunks"], 2);
+
+  EXPECT_EQ(hart("eval " + db + " tiny --text \"SELECT 'x' WHERE 0\""), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("the --text query returned no text (query: SELECT 'x' WHERE 0)"));
+  EXPECT_EQ(hart("eval " + db + " tiny"), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("give the text"));
+  EXPECT_NE(hart("eval " + db + " tiny --file " + dir.file("text.txt") + " --ctx 8"), 0);
+  EXPECT_THAT(out, ::testing::HasSubstr("--ctx must be an integer from 16"));
+  EXPECT_EQ(hart("eval " + db + " tiny --text \"SELECT 't1 t2'\" --ctx 32"), 1);
+  EXPECT_THAT(out, ::testing::HasSubstr("needs at least 64"));
+
+  ASSERT_EQ(hart("compare " + db + " tiny tiny --file " + dir.file("text.txt") + " --ctx 32 --gen-tokens 4"), 0)
+      << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("top-1 agreement"));
+  EXPECT_THAT(out, ::testing::HasSubstr("1.0000"));
+  EXPECT_THAT(out, ::testing::HasSubstr("greedy tokens/s"));
+}
+
 // A database named by a read-only SQLite URI: queries and generate work (the inference
 // is not recorded), and an ingest is refused before any file is read.
 TEST_F(CliTest, ReadOnlyUriQueriesAndGeneratesButRefusesIngest) {

@@ -28,7 +28,7 @@ TEST_F(SurfaceTest, EveryDeclaredNameIsRegistered) {
   const std::vector<SqlName> surface = sql_surface();
   ASSERT_GE(surface.size(), 17u);
   for (const SqlName& n : surface) EXPECT_TRUE((n.module ? modules : functions).count(n.name)) << n.name;
-  for (const char* verb : {"generate", "tokenize", "embed", "generate_tokens"}) {
+  for (const char* verb : {"generate", "tokenize", "embed", "generate_tokens", "perplexity", "eval"}) {
     const bool module = std::string(verb) == "generate_tokens";
     EXPECT_TRUE((module ? modules : functions).count(std::string("hart_") + verb)) << verb;
     EXPECT_TRUE((module ? modules : functions).count(verb)) << verb << " (the alias)";
@@ -60,8 +60,10 @@ TEST_F(SurfaceTest, RunsAndWritesAreDirectOnly) {
     const bool runs = n.name.find("generate") != std::string::npos || n.name.find("tokenize") != std::string::npos ||
                       n.name.find("embed") != std::string::npos || n.name == "atom_gc" ||
                       n.name == "atom_features" ||  // may run a stored model on the atom's text
+                      n.name.find("perplexity") != std::string::npos || n.name.find("eval") != std::string::npos ||
+                      n.name == "compare_models" ||  // run models over a text
                       n.name == "hart_search" || n.name == "search" ||  // embeds its query, maybe with a model
-                      n.name == "importance" || n.name == "extract_student" ||
+                      n.name == "importance" || n.name == "extract_student" ||  // write scores, students
                       (n.name == "hart_setting" && n.n_args == 2);
     EXPECT_EQ(n.direct_only, runs) << n.name;
   }
