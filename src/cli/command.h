@@ -102,6 +102,8 @@ struct TextSource {
   void add_to(CLI::App* cmd);
   // UsageError naming the query when it returns no text.
   std::string read(Database& db) const;
+  // Where the text comes from, for records: the query, or "file:PATH".
+  std::string describe() const { return file.empty() ? sql : "file:" + file; }
 };
 
 // The flags `hart eval` and `hart compare` share: the text, --ctx, --threads, --chunks.

@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "engine/evaluation.h"
 #include "model/generation_options.h"
+#include "store/model_evaluations.h"
 
 namespace hart {
 namespace {
@@ -33,6 +34,7 @@ struct CompareCommand : Command {
           std::fflush(stderr);
         });
     std::fprintf(stderr, "\n");
+    record_evaluation(*db, student, teacher, source.describe(), r.to_json());
     if (json) {
       std::printf("%s\n", r.to_json().c_str());
       return 0;

@@ -11,6 +11,8 @@
 #include <string>
 
 #include "engine/evaluation.h"
+#include "store/database.h"
+#include "store/model_evaluations.h"
 #include "sql/surface.h"
 #include "sql/function_args.h"
 #include "sql/vtab.h"
@@ -64,9 +66,12 @@ void compare_models_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     return;
   try {
     const EvalOptions o = EvalOptions::parse(argc > 3 ? value_text(argv[3]) : "");
-    result_json(ctx, run_comparison(sqlite3_context_db_handle(ctx), value_text(argv[0]), value_text(argv[1]),
-                                    value_text(argv[2]), o)
-                         .to_json());
+    const std::string json =
+        run_comparison(sqlite3_context_db_handle(ctx), value_text(argv[0]), value_text(argv[1]), value_text(argv[2]), o)
+            .to_json();
+    Database db(sqlite3_context_db_handle(ctx));
+    record_evaluation(db, value_text(argv[1]), value_text(argv[0]), "", json);
+    result_json(ctx, json);
   } catch (const std::exception& e) {
     result_error(ctx, "compare_models", e);
   }

@@ -358,6 +358,27 @@ TEST_F(StudentTest, AnExportedStudentReadsBackAndRunsTheSame) {
   expect_check_passes(*db);
 }
 
+TEST_F(StudentTest, AComparisonIsRecordedAndShownInTheLineage) {
+  HART_REQUIRE_SHARED(path, "stories260K/stories260K.gguf");
+  ingest_model(*db, path, {});
+  LayerChoice keep;
+  keep.layers = {0, 1, 2, 3};
+  extract_student(*db, "stories260K", "four", student_query(*db, "stories260K", keep), "");
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "Once upon a time there was a little girl who liked to play in the park with her dog. ";
+  db->exec("CREATE TABLE t(x TEXT)");
+  db->prepare("INSERT INTO t VALUES (?)").bind(1, text).run();
+  EXPECT_EQ(scalar(*db, "SELECT json_extract(compare_models('stories260K', 'four', (SELECT x FROM t), "
+                        "'{\"ctx\": 64, \"gen_tokens\": 0}'), '$.student.perplexity') > 1"), 1);
+  Stmt s = db->prepare("SELECT m.name, r.name, json_extract(e.results, '$.mean_kl') FROM model_evaluations e "
+                       "JOIN models m ON m.id = e.model_id JOIN models r ON r.id = e.reference_id");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.text(0), "four");
+  EXPECT_EQ(s.text(1), "stories260K");
+  EXPECT_GT(s.real(2), 0.0);
+  expect_check_passes(*db);
+}
+
 TEST_F(StudentTest, StudentsOfStudentsKeepTheirLineage) {
   ingest_reference();
   LayerChoice last;
