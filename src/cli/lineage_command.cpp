@@ -2,6 +2,7 @@
 // root: each with how it was made (query, options, scores) and its evaluations.
 // The same rows are plain SQL: models.parent_id, the model_lineage view,
 // model_evaluations.
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -51,9 +52,18 @@ FROM chain c JOIN models m ON m.id = c.id ORDER BY c.depth)sql");
       } else {
         std::printf("     root (read from a file)\n");
       }
-      for (const auto& e : r["evaluations"])
-        std::printf("     evaluated against %s: %s\n", e["reference"].is_null() ? "-" : e["reference"].get<std::string>().c_str(),
-                    e["results"].dump().c_str());
+      for (const auto& e : r["evaluations"]) {
+        const auto& res = e["results"];
+        auto num = [&](const nlohmann::ordered_json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; };
+        if (res.contains("student") && res.contains("teacher"))
+          std::printf("     evaluated against %s: perplexity %.4g (teacher %.4g), mean KL %.4g, top-1 agreement %.3f over %.0f tokens%s%s\n",
+                      e["reference"].is_null() ? "a removed model" : e["reference"].get<std::string>().c_str(),
+                      num(res["student"], "perplexity"), num(res["teacher"], "perplexity"), num(res, "mean_kl"),
+                      num(res, "top1_agreement"), num(res, "scored_tokens"), e["text"].is_null() ? "" : " of ",
+                      e["text"].is_null() ? "" : e["text"].get<std::string>().c_str());
+        else
+          std::printf("     evaluated: %s\n", res.dump().c_str());
+      }
     }
     const auto& last = out.back()["derivation"];
     if (last.is_object() && last.contains("parent"))
