@@ -16,7 +16,7 @@ using ::testing::HasSubstr;
 
 const std::vector<std::string> kCheckNames = {"integrity_check", "foreign_key_check", "chunk_refcount",
                                               "atom_refcount",   "chunk_data",        "chunk_sha256",
-                                              "chunk_zones",     "tensor_elements",   "model_totals",
+                                              "chunk_zones",     "score_zones",       "tensor_elements", "model_totals",
                                               "text_index"};
 
 std::vector<std::string> failed_checks(const ConsistencyReport& r) {
