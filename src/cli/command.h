@@ -108,6 +108,8 @@ struct TextSource {
 
 // The flags `hart eval` and `hart compare` share: the text, --ctx, --threads, --chunks.
 struct EvalOptions;
+// [chunk]perplexity so far on stderr, as llama-perplexity prints it (eval, compare).
+void print_chunk_progress(int32_t chunk, double perplexity);
 void add_eval_flags(CLI::App* app, TextSource& source, EvalOptions& options);
 
 // Runs every statement in `sql`, printing the rows of those that return any.

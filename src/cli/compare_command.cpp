@@ -28,11 +28,8 @@ struct CompareCommand : Command {
   int run() override {
     auto db = open_database(db_path);
     const std::string text = source.read(*db);
-    const ComparisonResult r =
-        run_comparison(db->handle(), teacher, student, text, options, [](int32_t chunk, double ppl) {
-          std::fprintf(stderr, "[%d]%.4f,", chunk, ppl);  // the student's perplexity so far
-          std::fflush(stderr);
-        });
+    // The student's perplexity so far.
+    const ComparisonResult r = run_comparison(db->handle(), teacher, student, text, options, print_chunk_progress);
     std::fprintf(stderr, "\n");
     record_evaluation(*db, student, teacher, source.describe(), r.to_json());
     if (json) {

@@ -17,11 +17,7 @@ struct EvalCommand : Command {
   int run() override {
     auto db = open_database(db_path);
     const std::string text = source.read(*db);
-    // llama-perplexity's progress: [chunk]perplexity so far, on one line.
-    const PerplexityResult r = run_perplexity(db->handle(), model, text, options, [](int32_t chunk, double ppl) {
-      std::fprintf(stderr, "[%d]%.4f,", chunk, ppl);
-      std::fflush(stderr);
-    });
+    const PerplexityResult r = run_perplexity(db->handle(), model, text, options, print_chunk_progress);
     std::fprintf(stderr, "\n");
     if (json) std::printf("%s\n", r.to_json().c_str());
     else
@@ -32,6 +28,12 @@ struct EvalCommand : Command {
 };
 
 }  // namespace
+
+// llama-perplexity's progress: [chunk]perplexity so far, on one line of stderr.
+void print_chunk_progress(int32_t chunk, double perplexity) {
+  std::fprintf(stderr, "[%d]%.4f,", chunk, perplexity);
+  std::fflush(stderr);
+}
 
 // The flags shared with `hart compare`.
 void add_eval_flags(CLI::App* app, TextSource& source, EvalOptions& options) {
