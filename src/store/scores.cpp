@@ -125,12 +125,15 @@ void ScoreSetWriter::add_tensor_scores(const TensorRow& tensor, std::span<const 
 }
 
 void ScoreSetWriter::add_unit(ScoreUnit unit, int64_t layer, int64_t idx, double score) {
-  Stmt ins = db_.prepare("INSERT INTO unit_scores(score_set_id, unit, layer, idx, score) VALUES(?, ?, ?, ?, ?)");
+  if (!insert_unit_)
+    insert_unit_.emplace(db_.prepare("INSERT INTO unit_scores(score_set_id, unit, layer, idx, score) VALUES(?, ?, ?, ?, ?)"));
+  Stmt& ins = *insert_unit_;
   ins.bind(1, set_id_).bind(2, std::string_view(score_unit_name(unit))).bind(3, layer).bind(4, idx);
   ins.bind(5, std::isfinite(score) ? score : 0.0).run();
 }
 
 int64_t ScoreSetWriter::commit() {
+  insert_unit_.reset();
   db_.exec("COMMIT");
   open_ = false;
   return set_id_;

@@ -10,12 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "store/database.h"
 #include "store/sqlite_api.h"
 #include "store/tensor_data.h"
 
 namespace hart {
-
-class Database;
 
 // The methods a score set may have (the schema's CHECK says the same).
 inline constexpr const char* kScoreMethods[] = {"magnitude", "wanda", "influence"};
@@ -63,6 +62,7 @@ class ScoreSetWriter {
 
  private:
   Database& db_;
+  std::optional<Stmt> insert_unit_;  // prepared on the first add_unit
   int64_t set_id_ = 0;
   bool open_ = false;
 };

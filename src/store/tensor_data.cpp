@@ -99,4 +99,11 @@ void read_tensor_values(sqlite3* db, const TensorRow& t, uint64_t from, uint64_t
   }
 }
 
+std::vector<float> read_tensor_floats(sqlite3* db, const TensorRow& t) {
+  std::vector<float> out(t.n_elements);
+  read_tensor_values(db, t, 0, t.n_elements,
+                     [&](uint64_t first, const float* v, size_t n) { std::copy(v, v + n, out.begin() + first); });
+  return out;
+}
+
 }  // namespace hart

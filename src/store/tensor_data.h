@@ -38,5 +38,7 @@ void for_each_chunk(sqlite3* db, const TensorRow& t, const ChunkFn& fn);
 // Dequantized values of elements [from, to) of a tensor, read chunk by chunk.
 void read_tensor_values(sqlite3* db, const TensorRow& t, uint64_t from, uint64_t to,
                         const std::function<void(uint64_t first_index, const float* v, size_t n)>& fn);
+// Every element of a tensor, dequantized, in order.
+std::vector<float> read_tensor_floats(sqlite3* db, const TensorRow& t);
 
 }  // namespace hart

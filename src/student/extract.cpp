@@ -316,9 +316,7 @@ StudentReport extract_student(Database& db, const std::string& parent_name, cons
       continue;
     }
     if (t.shape.size() != 2) throw UsageError("'" + t.name + "' is not a matrix; it cannot be cut");
-    FloatMatrix m{t.shape[0], t.shape[1], std::vector<float>(t.n_elements)};
-    read_tensor_values(db.handle(), t, 0, t.n_elements,
-                       [&](uint64_t first, const float* v, size_t n) { std::copy(v, v + n, m.v.begin() + first); });
+    FloatMatrix m{t.shape[0], t.shape[1], read_tensor_floats(db.handle(), t)};
     if (sparsify) {
       std::vector<float> s = element_scores(db, t, m, o, wanda_set);
       if (o.sparsity) rep.weights_zeroed += zero_lowest(m, s, *o.sparsity, /*per_row=*/o.method == "wanda");

@@ -22,7 +22,7 @@ namespace {
 // token's block input and output, over the calibration passes.
 class ActivationStats : public ForwardObserver {
  public:
-  explicit ActivationStats(const LlamaShape& s) : n_layer_(s.n_layer) {
+  explicit ActivationStats(const LlamaShape& s) {
     for (auto* v : {&attn_in_, &attn_out_, &ffn_in_, &ffn_hidden_}) v->resize(s.n_layer);
     for (int64_t l = 0; l < s.n_layer; ++l) {
       attn_in_[l].assign(s.dim, 0);
@@ -32,9 +32,8 @@ class ActivationStats : public ForwardObserver {
     }
     cos_sum_.assign(s.n_layer, 0);
   }
-  void on_block_input(int layer, const HiddenRows& r) override {
+  void on_block_input(int /*layer*/, const HiddenRows& r) override {
     block_in_.assign(r.data, r.data + r.n_tokens() * r.dim);  // the stream is updated in place
-    (void)layer;
   }
   void on_attn_input(int l, const HiddenRows& r) override { add_squares(attn_in_[l], r); }
   void on_attn_output(int l, const HiddenRows& r) override { add_squares(attn_out_[l], r); }
@@ -77,7 +76,6 @@ class ActivationStats : public ForwardObserver {
       for (size_t j = 0; j < r.dim && j < acc.size(); ++j) acc[j] += double(row[j]) * row[j];
     }
   }
-  int64_t n_layer_;
   std::vector<std::vector<double>> attn_in_, attn_out_, ffn_in_, ffn_hidden_;
   std::vector<double> cos_sum_;
   std::vector<float> block_in_;
@@ -184,10 +182,8 @@ ImportanceReport compute_importance(Database& db, const std::string& model, cons
           t.shape.size() != 2)
         continue;
       const uint64_t rows = t.shape[0], cols = t.shape[1];
-      s.assign(t.n_elements, 0);
-      read_tensor_values(db.handle(), t, 0, t.n_elements, [&](uint64_t first, const float* v, size_t n) {
-        for (size_t i = 0; i < n; ++i) s[first + i] = std::fabs(v[i]);
-      });
+      s = read_tensor_floats(db.handle(), t);
+      for (float& v : s) v = std::fabs(v);
       if (wanda) {
         std::vector<double> norm = stats.norms(kind, layer);
         if (norm.size() != cols)

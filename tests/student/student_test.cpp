@@ -49,9 +49,7 @@ class StudentTest : public StoreTest {
         w.add_tensor_from(t);
         continue;
       }
-      FloatMatrix m{t.shape[0], t.shape[1], std::vector<float>(t.n_elements)};
-      read_tensor_values(db->handle(), t, 0, t.n_elements,
-                         [&](uint64_t f, const float* v, size_t n) { std::copy(v, v + n, m.v.begin() + f); });
+      FloatMatrix m{t.shape[0], t.shape[1], read_tensor_floats(db->handle(), t)};
       for (uint64_t r = 0; r < m.rows; ++r)
         for (uint64_t c : it->second) m.v[r * m.cols + c] = 0;
       w.add_tensor(t.name, t.shape, t.dtype, m.v.data(), m.v.size() * 4);
@@ -124,11 +122,7 @@ TEST_F(StudentTest, CuttingHeadsEqualsZeroingThemInTheParent) {
       TensorRow t;
       for (const TensorRow& x : model_tensors(db->handle(), require_model(*db, model).id))
         if (x.name == q) t = x;
-      std::vector<float> v(t.n_elements);
-      read_tensor_values(db->handle(), t, 0, t.n_elements, [&](uint64_t f, const float* p, size_t n) {
-        std::copy(p, p + n, v.begin() + f);
-      });
-      return v;
+      return read_tensor_floats(db->handle(), t);
     };
     auto parent = rows_of("ref"), student = rows_of("half");
     std::vector<uint64_t> kept;
@@ -192,9 +186,7 @@ TEST_F(StudentTest, SparsityZeroesWhatItSays) {
     if (t.name == "blk.0.ffn_up.weight") parent_q = t;
   for (const TensorRow& t : model_tensors(db->handle(), require_model(*db, "nm").id))
     if (t.name == "blk.0.ffn_up.weight") nm_q = t;
-  std::vector<float> a(parent_q.n_elements), b(nm_q.n_elements);
-  read_tensor_values(db->handle(), parent_q, 0, a.size(), [&](uint64_t f, const float* p, size_t n) { std::copy(p, p + n, a.begin() + f); });
-  read_tensor_values(db->handle(), nm_q, 0, b.size(), [&](uint64_t f, const float* p, size_t n) { std::copy(p, p + n, b.begin() + f); });
+  const std::vector<float> a = read_tensor_floats(db->handle(), parent_q), b = read_tensor_floats(db->handle(), nm_q);
   for (size_t g = 0; g < a.size(); g += 4) {
     std::vector<float> mag{std::fabs(a[g]), std::fabs(a[g + 1]), std::fabs(a[g + 2]), std::fabs(a[g + 3])};
     std::vector<float> sorted = mag;
@@ -239,8 +231,8 @@ TEST_F(StudentTest, WandaScoresAreWeightTimesInputNorm) {
   TensorRow up;
   for (const TensorRow& t : model_tensors(db->handle(), require_model(*db, "stories260K").id))
     if (t.name == "blk.2.ffn_up.weight") up = t;
-  std::vector<float> w(up.n_elements), expect(up.n_elements);
-  read_tensor_values(db->handle(), up, 0, w.size(), [&](uint64_t f, const float* p, size_t n) { std::copy(p, p + n, w.begin() + f); });
+  const std::vector<float> w = read_tensor_floats(db->handle(), up);
+  std::vector<float> expect(up.n_elements);
   float max = 0;
   for (size_t i = 0; i < w.size(); ++i) max = std::max(max, expect[i] = float(std::fabs(w[i]) * std::sqrt(inputs.sq[i % 64])));
   auto set = find_score_set(db->handle(), require_model(*db, "stories260K").id, "wanda");
@@ -270,8 +262,7 @@ TEST_F(StudentTest, WandaScoresAreWeightTimesInputNorm) {
   extract_student(*db, "stories260K", "w50", student_query(*db, "stories260K", {}), R"({"sparsity": 0.5, "method": "wanda"})");
   for (const TensorRow& t : model_tensors(db->handle(), require_model(*db, "w50").id)) {
     if (t.name != "blk.2.ffn_up.weight") continue;
-    std::vector<float> v(t.n_elements);
-    read_tensor_values(db->handle(), t, 0, v.size(), [&](uint64_t f, const float* p, size_t n) { std::copy(p, p + n, v.begin() + f); });
+    const std::vector<float> v = read_tensor_floats(db->handle(), t);
     for (uint64_t r = 0; r < t.shape[0]; ++r)
       EXPECT_EQ(std::count(v.begin() + r * 64, v.begin() + (r + 1) * 64, 0.0f), 32) << "row " << r;
   }
