@@ -46,7 +46,7 @@
 
 #include "engine/stored_model.h"
 #include "model/causal_lm.h"
-#include "model/llama.h"
+#include "model/decoder_config.h"
 #include "model/loaded_model.h"
 #include "store/database.h"
 #include "store/model_ingest.h"
@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
     int cache_used = 0, cache_hi = 0;
     sqlite3_db_status(db.handle(), SQLITE_DBSTATUS_CACHE_USED, &cache_used, &cache_hi, 0);
 
-    const LlamaConfig c = llama_config(*loaded);
+    const DecoderConfig c = decoder_config(*loaded);
     const uint64_t kv_dim = static_cast<uint64_t>(c.n_head_kv) * c.head_dim;
     uint64_t model_bytes = 0;
     for (const TensorView& t : loaded->tensors()) model_bytes += t.n_bytes;

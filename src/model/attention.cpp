@@ -27,7 +27,7 @@ template <class KeyRange>
 void attend_rows(const float* q_all, float* out_all, size_t n, const float* keys, const float* values, size_t kv_dim,
                  size_t max_keys, const AttentionShape& s, tensor::ThreadPool& pool, KeyRange key_range) {
   const size_t hd = s.head_dim, q_dim = s.n_head * hd, group = s.n_head / s.n_head_kv;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float scale = s.scale > 0 ? s.scale : 1.0f / std::sqrt(static_cast<float>(hd));
   // Jobs run head by head (job = h * n + i): a thread's consecutive queries read the
   // same head's keys and values, which then stay in cache.
   pool.parallel_for(n * s.n_head, 1, [&](size_t b, size_t e) {
@@ -37,7 +37,7 @@ void attend_rows(const float* q_all, float* out_all, size_t n, const float* keys
       size_t h = job / n, i = job % n, kvh = h / group;
       auto [first, end] = key_range(i);
       tensor::attend(q_all + i * q_dim + h * hd, keys + first * kv_dim + kvh * hd, values + first * kv_dim + kvh * hd,
-                     kv_dim, end - first, hd, scale, score.data(), out_all + i * q_dim + h * hd);
+                     kv_dim, end - first, hd, scale, s.softcap, score.data(), out_all + i * q_dim + h * hd);
     }
   });
 }
@@ -47,8 +47,10 @@ void attend_rows(const float* q_all, float* out_all, size_t n, const float* keys
 void attention(const float* q_all, float* out_all, size_t n, size_t n_past, KvCache& cache, size_t layer,
                const AttentionShape& s, bool causal, tensor::ThreadPool& pool) {
   attend_rows(q_all, out_all, n, cache.keys(layer, 0), cache.values(layer, 0), cache.kv_dim(), n_past + n, s, pool,
-              [&](size_t i) {  // causal: this token and those before it
-                return std::pair<size_t, size_t>{0, causal ? n_past + i + 1 : n_past + n};
+              [&](size_t i) {  // causal: this token and those before it (within the window)
+                if (!causal) return std::pair<size_t, size_t>{0, n_past + n};
+                const size_t end = n_past + i + 1;
+                return std::pair<size_t, size_t>{s.window && end > s.window ? end - s.window : 0, end};
               });
 }
 

@@ -28,11 +28,14 @@ class KvCache {
 
 struct AttentionShape {
   size_t n_head, n_head_kv, head_dim;
+  float scale = 0.0f;    // of q.k; 0 means 1 / sqrt(head_dim)
+  float softcap = 0.0f;  // > 0: scores capped by softcap * tanh(score / softcap) (Gemma 2)
+  size_t window = 0;     // > 0: a causal query sees only the last `window` positions, itself included
 };
 
-// For tokens i in [0, n) at positions n_past + i: out[i] = softmax(q[i] K^T / sqrt(d)) V
-// over positions 0..n_past + i of `layer` (causal), or over all n_past + n positions
-// (an encoder). q and out are [n][n_head * head_dim]; out may be q (each head's
+// For tokens i in [0, n) at positions n_past + i: out[i] = softmax(q[i] K^T * scale) V
+// over positions 0..n_past + i of `layer` (causal; the last `window` of them with a
+// sliding window), or over all n_past + n positions (an encoder). q and out are [n][n_head * head_dim]; out may be q (each head's
 // query is read in full before its output is written).
 void attention(const float* q, float* out, size_t n, size_t n_past, KvCache& cache, size_t layer,
                const AttentionShape& shape, bool causal, tensor::ThreadPool& pool);

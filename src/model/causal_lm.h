@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "model/forward_observer.h"
@@ -40,7 +41,7 @@ class CausalLM {
 };
 
 // Architectures the engine runs, for error messages.
-const char* supported_architectures();
+std::string supported_architectures();
 
 // Builds the runnable model for `model->architecture()`, running on `pool` (null:
 // tensor::process_pool()); an unsupported architecture or a missing tensor is an

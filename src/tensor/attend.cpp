@@ -14,16 +14,21 @@
 namespace hart::tensor {
 namespace {
 
+void cap_scores(float* score, size_t n, float softcap) {
+  for (size_t t = 0; t < n; ++t) score[t] = softcap * std::tanh(score[t] / softcap);
+}
+
 void attend_scalar(const float* q, const float* keys, const float* values, size_t stride, size_t n, size_t hd,
-                   float scale, float* score, float* out) {
-  float mx = -INFINITY;
+                   float scale, float softcap, float* score, float* out) {
   for (size_t t = 0; t < n; ++t) {
     const float* k = keys + t * stride;
     float s = 0;
     for (size_t d = 0; d < hd; ++d) s = std::fma(q[d], k[d], s);
     score[t] = s * scale;
-    mx = std::max(mx, score[t]);
   }
+  if (softcap > 0) cap_scores(score, n, softcap);
+  float mx = -INFINITY;
+  for (size_t t = 0; t < n; ++t) mx = std::max(mx, score[t]);
   float sum = 0;
   for (size_t t = 0; t < n; ++t) sum += (score[t] = std::exp(score[t] - mx));
   std::fill(out, out + hd, 0.0f);
@@ -65,8 +70,9 @@ HART_AVX2 float dot(const float* a, const float* b, size_t n) {
 }
 
 HART_AVX2 void attend_avx2(const float* q, const float* keys, const float* values, size_t stride, size_t n,
-                               size_t hd, float scale, float* score, float* out) {
+                               size_t hd, float scale, float softcap, float* score, float* out) {
   for (size_t t = 0; t < n; ++t) score[t] = dot(q, keys + t * stride, hd) * scale;
+  if (softcap > 0) cap_scores(score, n, softcap);
   // max, then exp and sum, 8 positions at a time
   size_t t = 0;
   __m256 mv = _mm256_set1_ps(-INFINITY);
@@ -98,7 +104,7 @@ HART_AVX2 void attend_avx2(const float* q, const float* keys, const float* value
 }
 #endif
 
-using AttendFn = void (*)(const float*, const float*, const float*, size_t, size_t, size_t, float, float*, float*);
+using AttendFn = void (*)(const float*, const float*, const float*, size_t, size_t, size_t, float, float, float*, float*);
 
 AttendFn pick() {
 #ifdef HART_AVX2
@@ -112,8 +118,8 @@ const AttendFn attend_fn = pick();
 }  // namespace
 
 void attend(const float* q, const float* keys, const float* values, size_t stride, size_t n, size_t head_dim,
-            float scale, float* score, float* out) {
-  attend_fn(q, keys, values, stride, n, head_dim, scale, score, out);
+            float scale, float softcap, float* score, float* out) {
+  attend_fn(q, keys, values, stride, n, head_dim, scale, softcap, score, out);
 }
 
 }  // namespace hart::tensor

@@ -9,8 +9,10 @@
 
 namespace hart::tensor {
 
-// `score` is scratch for n floats; q, out are head_dim floats; n >= 1.
+// `score` is scratch for n floats; q, out are head_dim floats; n >= 1. A softcap > 0
+// bounds each score to (-softcap, softcap) by softcap * tanh(score / softcap) before
+// the softmax (Gemma 2).
 void attend(const float* q, const float* keys, const float* values, size_t stride, size_t n, size_t head_dim,
-            float scale, float* score, float* out);
+            float scale, float softcap, float* score, float* out);
 
 }  // namespace hart::tensor

@@ -6,7 +6,7 @@
 #include "engine/stored_model.h"
 #include "../store/store_fixture.h"
 #include "model/causal_lm.h"
-#include "model/llama.h"
+#include "model/decoder_config.h"
 #include "engine/model_cache.h"
 #include "store/model_ingest.h"
 #include "store/model_writer.h"
@@ -38,14 +38,14 @@ const std::vector<int32_t> kGreedy = {
 
 TEST_F(LlamaTest, ConfigComesFromTheModelsMetadata) {
   HART_REQUIRE_SHARED(path, "stories260K/stories260K.gguf");
-  LlamaConfig c = llama_config(*load_stories(path));
+  DecoderConfig c = decoder_config(*load_stories(path));
   EXPECT_EQ(c.n_vocab, 512);
   EXPECT_EQ(c.dim, 64);
   EXPECT_EQ(c.n_layer, 5);
   EXPECT_EQ(c.n_head, 8);
   EXPECT_EQ(c.n_head_kv, 4);
   EXPECT_EQ(c.ffn, 172);
-  EXPECT_EQ(c.n_rot, 8);
+  EXPECT_EQ(c.rope.n_rot, 8u);
   EXPECT_EQ(c.n_ctx, 2048);
 }
 

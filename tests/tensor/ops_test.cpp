@@ -56,8 +56,8 @@ TEST(Ops, RopeNormAndNeoxPairs) {
   std::vector<float> x(2 * hd);
   for (size_t i = 0; i < x.size(); ++i) x[i] = float(i + 1);
   std::vector<float> norm = x, neox = x;
-  rope(norm.data(), 2, hd, hd, pos, base, RopeLayout::Norm);
-  rope(neox.data(), 2, hd, hd, pos, base, RopeLayout::Neox);
+  rope(norm.data(), 2, hd, pos, RopeSpec{hd, base, RopeLayout::Norm});
+  rope(neox.data(), 2, hd, pos, RopeSpec{hd, base, RopeLayout::Neox});
   for (size_t h = 0; h < 2; ++h)
     for (size_t i = 0; i < hd / 2; ++i) {
       const double th = pos * std::pow(base, -2.0 * i / hd);
@@ -68,9 +68,45 @@ TEST(Ops, RopeNormAndNeoxPairs) {
       EXPECT_NEAR(neox[h * hd + i + hd / 2], v[i] * std::sin(th) + v[i + hd / 2] * std::cos(th), 1e-4);
     }
   std::vector<float> p0 = x;  // position 0 is the identity; partial rotation leaves the tail
-  rope(p0.data(), 2, hd, 4, 0, base, RopeLayout::Neox);
+  rope(p0.data(), 2, hd, 0, RopeSpec{4, base, RopeLayout::Neox});
   EXPECT_EQ(p0, x);
-  EXPECT_THROW(rope(p0.data(), 2, hd, 3, 1, base, RopeLayout::Norm), Error);
+  EXPECT_THROW(rope(p0.data(), 2, hd, 1, RopeSpec{3, base, RopeLayout::Norm}), Error);
+}
+
+// Linear scaling and frequency factors only divide the angle: halving the frequencies
+// at position 6 is position 3 unscaled. YaRN keeps the fast pairs' angles (below the
+// correction range), interpolates the slow ones, and scales the magnitude.
+TEST(Ops, RopeScalingDividesTheAngle) {
+  const size_t hd = 16;
+  std::vector<float> x(hd);
+  for (size_t i = 0; i < hd; ++i) x[i] = float(i % 5) - 2.0f;
+  auto rotated = [&](size_t pos, RopeSpec spec) {
+    std::vector<float> y = x;
+    rope(y.data(), 1, hd, pos, spec);
+    return y;
+  };
+  const RopeSpec plain{hd, 10000.0f, RopeLayout::Neox};
+  RopeSpec linear = plain;
+  linear.freq_scale = 0.5f;
+  std::vector<float> halves(hd / 2, 2.0f);
+  RopeSpec factors = plain;
+  factors.factors = halves.data();
+  const auto at3 = rotated(3, plain), lin6 = rotated(6, linear), fac6 = rotated(6, factors);
+  for (size_t i = 0; i < hd; ++i) {
+    EXPECT_NEAR(lin6[i], at3[i], 1e-5);
+    EXPECT_NEAR(fac6[i], at3[i], 1e-5);
+  }
+  RopeSpec yarn = linear;
+  yarn.ext_factor = 1.0f;
+  yarn.n_ctx_orig = 64;
+  const auto y6 = rotated(6, yarn), p6 = rotated(6, plain);
+  const float mscale = 1.0f + 0.1f * std::log(2.0f);
+  // Pair 0 turns fastest (period 2 pi < 64 / 32): extrapolated, the unscaled angle.
+  EXPECT_NEAR(y6[0], p6[0] * mscale, 1e-5);
+  EXPECT_NEAR(y6[hd / 2], p6[hd / 2] * mscale, 1e-5);
+  // The slowest pair is interpolated: the linear angle.
+  EXPECT_NEAR(y6[hd / 2 - 1], lin6[hd / 2 - 1] * mscale, 1e-5);
+  EXPECT_NEAR(y6[hd - 1], lin6[hd - 1] * mscale, 1e-5);
 }
 
 // attend() against softmax attention in double, on rows strided like a KV cache;
@@ -87,9 +123,9 @@ TEST(Attend, MatchesDoublePrecisionAttention) {
       for (float& v : keys) v = float(rnd() * 8);
       for (float& v : values) v = float(rnd());
       const float scale = 1.0f / std::sqrt(float(hd));
-      attend(q.data(), keys.data(), values.data(), stride, n, hd, scale, score.data(), out.data());
+      attend(q.data(), keys.data(), values.data(), stride, n, hd, scale, 0.0f, score.data(), out.data());
       std::vector<float> in_place = q;  // out may be q: Llama's forward pass relies on it
-      attend(in_place.data(), keys.data(), values.data(), stride, n, hd, scale, score.data(), in_place.data());
+      attend(in_place.data(), keys.data(), values.data(), stride, n, hd, scale, 0.0f, score.data(), in_place.data());
       ASSERT_EQ(in_place, out) << "head_dim " << hd << " n " << n;
       std::vector<double> p(n);
       double mx = -1e300, sum = 0;
