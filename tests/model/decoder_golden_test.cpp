@@ -116,7 +116,8 @@ TEST_P(DecoderGoldenTest, LogitsAndGreedyMatchTheReference) {
 
 INSTANTIATE_TEST_SUITE_P(Reference, DecoderGoldenTest,
                          ::testing::Values("llama_f32", "llama_tied_f32", "llama_f16", "llama_q8_0", "llama_q4_0",
-                                           "gpt2_f32", "gpt2_hf"));
+                                           "gpt2_f32", "gpt2_hf", "qwen2_f32", "qwen3_f32", "phi3_f32", "gemma_f32",
+                                           "gemma2_f32", "gemma3_f32", "llama3_f32", "mistral_f32"));
 
 }  // namespace
 }  // namespace hart::test

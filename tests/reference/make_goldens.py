@@ -23,6 +23,7 @@ sys.path.insert(0, HERE)
 import dequant_reference as dq  # noqa: E402
 from bert_ref import Bert  # noqa: E402
 from gpt2_ref import Gpt2  # noqa: E402
+from decoder_ref import Decoder  # noqa: E402
 from llama_ref import Llama, greedy  # noqa: E402
 from model_files import sha256_of, write_safetensors  # noqa: E402
 
@@ -72,7 +73,12 @@ def f16_round(x):
 ACT_QUANT = {"F32": None, "F16": f16_round, "Q8_0": q8_0_activations, "Q4_0": q8_0_activations}
 
 
-# ---------------------------------------------------------------- goldens
+# ---------------------------------------------------------------- goldens# The decoder families (decoder_families.cpp), all F32, with the prompt long enough
+# for their windows of 6.
+FAMILY_PROMPT = [1, 17, 42, 99, 150, 200, 250, 300, 7, 64, 128, 31, 5, 260, 111, 222]
+FAMILY_FILES = ["qwen2_f32.gguf", "qwen3_f32.gguf", "phi3_f32.gguf", "gemma_f32.gguf", "gemma2_f32.gguf",
+                "gemma3_f32.gguf", "llama3_f32.gguf", "mistral_f32.gguf"]
+
 
 def header(models, rel, arch, reference, extra):
     meta = {"format": FORMAT, "architecture": arch}
@@ -206,6 +212,11 @@ def main():
         m = Llama(os.path.join(args.models, rel))
         lm[rel] = (m, prompt)
         ids, logits = write_causal_golden(args.models, rel, "llama", m, prompt, m.matrix_type, "tests/reference/llama_ref.py")
+        say(f"golden {golden_name(rel)}: greedy {ids}")
+    # ---- decoder-family goldens
+    for rel in FAMILY_FILES:
+        m = Decoder(os.path.join(args.models, rel))
+        ids, _ = write_causal_golden(args.models, rel, m.arch, m, FAMILY_PROMPT, "F32", "tests/reference/decoder_ref.py")
         say(f"golden {golden_name(rel)}: greedy {ids}")
     # ---- GPT-2 goldens
     g_gguf, g_hf = Gpt2(os.path.join(args.models, "gpt2_f32.gguf")), Gpt2(os.path.join(args.models, "gpt2-hf"))
