@@ -28,8 +28,6 @@ void attend_rows(const float* q_all, float* out_all, size_t n, const float* keys
                  size_t max_keys, const AttentionShape& s, tensor::ThreadPool& pool, KeyRange key_range) {
   const size_t hd = s.head_dim, q_dim = s.n_head * hd, group = s.n_head / s.n_head_kv;
   const float scale = s.scale > 0 ? s.scale : 1.0f / std::sqrt(static_cast<float>(hd));
-  // Jobs run head by head (job = h * n + i): a thread's consecutive queries read the
-  // same head's keys and values, which then stay in cache.
   pool.parallel_for(n * s.n_head, 1, [&](size_t b, size_t e) {
     thread_local AlignedVector<float> score;  // per thread: no allocation per token and layer
     score.resize(max_keys);
@@ -44,14 +42,41 @@ void attend_rows(const float* q_all, float* out_all, size_t n, const float* keys
 
 }  // namespace
 
-void attention(const float* q_all, float* out_all, size_t n, size_t n_past, KvCache& cache, size_t layer,
-               const AttentionShape& s, bool causal, tensor::ThreadPool& pool) {
-  attend_rows(q_all, out_all, n, cache.keys(layer, 0), cache.values(layer, 0), cache.kv_dim(), n_past + n, s, pool,
-              [&](size_t i) {  // causal: this token and those before it (within the window)
-                if (!causal) return std::pair<size_t, size_t>{0, n_past + n};
-                const size_t end = n_past + i + 1;
-                return std::pair<size_t, size_t>{s.window && end > s.window ? end - s.window : 0, end};
-              });
+void KvCache::copy_prefix(const KvCache& from, size_t n) {
+  for (size_t l = 0; l < k_.size(); ++l) {
+    reserve(l, n);
+    std::copy_n(from.k_[l].data(), n * kv_dim_, k_[l].data());
+    std::copy_n(from.v_[l].data(), n * kv_dim_, v_[l].data());
+  }
+}
+
+void attention(const float* q_all, float* out_all, std::span<const AttentionSpan> spans, size_t layer,
+               const AttentionShape& s, tensor::ThreadPool& pool) {
+  const size_t hd = s.head_dim, q_dim = s.n_head * hd, group = s.n_head / s.n_head_kv;
+  const float scale = s.scale > 0 ? s.scale : 1.0f / std::sqrt(static_cast<float>(hd));
+  // Job j of span k is head h = j / n, token i = j % n: a thread's consecutive
+  // queries read the same head's keys and values, which then stay in cache.
+  std::vector<size_t> first_job(spans.size() + 1, 0);
+  size_t max_keys = 0;
+  for (size_t k = 0; k < spans.size(); ++k) {
+    first_job[k + 1] = first_job[k] + spans[k].n * s.n_head;
+    max_keys = std::max(max_keys, spans[k].n_past + spans[k].n);
+  }
+  pool.parallel_for(first_job.back(), 1, [&](size_t b, size_t e) {
+    thread_local AlignedVector<float> score;  // per thread: no allocation per token and layer
+    score.resize(max_keys);
+    size_t k = std::upper_bound(first_job.begin(), first_job.end(), b) - first_job.begin() - 1;
+    for (size_t job = b; job < e; ++job) {
+      while (job >= first_job[k + 1]) ++k;
+      const AttentionSpan& sp = spans[k];
+      const size_t local = job - first_job[k], h = local / sp.n, i = local % sp.n, kvh = h / group;
+      const size_t end = sp.n_past + i + 1, first = s.window && end > s.window ? end - s.window : 0;
+      const size_t kv_dim = sp.cache->kv_dim();
+      tensor::attend(q_all + (sp.row + i) * q_dim + h * hd, sp.cache->keys(layer, first) + kvh * hd,
+                     sp.cache->values(layer, first) + kvh * hd, kv_dim, end - first, hd, scale, s.softcap,
+                     score.data(), out_all + (sp.row + i) * q_dim + h * hd);
+    }
+  });
 }
 
 void packed_attention(const float* q, const float* keys, const float* values, size_t kv_dim, float* out,

@@ -20,6 +20,8 @@ class KvCache {
   float* keys(size_t layer, size_t pos) { return &k_[layer][pos * kv_dim_]; }
   float* values(size_t layer, size_t pos) { return &v_[layer][pos * kv_dim_]; }
   size_t kv_dim() const { return kv_dim_; }
+  // Replaces positions [0, n) of every layer with `from`'s (same kv_dim).
+  void copy_prefix(const KvCache& from, size_t n);
 
  private:
   std::vector<AlignedVector<float>> k_, v_;
@@ -33,12 +35,18 @@ struct AttentionShape {
   size_t window = 0;     // > 0: a causal query sees only the last `window` positions, itself included
 };
 
-// For tokens i in [0, n) at positions n_past + i: out[i] = softmax(q[i] K^T * scale) V
-// over positions 0..n_past + i of `layer` (causal; the last `window` of them with a
-// sliding window), or over all n_past + n positions (an encoder). q and out are [n][n_head * head_dim]; out may be q (each head's
-// query is read in full before its output is written).
-void attention(const float* q, float* out, size_t n, size_t n_past, KvCache& cache, size_t layer,
-               const AttentionShape& shape, bool causal, tensor::ThreadPool& pool);
+// Causal attention of new tokens over their sequences' KV caches, several sequences
+// in one call, parallel over all of them. Rows [row, row + n) of q and out are span
+// k's n new tokens at positions n_past.. of its cache; token i attends over
+// positions 0..n_past + i (the last `window` of them with a sliding window):
+// out = softmax(q K^T * scale) V. q and out are [rows][n_head * head_dim]; out may be
+// q (each head's query is read in full before its output is written).
+struct AttentionSpan {
+  size_t row, n, n_past;
+  KvCache* cache;
+};
+void attention(const float* q, float* out, std::span<const AttentionSpan> spans, size_t layer,
+               const AttentionShape& shape, tensor::ThreadPool& pool);
 
 // Bidirectional attention over a packed batch: rows [starts[s], starts[s + 1]) of q,
 // keys, values and out are sequence s, and each query attends over its own sequence's

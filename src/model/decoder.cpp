@@ -35,8 +35,7 @@ void norm_rows(const float* x, const std::vector<float>& w, float* out, size_t n
 // Weights
 
 DecoderModel::DecoderModel(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool)
-    : CausalLM(std::move(pool)), m_(std::move(model)), c_(decoder_config(*m_)),
-      cache_(c_.n_layer, static_cast<size_t>(c_.n_head_kv) * c_.head_dim, c_.n_ctx) {
+    : CausalLM(std::move(pool)), m_(std::move(model)), c_(decoder_config(*m_)) {
   const LoadedModel& m = *m_;
   const int64_t dim = c_.dim, q_dim = int64_t{c_.n_head} * c_.head_dim, kv_dim = int64_t{c_.n_head_kv} * c_.head_dim;
   for (int l = 0; l < c_.n_layer; ++l) {
@@ -83,11 +82,14 @@ DecoderModel::DecoderModel(std::shared_ptr<const LoadedModel> model, std::shared
 // ----------------------------------------------------------------------------
 // Forward pass
 
-void DecoderModel::attention_block(const Layer& L, int l, std::span<const int32_t> tokens) {
-  const size_t n = tokens.size(), dim = c_.dim, hd = c_.head_dim, q_dim = c_.n_head * hd, kv_dim = cache_.kv_dim();
+HiddenRows DecoderModel::Rows::rows(const float* data, size_t width) const {
+  return {data, width, items[0].tokens, static_cast<int32_t>(spans[0].n_past)};
+}
+
+void DecoderModel::attention_block(const Layer& L, int l, const Rows& R) {
+  const size_t n = R.n, dim = c_.dim, hd = c_.head_dim, q_dim = c_.n_head * hd, kv_dim = this->kv_dim();
   norm_rows(x_.data(), L.attn_norm, xb_.data(), n, dim, c_.eps);
-  if (observer_) observer_->on_attn_input(l, {xb_.data(), dim, tokens, n_past_});
-  // New keys and values go straight into the cache.
+  if (observer_) observer_->on_attn_input(l, R.rows(xb_.data(), dim));
   if (L.qkv.w.rows) {
     const size_t width = q_dim + 2 * kv_dim;
     qkv_.resize(n * width);
@@ -95,39 +97,43 @@ void DecoderModel::attention_block(const Layer& L, int l, std::span<const int32_
     for (size_t i = 0; i < n; ++i) {
       const float* row = &qkv_[i * width];
       std::memcpy(&q_[i * q_dim], row, q_dim * sizeof(float));
-      std::memcpy(cache_.keys(l, n_past_ + i), row + q_dim, kv_dim * sizeof(float));
-      std::memcpy(cache_.values(l, n_past_ + i), row + q_dim + kv_dim, kv_dim * sizeof(float));
+      std::memcpy(&k_[i * kv_dim], row + q_dim, kv_dim * sizeof(float));
+      std::memcpy(&v_[i * kv_dim], row + q_dim + kv_dim, kv_dim * sizeof(float));
     }
   } else {
     apply(L.q, xb_.data(), n, q_.data(), *pool_);
-    apply(L.k, xb_.data(), n, cache_.keys(l, n_past_), *pool_);
-    apply(L.v, xb_.data(), n, cache_.values(l, n_past_), *pool_);
+    apply(L.k, xb_.data(), n, k_.data(), *pool_);
+    apply(L.v, xb_.data(), n, v_.data(), *pool_);
   }
   const bool sliding = c_.swa_layers[l];
   const tensor::RopeSpec& rope = sliding ? c_.rope_swa : c_.rope;
   for (size_t i = 0; i < n; ++i) {
-    const size_t pos = n_past_ + i;
-    float *q = &q_[i * q_dim], *k = cache_.keys(l, pos);
+    float *q = &q_[i * q_dim], *k = &k_[i * kv_dim];
     if (!L.q_norm.empty()) {
       for (int h = 0; h < c_.n_head; ++h) tensor::rmsnorm(q + h * hd, L.q_norm.data(), q + h * hd, hd, c_.eps);
       for (int h = 0; h < c_.n_head_kv; ++h) tensor::rmsnorm(k + h * hd, L.k_norm.data(), k + h * hd, hd, c_.eps);
     }
-    tensor::rope(q, c_.n_head, hd, pos, rope);
-    tensor::rope(k, c_.n_head_kv, hd, pos, rope);
+    tensor::rope(q, c_.n_head, hd, R.pos[i], rope);
+    tensor::rope(k, c_.n_head_kv, hd, R.pos[i], rope);
+  }
+  for (const AttentionSpan& sp : R.spans) {  // the new keys and values join their caches
+    sp.cache->reserve(l, sp.n_past + sp.n);
+    std::memcpy(sp.cache->keys(l, sp.n_past), &k_[sp.row * kv_dim], sp.n * kv_dim * sizeof(float));
+    std::memcpy(sp.cache->values(l, sp.n_past), &v_[sp.row * kv_dim], sp.n * kv_dim * sizeof(float));
   }
   const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head_kv), hd, c_.attn_scale,
                              c_.attn_softcap, sliding ? static_cast<size_t>(c_.sliding_window) : 0};
-  attention(q_.data(), q_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, *pool_);  // in place
-  if (observer_) observer_->on_attn_output(l, {q_.data(), q_dim, tokens, n_past_});
+  attention(q_.data(), q_.data(), R.spans, l, shape, *pool_);  // in place
+  if (observer_) observer_->on_attn_output(l, R.rows(q_.data(), q_dim));
   apply(L.o, q_.data(), n, xb_.data(), *pool_);
   if (!L.attn_post_norm.empty()) norm_rows(xb_.data(), L.attn_post_norm, xb_.data(), n, dim, c_.eps);
   tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
 }
 
-void DecoderModel::feed_forward_block(const Layer& L, int l, std::span<const int32_t> tokens) {
-  const size_t n = tokens.size(), dim = c_.dim, ffn = c_.ffn;
+void DecoderModel::feed_forward_block(const Layer& L, int l, const Rows& R) {
+  const size_t n = R.n, dim = c_.dim, ffn = c_.ffn;
   norm_rows(x_.data(), L.ffn_norm, xb_.data(), n, dim, c_.eps);
-  if (observer_) observer_->on_ffn_input(l, {xb_.data(), dim, tokens, n_past_});
+  if (observer_) observer_->on_ffn_input(l, R.rows(xb_.data(), dim));
   float *gate = gate_.data(), *up = up_.data();
   if (L.gate.rows) {
     tensor::matmul(L.gate, xb_.data(), n, gate, *pool_);
@@ -141,44 +147,63 @@ void DecoderModel::feed_forward_block(const Layer& L, int l, std::span<const int
     tensor::swiglu(gate, up, gate, n * ffn);
   else
     tensor::geglu(gate, up, gate, n * ffn);
-  if (observer_) observer_->on_ffn_hidden(l, {gate, ffn, tokens, n_past_});
+  if (observer_) observer_->on_ffn_hidden(l, R.rows(gate, ffn));
   tensor::matmul(L.down, gate, n, xb_.data(), *pool_);
   if (!L.ffn_post_norm.empty()) norm_rows(xb_.data(), L.ffn_post_norm, xb_.data(), n, dim, c_.eps);
   tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
 }
 
-void DecoderModel::eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits) {
-  const size_t n = tokens.size();
-  check_eval(*m_, tokens, n_past_, c_.n_ctx, c_.n_vocab);
-  const TensorView& emb = m_->require("token_embd.weight");
-  const size_t dim = c_.dim, q_dim = size_t{static_cast<size_t>(c_.n_head)} * c_.head_dim;
+void DecoderModel::forward(std::span<const BatchItem> items, std::vector<float>& logits, bool all_logits) {
+  Rows R{items, {}, {}, 0};
+  for (const BatchItem& it : items) {
+    const size_t n_past = static_cast<size_t>(it.sequence->n_past());
+    R.spans.push_back({R.n, it.tokens.size(), n_past, &it.sequence->cache});
+    for (size_t i = 0; i < it.tokens.size(); ++i) R.pos.push_back(static_cast<int32_t>(n_past + i));
+    R.n += it.tokens.size();
+  }
+  // Observers follow one sequence; a batch of several is not shown to them.
+  struct Restore {
+    ForwardObserver*& slot;
+    ForwardObserver* saved;
+    ~Restore() { slot = saved; }
+  } restore{observer_, observer_};
+  if (items.size() > 1) observer_ = nullptr;
+  const size_t n = R.n, dim = c_.dim, q_dim = static_cast<size_t>(c_.n_head) * c_.head_dim;
   x_.resize(n * dim);
   xb_.resize(n * dim);
   q_.resize(n * q_dim);
+  k_.resize(n * kv_dim());
+  v_.resize(n * kv_dim());
   gate_.resize(n * c_.ffn);
   up_.resize(n * 2 * c_.ffn);  // room for a fused [gate | up]
-  for (size_t i = 0; i < n; ++i) {
-    ops::read_row(emb, static_cast<uint64_t>(tokens[i]), &x_[i * dim]);
-    if (c_.embed_scale != 1.0f)
-      for (size_t j = 0; j < dim; ++j) x_[i * dim + j] *= c_.embed_scale;
-  }
-  const size_t end = n_past_ + n;
-  const HiddenRows stream{x_.data(), dim, tokens, n_past_};
+  const TensorView& emb = m_->require("token_embd.weight");
+  size_t row = 0;
+  for (const BatchItem& it : items)
+    for (int32_t token : it.tokens) {
+      float* x = &x_[row++ * dim];
+      ops::read_row(emb, static_cast<uint64_t>(token), x);
+      if (c_.embed_scale != 1.0f)
+        for (size_t j = 0; j < dim; ++j) x[j] *= c_.embed_scale;
+    }
   for (int l = 0; l < c_.n_layer; ++l) {
-    if (observer_) observer_->on_block_input(l, stream);
-    cache_.reserve(l, end);
-    attention_block(layers_[l], l, tokens);
-    feed_forward_block(layers_[l], l, tokens);
-    if (observer_) observer_->on_block_output(l, stream);
+    if (observer_) observer_->on_block_input(l, R.rows(x_.data(), dim));
+    attention_block(layers_[l], l, R);
+    feed_forward_block(layers_[l], l, R);
+    if (observer_) observer_->on_block_output(l, R.rows(x_.data(), dim));
   }
-  // Logits: of every token, or only of the last one (all that generation needs).
-  const size_t first = all_logits ? 0 : n - 1, rows = n - first;
-  norm_rows(&x_[first * dim], output_norm_, xb_.data(), rows, dim, c_.eps);
-  if (observer_) observer_->on_final_hidden({xb_.data(), dim, tokens.subspan(first), static_cast<int32_t>(n_past_ + first)});
-  logits.resize(rows * c_.n_vocab);
-  apply(output_, xb_.data(), rows, logits.data(), *pool_);
+  // Logits: of each item's last token, or of every token (one item, all_logits).
+  std::vector<size_t> out_rows;
+  for (const AttentionSpan& sp : R.spans)
+    for (size_t i = all_logits ? 0 : sp.n - 1; i < sp.n; ++i) out_rows.push_back(sp.row + i);
+  for (size_t r = 0; r < out_rows.size(); ++r)
+    tensor::rmsnorm(&x_[out_rows[r] * dim], output_norm_.data(), &xb_[r * dim], dim, c_.eps);
+  if (observer_) {
+    const size_t first = out_rows.front();
+    observer_->on_final_hidden({xb_.data(), dim, items[0].tokens.subspan(first), static_cast<int32_t>(R.pos[first])});
+  }
+  logits.resize(out_rows.size() * c_.n_vocab);
+  apply(output_, xb_.data(), out_rows.size(), logits.data(), *pool_);
   if (c_.final_softcap > 0) tensor::softcap(logits.data(), logits.size(), c_.final_softcap);
-  n_past_ = static_cast<int32_t>(end);
 }
 
 }  // namespace hart

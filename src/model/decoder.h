@@ -19,7 +19,12 @@ class DecoderModel : public CausalLM {
   int32_t n_vocab() const override { return c_.n_vocab; }
   int32_t n_ctx() const override { return c_.n_ctx; }
   const DecoderConfig& config() const { return c_; }
-  void eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits = false) override;
+
+ protected:
+  void forward(std::span<const BatchItem> items, std::vector<float>& logits, bool all_logits) override;
+  size_t kv_layers() const override { return c_.n_layer; }
+  size_t kv_dim() const override { return static_cast<size_t>(c_.n_head_kv) * c_.head_dim; }
+  const LoadedModel& loaded() const override { return *m_; }
 
  private:
   // A block; optional parts are empty when the file has no such tensor.
@@ -34,16 +39,24 @@ class DecoderModel : public CausalLM {
     tensor::Weights gate{}, up{}, down{};  // gate.rows == 0: up is [gate | up] fused (Phi-3)
     std::vector<float> ffn_post_norm;
   };
-  void attention_block(const Layer& L, int layer, std::span<const int32_t> tokens);
-  void feed_forward_block(const Layer& L, int layer, std::span<const int32_t> tokens);
+  // One forward pass's rows: every item's new tokens, one after another.
+  struct Rows {
+    std::span<const BatchItem> items;
+    std::vector<AttentionSpan> spans;  // per item: its rows, positions and cache
+    std::vector<int32_t> pos;          // per row: its position in its sequence
+    size_t n = 0;
+    // What an observer is shown (single-sequence passes only).
+    HiddenRows rows(const float* data, size_t width) const;
+  };
+  void attention_block(const Layer& L, int layer, const Rows& rows);
+  void feed_forward_block(const Layer& L, int layer, const Rows& rows);
 
   std::shared_ptr<const LoadedModel> m_;  // keeps the weights alive
   DecoderConfig c_;
   std::vector<Layer> layers_;
   std::vector<float> output_norm_, rope_factors_;
   Linear output_{};
-  KvCache cache_;
-  AlignedVector<float> x_, xb_, q_, qkv_, gate_, up_;  // scratch, sized per batch
+  AlignedVector<float> x_, xb_, q_, k_, v_, qkv_, gate_, up_;  // scratch, sized per batch
 };
 
 }  // namespace hart

@@ -39,7 +39,7 @@ Gpt2Config gpt2_config(const LoadedModel& m) {
 // Weights
 
 Gpt2Model::Gpt2Model(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool)
-    : CausalLM(std::move(pool)), m_(std::move(model)), c_(gpt2_config(*m_)), cache_(c_.n_layer, c_.dim, c_.n_ctx) {
+    : CausalLM(std::move(pool)), m_(std::move(model)), c_(gpt2_config(*m_)) {
   const LoadedModel& m = *m_;
   check_matrix(m, "position_embd.weight", c_.n_ctx, c_.dim, /*multiplied=*/false);
   for (int l = 0; l < c_.n_layer; ++l) {
@@ -57,9 +57,17 @@ Gpt2Model::Gpt2Model(std::shared_ptr<const LoadedModel> model, std::shared_ptr<t
 // ----------------------------------------------------------------------------
 // Forward pass
 
-void Gpt2Model::eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits) {
+void Gpt2Model::forward(std::span<const BatchItem> items, std::vector<float>& logits, bool all_logits) {
+  const size_t rows = all_logits ? items[0].tokens.size() : items.size();
+  logits.resize(rows * c_.n_vocab);
+  for (size_t k = 0; k < items.size(); ++k) forward_one(items[k], &logits[k * c_.n_vocab], all_logits);
+}
+
+void Gpt2Model::forward_one(const BatchItem& item, float* logits, bool all_logits) {
+  const std::span<const int32_t> tokens = item.tokens;
   const size_t n = tokens.size(), dim = c_.dim;
-  check_eval(*m_, tokens, n_past_, c_.n_ctx, c_.n_vocab);
+  const int32_t n_past = item.sequence->n_past();
+  KvCache& cache = item.sequence->cache;
   const TensorView& wte = m_->require("token_embd.weight");
   const TensorView& wpe = m_->require("position_embd.weight");
   x_.resize(n * dim);
@@ -71,26 +79,27 @@ void Gpt2Model::eval(std::span<const int32_t> tokens, std::vector<float>& logits
   std::vector<float> pos(dim);
   for (size_t i = 0; i < n; ++i) {
     ops::read_row(wte, static_cast<uint64_t>(tokens[i]), &x_[i * dim]);
-    ops::read_row(wpe, n_past_ + i, pos.data());
+    ops::read_row(wpe, n_past + i, pos.data());
     tensor::add(&x_[i * dim], pos.data(), &x_[i * dim], dim);
   }
-  const size_t end = n_past_ + n;
+  const size_t end = n_past + n;
   const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
-  const HiddenRows stream{x_.data(), dim, tokens, n_past_}, normed{xb_.data(), dim, tokens, n_past_};
+  const HiddenRows stream{x_.data(), dim, tokens, n_past}, normed{xb_.data(), dim, tokens, n_past};
   for (int l = 0; l < c_.n_layer; ++l) {
     const Layer& L = layers_[l];
     if (observer_) observer_->on_block_input(l, stream);
-    cache_.reserve(l, end);
+    cache.reserve(l, end);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&x_[i * dim], L.ln1_w.data(), L.ln1_b.data(), &xb_[i * dim], dim, c_.eps);
     apply(L.qkv, xb_.data(), n, qkv_.data(), *pool_);
     for (size_t i = 0; i < n; ++i) {  // split [q | k | v]; k and v go into the cache
       const float* row = &qkv_[i * 3 * dim];
       std::memcpy(&q_[i * dim], row, dim * sizeof(float));
-      std::memcpy(cache_.keys(l, n_past_ + i), row + dim, dim * sizeof(float));
-      std::memcpy(cache_.values(l, n_past_ + i), row + 2 * dim, dim * sizeof(float));
+      std::memcpy(cache.keys(l, n_past + i), row + dim, dim * sizeof(float));
+      std::memcpy(cache.values(l, n_past + i), row + 2 * dim, dim * sizeof(float));
     }
-    attention(q_.data(), att_.data(), n, n_past_, cache_, l, shape, /*causal=*/true, *pool_);
+    const AttentionSpan span{0, n, n_past, &cache};
+    attention(q_.data(), att_.data(), {&span, 1}, l, shape, *pool_);
     apply(L.proj, att_.data(), n, xb_.data(), *pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);
     for (size_t i = 0; i < n; ++i)
@@ -105,10 +114,8 @@ void Gpt2Model::eval(std::span<const int32_t> tokens, std::vector<float>& logits
   size_t first = all_logits ? 0 : n - 1, rows = n - first;
   for (size_t i = first; i < n; ++i)
     tensor::layernorm(&x_[i * dim], lnf_w_.data(), lnf_b_.data(), &xb_[(i - first) * dim], dim, c_.eps);
-  if (observer_) observer_->on_final_hidden({xb_.data(), dim, tokens.subspan(first), static_cast<int32_t>(n_past_ + first)});
-  logits.resize(rows * c_.n_vocab);
-  tensor::matmul(output_, xb_.data(), rows, logits.data(), *pool_);
-  n_past_ = static_cast<int32_t>(end);
+  if (observer_) observer_->on_final_hidden({xb_.data(), dim, tokens.subspan(first), static_cast<int32_t>(n_past + first)});
+  tensor::matmul(output_, xb_.data(), rows, logits, *pool_);
 }
 
 }  // namespace hart

@@ -23,9 +23,16 @@ class Gpt2Model : public CausalLM {
   Gpt2Model(std::shared_ptr<const LoadedModel> model, std::shared_ptr<tensor::ThreadPool> pool);
   int32_t n_vocab() const override { return c_.n_vocab; }
   int32_t n_ctx() const override { return c_.n_ctx; }
-  void eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits = false) override;
+
+ protected:
+  // Runs the items one after another (no shared matrix products yet).
+  void forward(std::span<const BatchItem> items, std::vector<float>& logits, bool all_logits) override;
+  size_t kv_layers() const override { return c_.n_layer; }
+  size_t kv_dim() const override { return c_.dim; }
+  const LoadedModel& loaded() const override { return *m_; }
 
  private:
+  void forward_one(const BatchItem& item, float* logits, bool all_logits);
   struct Layer {
     std::vector<float> ln1_w, ln1_b;
     Linear qkv, proj;
@@ -35,7 +42,6 @@ class Gpt2Model : public CausalLM {
 
   std::shared_ptr<const LoadedModel> m_;
   Gpt2Config c_;
-  KvCache cache_;
   std::vector<Layer> layers_;
   std::vector<float> lnf_w_, lnf_b_;
   tensor::Weights output_{};

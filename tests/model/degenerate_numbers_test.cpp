@@ -10,6 +10,7 @@
 #include "engine/inference.h"
 #include "model/bert.h"
 #include "model/causal_lm.h"
+#include "model/decoder.h"
 #include "model/generator.h"
 #include "reference_models.h"
 #include "store/model_ingest.h"
@@ -108,20 +109,19 @@ TEST_F(DegenerateNumbersTest, NanLogitsFromTheWeightsStopGenerationAtTheFirstSte
   }
 }
 
-// Wraps a model and spoils one step's logits, to see the check at any step.
-class SpoiledLogits : public CausalLM {
+// A Llama whose logits are spoiled at one forward pass, to see the check at any step.
+class SpoiledLogits : public DecoderModel {
  public:
-  SpoiledLogits(std::unique_ptr<CausalLM> inner, int spoil_eval, int32_t token, float value)
-      : CausalLM(inner->pool()), inner_(std::move(inner)), spoil_eval_(spoil_eval), token_(token), value_(value) {}
-  int32_t n_vocab() const override { return inner_->n_vocab(); }
-  int32_t n_ctx() const override { return inner_->n_ctx(); }
-  void eval(std::span<const int32_t> tokens, std::vector<float>& logits, bool all_logits) override {
-    inner_->eval(tokens, logits, all_logits);
+  SpoiledLogits(std::shared_ptr<const LoadedModel> model, int spoil_eval, int32_t token, float value)
+      : DecoderModel(std::move(model), tensor::shared_pool(1)), spoil_eval_(spoil_eval), token_(token), value_(value) {}
+
+ protected:
+  void forward(std::span<const BatchItem> items, std::vector<float>& logits, bool all_logits) override {
+    DecoderModel::forward(items, logits, all_logits);
     if (evals_++ == spoil_eval_) logits[token_] = value_;
   }
 
  private:
-  std::unique_ptr<CausalLM> inner_;
   int spoil_eval_, evals_ = 0;
   int32_t token_;
   float value_;
@@ -133,7 +133,7 @@ TEST_F(DegenerateNumbersTest, NonFiniteLogitsAtALaterStepNameThePositionAndStep)
   std::vector<int32_t> prompt = model->tokenizer().encode("", true);
   if (prompt.empty()) prompt.push_back(model->tokenizer().special().bos);
   for (float value : {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()}) {
-    SpoiledLogits lm(make_causal_lm(model, 1), /*spoil_eval=*/3, /*token=*/7, value);
+    SpoiledLogits lm(model, /*spoil_eval=*/3, /*token=*/7, value);
     try {
       generate_text(lm, model->tokenizer(), "", options);
       ADD_FAILURE() << "generated through " << value;
