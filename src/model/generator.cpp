@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cmath>
 
-#include "model/sampler.h"
 #include "util/error.h"
 
 namespace hart {
@@ -40,78 +39,114 @@ void require_finite(std::span<const float> logits, size_t position, int step) {
 
 }  // namespace
 
-GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
-                               const GenerationOptions& options, const TextCallback& on_text,
-                               LogitsHook* logits_hook) {
-  GenerationResult r;
+std::vector<int32_t> prompt_tokens(const Tokenizer& tokenizer, std::string_view prompt, int32_t n_ctx,
+                                   std::string_view context) {
   std::vector<int32_t> ids = tokenizer.encode(prompt, /*add_special=*/true);
   if (ids.empty()) {
     if (tokenizer.special().bos < 0)
       throw UsageError("generate: the prompt is empty and the model has no BOS token to start from");
     ids.push_back(tokenizer.special().bos);
   }
-  if (static_cast<int64_t>(ids.size()) >= lm.n_ctx())
-    throw UsageError("generate: the prompt is " + std::to_string(ids.size()) + " tokens; the model's context is " +
-                     std::to_string(lm.n_ctx()) + " tokens (shorten the prompt)");
-  r.prompt_tokens = static_cast<int32_t>(ids.size());
+  if (static_cast<int64_t>(ids.size()) >= n_ctx)
+    throw UsageError("generate: the prompt is " + std::to_string(ids.size()) + " tokens; the context is " +
+                     std::to_string(n_ctx) + " tokens (shorten the prompt)");
+  return ids;
+}
 
-  Sampler sampler(options);
-  r.seed = sampler.seed();
-  StreamDecoder decoder(tokenizer);
+GenerationStream::GenerationStream(const Tokenizer& tokenizer, std::vector<int32_t> ids,
+                                   const GenerationOptions& options, int32_t n_ctx, LogitsHook* logits_hook)
+    : tokenizer_(tokenizer), options_(options), n_ctx_(n_ctx), hook_(logits_hook), ids_(std::move(ids)),
+      sampler_(options), decoder_(tokenizer) {
+  r_.prompt_tokens = static_cast<int32_t>(ids_.size());
+  r_.seed = sampler_.seed();
+  r_.stop_reason = "max_tokens";
   // The continuation follows the prompt's text: decode the prompt first (and drop it)
   // so a leading space of the first new token is kept, as in decode(prompt + new).
-  for (int32_t id : ids) decoder.push(id);
+  for (int32_t id : ids_) decoder_.push(id);
+  if (options_.max_tokens <= 0) done_ = true;
+}
+
+void GenerationStream::finish(std::string& text) {
+  done_ = true;
+  if (r_.stop_reason != "stop") pending_ += decoder_.finish();
+  r_.text += pending_;
+  text += pending_;
+  pending_.clear();
+}
+
+void GenerationStream::cancel() {
+  if (done_) return;
+  r_.stop_reason = "cancelled";
+  done_ = true;
+}
+
+int32_t GenerationStream::step(std::span<float> logits, std::string& text) {
+  if (done_) return -1;
+  const int i = steps_++;
+  require_finite(logits, ids_.size(), i);
+  if (hook_) hook_->on_logits(logits, {ids_, i});
+  SampledToken t = sampler_.sample(logits, ids_);
+  if (t.id == tokenizer_.special().eos) {
+    r_.stop_reason = "eos";
+    finish(text);
+    return -1;
+  }
+  ids_.push_back(t.id);
+  std::string piece = decoder_.push(t.id);
+  r_.tokens.push_back({static_cast<int32_t>(ids_.size() - 1), t.id, piece, t.logprob});
+  pending_ += piece;
+  bool stopped = false;
+  for (const std::string& s : options_.stop) {
+    size_t at = pending_.find(s);
+    if (at != std::string::npos) {
+      pending_.resize(at);
+      stopped = true;
+    }
+  }
+  if (stopped) {
+    r_.stop_reason = "stop";
+    finish(text);
+    return -1;
+  }
+  const size_t keep = held_back(pending_, options_.stop);
+  const std::string ready = pending_.substr(0, pending_.size() - keep);
+  r_.text += ready;
+  text += ready;
+  pending_.erase(0, ready.size());
+  if (static_cast<int32_t>(ids_.size()) >= n_ctx_) {
+    r_.stop_reason = "context";
+    finish(text);
+    return -1;
+  }
+  if (steps_ >= options_.max_tokens) {
+    finish(text);
+    return -1;
+  }
+  return t.id;
+}
+
+GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
+                               const GenerationOptions& options, const TextCallback& on_text,
+                               LogitsHook* logits_hook) {
+  GenerationStream stream(tokenizer, prompt_tokens(tokenizer, prompt, lm.n_ctx()), options, lm.n_ctx(), logits_hook);
   std::vector<float> logits;
   lm.reset();
   auto t0 = Clock::now();
-  lm.eval(ids, logits);
-  r.prompt_seconds = seconds_since(t0);
+  if (!stream.done()) lm.eval(stream.ids(), logits);
+  const double prompt_seconds = seconds_since(t0);
   auto t1 = Clock::now();
-
-  std::string pending;  // decoded text not yet streamed (may be the start of a stop string)
-  auto emit = [&](std::string_view piece) { return !on_text || on_text(piece); };
-  r.stop_reason = "max_tokens";
-  for (int i = 0; i < options.max_tokens; ++i) {
-    require_finite(logits, ids.size(), i);
-    if (logits_hook) logits_hook->on_logits(logits, {ids, i});
-    SampledToken t = sampler.sample(logits, ids);
-    if (t.id == tokenizer.special().eos) {
-      r.stop_reason = "eos";
+  std::string text;
+  while (!stream.done()) {
+    text.clear();
+    const int32_t next = stream.step(logits, text);
+    if (!text.empty() && on_text && !on_text(text)) {
+      stream.cancel();
       break;
     }
-    ids.push_back(t.id);
-    std::string piece = decoder.push(t.id);
-    r.tokens.push_back({static_cast<int32_t>(ids.size() - 1), t.id, piece, t.logprob});
-    pending += piece;
-    bool stopped = false;
-    for (const std::string& s : options.stop) {
-      size_t at = pending.find(s);
-      if (at != std::string::npos) {
-        pending.resize(at);
-        stopped = true;
-      }
-    }
-    if (stopped) {
-      r.stop_reason = "stop";
-      break;
-    }
-    size_t keep = held_back(pending, options.stop);
-    std::string ready = pending.substr(0, pending.size() - keep);
-    r.text += ready;
-    pending.erase(0, ready.size());
-    if (!ready.empty() && !emit(ready)) {
-      r.stop_reason = "cancelled";
-      break;
-    }
-    if (static_cast<int32_t>(ids.size()) >= lm.n_ctx()) {
-      r.stop_reason = "context";
-      break;
-    }
-    if (i + 1 < options.max_tokens) lm.eval(std::span<const int32_t>(&ids.back(), 1), logits);
+    if (next >= 0) lm.eval(std::span<const int32_t>(&next, 1), logits);
   }
-  if (r.stop_reason != "stop") pending += decoder.finish();
-  r.text += pending;
-  if (!pending.empty()) emit(pending);
+  GenerationResult r = stream.result();
+  r.prompt_seconds = prompt_seconds;
   r.generate_seconds = seconds_since(t1);
   return r;
 }

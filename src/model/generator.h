@@ -15,6 +15,7 @@
 #include "model/causal_lm.h"
 #include "model/generation_options.h"
 #include "model/logits_hook.h"
+#include "model/sampler.h"
 #include "tokenizer/tokenizer.h"
 
 namespace hart {
@@ -37,6 +38,46 @@ struct GenerationResult {
 
 // Called with each piece of text as soon as it is final; return false to stop.
 using TextCallback = std::function<bool(std::string_view piece)>;
+
+// The prompt's token ids by the policies above (BOS alone for an empty prompt; too
+// long for `n_ctx` is a UsageError naming both lengths and `context`, what n_ctx is).
+std::vector<int32_t> prompt_tokens(const Tokenizer& tokenizer, std::string_view prompt, int32_t n_ctx,
+                                   std::string_view context = "the model's context");
+
+// One generation, a step at a time: what generate_text does, for a scheduler that
+// runs many of them in shared forward passes. Feed it the logits after each token the
+// model took; it samples, decodes and holds back text that may start a stop string.
+class GenerationStream {
+ public:
+  // `ids` is the prompt (prompt_tokens); `n_ctx` the sequence's context.
+  GenerationStream(const Tokenizer& tokenizer, std::vector<int32_t> ids, const GenerationOptions& options,
+                   int32_t n_ctx, LogitsHook* logits_hook = nullptr);
+  // Samples from `logits` (modified: hooks and penalties), appends the new text that is
+  // final to `text`, and returns the token the model must take next, or -1 when the
+  // generation has ended (result().stop_reason says why). Throws on non-finite logits.
+  int32_t step(std::span<float> logits, std::string& text);
+  // Ends early (a client left): "cancelled".
+  void cancel();
+  bool done() const { return done_; }
+  // Prompt and generated tokens so far.
+  const std::vector<int32_t>& ids() const { return ids_; }
+  // The result once done(); text is what was final, with the held-back text flushed.
+  const GenerationResult& result() const { return r_; }
+
+ private:
+  void finish(std::string& text);
+  const Tokenizer& tokenizer_;
+  GenerationOptions options_;
+  int32_t n_ctx_;
+  LogitsHook* hook_;
+  std::vector<int32_t> ids_;
+  Sampler sampler_;
+  StreamDecoder decoder_;
+  std::string pending_;  // decoded text not yet final (may be the start of a stop string)
+  GenerationResult r_;
+  int steps_ = 0;
+  bool done_ = false;
+};
 
 // `logits_hook`, when given, sees (and may change) every step's logits before the
 // sampler does (logits_hook.h).
