@@ -48,7 +48,7 @@ std::vector<int32_t> prompt_tokens(const Tokenizer& tokenizer, std::string_view 
     ids.push_back(tokenizer.special().bos);
   }
   if (static_cast<int64_t>(ids.size()) >= n_ctx)
-    throw UsageError("generate: the prompt is " + std::to_string(ids.size()) + " tokens; the context is " +
+    throw UsageError("generate: the prompt is " + std::to_string(ids.size()) + " tokens; " + std::string(context) + " is " +
                      std::to_string(n_ctx) + " tokens (shorten the prompt)");
   return ids;
 }
