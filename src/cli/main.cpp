@@ -16,6 +16,7 @@
 //   hart search demo.db "how do stars form" --mode fused
 //   hart eval demo.db stories260K --file wiki.test.raw --ctx 128   (perplexity)
 //   hart compare demo.db teacher student --text "SELECT text FROM docs"
+//   hart serve demo.db --port 8080                   (OpenAI-compatible HTTP API)
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <vector>
@@ -31,7 +32,7 @@ constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_sou
                                         tokenize_command, embed_command,  sql_command,       check_command,
                                         index_command,   embed_atoms_command, search_command,
                                         importance_command, extract_command, lineage_command,
-                                        eval_command,    compare_command};
+                                        eval_command,    compare_command,  serve_command};
 
 // A command that inserted into a vector collection may have left it to the background
 // thread to seal and merge; leaving now would cancel that work, so the command waits.

@@ -29,6 +29,7 @@ struct GenerationOptions {
   std::optional<uint64_t> seed;  // unset: drawn from the clock and reported back
   std::vector<std::string> stop; // generation ends before any of these strings
   int threads = 0;               // 0 = the machine's core count (more is capped to it)
+  int top_logprobs = 0;          // each generated token also reports this many likeliest alternatives (API only)
 
   // The options as JSON, with the seed actually used; recorded with each inference.
   std::string to_json() const;

@@ -1,5 +1,6 @@
 #include "model/generator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -35,6 +36,23 @@ void require_finite(std::span<const float> logits, size_t position, int step) {
                   std::to_string(step) + ") are not finite (token " + std::to_string(v) + ": " +
                   (std::isnan(logits[v]) ? "nan" : logits[v] > 0 ? "inf" : "-inf") +
                   "); its weights or metadata are degenerate (see tensors.nan_count and the model's metadata)");
+}
+
+// The k likeliest tokens and their log-softmax, as the sampler scores its choice
+// (before penalties and temperature).
+std::vector<std::pair<int32_t, float>> top_logprobs(std::span<const float> logits, size_t k) {
+  const float mx = *std::max_element(logits.begin(), logits.end());
+  double sum = 0;
+  for (float v : logits) sum += std::exp(static_cast<double>(v - mx));
+  const float log_z = mx + static_cast<float>(std::log(sum));
+  std::vector<int32_t> ids(logits.size());
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int32_t>(i);
+  k = std::min(k, ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end(),
+                    [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+  std::vector<std::pair<int32_t, float>> top;
+  for (size_t i = 0; i < k; ++i) top.emplace_back(ids[i], logits[ids[i]] - log_z);
+  return top;
 }
 
 }  // namespace
@@ -85,6 +103,8 @@ int32_t GenerationStream::step(std::span<float> logits, std::string& text) {
   const int i = steps_++;
   require_finite(logits, ids_.size(), i);
   if (hook_) hook_->on_logits(logits, {ids_, i});
+  std::vector<std::pair<int32_t, float>> top;
+  if (options_.top_logprobs > 0) top = top_logprobs(logits, static_cast<size_t>(options_.top_logprobs));
   SampledToken t = sampler_.sample(logits, ids_);
   if (t.id == tokenizer_.special().eos) {
     r_.stop_reason = "eos";
@@ -93,7 +113,7 @@ int32_t GenerationStream::step(std::span<float> logits, std::string& text) {
   }
   ids_.push_back(t.id);
   std::string piece = decoder_.push(t.id);
-  r_.tokens.push_back({static_cast<int32_t>(ids_.size() - 1), t.id, piece, t.logprob});
+  r_.tokens.push_back({static_cast<int32_t>(ids_.size() - 1), t.id, piece, t.logprob, std::move(top)});
   pending_ += piece;
   bool stopped = false;
   for (const std::string& s : options_.stop) {

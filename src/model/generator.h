@@ -25,6 +25,7 @@ struct GeneratedToken {
   int32_t id;
   std::string text;  // the text this token added (may be empty while a character is incomplete)
   float logprob;
+  std::vector<std::pair<int32_t, float>> top;  // the likeliest tokens and their logprobs, when asked (top_logprobs)
 };
 
 struct GenerationResult {

@@ -1,0 +1,62 @@
+// hart serve FILE [--host H] [--port P] [--api-key K ...] [--slots N] [--ctx-size N] ...
+// — the OpenAI-compatible server (server/http_server.h) over one database.
+#include <csignal>
+#include <cstdio>
+
+#include "cli/command.h"
+#include "server/http_server.h"
+
+namespace hart {
+namespace {
+
+server::HttpServer* g_server = nullptr;
+
+extern "C" void stop_on_signal(int) {
+  if (g_server) g_server->stop();
+}
+
+struct ServeCommand : Command {
+  server::ServerOptions o;
+
+  int run() override {
+    o.db_path = db_path;
+    open_database(db_path);  // a missing file or an older schema is the usual clear error, before binding
+    server::HttpServer srv(o);
+    srv.bind();
+    g_server = &srv;
+    std::signal(SIGINT, stop_on_signal);
+    std::signal(SIGTERM, stop_on_signal);
+    std::fprintf(stderr, "hart serve: http://%s:%d/v1 — %d slots of %s tokens, queue %d%s\n", o.host.c_str(), srv.port(),
+                 o.limits.slots, o.limits.slot_ctx ? std::to_string(o.limits.slot_ctx).c_str() : "up to 4096",
+                 o.limits.queue,
+                 o.api_keys.empty() ? "; no API key configured: listening on loopback only, no key needed" : "");
+    std::fflush(stderr);
+    srv.run();
+    g_server = nullptr;
+    return 0;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Command> serve_command(CLI::App& parent) {
+  auto c = std::make_unique<ServeCommand>();
+  c->declare(parent, "serve", "Serve the database's models over an OpenAI-compatible HTTP API").with_file();
+  auto& o = c->o;
+  c->app->add_option("--host", o.host, "Address to listen on (non-loopback needs --api-key)")->capture_default_str();
+  c->app->add_option("--port", o.port, "Port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
+  c->app->add_option("--api-key", o.api_keys, "A key clients send as 'Authorization: Bearer KEY' (repeatable)");
+  c->app->add_option("--slots", o.limits.slots, "Requests generating at once, per model")->capture_default_str()->check(CLI::Range(1, 256));
+  c->app->add_option("--ctx-size", o.limits.slot_ctx, "Tokens per request, prompt and output (0: the model's, at most 4096)")
+      ->capture_default_str()->check(CLI::Range(0, 1 << 24));
+  c->app->add_option("--queue", o.limits.queue, "Requests waiting for a slot before 429")->capture_default_str()->check(CLI::Range(0, 100000));
+  c->app->add_option("--batch-tokens", o.limits.batch_tokens, "Prompt tokens per forward pass")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+  c->app->add_option("--threads", o.limits.threads, "Threads of the forward pass (0: every core)")->capture_default_str()->check(CLI::Range(0, 512));
+  c->app->add_option("--http-threads", o.http_threads, "HTTP worker threads (0: slots + queue + 8)")->capture_default_str()->check(CLI::Range(0, 100000));
+  c->app->add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();
+  c->app->add_option("--read-timeout", o.read_timeout_seconds, "Seconds a client may take to send")->capture_default_str()->check(CLI::Range(1, 3600));
+  c->app->add_option("--model", o.preload, "A model to load before /health answers ok (repeatable)");
+  return c;
+}
+
+}  // namespace hart

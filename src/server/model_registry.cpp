@@ -1,0 +1,78 @@
+#include "server/model_registry.h"
+
+#include "engine/model_cache.h"
+#include "model/decoder_config.h"
+#include "server/openai_api.h"
+
+namespace hart::server {
+
+ModelRegistry::ModelRegistry(std::string db_path, SchedulerLimits limits)
+    : db_path_(std::move(db_path)), limits_(limits),
+      db_(std::make_unique<Database>(db_path_, Database::Mode::kOpenExisting)) {}
+
+ModelRegistry::~ModelRegistry() = default;
+
+std::vector<ModelRow> ModelRegistry::list() {
+  std::lock_guard lock(db_m_);
+  return list_models(*db_);
+}
+
+std::shared_ptr<const LoadedModel> ModelRegistry::model(const std::string& name) {
+  std::lock_guard lock(db_m_);
+  if (!find_model(*db_, name))
+    throw ApiError(404, "invalid_request_error", "the model '" + name + "' does not exist (GET /v1/models lists them)",
+                   "model", "model_not_found");
+  return ModelCache::global().get(db_->handle(), name);
+}
+
+std::shared_ptr<BatchScheduler> ModelRegistry::get(const std::string& name) {
+  std::shared_ptr<Entry> e;
+  {
+    std::lock_guard lock(m_);
+    auto& slot = entries_[name];
+    if (!slot) slot = std::make_shared<Entry>();
+    e = slot;
+  }
+  std::call_once(e->once, [&] {
+    {
+      std::lock_guard lock(m_);
+      ++loading_;
+    }
+    try {
+      auto loaded = model(name);
+      e->scheduler = std::make_shared<BatchScheduler>(loaded, limits_);
+    } catch (const ApiError& err) {
+      e->error = err.what();
+      e->error_status = err.status;
+    } catch (const std::exception& err) {
+      e->error = err.what();
+      e->error_status = 400;
+    }
+    std::lock_guard lock(m_);
+    --loading_;
+  });
+  if (!e->scheduler) {
+    {  // a model stored later (or fixed) is tried again by the next request
+      std::lock_guard lock(m_);
+      if (entries_[name] == e) entries_.erase(name);
+    }
+    throw ApiError(e->error_status, "invalid_request_error", e->error, "model",
+                   e->error_status == 404 ? "model_not_found" : "model_not_runnable");
+  }
+  return e->scheduler;
+}
+
+int ModelRegistry::loading() const {
+  std::lock_guard lock(m_);
+  return loading_;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<BatchScheduler>>> ModelRegistry::running() const {
+  std::lock_guard lock(m_);
+  std::vector<std::pair<std::string, std::shared_ptr<BatchScheduler>>> out;
+  for (const auto& [name, e] : entries_)
+    if (e->scheduler) out.emplace_back(name, e->scheduler);
+  return out;
+}
+
+}  // namespace hart::server

@@ -1,0 +1,50 @@
+// The models a server runs, chosen per request by name: each stored model gets its
+// batch scheduler on first use (no restart, no router process), loaded once even when
+// many requests ask at the same time. Reads go through the server's own connection.
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "server/batch_scheduler.h"
+#include "store/database.h"
+#include "store/models.h"
+
+namespace hart::server {
+
+class ModelRegistry {
+ public:
+  ModelRegistry(std::string db_path, SchedulerLimits limits);
+  ~ModelRegistry();
+  // The scheduler for `name`, loading the model if needed. Throws ApiError 404 for a
+  // model that is not stored, 400 for one this engine cannot generate with.
+  std::shared_ptr<BatchScheduler> get(const std::string& name);
+  // The loaded model `name` (tokenizing, embedding), without a scheduler.
+  std::shared_ptr<const LoadedModel> model(const std::string& name);
+  // Every stored model, as the catalog lists them.
+  std::vector<ModelRow> list();
+  // Models loading right now (the health endpoint answers 503 while any is).
+  int loading() const;
+  // Schedulers running, for the metrics endpoint.
+  std::vector<std::pair<std::string, std::shared_ptr<BatchScheduler>>> running() const;
+  const SchedulerLimits& limits() const { return limits_; }
+
+ private:
+  struct Entry {
+    std::once_flag once;
+    std::shared_ptr<BatchScheduler> scheduler;
+    std::string error;
+    int error_status = 0;
+  };
+  std::string db_path_;
+  SchedulerLimits limits_;
+  mutable std::mutex m_;
+  std::mutex db_m_;  // the connection is used by one thread at a time
+  std::unique_ptr<Database> db_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_;
+  int loading_ = 0;
+};
+
+}  // namespace hart::server

@@ -1,0 +1,46 @@
+// Internal to server/: what every route shares — the options, the models, the
+// request log connection, and the counters /metrics reports.
+#pragma once
+#include <httplib.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "server/http_server.h"
+#include "server/model_registry.h"
+#include "store/inferences.h"
+
+namespace hart::server {
+
+struct ServerState {
+  explicit ServerState(ServerOptions o);
+  ServerOptions options;
+  ModelRegistry registry;
+  std::atomic<bool> ready{false};
+
+  // Records an inferences row on the server's own write connection (short
+  // transactions; a busy database queues it for the background writer).
+  RecordedInference record(const InferenceRow& row);
+
+  // Requests answered, by route and status (for /metrics).
+  void count(const std::string& route, int status);
+  std::string metrics_text();
+
+ private:
+  std::mutex log_m_;
+  std::unique_ptr<Database> log_db_;
+  std::mutex count_m_;
+  std::map<std::pair<std::string, int>, uint64_t> counts_;
+};
+
+// POST /v1/completions (chat = false) and /v1/chat/completions (chat = true).
+void handle_completion(ServerState& state, const httplib::Request& req, httplib::Response& res, bool chat);
+
+// Writes an ApiError (or any exception, as 500) as OpenAI's error object.
+void write_error(httplib::Response& res, int status, const std::string& message, const std::string& type,
+                 const std::string& param = "", const std::string& code = "");
+
+}  // namespace hart::server
