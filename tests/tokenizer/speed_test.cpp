@@ -42,6 +42,9 @@ void expect_fast(const std::string& rel) {
 TEST(Speed, SentencePiece10KB) { expect_fast("llamacpp-vocab/ggml-vocab-llama-spm.gguf"); }
 TEST(Speed, ByteLevelBpe10KB) { expect_fast("llamacpp-vocab/ggml-vocab-gpt-2.gguf"); }
 TEST(Speed, WordPiece10KB) { expect_fast("llamacpp-vocab/ggml-vocab-bert-bge.gguf"); }
+// Pre-tokenizers the regex engine runs (six regexes in turn for DeepSeek LLM).
+TEST(Speed, ByteLevelBpeRegexDeepSeekLlm10KB) { expect_fast("llamacpp-vocab/ggml-vocab-deepseek-llm.gguf"); }
+TEST(Speed, ByteLevelBpeRegexFalcon10KB) { expect_fast("llamacpp-vocab/ggml-vocab-falcon.gguf"); }
 
 }  // namespace
 }  // namespace hart
