@@ -16,18 +16,7 @@ struct Vector {
 };
 
 std::vector<Vector> read_vectors(const std::string& gguf) {
-  const std::string raw = test::read_file(gguf + ".inp");
-  const std::string sep = "\n__ggml_vocab_test__\n";
-  std::vector<std::string> inputs;
-  for (size_t pos = 0; pos < raw.size();) {
-    size_t next = raw.find(sep, pos);
-    if (next == std::string::npos) {
-      inputs.push_back(raw.substr(pos));
-      break;
-    }
-    inputs.push_back(raw.substr(pos, next - pos));
-    pos = next + sep.size();
-  }
+  const std::vector<std::string> inputs = test::read_vocab_inputs(gguf);
   std::istringstream out(test::read_file(gguf + ".out"));
   std::vector<Vector> vectors;
   std::string line;
