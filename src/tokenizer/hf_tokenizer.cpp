@@ -64,6 +64,31 @@ void read_vocab_object(const json& vocab, Vocabulary& v) {
     v.put(it.value(), it.key(), TokenType::kNormal, "model.vocab[\"" + it.key() + "\"]");
 }
 
+// Metaspace, or the Prepend("▁") / Replace(" ", "▁") normalizers older files use.
+bool read_space_prefix(const json& tj) {
+  const std::string kSpace = "\xE2\x96\x81";
+  const json& pre = tj.value("pre_tokenizer", json());
+  bool prefix = false;
+  if (type_of(pre) == "Metaspace") {
+    if (pre.value("replacement", kSpace) != kSpace) bad("pre_tokenizer Metaspace with a replacement other than U+2581");
+    if (pre.contains("prepend_scheme")) prefix = pre.value("prepend_scheme", "always") != "never";
+    else prefix = pre.value("add_prefix_space", true);
+  } else if (!pre.is_null()) {
+    bad("unsupported pre_tokenizer \"" + type_of(pre) + "\" for a SentencePiece model (supported: Metaspace)");
+  }
+  const json& norm = tj.value("normalizer", json());
+  std::vector<json> steps;
+  if (type_of(norm) == "Sequence" && norm.contains("normalizers") && norm["normalizers"].is_array())
+    steps.assign(norm["normalizers"].begin(), norm["normalizers"].end());
+  else if (!norm.is_null()) steps.push_back(norm);
+  for (const json& n : steps) {
+    std::string t = type_of(n);
+    if (t == "Prepend" && n.value("prepend", "") == kSpace) prefix = true;
+    else if (t != "Replace") bad("unsupported normalizer \"" + t + "\" for a SentencePiece model");
+  }
+  return prefix;
+}
+
 // A pre-tokenizer regex list for a byte-level BPE model, and whether ByteLevel ends it.
 void read_bpe_pre_tokenizer(const json& pre, std::vector<std::string>& regexes, bool& byte_level) {
   const std::string t = type_of(pre);
@@ -90,8 +115,52 @@ void read_bpe_pre_tokenizer(const json& pre, std::vector<std::string>& regexes, 
   }
 }
 
+bool is_byte_piece(const std::string& piece) {
+  return piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>';
+}
+
+// SentencePiece-style BPE (Llama 2, Mistral, TinyLlama: byte_fallback, spaces as
+// U+2581) -> "llama": each token scores minus the rank of the merge that makes it, so
+// the SentencePiece engine, which merges the best-scoring pair, follows the ranks.
+void read_sentencepiece_bpe(const json& tj, const json& model, Vocabulary& v, HfTokenizerMetadata& out) {
+  for (size_t i = 0; i < v.tokens.size(); ++i) {
+    if (v.set[i] && is_byte_piece(v.tokens[i])) v.types[i] = static_cast<int32_t>(TokenType::kByte);
+    v.scores[i] = -1e9f;  // no merge makes it: never the best pair
+  }
+  std::unordered_map<std::string, int32_t> id_of;
+  for (size_t i = 0; i < v.tokens.size(); ++i)
+    if (v.set[i]) id_of[v.tokens[i]] = static_cast<int32_t>(i);
+  const json& merges = member(model, "merges", "model");
+  if (!merges.is_array()) bad("model.merges must be an array");
+  for (size_t r = merges.size(); r-- > 0;) {  // the lowest rank wins for a token made twice
+    const json& m = merges[r];
+    std::string joined;
+    if (m.is_string()) {
+      std::string s = m.get<std::string>();
+      size_t sp = s.find(' ', 1);
+      if (sp == std::string::npos) bad("model.merges[" + std::to_string(r) + "] \"" + s + "\" is not two tokens separated by a space");
+      joined = s.substr(0, sp) + s.substr(sp + 1);
+    } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
+      joined = m[0].get<std::string>() + m[1].get<std::string>();
+    } else {
+      bad("model.merges[" + std::to_string(r) + "] is neither \"a b\" nor [\"a\", \"b\"]: " + m.dump());
+    }
+    if (auto it = id_of.find(joined); it != id_of.end()) v.scores[it->second] = -static_cast<float>(r + 1);
+  }
+  if (model.contains("unk_token") && model["unk_token"].is_string())
+    if (auto it = id_of.find(model["unk_token"].get<std::string>()); it != id_of.end()) {
+      v.types[it->second] = static_cast<int32_t>(TokenType::kUnknown);
+      out.metadata["tokenizer.ggml.unknown_token_id"] = it->second;
+      out.types["tokenizer.ggml.unknown_token_id"] = "u32";
+    }
+  out.metadata["tokenizer.ggml.model"] = "llama", out.types["tokenizer.ggml.model"] = "str";
+  out.metadata["tokenizer.ggml.add_space_prefix"] = read_space_prefix(tj);
+  out.types["tokenizer.ggml.add_space_prefix"] = "bool";
+}
+
 void read_bpe(const json& tj, const json& model, Vocabulary& v, HfTokenizerMetadata& out) {
   read_vocab_object(member(model, "vocab", "model"), v);
+  if (model.value("byte_fallback", false)) return read_sentencepiece_bpe(tj, model, v, out);
   std::string norm = type_of(tj.value("normalizer", json()));
   if (!norm.empty() && norm != "NFC")  // llama.cpp ignores NFC too
     bad("unsupported normalizer \"" + norm + "\" for a byte-level BPE model");
@@ -153,31 +222,6 @@ void read_wordpiece(const json& tj, const json& model, Vocabulary& v, HfTokenize
   out.metadata["tokenizer.ggml.model"] = "bert", out.types["tokenizer.ggml.model"] = "str";
 }
 
-// Metaspace, or the Prepend("▁") / Replace(" ", "▁") normalizers older files use.
-bool read_space_prefix(const json& tj) {
-  const std::string kSpace = "\xE2\x96\x81";
-  const json& pre = tj.value("pre_tokenizer", json());
-  bool prefix = false;
-  if (type_of(pre) == "Metaspace") {
-    if (pre.value("replacement", kSpace) != kSpace) bad("pre_tokenizer Metaspace with a replacement other than U+2581");
-    if (pre.contains("prepend_scheme")) prefix = pre.value("prepend_scheme", "always") != "never";
-    else prefix = pre.value("add_prefix_space", true);
-  } else if (!pre.is_null()) {
-    bad("unsupported pre_tokenizer \"" + type_of(pre) + "\" for a Unigram model (supported: Metaspace)");
-  }
-  const json& norm = tj.value("normalizer", json());
-  std::vector<json> steps;
-  if (type_of(norm) == "Sequence" && norm.contains("normalizers") && norm["normalizers"].is_array())
-    steps.assign(norm["normalizers"].begin(), norm["normalizers"].end());
-  else if (!norm.is_null()) steps.push_back(norm);
-  for (const json& n : steps) {
-    std::string t = type_of(n);
-    if (t == "Prepend" && n.value("prepend", "") == kSpace) prefix = true;
-    else if (t != "Replace") bad("unsupported normalizer \"" + t + "\" for a Unigram model");
-  }
-  return prefix;
-}
-
 void read_unigram(const json& tj, const json& model, Vocabulary& v, HfTokenizerMetadata& out) {
   const json& vocab = member(model, "vocab", "model");
   if (!vocab.is_array()) bad("a Unigram model.vocab must be an array of [piece, score]");
@@ -188,7 +232,7 @@ void read_unigram(const json& tj, const json& model, Vocabulary& v, HfTokenizerM
     if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_number())
       bad(where + " is not [piece, score]: " + e.dump());
     const std::string piece = e[0].get<std::string>();
-    bool byte = byte_fallback && piece.size() == 6 && piece.compare(0, 3, "<0x") == 0 && piece[5] == '>';
+    bool byte = byte_fallback && is_byte_piece(piece);
     v.put(json(i), piece, byte ? TokenType::kByte : TokenType::kNormal, where);
     v.scores[i] = e[1].get<float>();
   }
@@ -288,7 +332,7 @@ HfTokenizerMetadata metadata_from_hugging_face(const json& tj, const json& confi
 
   out.metadata["tokenizer.ggml.tokens"] = v.tokens, out.types["tokenizer.ggml.tokens"] = "arr[str]";
   out.metadata["tokenizer.ggml.token_type"] = v.types, out.types["tokenizer.ggml.token_type"] = "arr[i32]";
-  if (type == "Unigram") out.metadata["tokenizer.ggml.scores"] = v.scores, out.types["tokenizer.ggml.scores"] = "arr[f32]";
+  if (out.metadata["tokenizer.ggml.model"] == "llama") out.metadata["tokenizer.ggml.scores"] = v.scores, out.types["tokenizer.ggml.scores"] = "arr[f32]";
   return out;
 }
 

@@ -1,6 +1,8 @@
 // Hugging Face tokenizer folders (tokenizer.json, tokenizer_config.json) read as the
 // GGUF tokenizer.ggml.* metadata llama.cpp's convert_hf_to_gguf.py would write for
 // them, so one Tokenizer code path serves GGUF and safetensors models:
+//   BPE with byte_fallback (SentencePiece-style: Llama 2, Mistral, TinyLlama)
+//                     -> "llama", each token scoring minus the rank of its merge;
 //   BPE (byte-level)  -> "gpt2" with the tokenizer.ggml.pre whose regex list equals
 //                        the pre_tokenizer's (ByteLevel alone is GPT-2's; a Sequence
 //                        of Split regexes and Digits before ByteLevel is looked up in

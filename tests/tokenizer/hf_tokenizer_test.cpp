@@ -4,6 +4,8 @@
 // through tokenizer.json and through GGUF metadata must tokenize llama.cpp's test
 // inputs identically, for BPE (gpt-2, and GPT-2's vocabulary under Llama 3's Split
 // regex), WordPiece (bert-bge) and Unigram/SentencePiece (llama-spm).
+#include <map>
+
 #include "support/test_support.h"
 #include "tokenizer/hf_tokenizer.h"
 #include "tokenizer/load_tokenizer.h"
@@ -151,6 +153,50 @@ TEST(HfTokenizer, UnigramEqualsGgufLlamaSpm) {
   EXPECT_EQ(hf.special().bos, 1);
   EXPECT_EQ(hf.special().eos, 2);
   expect_same_tokens(gguf, hf, path);
+}
+
+// Llama 2's tokenizer.json form: BPE with byte_fallback, merges made from the
+// SentencePiece vocabulary as Hugging Face's converter makes them (every split of a
+// piece into two pieces, ordered by the piece's score).
+TEST(HfTokenizer, SentencePieceStyleBpeEqualsGgufLlamaSpm) {
+  HART_REQUIRE_SHARED(path, "llamacpp-vocab/ggml-vocab-llama-spm.gguf");
+  Gguf g = load(path);
+  auto scores = tokenizer::MetadataView(g.md, g.types).numbers("tokenizer.ggml.scores");
+  json vocab = json::object();
+  std::map<std::string, size_t> id_of;
+  for (size_t i = 0; i < g.tokens.size(); ++i) vocab[g.tokens[i]] = i, id_of[g.tokens[i]] = i;
+  struct Merge {
+    double score;
+    size_t left, right;
+  };
+  std::vector<Merge> merges;
+  for (size_t i = 0; i < g.tokens.size(); ++i) {
+    if (g.types_of[i] != 1) continue;
+    const std::string& t = g.tokens[i];
+    for (size_t k = 1; k < t.size(); ++k) {
+      if ((static_cast<unsigned char>(t[k]) & 0xC0) == 0x80) continue;  // inside a character
+      auto l = id_of.find(t.substr(0, k)), r = id_of.find(t.substr(k));
+      if (l != id_of.end() && r != id_of.end()) merges.push_back({scores[i], l->second, r->second});
+    }
+  }
+  std::stable_sort(merges.begin(), merges.end(), [](const Merge& a, const Merge& b) {
+    return a.score > b.score || (a.score == b.score && std::pair(a.left, a.right) < std::pair(b.left, b.right));
+  });
+  json merge_list = json::array();
+  for (const Merge& m : merges) merge_list.push_back(json::array({g.tokens[m.left], g.tokens[m.right]}));
+  const json tj = {
+      {"model", {{"type", "BPE"}, {"byte_fallback", true}, {"unk_token", "<unk>"}, {"vocab", vocab}, {"merges", merge_list}}},
+      {"normalizer", {{"type", "Sequence"},
+                      {"normalizers", json::array({{{"type", "Prepend"}, {"prepend", kSpace}},
+                                                   {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", kSpace}}})}}},
+      {"pre_tokenizer", nullptr},
+      {"added_tokens", {{{"id", 0}, {"content", "<unk>"}, {"special", true}},
+                        {{"id", 1}, {"content", "<s>"}, {"special", true}},
+                        {{"id", 2}, {"content", "</s>"}, {"special", true}}}}};
+  const json config = {{"add_bos_token", true}, {"bos_token", "<s>"}, {"eos_token", "</s>"}, {"unk_token", "<unk>"}};
+  auto m = metadata_from_hugging_face(tj, config);
+  EXPECT_EQ(m.metadata["tokenizer.ggml.model"], "llama");
+  expect_same_tokens(Tokenizer(g.md, g.types), Tokenizer(m.metadata, m.types), path);
 }
 
 TEST(HfTokenizer, ChatTemplateListTakesTheDefault) {
