@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes pretokenizer-golden.json: llama.cpp's token ids for GPT-2's byte-level
-vocabulary run under other pre-tokenizers (Llama 3, Qwen2, default), so the
+vocabulary run under other pre-tokenizers (Llama 3, Qwen2, default, Qwen3.5,
+DeepSeek V3), so the
 pre-tokenizers' regexes are checked against llama.cpp on hand-picked inputs and on
 llama.cpp's own test inputs. llama.cpp has no vocab-only GGUF for Llama 3 or Qwen2
 in ../shared, so the GPT-2 one is copied with its tokenizer.ggml.pre value replaced
@@ -73,7 +74,7 @@ def main():
     inputs = HAND_PICKED + [s for s in raw.split("\n__ggml_vocab_test__\n") if s]
     cases = []
     gpt2 = open(os.path.join(vocab_dir, "ggml-vocab-gpt-2.gguf"), "rb").read()
-    for pre in ["llama-bpe", "qwen2", "default"]:
+    for pre in ["llama-bpe", "qwen2", "default", "qwen35", "deepseek-v3"]:
         model = tempfile.NamedTemporaryFile(suffix=".gguf", delete=False)
         model.write(with_pre(gpt2, pre))
         model.close()
