@@ -73,25 +73,28 @@ struct Node {
   std::vector<Node> kids;
 };
 
+// \p{...} names: a general category group, by its short or long name.
 uint16_t category_bits(std::u32string_view name) {
   auto bit = [](Category c) { return static_cast<uint16_t>(1u << static_cast<unsigned>(c)); };
-  auto is = [&](const char* a, const char* b) {
-    std::u32string_view n = name;
-    auto eq = [&](const char* s) {
-      if (!s) return false;
-      std::u32string_view::size_type i = 0;
-      for (; s[i]; ++i) if (i >= n.size() || n[i] != static_cast<char32_t>(s[i])) return false;
-      return i == n.size();
-    };
-    return eq(a) || eq(b);
+  const struct {
+    std::string_view short_name, long_name;
+    uint16_t bits;
+  } kProperties[] = {
+      {"L", "Letter", bit(Category::kLetter)},
+      {"N", "Number", bit(Category::kNumber)},
+      {"P", "Punctuation", bit(Category::kPunctuation)},
+      {"S", "Symbol", bit(Category::kSymbol)},
+      {"M", "Mark", bit(Category::kMark)},
+      {"Z", "Separator", bit(Category::kSeparator)},
+      {"C", "Other", static_cast<uint16_t>(bit(Category::kControl) | bit(Category::kUndefined))},
   };
-  if (is("L", "Letter")) return bit(Category::kLetter);
-  if (is("N", "Number")) return bit(Category::kNumber);
-  if (is("P", "Punctuation")) return bit(Category::kPunctuation);
-  if (is("S", "Symbol")) return bit(Category::kSymbol);
-  if (is("M", "Mark")) return bit(Category::kMark);
-  if (is("Z", "Separator")) return bit(Category::kSeparator);
-  if (is("C", "Other")) return bit(Category::kControl) | bit(Category::kUndefined);
+  std::string ascii;
+  for (char32_t c : name) {
+    if (c >= 128) return 0;
+    ascii.push_back(static_cast<char>(c));
+  }
+  for (const auto& p : kProperties)
+    if (ascii == p.short_name || ascii == p.long_name) return p.bits;
   return 0;
 }
 

@@ -14,7 +14,9 @@
 // with an error naming it, so an unknown pattern never tokenizes silently wrong.
 //
 // Matching is backtracking over a compiled program, with a step budget that turns a
-// pathological pattern into an error instead of a hang.
+// pathological pattern into an error instead of a hang. As in std::regex and
+// Oniguruma, a search retried from every start can cost time quadratic in a run's
+// length (DeepSeek LLM's `\s+$` over many spaces followed by a digit).
 #pragma once
 #include <cstddef>
 #include <cstdint>
