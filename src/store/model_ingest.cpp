@@ -7,6 +7,7 @@
 
 #include "formats/model_reader.h"
 #include "store/database.h"
+#include "store/model_parts.h"
 #include "store/model_writer.h"
 #include "util/error.h"
 #include "util/mapped_file.h"
@@ -44,19 +45,37 @@ class FileHasher {
 };
 
 constexpr uintmax_t kMaxConfigBytes = 1 << 20;
+constexpr uintmax_t kMaxTokenizerBytes = 64u << 20;  // Llama 3's tokenizer.json is 9 MB, Gemma 3's 33 MB
 
-// config.json beside a safetensors file, as Hugging Face saves models; empty if none.
+// The JSON object in `file`, or null when there is no such file.
+nlohmann::json sibling_json(const std::filesystem::path& file, uintmax_t max_bytes, const char* what) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) return nullptr;
+  if (std::filesystem::file_size(file, ec) > max_bytes)
+    throw FormatError(file.string() + ": larger than " + std::to_string(max_bytes) + " bytes; not " + what);
+  MappedFile f(file.string());
+  auto j = nlohmann::json::parse(f.data(), f.data() + f.size(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw FormatError(file.string() + ": not a JSON object");
+  return j;
+}
+
+// config.json beside a safetensors file, as Hugging Face saves models, with the
+// folder's tokenizer.json and tokenizer_config.json under kHfTokenizerKey (the engine
+// reads them as the model's tokenizer; export writes only the model file, so it stays
+// byte-identical); empty if there is none of them.
 std::string sibling_config(const std::string& path, const ModelFile& model) {
   if (model.format != "safetensors") return "";
-  std::filesystem::path config = std::filesystem::path(path).parent_path() / "config.json";
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(config, ec)) return "";
-  if (std::filesystem::file_size(config, ec) > kMaxConfigBytes)
-    throw FormatError(config.string() + ": larger than " + std::to_string(kMaxConfigBytes) + " bytes; not a model config");
-  MappedFile f(config.string());
-  auto j = nlohmann::json::parse(f.data(), f.data() + f.size(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw FormatError(config.string() + ": not a JSON object");
-  return j.dump();
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  nlohmann::json config = sibling_json(dir / "config.json", kMaxConfigBytes, "a model config");
+  nlohmann::json tokenizer = sibling_json(dir / "tokenizer.json", kMaxTokenizerBytes, "a tokenizer");
+  if (!tokenizer.is_null()) {
+    nlohmann::json files = {{"tokenizer.json", std::move(tokenizer)}};
+    nlohmann::json tc = sibling_json(dir / "tokenizer_config.json", kMaxTokenizerBytes, "a tokenizer config");
+    if (!tc.is_null()) files["tokenizer_config.json"] = std::move(tc);
+    if (config.is_null()) config = nlohmann::json::object();
+    config[kHfTokenizerKey] = std::move(files);
+  }
+  return config.is_null() ? "" : config.dump();
 }
 
 std::string default_name(const std::string& path) {

@@ -12,9 +12,15 @@
 
 namespace hart {
 
+// The key of models.config under which a safetensors model's Hugging Face tokenizer
+// files are kept: {"tokenizer.json": {...}, "tokenizer_config.json": {...}} (the
+// second when the folder had one). Beside config.json's own keys, which never start
+// with "hart.".
+inline constexpr const char* kHfTokenizerKey = "hart.tokenizer";
+
 struct StoredModelParts {
   std::string metadata, metadata_types;  // JSON objects
-  std::string config;                    // a Hugging Face config.json, or empty
+  std::string config;                    // a Hugging Face config.json (+ kHfTokenizerKey), or empty
   std::vector<TensorRow> tensors;        // in file order
   std::vector<std::string> share_keys;   // one per tensor: its chunk ids
 };

@@ -1,5 +1,5 @@
 // Byte-level BPE as GPT-2 defines it and llama.cpp implements it
-// (llm_tokenizer_bpe): pre-tokenize, map each byte of a word to its printable
+// (llm_tokenizer_bpe): pre-tokenize (pretokenizer.h), map each byte of a word to its printable
 // character, then repeatedly merge the adjacent pair with the lowest merge rank
 // (ties: leftmost). Strings are interned to ids at load time so the merge loop
 // compares integers and allocates nothing.
@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "tokenizer/engine.h"
-#include "tokenizer/gpt2_pretokenizer.h"
+#include "tokenizer/pretokenizer.h"
 #include "util/utf8.h"
 #include "util/error.h"
 
@@ -28,29 +28,22 @@ std::vector<uint32_t> byte_to_codepoint() {
   return map;
 }
 
-// The pre-tokenizer names llama.cpp maps to GPT-2's regex.
-const std::vector<std::string>& gpt2_pre_names() {
-  static const std::vector<std::string> names = {
-      "gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de",
-      "a.x-4.0", "mellum", "modern-bert", "mpt", "olmo", "jais", "trillion", "granite-docling"};
-  return names;
+const PreTokenizerSpec& spec_of(const Vocab& v) {
+  const PreTokenizerSpec* spec = find_pre_tokenizer(v.pre);
+  if (!spec)
+    throw Error("unsupported BPE pre-tokenizer tokenizer.ggml.pre = \"" + v.pre +
+                "\" (supported: " + pre_tokenizer_names() + ")");
+  return *spec;
 }
 
 class BpeEngine final : public Engine {
  public:
-  BpeEngine(const Vocab& v, const MetadataView& md) : v_(v) {
-    if (!v_.pre.empty()) {
-      const auto& names = gpt2_pre_names();
-      if (std::find(names.begin(), names.end(), v_.pre) == names.end()) {
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        throw Error("unsupported BPE pre-tokenizer tokenizer.ggml.pre = \"" + v_.pre +
-                    "\" (supported: GPT-2's regex, named " + list + ")");
-      }
-    }
+  BpeEngine(const Vocab& v, const MetadataView& md)
+      : v_(v), ignore_merges_(spec_of(v).ignore_merges), pre_(spec_of(v).regexes) {
     const auto b2c = byte_to_codepoint();
     for (int b = 0; b < 256; ++b) {
       std::string s;
+      b2c_[b] = b2c[b];
       append_utf8(s, b2c[b]);
       byte_str_[b] = intern(s);
       char_to_byte_[b2c[b]] = static_cast<uint8_t>(b);
@@ -75,7 +68,7 @@ class BpeEngine final : public Engine {
 
   void encode(std::string_view text, bool, std::vector<int32_t>& out) const override {
     Work w;
-    for (auto [begin, end] : gpt2_pretokenize(text)) encode_word(text.substr(begin, end - begin), w, out);
+    for (auto [begin, end] : pre_.split(text)) encode_word(text.substr(begin, end - begin), w, out);
   }
 
   std::string token_bytes(int32_t id) const override {
@@ -114,6 +107,7 @@ class BpeEngine final : public Engine {
   struct Work {  // reused across words
     std::vector<Symbol> sym;
     std::vector<Bigram> heap;
+    std::string mapped;  // the word in byte-level characters
   };
 
   static uint64_t key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
@@ -123,6 +117,14 @@ class BpeEngine final : public Engine {
   }
 
   void encode_word(std::string_view word, Work& w, std::vector<int32_t>& out) const {
+    if (ignore_merges_) {  // a word that is itself a token is taken whole
+      w.mapped.clear();
+      for (unsigned char b : word) append_utf8(w.mapped, b2c_[b]);
+      if (int32_t id = v_.find(w.mapped); id >= 0) {
+        out.push_back(id);
+        return;
+      }
+    }
     auto& sym = w.sym;
     sym.clear();
     for (uint32_t i = 0; i < word.size(); ++i) {
@@ -172,6 +174,9 @@ class BpeEngine final : public Engine {
   }
 
   const Vocab& v_;
+  const bool ignore_merges_;
+  const PreTokenizer pre_;
+  uint32_t b2c_[256];
   std::unordered_map<std::string, uint32_t> lookup_;  // text -> interned id (while loading)
   std::vector<int32_t> token_of_;  // interned text -> token id or -1
   std::unordered_map<uint64_t, Merge> merges_;

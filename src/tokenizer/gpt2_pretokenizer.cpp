@@ -3,7 +3,6 @@
 #include <cstdint>
 
 #include "tokenizer/unicode.h"
-#include "util/utf8.h"
 
 namespace hart::tokenizer {
 
@@ -11,9 +10,9 @@ namespace {
 
 enum Class : uint8_t { kEnd, kLetter, kNumber, kSpace, kOther };
 
-Class classify(uint32_t cp) {
-  if (is_whitespace(cp)) return kSpace;
-  switch (category(cp)) {
+Class classify(uint8_t props) {
+  if (props & DecodedText::kSpaceBit) return kSpace;
+  switch (static_cast<Category>(props & 0x0F)) {
     case Category::kLetter: return kLetter;
     case Category::kNumber: return kNumber;
     default: return kOther;
@@ -22,36 +21,20 @@ Class classify(uint32_t cp) {
 
 }  // namespace
 
-std::vector<std::pair<size_t, size_t>> gpt2_pretokenize(std::string_view text) {
-  // Code points, their classes and byte offsets (offs[n] = text.size()).
-  std::vector<uint32_t> cps;
-  std::vector<Class> cls;
-  std::vector<size_t> offs;
-  cps.reserve(text.size());
-  cls.reserve(text.size() + 1);
-  offs.reserve(text.size() + 1);
-  for (size_t i = 0; i < text.size();) {
-    Utf8Step st = utf8_step_final(text.substr(i));
-    offs.push_back(i);
-    cps.push_back(st.cp);
-    cls.push_back(classify(st.cp));
-    i += st.len;
-  }
-  const size_t n = cps.size();
-  offs.push_back(text.size());
-  cls.push_back(kEnd);
-  auto cp_at = [&](size_t p) -> uint32_t { return p < n ? cps[p] : 0xFFFFFFFFu; };
+void gpt2_pretokenize(const DecodedText& text, size_t begin, size_t end, std::vector<size_t>& ends) {
+  const auto& cps = text.cps;
+  auto cls = [&](size_t p) { return p < end ? classify(text.props[p]) : kEnd; };
+  auto cp_at = [&](size_t p) -> uint32_t { return p < end ? cps[p] : 0xFFFFFFFFu; };
 
-  std::vector<std::pair<size_t, size_t>> words;
-  size_t prev = 0;
-  auto emit = [&](size_t end) {
-    if (end > prev) words.emplace_back(offs[prev], offs[end]);
-    prev = end;
+  size_t prev = begin;
+  auto emit = [&](size_t at) {
+    if (at > prev) ends.push_back(at);
+    prev = at;
   };
 
-  for (size_t pos = 0; pos < n;) {
+  for (size_t pos = begin; pos < end;) {
     const uint32_t c = cps[pos];
-    if (c == '\'' && pos + 1 < n) {  // 's 't 'm 'd 're 've 'll (case-sensitive)
+    if (c == '\'' && pos + 1 < end) {  // 's 't 'm 'd 're 've 'll (case-sensitive)
       uint32_t c1 = cps[pos + 1];
       if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') {
         emit(pos += 2);
@@ -64,16 +47,16 @@ std::vector<std::pair<size_t, size_t>> gpt2_pretokenize(std::string_view text) {
       }
     }
     // ` ?X+` for letters, numbers, and everything else that is not whitespace.
-    const Class k = c == ' ' ? cls[pos + 1] : cls[pos];
+    const Class k = c == ' ' ? cls(pos + 1) : cls(pos);
     if (k == kLetter || k == kNumber || k == kOther) {
       pos += (c == ' ');
-      while (cls[pos] == k) ++pos;
+      while (cls(pos) == k) ++pos;
       emit(pos);
       continue;
     }
     size_t spaces = 0;
-    while (cls[pos + spaces] == kSpace) ++spaces;
-    if (spaces > 1 && pos + spaces < n) {  // \s+(?!\S): leave the last space to the next word
+    while (cls(pos + spaces) == kSpace) ++spaces;
+    if (spaces > 1 && pos + spaces < end) {  // \s+(?!\S): leave the last space to the next word
       emit(pos += spaces - 1);
       continue;
     }
@@ -83,7 +66,6 @@ std::vector<std::pair<size_t, size_t>> gpt2_pretokenize(std::string_view text) {
     }
     emit(++pos);
   }
-  return words;
 }
 
 }  // namespace hart::tokenizer

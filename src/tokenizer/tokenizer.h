@@ -2,9 +2,9 @@
 // llama.cpp's do:
 //   "llama"  SentencePiece (SPM): score-ordered merges of UTF-8 characters, spaces
 //            escaped as U+2581, a space prefix, <0xXX> byte fallback;
-//   "gpt2"   byte-level BPE: GPT-2's pre-tokenizer, bytes mapped to printable
-//            characters, merges applied in rank order (tokenizer.ggml.pre must be
-//            "gpt-2", a name llama.cpp treats alike, or absent);
+//   "gpt2"   byte-level BPE: the pre-tokenizer tokenizer.ggml.pre names (GPT-2,
+//            Llama 3, Qwen2, DeepSeek, Falcon, StarCoder, ...: pretokenizer.h),
+//            bytes mapped to printable characters, merges applied in rank order;
 //   "bert"   WordPiece: BERT's basic tokenizer (lowercase, strip accents, split on
 //            punctuation and CJK ideographs), greedy longest match, [UNK].
 //

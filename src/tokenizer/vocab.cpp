@@ -1,6 +1,7 @@
 #include "tokenizer/vocab.h"
 
 #include "formats/compact_array.h"
+#include "tokenizer/pretokenizer.h"
 #include "util/error.h"
 
 namespace hart::tokenizer {
@@ -112,6 +113,8 @@ void apply_defaults(Vocab& v) {
     v.special.bos = 101, v.special.unk = 100, v.special.sep = 102, v.special.pad = 0;
     v.special.mask = 103;
     v.add_bos = true, v.add_sep = true;
+  } else if (v.model == "gpt2") {
+    if (const PreTokenizerSpec* spec = find_pre_tokenizer(v.pre)) v.add_bos = spec->add_bos;
   }
 }
 

@@ -228,6 +228,25 @@ TEST_F(BadInputTest, BrokenConfigJsonBesideSafetensors) {
   EXPECT_EQ(s.text(1), "llama");
 }
 
+TEST_F(BadInputTest, BrokenTokenizerJsonBesideSafetensors) {
+  std::filesystem::create_directory(dir.file("hf"));
+  BuiltModel m;
+  m.add("model.layers.0.mlp.up_proj.weight", {8, 8}, DType::F32, 3);
+  m.write_safetensors(dir.file("hf/model.safetensors"));
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
+    write_file(dir.file("hf/tokenizer.json"), "{}");
+    write_file(dir.file(std::string("hf/") + name), "{\"model\": ");
+    try {
+      ingest_model(*db, dir.file("hf/model.safetensors"), {""});
+      ADD_FAILURE() << "a broken " << name << " must be refused";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr(dir.file(std::string("hf/") + name)));
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("not a JSON object"));
+    }
+    EXPECT_EQ(counts(*db), before);
+  }
+}
+
 TEST_F(BadInputTest, MissingPathAndDirectory) {
   EXPECT_THROW(ingest_model(*db, dir.file("does-not-exist.gguf"), {""}), Error);
   EXPECT_THROW(ingest_model(*db, dir.path(), {""}), Error);

@@ -16,18 +16,7 @@ struct Vector {
 };
 
 std::vector<Vector> read_vectors(const std::string& gguf) {
-  const std::string raw = test::read_file(gguf + ".inp");
-  const std::string sep = "\n__ggml_vocab_test__\n";
-  std::vector<std::string> inputs;
-  for (size_t pos = 0; pos < raw.size();) {
-    size_t next = raw.find(sep, pos);
-    if (next == std::string::npos) {
-      inputs.push_back(raw.substr(pos));
-      break;
-    }
-    inputs.push_back(raw.substr(pos, next - pos));
-    pos = next + sep.size();
-  }
+  const std::vector<std::string> inputs = test::read_vocab_inputs(gguf);
   std::istringstream out(test::read_file(gguf + ".out"));
   std::vector<Vector> vectors;
   std::string line;
@@ -64,6 +53,13 @@ void expect_all_vectors(const std::string& name, size_t expected_count) {
 TEST(LlamaCppVectors, SentencePieceLlama) { expect_all_vectors("ggml-vocab-llama-spm.gguf", 46); }
 TEST(LlamaCppVectors, ByteLevelBpeGpt2) { expect_all_vectors("ggml-vocab-gpt-2.gguf", 46); }
 TEST(LlamaCppVectors, WordPieceBertBge) { expect_all_vectors("ggml-vocab-bert-bge.gguf", 46); }
+TEST(LlamaCppVectors, SentencePiecePhi3) { expect_all_vectors("ggml-vocab-phi-3.gguf", 46); }
+TEST(LlamaCppVectors, ByteLevelBpeDeepSeekCoder) { expect_all_vectors("ggml-vocab-deepseek-coder.gguf", 46); }
+TEST(LlamaCppVectors, ByteLevelBpeDeepSeekLlm) { expect_all_vectors("ggml-vocab-deepseek-llm.gguf", 46); }
+TEST(LlamaCppVectors, ByteLevelBpeFalcon) { expect_all_vectors("ggml-vocab-falcon.gguf", 46); }
+TEST(LlamaCppVectors, ByteLevelBpeMpt) { expect_all_vectors("ggml-vocab-mpt.gguf", 46); }
+TEST(LlamaCppVectors, ByteLevelBpeRefact) { expect_all_vectors("ggml-vocab-refact.gguf", 46); }
+TEST(LlamaCppVectors, ByteLevelBpeStarCoder) { expect_all_vectors("ggml-vocab-starcoder.gguf", 46); }
 
 }  // namespace
 }  // namespace hart

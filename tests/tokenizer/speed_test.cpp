@@ -28,13 +28,20 @@ double best_ms(const Tokenizer& tok, const std::string& text, size_t* n_tokens) 
   return best;
 }
 
-void expect_fast(const std::string& rel) {
+void expect_fast(const std::string& rel, const std::string& pre = "") {
   HART_REQUIRE_SHARED(path, rel);
   Tokenizer tok = test::load_tokenizer(path);
+  if (!pre.empty()) {  // the same vocabulary under another pre-tokenizer
+    MappedFile f(path);
+    ModelFile m = read_model_file(f.data(), f.size(), path);
+    m.metadata["tokenizer.ggml.pre"] = pre;
+    tok = Tokenizer(m.metadata, m.metadata_types);
+  }
   const std::string text = ten_kb_text();
   size_t n = 0;
   double ms = best_ms(tok, text, &n);
-  std::printf("%s: encode %zu bytes -> %zu tokens in %.3f ms (best of 5)\n", rel.c_str(), text.size(), n, ms);
+  std::printf("%s%s: encode %zu bytes -> %zu tokens in %.3f ms (best of 5)\n", rel.c_str(),
+              pre.empty() ? "" : (" as " + pre).c_str(), text.size(), n, ms);
   // The goal is well under 10 ms; the bound is loose for sanitizer and debug builds.
   EXPECT_LT(ms, 100.0);
 }
@@ -42,6 +49,10 @@ void expect_fast(const std::string& rel) {
 TEST(Speed, SentencePiece10KB) { expect_fast("llamacpp-vocab/ggml-vocab-llama-spm.gguf"); }
 TEST(Speed, ByteLevelBpe10KB) { expect_fast("llamacpp-vocab/ggml-vocab-gpt-2.gguf"); }
 TEST(Speed, WordPiece10KB) { expect_fast("llamacpp-vocab/ggml-vocab-bert-bge.gguf"); }
+// Pre-tokenizers the regex engine runs (six regexes in turn for DeepSeek LLM).
+TEST(Speed, ByteLevelBpeRegexDeepSeekLlm10KB) { expect_fast("llamacpp-vocab/ggml-vocab-deepseek-llm.gguf"); }
+TEST(Speed, ByteLevelBpeRegexFalcon10KB) { expect_fast("llamacpp-vocab/ggml-vocab-falcon.gguf"); }
+TEST(Speed, ByteLevelBpeRegexLlama3_10KB) { expect_fast("llamacpp-vocab/ggml-vocab-gpt-2.gguf", "llama-bpe"); }
 
 }  // namespace
 }  // namespace hart

@@ -122,7 +122,7 @@ TEST(Tokenizer, UnsupportedModelIsNamedWithTheSupportedOnes) {
 TEST(Tokenizer, UnsupportedPreTokenizerIsNamed) {
   auto md = tiny_metadata("gpt2");
   auto types = tiny_types();
-  md["tokenizer.ggml.pre"] = "llama-bpe";
+  md["tokenizer.ggml.pre"] = "no-such-pre";
   types["tokenizer.ggml.pre"] = "str";
   md["tokenizer.ggml.merges"] = {"a b"};
   types["tokenizer.ggml.merges"] = "arr[str]";
@@ -130,7 +130,7 @@ TEST(Tokenizer, UnsupportedPreTokenizerIsNamed) {
     Tokenizer tok(md, types);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("\"llama-bpe\""));
+    EXPECT_THAT(e.what(), HasSubstr("\"no-such-pre\""));
     EXPECT_THAT(e.what(), HasSubstr("gpt-2"));
   }
 }
