@@ -15,7 +15,9 @@
 namespace hart::tensor {
 namespace {
 
-const DType kTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K};
+const DType kTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0, DType::Q4_0,
+                        DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::IQ4_NL, DType::Q2_K,
+                        DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS};
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -50,7 +52,7 @@ TEST(KernelBench, DISABLED_Matvec4096) {
       const size_t copies = std::max<size_t>(1, (size_t(512) << 20) / one.size());
       std::string many;
       for (size_t i = 0; i < copies; ++i) many += one;
-      for (Path p : {Path::Scalar, Path::Avx2, Path::Avx512}) {
+      for (Path p : {Path::Scalar, Path::Avx2, Path::Avx2Vnni, Path::Avx512}) {
         if (!path_supported(p) || (p == Path::Scalar && threads > 1)) continue;
         double rate[2];
         for (int cold = 0; cold < 2; ++cold) {
@@ -63,7 +65,7 @@ TEST(KernelBench, DISABLED_Matvec4096) {
           } while (seconds_since(t0) < 0.5);
           rate[cold] = calls / seconds_since(t0);
         }
-        std::printf("matvec 4096x4096 %-5s %-7s %d thr: warm %8.3f ms %6.1f GFLOP/s %6.1f GB/s | cold %8.3f ms %6.1f GB/s\n",
+        std::printf("matvec 4096x4096 %-6s %-9s %d thr: warm %8.3f ms %6.1f GFLOP/s %6.1f GB/s | cold %8.3f ms %6.1f GB/s\n",
                     dtype_info(t).name, path_name(p), threads, 1e3 / rate[0], rate[0] * 2.0 * rows * cols / 1e9,
                     rate[0] * one.size() / 1e9, 1e3 / rate[1], rate[1] * one.size() / 1e9);
       }
@@ -79,7 +81,7 @@ TEST(KernelBench, DISABLED_Matmul512x4096x4096) {
     ThreadPool pool(threads);
     for (DType t : kTypes) {
       const std::string w = test::make_weights(t, rows, cols, 2);
-      for (Path p : {Path::Avx2, Path::Avx512}) {
+      for (Path p : {Path::Avx2, Path::Avx2Vnni, Path::Avx512}) {
         if (!path_supported(p)) continue;
         int calls = 0;
         auto t0 = std::chrono::steady_clock::now();
@@ -88,7 +90,7 @@ TEST(KernelBench, DISABLED_Matmul512x4096x4096) {
           ++calls;
         } while (seconds_since(t0) < 1.0);
         const double s = seconds_since(t0) / calls;
-        std::printf("matmul 512x4096x4096 %-5s %-7s %d thr: %8.1f ms %7.1f GFLOP/s\n", dtype_info(t).name,
+        std::printf("matmul 512x4096x4096 %-6s %-9s %d thr: %8.1f ms %7.1f GFLOP/s\n", dtype_info(t).name,
                     path_name(p), threads, s * 1e3, 2.0 * rows * cols * n / s / 1e9);
       }
     }
