@@ -50,8 +50,9 @@ KernelTable scalar_kernels();
 KernelTable avx2_kernels();    // empty off x86
 KernelTable avx2_vnni_kernels();
 KernelTable avx512_kernels();
-// For weights in interleave.h's layout (AVX-512 only); r0 and r1 multiples of 16.
+// For weights in interleave.h's layout; r0 and r1 multiples of 16.
 KernelTable avx512_interleaved_kernels();
+KernelTable avx2_vnni_interleaved_kernels();
 
 // The quantized activation rows c..c+NC-1: quants, per-`block` scales and per-`group` sums.
 template <int NC>

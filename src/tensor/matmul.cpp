@@ -29,10 +29,13 @@ GemmBlockFn kernel(Path p, const Weights& w) {
   const DType t = w.type;
   if (!path_supported(p)) throw Error(std::string("tensor kernels: this CPU cannot run the ") + path_name(p) + " path");
   if (w.interleaved) {
-    GemmBlockFn fn = p == Path::Avx512 ? detail::avx512_interleaved_kernels().find(t) : nullptr;
+    const KernelTable none{};
+    GemmBlockFn fn = (p == Path::Avx512     ? detail::avx512_interleaved_kernels()
+                      : p == Path::Avx2Vnni ? detail::avx2_vnni_interleaved_kernels()
+                                            : none).find(t);
     if (!fn || w.rows % kInterleaveRows)
-      throw Error(std::string("tensor kernels: interleaved ") + dtype_info(t).name + " weights need the avx512 path, not " +
-                  path_name(p) + ", and rows in groups of 16");
+      throw Error(std::string("tensor kernels: interleaved ") + dtype_info(t).name +
+                  " weights need the avx512 or avx2-vnni path, not " + path_name(p) + ", and rows in groups of 16");
     return fn;
   }
   act_format(t);  // throws naming an unsupported type

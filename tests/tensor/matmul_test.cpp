@@ -43,6 +43,7 @@ const DType kTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0, DTyp
                         DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::IQ4_NL, DType::Q2_K,
                         DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS};
 const Path kPaths[] = {Path::Scalar, Path::Avx2, Path::Avx2Vnni, Path::Avx512};
+const Path kInterleavedPaths[] = {Path::Avx2Vnni, Path::Avx512};
 
 std::vector<Path> supported_paths() {
   std::vector<Path> out;
@@ -144,11 +145,13 @@ void check_case(const Case& c, ThreadPool& pool) {
       }
   };
   for (Path p : supported_paths()) check(W, p, label(c, p));
-  // The same weights re-laid 16 rows side by side, as LoadedModel does for AVX-512.
-  if (path_supported(Path::Avx512) && interleave_pays(c.t, c.rows, c.cols)) {
+  // The same weights re-laid 16 rows side by side, as LoadedModel does for the
+  // paths with interleaved kernels.
+  if ((c.t == DType::Q8_0 || c.t == DType::Q4_0) && c.rows % kInterleaveRows == 0) {
     std::string inter = wbytes;
     interleave(c.t, reinterpret_cast<uint8_t*>(inter.data()), c.rows, c.cols);
-    check({c.t, inter.data(), c.rows, c.cols, true}, Path::Avx512, label(c, Path::Avx512) + " interleaved");
+    for (Path p : kInterleavedPaths)
+      if (path_supported(p)) check({c.t, inter.data(), c.rows, c.cols, true}, p, label(c, p) + " interleaved");
   }
 }
 
@@ -160,7 +163,8 @@ TEST(Matmul, EveryTypeAndPathMatchesDequantizeThenDot) {
 
 // Rows in groups of 16: Q8_0 and Q4_0 also run interleaved (tile edges n = 1..9).
 TEST(Matmul, InterleavedQ8_0AndQ4_0MatchDequantizeThenDot) {
-  if (!path_supported(Path::Avx512)) GTEST_SKIP() << "interleaved kernels need AVX-512, which this CPU lacks";
+  if (!path_supported(Path::Avx512) && !path_supported(Path::Avx2Vnni))
+    GTEST_SKIP() << "interleaved kernels need AVX-512 or AVX-VNNI, which this CPU lacks";
   ThreadPool pool(3);
   for (DType t : {DType::Q8_0, DType::Q4_0})
     for (size_t n : {1, 2, 3, 4, 5, 9}) check_case({t, 48, 320, n}, pool);
@@ -215,23 +219,29 @@ TEST(Matmul, ThreadCountsGiveIdenticalResults) {
 }
 
 TEST(Matmul, InterleavedThreadCountsGiveIdenticalResults) {
-  if (!path_supported(Path::Avx512)) GTEST_SKIP() << "interleaved kernels need AVX-512, which this CPU lacks";
   ThreadPool p1(1), p2(2), p3(3), p8(8);
-  for (DType t : {DType::Q8_0, DType::Q4_0})
-    for (size_t n : {1, 7}) {
-      const size_t rows = 80, cols = 512;
-      std::string wb = make_weights(t, rows, cols, 99);
-      interleave(t, reinterpret_cast<uint8_t*>(wb.data()), rows, cols);
-      const std::vector<float> x = make_acts(n * cols, 5);
-      std::vector<std::vector<float>> ys;
-      for (ThreadPool* pool : {&p1, &p2, &p3, &p8}) {
-        std::vector<float> y(n * rows);
-        matmul(Path::Avx512, {t, wb.data(), rows, cols, true}, x.data(), n, y.data(), *pool);
-        ys.push_back(y);
-      }
-      for (size_t k = 1; k < ys.size(); ++k)
-        ASSERT_EQ(0, std::memcmp(ys[0].data(), ys[k].data(), ys[0].size() * 4)) << dtype_info(t).name << " n " << n;
+  for (Path path : kInterleavedPaths) {
+    if (!path_supported(path)) {
+      std::printf("[ SKIPPED  ] interleaved kernels on path %s: this CPU lacks it\n", path_name(path));
+      continue;
     }
+    for (DType t : {DType::Q8_0, DType::Q4_0})
+      for (size_t n : {1, 7}) {
+        const size_t rows = 80, cols = 512;
+        std::string wb = make_weights(t, rows, cols, 99);
+        interleave(t, reinterpret_cast<uint8_t*>(wb.data()), rows, cols);
+        const std::vector<float> x = make_acts(n * cols, 5);
+        std::vector<std::vector<float>> ys;
+        for (ThreadPool* pool : {&p1, &p2, &p3, &p8}) {
+          std::vector<float> y(n * rows);
+          matmul(path, {t, wb.data(), rows, cols, true}, x.data(), n, y.data(), *pool);
+          ys.push_back(y);
+        }
+        for (size_t k = 1; k < ys.size(); ++k)
+          ASSERT_EQ(0, std::memcmp(ys[0].data(), ys[k].data(), ys[0].size() * 4))
+              << dtype_info(t).name << " path " << path_name(path) << " n " << n;
+      }
+  }
 }
 
 // AVX-VNNI's one-instruction dots give the same integers as maddubs + madd (the
