@@ -293,8 +293,8 @@ struct Block32K {
   }
 };
 
-// The other 256-element types (unpack_x86.h decodes a super-block into 8 x 32
-// bytes and 16 sub-block scales): sum_g sc_g * (dot_g(q, x) - kOffset * bsum_g)
+// The other 256-element types (unpack_x86.h decodes a super-block's 16 sub-block
+// scales, then 32 quants at a time): sum_g sc_g * (dot_g(q, x) - kOffset * bsum_g)
 // times d, minus dmin * sum_g mn_g * bsum_g.
 template <class U>
 struct Block256K {
@@ -310,16 +310,18 @@ struct Block256K {
       HART_UNROLL for (int j = 0; j < NC; ++j) acc[k][j] = macc[k][j] = _mm256_setzero_ps();
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
       HART_UNROLL for (int k = 0; k < NR; ++k) {
-        unpack::Super s;
-        U::unpack(w[k] + U::kBytes * b, s);
+        const uint8_t* blk = w[k] + U::kBytes * b;
+        unpack::Scales s;
+        U::scales(blk, s);
         __m256i sumi[NC];
         HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
         HART_UNROLL for (int i = 0; i < 8; ++i) {  // sub-blocks 2i (low lane) and 2i+1
           const __m256i scv = _mm256_set_m128i(_mm_set1_epi16(s.sc[2 * i + 1]), _mm_set1_epi16(s.sc[2 * i]));
-          const __m256i uq = U::kSigned ? _mm256_sign_epi8(s.q[i], s.q[i]) : s.q[i];
+          const __m256i q = U::chunk(blk, i);
+          const __m256i uq = U::kSigned ? _mm256_sign_epi8(q, q) : q;
           HART_UNROLL for (int j = 0; j < NC; ++j) {
             __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q[j] + 256 * b + 32 * i));
-            if constexpr (U::kSigned) xv = _mm256_sign_epi8(xv, s.q[i]);
+            if constexpr (U::kSigned) xv = _mm256_sign_epi8(xv, q);
             sumi[j] = IntDot::s16(sumi[j], _mm256_maddubs_epi16(uq, xv), scv);
           }
         }

@@ -308,14 +308,15 @@ struct Block256K {
     }
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
       HART_UNROLL for (int k = 0; k < NR; ++k) {
-        unpack::Super s;
-        U::unpack(w[k] + U::kBytes * b, s);
+        const uint8_t* blk = w[k] + U::kBytes * b;
+        unpack::Scales s;
+        U::scales(blk, s);
         const __m256i sc16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.sc));
         const __m512i scz = _mm512_castsi256_si512(sc16);
         __m512i sumi[NC];
         HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
         HART_UNROLL for (int i = 0; i < 4; ++i) {
-          const __m512i q = join(s.q[2 * i], s.q[2 * i + 1]);
+          const __m512i q = join(U::chunk(blk, 2 * i), U::chunk(blk, 2 * i + 1));
           const __m512i uq = U::kSigned ? _mm512_abs_epi8(q) : q;
           const __mmask64 neg = U::kSigned ? _mm512_movepi8_mask(q) : 0;
           const __m512i scv = _mm512_permutexvar_epi16(_mm512_add_epi16(lane_group, _mm512_set1_epi16(int16_t(4 * i))), scz);

@@ -1,6 +1,6 @@
 // Internal: blocks of the types without a hand-tuned kernel, decoded into 256-bit
 // registers of 32 one-byte quants in activation order, for the generic kernels of
-// gemm_avx2.cpp and gemm_avx512.cpp (AVX2 code; the AVX-512 kernels join pairs).
+// gemm_avx2_kernels.h and gemm_avx512.cpp (AVX2 code; the AVX-512 kernels join pairs).
 //
 // Each decoder says how its quants relate to the weights:
 //   kSigned: the bytes are signed values (multiplied with the sign trick);
@@ -70,10 +70,10 @@ struct IQ4_NL {
   HART_AVX2 static __m256i quants(const uint8_t* b) { return iq4_values(nibbles(b + 2)); }
 };
 
-// ---- 256-element super-blocks (Q8_K activations): q[i] = elements 32i..32i+31;
-// sc / mn: the 16 sub-block scales / mins as int16.
-struct Super {
-  __m256i q[8];
+// ---- 256-element super-blocks (Q8_K activations). scales() fills the 16 sub-block
+// scales / mins as int16 and d / dmin; chunk(b, i) gives elements 32i..32i+31 (i a
+// constant once unrolled, so its shifts are immediates).
+struct Scales {
   alignas(32) int16_t sc[16], mn[16];
   float d, dmin;
 };
@@ -82,29 +82,32 @@ struct Super {
 HART_AVX2 inline __m256i plane(const uint8_t* qs, int i) {
   return _mm256_and_si256(_mm256_srli_epi16(ld(qs + 32 * (i / 4)), 2 * (i % 4)), _mm256_set1_epi8(3));
 }
+// Bit i (< 8) of every byte of v, moved to bit `to` and nothing else kept.
+HART_AVX2 inline __m256i bit_to(__m256i v, int i, int to) {
+  const __m256i moved = i <= to ? _mm256_slli_epi16(v, to - i) : _mm256_srli_epi16(v, i - to);
+  return _mm256_and_si256(moved, _mm256_set1_epi8(static_cast<char>(1 << to)));
+}
 
 struct Q2_K {
   static constexpr size_t kBytes = 84;
   static constexpr bool kSigned = false, kMin = true;
   static constexpr int kOffset = 0;
-  HART_AVX2 static void unpack(const uint8_t* b, Super& s) {
-    HART_UNROLL for (int i = 0; i < 8; ++i) s.q[i] = plane(b + 16, i);
-    for (int g = 0; g < 16; ++g) s.sc[g] = int16_t(b[g] & 0xF), s.mn[g] = int16_t(b[g] >> 4);
+  HART_AVX2 static void scales(const uint8_t* b, Scales& s) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
+    const __m256i all = _mm256_cvtepu8_epi16(raw);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(s.sc), _mm256_and_si256(all, _mm256_set1_epi16(0xF)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(s.mn), _mm256_srli_epi16(all, 4));
     s.d = simd::half_at(b + 80), s.dmin = simd::half_at(b + 82);
   }
+  HART_AVX2 static __m256i chunk(const uint8_t* b, int i) { return plane(b + 16, i); }
 };
 
-// Q3_K: q = 2 low bits + 4 * (hmask bit), 0..7, offset 4; 6-bit scales minus 32.
+// Q3_K: q = 2 low bits + 4 * (hmask bit i), 0..7, offset 4; 6-bit scales minus 32.
 struct Q3_K {
   static constexpr size_t kBytes = 110;
   static constexpr bool kSigned = false, kMin = false;
   static constexpr int kOffset = 4;
-  HART_AVX2 static void unpack(const uint8_t* b, Super& s) {
-    const __m256i hm = ld(b);
-    HART_UNROLL for (int i = 0; i < 8; ++i) {
-      const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hm, i), _mm256_set1_epi8(1));
-      s.q[i] = _mm256_or_si256(plane(b + 32, i), _mm256_slli_epi16(high, 2));
-    }
+  HART_AVX2 static void scales(const uint8_t* b, Scales& s) {
     const uint8_t* sb = b + 96;
     for (int g = 0; g < 16; ++g) {
       const int lo = g < 8 ? sb[g] & 0xF : sb[g - 8] >> 4, hi = (sb[8 + g % 4] >> (2 * (g / 4))) & 3;
@@ -112,28 +115,31 @@ struct Q3_K {
     }
     s.d = simd::half_at(b + 108), s.dmin = 0.0f;
   }
+  HART_AVX2 static __m256i chunk(const uint8_t* b, int i) {
+    return _mm256_or_si256(plane(b + 32, i), bit_to(ld(b), i, 2));
+  }
 };
 
-// Q5_K: Q4_K's nibbles (64 elements per 32 bytes) plus fifth bits from qh.
+// Q5_K: Q4_K's nibbles (64 elements per 32 bytes) plus fifth bits: bit i of qh[l]
+// belongs to element 32i + l.
 struct Q5_K {
   static constexpr size_t kBytes = 176;
   static constexpr bool kSigned = false, kMin = true;
   static constexpr int kOffset = 0;
-  HART_AVX2 static void unpack(const uint8_t* b, Super& s) {
-    const __m256i m4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1), qh = ld(b + 16);
-    HART_UNROLL for (int c = 0; c < 4; ++c) {
-      const __m256i qv = ld(b + 48 + 32 * c);
-      const __m256i h0 = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * c), one);
-      const __m256i h1 = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * c + 1), one);
-      s.q[2 * c] = _mm256_or_si256(_mm256_and_si256(qv, m4), _mm256_slli_epi16(h0, 4));
-      s.q[2 * c + 1] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(qv, 4), m4), _mm256_slli_epi16(h1, 4));
-    }
+  HART_AVX2 static void scales(const uint8_t* b, Scales& s) {
     uint32_t u[4];
     q4k_scales(b + 4, u);
-    uint8_t sm[16];  // 8 scales then 8 mins
-    std::memcpy(sm, u, 16);
-    for (int g = 0; g < 16; ++g) s.sc[g] = sm[g / 2], s.mn[g] = sm[8 + g / 2];
+    // bytes 0..7 scales, 8..15 mins; each covers two 16-element sub-blocks
+    const __m128i sm = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u));
+    const __m128i twice = _mm_unpacklo_epi8(sm, sm), twice_hi = _mm_unpackhi_epi8(sm, sm);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(s.sc), _mm256_cvtepu8_epi16(twice));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(s.mn), _mm256_cvtepu8_epi16(twice_hi));
     s.d = simd::half_at(b), s.dmin = simd::half_at(b + 2);
+  }
+  HART_AVX2 static __m256i chunk(const uint8_t* b, int i) {
+    const __m256i qv = ld(b + 48 + 32 * (i / 2));
+    const __m256i nib = _mm256_and_si256(i % 2 ? _mm256_srli_epi16(qv, 4) : qv, _mm256_set1_epi8(0xF));
+    return _mm256_or_si256(nib, bit_to(ld(b + 16), i, 4));
   }
 };
 
@@ -141,15 +147,13 @@ struct IQ4_XS {
   static constexpr size_t kBytes = 136;
   static constexpr bool kSigned = true, kMin = false;
   static constexpr int kOffset = 0;
-  HART_AVX2 static void unpack(const uint8_t* b, Super& s) {
+  HART_AVX2 static void scales(const uint8_t* b, Scales& s) {
     quant::BlockIQ4_XS blk;
-    std::memcpy(&blk, b, sizeof blk);
-    HART_UNROLL for (int i = 0; i < 8; ++i) {
-      s.q[i] = iq4_values(nibbles(b + 8 + 16 * i));
-      s.sc[2 * i] = s.sc[2 * i + 1] = int16_t(quant::iq4xs_scale(blk, i));
-    }
+    std::memcpy(&blk, b, 8);
+    for (int i = 0; i < 8; ++i) s.sc[2 * i] = s.sc[2 * i + 1] = int16_t(quant::iq4xs_scale(blk, i));
     s.d = simd::half_at(b), s.dmin = 0.0f;
   }
+  HART_AVX2 static __m256i chunk(const uint8_t* b, int i) { return iq4_values(nibbles(b + 8 + 16 * i)); }
 };
 
 }  // namespace hart::tensor::detail::unpack
