@@ -53,6 +53,7 @@ KernelTable avx512_kernels();
 // For weights in interleave.h's layout; r0 and r1 multiples of 16.
 KernelTable avx512_interleaved_kernels();
 KernelTable avx2_vnni_interleaved_kernels();
+KernelTable avx2_interleaved_kernels();
 
 // The quantized activation rows c..c+NC-1: quants, per-`block` scales and per-`group` sums.
 template <int NC>

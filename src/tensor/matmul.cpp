@@ -32,10 +32,11 @@ GemmBlockFn kernel(Path p, const Weights& w) {
     const KernelTable none{};
     GemmBlockFn fn = (p == Path::Avx512     ? detail::avx512_interleaved_kernels()
                       : p == Path::Avx2Vnni ? detail::avx2_vnni_interleaved_kernels()
+                      : p == Path::Avx2     ? detail::avx2_interleaved_kernels()
                                             : none).find(t);
     if (!fn || w.rows % kInterleaveRows)
       throw Error(std::string("tensor kernels: interleaved ") + dtype_info(t).name +
-                  " weights need the avx512 or avx2-vnni path, not " + path_name(p) + ", and rows in groups of 16");
+                  " weights need the avx512, avx2-vnni or avx2 path, not " + path_name(p) + ", and rows in groups of 16");
     return fn;
   }
   act_format(t);  // throws naming an unsupported type

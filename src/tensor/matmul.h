@@ -24,7 +24,7 @@ struct Weights {
   DType type;
   const void* data;  // rows * dtype_row_bytes(type, cols) bytes
   size_t rows, cols;
-  bool interleaved = false;  // Q8_0/Q4_0 in interleave.h's layout (avx512 and avx2-vnni paths)
+  bool interleaved = false;  // Q8_0/Q4_0 in interleave.h's layout (any SIMD path)
 };
 
 bool matmul_supported(DType t);  // every type activations.h's act_format accepts

@@ -43,7 +43,7 @@ const DType kTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0, DTyp
                         DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::IQ4_NL, DType::Q2_K,
                         DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS};
 const Path kPaths[] = {Path::Scalar, Path::Avx2, Path::Avx2Vnni, Path::Avx512};
-const Path kInterleavedPaths[] = {Path::Avx2Vnni, Path::Avx512};
+const Path kInterleavedPaths[] = {Path::Avx2, Path::Avx2Vnni, Path::Avx512};
 
 std::vector<Path> supported_paths() {
   std::vector<Path> out;
