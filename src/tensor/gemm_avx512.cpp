@@ -1,6 +1,7 @@
 // AVX-512 (F/BW/VL/DQ + VNNI) block kernels, chosen at run time (cpu_path.h).
-// Q8_0/Q4_0 take two 32-element blocks per 512-bit VPDPBUSD; Q4_K/Q6_K multiply
-// by their sub-block scales with VPDPWSSD (madd + add in one). Every output keeps
+// The 32-element types take two blocks per 512-bit VPDPBUSD; the 256-element ones
+// multiply by their sub-block scales with VPDPWSSD (madd + add in one). Q8_0, Q4_0,
+// Q4_K and Q6_K are hand-tuned; the others decode through unpack_x86.h. Every output keeps
 // its own accumulators, so a tile computes each output exactly as a 1 x 1 tile.
 #include <cmath>
 #include <cstring>
