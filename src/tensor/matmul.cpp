@@ -15,32 +15,29 @@ using detail::GemmArgs;
 using detail::GemmBlockFn;
 using detail::KernelTable;
 
-KernelTable kernels(Path p) {
+// Path p's kernels for plain rows or for interleave.h's layout.
+KernelTable kernels(Path p, bool interleaved) {
   switch (p) {
-    case Path::Avx512: return detail::avx512_kernels();
-    case Path::Avx2Vnni: return detail::avx2_vnni_kernels();
-    case Path::Avx2: return detail::avx2_kernels();
+    case Path::Avx512: return interleaved ? detail::avx512_interleaved_kernels() : detail::avx512_kernels();
+    case Path::Avx2Vnni: return interleaved ? detail::avx2_vnni_interleaved_kernels() : detail::avx2_vnni_kernels();
+    case Path::Avx2: return interleaved ? detail::avx2_interleaved_kernels() : detail::avx2_kernels();
     case Path::Scalar: break;
   }
-  return detail::scalar_kernels();
+  return interleaved ? KernelTable{} : detail::scalar_kernels();
 }
 
 GemmBlockFn kernel(Path p, const Weights& w) {
   const DType t = w.type;
   if (!path_supported(p)) throw Error(std::string("tensor kernels: this CPU cannot run the ") + path_name(p) + " path");
   if (w.interleaved) {
-    const KernelTable none{};
-    GemmBlockFn fn = (p == Path::Avx512     ? detail::avx512_interleaved_kernels()
-                      : p == Path::Avx2Vnni ? detail::avx2_vnni_interleaved_kernels()
-                      : p == Path::Avx2     ? detail::avx2_interleaved_kernels()
-                                            : none).find(t);
+    GemmBlockFn fn = kernels(p, true).find(t);
     if (!fn || w.rows % kInterleaveRows)
       throw Error(std::string("tensor kernels: interleaved ") + dtype_info(t).name +
                   " weights need the avx512, avx2-vnni or avx2 path, not " + path_name(p) + ", and rows in groups of 16");
     return fn;
   }
   act_format(t);  // throws naming an unsupported type
-  GemmBlockFn fn = kernels(p).find(t);
+  GemmBlockFn fn = kernels(p, false).find(t);
   if (!fn) throw Error(std::string("tensor kernels: the ") + path_name(p) + " path has no kernel for " + dtype_info(t).name);
   return fn;
 }
