@@ -186,6 +186,26 @@ void q6_k(const BlockQ6_K& b, float* y) {
   }
 }
 
+void iq4_nl(const BlockIQ4_NL& b, float* y) {
+  const float d = f16_to_f32(b.d);
+  for (int j = 0; j < 16; ++j) {
+    y[j] = d * kIq4nlValues[b.qs[j] & 0xF];
+    y[j + 16] = d * kIq4nlValues[b.qs[j] >> 4];
+  }
+}
+
+void iq4_xs(const BlockIQ4_XS& b, float* y) {
+  const float d = f16_to_f32(b.d);
+  for (int ib = 0; ib < 8; ++ib, y += 32) {
+    const float dl = d * iq4xs_scale(b, ib);
+    const uint8_t* qs = b.qs + 16 * ib;
+    for (int j = 0; j < 16; ++j) {
+      y[j] = dl * kIq4nlValues[qs[j] & 0xF];
+      y[j + 16] = dl * kIq4nlValues[qs[j] >> 4];
+    }
+  }
+}
+
 void q8_k(const BlockQ8_K& b, float* y) {
   for (int j = 0; j < kQK_K; ++j) y[j] = b.d * b.qs[j];
 }
@@ -280,6 +300,8 @@ void dequantize(DType t, const void* src, float* dst, size_t n) {
     case DType::Q5_K: return each_block<BlockQ5_K, kQK_K>(src, dst, n, q5_k);
     case DType::Q6_K: return each_block<BlockQ6_K, kQK_K>(src, dst, n, q6_k);
     case DType::Q8_K: return each_block<BlockQ8_K, kQK_K>(src, dst, n, q8_k);
+    case DType::IQ4_NL: return each_block<BlockIQ4_NL, kQK>(src, dst, n, iq4_nl);
+    case DType::IQ4_XS: return each_block<BlockIQ4_XS, kQK_K>(src, dst, n, iq4_xs);
   }
   throw Error(std::string("dequantize: no decoder for element type ") + dtype_info(t).name);
 }

@@ -7,7 +7,7 @@ namespace hart {
 namespace {
 
 // block_bytes for the K-quants follow GGML's super-block layouts (256 elements).
-constexpr std::array<DTypeInfo, 25> kTypes{{
+constexpr std::array<DTypeInfo, 27> kTypes{{
     {DType::F32, "F32", 1, 4, true, true},
     {DType::F16, "F16", 1, 2, true, true},
     {DType::Q4_0, "Q4_0", 32, 18, true, false},
@@ -22,6 +22,8 @@ constexpr std::array<DTypeInfo, 25> kTypes{{
     {DType::Q5_K, "Q5_K", 256, 176, true, false},
     {DType::Q6_K, "Q6_K", 256, 210, true, false},
     {DType::Q8_K, "Q8_K", 256, 292, true, false},
+    {DType::IQ4_NL, "IQ4_NL", 32, 18, true, false},
+    {DType::IQ4_XS, "IQ4_XS", 256, 136, true, false},
     {DType::I8, "I8", 1, 1, true, true},
     {DType::I16, "I16", 1, 2, true, true},
     {DType::I32, "I32", 1, 4, true, true},

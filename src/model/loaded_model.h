@@ -3,7 +3,7 @@
 // nothing of where the bytes come from: a model file (from_file), or a stored model
 // (engine/stored_model.h fills it from the database's chunks). Tensors with equal
 // share keys (a tied output matrix that repeats the embedding) share one copy. Q8_0/Q4_0 matrices are re-laid in place
-// for the AVX-512 kernels when this CPU runs them (TensorView::interleaved; read
+// for the SIMD kernels when this CPU runs them (TensorView::interleaved; read
 // rows with model/ops.h, which knows the layout).
 #pragma once
 #include <cstdint>
@@ -30,7 +30,7 @@ struct TensorView {
   uint64_t n_elements = 0;
   const uint8_t* data = nullptr;  // kTensorAlignment-aligned
   uint64_t n_bytes = 0;
-  bool interleaved = false;  // Q8_0/Q4_0 re-laid for the AVX-512 kernels (tensor/interleave.h)
+  bool interleaved = false;  // Q8_0/Q4_0 re-laid for the SIMD kernels (tensor/interleave.h)
 
   uint64_t rows() const { return shape.size() >= 2 ? n_elements / shape.back() : 1; }
   uint64_t cols() const { return shape.empty() ? 0 : shape.back(); }

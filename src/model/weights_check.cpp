@@ -13,7 +13,7 @@ tensor::Weights check_matrix(const LoadedModel& m, const std::string& name, int6
                 std::to_string(t.cols()) + ", expected " + std::to_string(rows) + "x" + std::to_string(cols));
   if (multiplied && !tensor::matmul_supported(t.dtype))
     throw Error("model '" + m.info().name + "': tensor '" + name + "' has type " + dtype_info(t.dtype).name +
-                ", which the engine cannot multiply yet (supported: F32 F16 BF16 Q8_0 Q4_0 Q4_K Q6_K)");
+                ", which the engine cannot multiply yet (supported: " + tensor::matmul_type_names() + ")");
   return {t.dtype, t.data, static_cast<size_t>(rows), static_cast<size_t>(cols), t.interleaved};
 }
 

@@ -22,17 +22,33 @@ void quantize_block(const float* x, size_t b, int8_t* qs, float* d) {
   for (size_t i = 0; i < b; ++i) qs[i] = static_cast<int8_t>(round_even(x[i] * inv));
 }
 
+// Every weight type with kernels, and the activations they multiply (as llama.cpp
+// pairs them: 32-element types with Q8_0 blocks, 256-element ones with Q8_K).
+struct WeightForm {
+  DType type;
+  ActFormat act;
+};
+constexpr WeightForm kForms[] = {
+    {DType::F32, ActFormat::F32},    {DType::F16, ActFormat::F32},     {DType::BF16, ActFormat::F32},
+    {DType::Q8_0, ActFormat::Q8_0},  {DType::Q4_0, ActFormat::Q8_0},   {DType::Q4_1, ActFormat::Q8_0},
+    {DType::Q5_0, ActFormat::Q8_0},  {DType::Q5_1, ActFormat::Q8_0},   {DType::IQ4_NL, ActFormat::Q8_0},
+    {DType::Q2_K, ActFormat::Q8_K},  {DType::Q3_K, ActFormat::Q8_K},   {DType::Q4_K, ActFormat::Q8_K},
+    {DType::Q5_K, ActFormat::Q8_K},  {DType::Q6_K, ActFormat::Q8_K},   {DType::IQ4_XS, ActFormat::Q8_K},
+};
+
 }  // namespace
 
 ActFormat act_format(DType t) {
-  switch (t) {
-    case DType::F32: case DType::F16: case DType::BF16: return ActFormat::F32;
-    case DType::Q8_0: case DType::Q4_0: return ActFormat::Q8_0;
-    case DType::Q4_K: case DType::Q6_K: return ActFormat::Q8_K;
-    default:
-      throw Error(std::string("tensor kernels: no matmul for weight type ") + dtype_info(t).name +
-                  " (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
-  }
+  for (const WeightForm& f : kForms)
+    if (f.type == t) return f.act;
+  throw Error(std::string("tensor kernels: no matmul for weight type ") + dtype_info(t).name + " (supported: " +
+              matmul_type_names() + ")");
+}
+
+std::string matmul_type_names() {
+  std::string names;
+  for (const WeightForm& f : kForms) names += std::string(names.empty() ? "" : " ") + dtype_info(f.type).name;
+  return names;
 }
 
 size_t act_block(ActFormat f) { return f == ActFormat::Q8_0 ? 32 : f == ActFormat::Q8_K ? 256 : 1; }

@@ -1,11 +1,12 @@
 // Activation rows in the form a weight type's kernel consumes. Quantized weights
 // are multiplied by activations quantized once per call (as llama.cpp does) so the
-// inner loops are integer dot products: Q8_0 (32-element blocks, for Q8_0/Q4_0
-// weights) or Q8_K (256-element blocks, for Q4_K/Q6_K weights). Float weights
+// inner loops are integer dot products: Q8_0 (32-element blocks, for the 32-element
+// weight types) or Q8_K (256-element blocks, for the K-quants and IQ4_XS). Float weights
 // take the float rows as they are.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "formats/dtype.h"
@@ -16,6 +17,7 @@ enum class ActFormat { F32, Q8_0, Q8_K };
 
 // The activation form `weight_type` needs; throws Error naming unsupported types.
 ActFormat act_format(DType weight_type);
+std::string matmul_type_names();  // the types act_format accepts: "F32 F16 ... IQ4_XS"
 size_t act_block(ActFormat f);  // elements per scale: 1, 32 or 256
 
 // n rows of `cols` activations. For Q8_0/Q8_K, element i of row r is

@@ -6,13 +6,16 @@
 
 namespace hart::tensor {
 
-// Scalar: the reference every other path is tested against.
-// Avx2: AVX2 + FMA + F16C: maddubs/madd integer dots, 256-bit FMA.
-// Avx512: AVX-512 F/BW/VL/DQ + VNNI: dpbusd/dpwssd integer dots, 512-bit FMA.
-using Path = SimdPath;
+enum class Path {
+  Scalar,    // portable C++: the reference every other path is tested against
+  Avx2,      // AVX2 + FMA + F16C: maddubs/madd integer dots, 256-bit FMA
+  Avx2Vnni,  // the same plus AVX-VNNI (VEX dpbusd/dpwssd): CPUs with it but without
+             // the AVX-512 path (Alder Lake and later, Zen 5 desktop parts)
+  Avx512,    // AVX-512 F/BW/VL/DQ + VNNI: 512-bit dpbusd/dpwssd and FMA
+};
 
-Path best_path();              // the path the plain entry points use
+Path best_path();              // the path the plain entry points use: the widest supported
 bool path_supported(Path p);   // whether this CPU can run `p`
-inline const char* path_name(Path p) { return simd_path_name(p); }
+const char* path_name(Path p); // "scalar", "avx2", "avx2-vnni", "avx512"
 
 }  // namespace hart::tensor

@@ -1,7 +1,5 @@
-// AVX2 + FMA + F16C block kernels (chosen at run time; see cpu_path.h). Integer
-// dots as llama.cpp does them: maddubs (u8 x s8 -> s16 pairs) then madd (-> s32),
-// converted to float once per block and scaled with FMA. Every output keeps its own
-// accumulators, so a tile of R x C outputs computes each exactly as a 1 x 1 tile.
+// AVX2 + FMA + F16C block kernels (chosen at run time; see cpu_path.h): the
+// kernels of gemm_avx2_kernels.h with VPMADDUBSW + VPMADDWD integer dots.
 #include <cmath>
 #include <cstring>
 
@@ -13,269 +11,29 @@
 
 #include "tensor/simd_x86.h"
 
+#define HART_K HART_AVX2
+
 namespace hart::tensor::detail {
 namespace {
 
-using simd::half_at;
-using simd::hsum;
-
-struct LoadF32 {
-  HART_AVX2 static __m256 vec(const uint8_t* w, size_t i) { return _mm256_loadu_ps(reinterpret_cast<const float*>(w + 4 * i)); }
-  HART_AVX2 static float one(const uint8_t* w, size_t i) {
-    float v;
-    std::memcpy(&v, w + 4 * i, 4);
-    return v;
+struct IntDot {
+  HART_K static __m256i u8s8(__m256i acc, __m256i u, __m256i s) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
   }
-};
-struct LoadF16 {
-  HART_AVX2 static __m256 vec(const uint8_t* w, size_t i) {
-    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i)));
-  }
-  HART_AVX2 static float one(const uint8_t* w, size_t i) { return half_at(w + 2 * i); }
-};
-struct LoadBF16 {
-  HART_AVX2 static __m256 vec(const uint8_t* w, size_t i) {
-    __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i)));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
-  }
-  HART_AVX2 static float one(const uint8_t* w, size_t i) {
-    uint16_t h;
-    std::memcpy(&h, w + 2 * i, 2);
-    return bf16_to_f32(h);
-  }
-};
-
-// Float weights: two 8-lane accumulators per output, 16 elements a step.
-template <class L>
-struct FloatK {
-  static constexpr int R = 2, C = 2;
-  template <int NR, int NC>
-  HART_AVX2 static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t n = g.cols;
-    const uint8_t* w[NR];
-    const float* x[NC];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    HART_UNROLL for (int j = 0; j < NC; ++j) x[j] = g.a->f32 + (c + j) * n;
-    __m256 a0[NR][NC], a1[NR][NC];
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) a0[k][j] = a1[k][j] = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {  // the hot loop: where the time goes
-      __m256 w0[NR], w1[NR];
-      HART_UNROLL for (int k = 0; k < NR; ++k) w0[k] = L::vec(w[k], i), w1[k] = L::vec(w[k], i + 8);
-      HART_UNROLL for (int j = 0; j < NC; ++j) {
-        const __m256 x0 = _mm256_loadu_ps(x[j] + i), x1 = _mm256_loadu_ps(x[j] + i + 8);
-        HART_UNROLL for (int k = 0; k < NR; ++k) {
-          a0[k][j] = _mm256_fmadd_ps(w0[k], x0, a0[k][j]);
-          a1[k][j] = _mm256_fmadd_ps(w1[k], x1, a1[k][j]);
-        }
-      }
-    }
-    const bool eight = i + 8 <= n;
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) {
-        if (eight) a0[k][j] = _mm256_fmadd_ps(L::vec(w[k], i), _mm256_loadu_ps(x[j] + i), a0[k][j]);
-        float s = hsum(_mm256_add_ps(a0[k][j], a1[k][j]));
-        for (size_t t = i + (eight ? 8 : 0); t < n; ++t) s = std::fma(L::one(w[k], t), x[j][t], s);
-        g.y[(c + j) * g.ldy + r + k] = s;
-      }
-  }
-};
-
-template <int NR, int NC, class V>
-HART_AVX2 void store(const GemmArgs& g, size_t r, size_t c, V acc[NR][NC]) {
-  HART_UNROLL for (int k = 0; k < NR; ++k)
-    HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
-}
-
-// Q8_0 x Q8_0: the sign trick makes the weight unsigned for maddubs.
-struct Q8_0K {
-  static constexpr int R = 2, C = 4;
-  template <int NR, int NC>
-  HART_AVX2 static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t nb = g.cols / 32;
-    QuantRows<NC> x(g, c, 32, 32);
-    const uint8_t* w[NR];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    __m256 acc[NR][NC];
-    HART_UNROLL for (auto& row : acc)
-      HART_UNROLL for (auto& v : row) v = _mm256_setzero_ps();
-    const __m256i ones = _mm256_set1_epi16(1);
-    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      HART_UNROLL for (int k = 0; k < NR; ++k) {
-        const uint8_t* blk = w[k] + 34 * b;
-        const float dw = half_at(blk);
-        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
-        const __m256i aq = _mm256_sign_epi8(q, q);
-        HART_UNROLL for (int j = 0; j < NC; ++j) {
-          const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q[j] + 32 * b));
-          const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(xv, q)), ones);
-          acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * x.d[j][b]), _mm256_cvtepi32_ps(p), acc[k][j]);
-        }
-      }
-    }
-    store<NR, NC>(g, r, c, acc);
-  }
-};
-
-// Q4_0 x Q8_0: nibbles are unsigned 0..15; the -8 offset is -8 * sum(x) per block.
-struct Q4_0K {
-  static constexpr int R = 2, C = 4;
-  template <int NR, int NC>
-  HART_AVX2 static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t nb = g.cols / 32;
-    QuantRows<NC> x(g, c, 32, 32);
-    const uint8_t* w[NR];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    __m256 acc[NR][NC];
-    HART_UNROLL for (auto& row : acc)
-      HART_UNROLL for (auto& v : row) v = _mm256_setzero_ps();
-    const __m256i ones = _mm256_set1_epi16(1), m4 = _mm256_set1_epi8(0xF);
-    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      HART_UNROLL for (int k = 0; k < NR; ++k) {
-        const uint8_t* blk = w[k] + 18 * b;
-        const float dw = half_at(blk);
-        const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2));
-        const __m256i q = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), m4);
-        HART_UNROLL for (int j = 0; j < NC; ++j) {
-          const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q[j] + 32 * b));
-          __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, xv), ones);
-          p = _mm256_add_epi32(p, _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * x.s[j][b])));
-          acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw * x.d[j][b]), _mm256_cvtepi32_ps(p), acc[k][j]);
-        }
-      }
-    }
-    store<NR, NC>(g, r, c, acc);
-  }
-};
-
-// Q4_K x Q8_K: sum_j sc_j * dot_j(q, x) * d - sum_j m_j * sum_j(x) * dmin.
-struct Q4_KK {
-  static constexpr int R = 1, C = 4;
-  template <int NR, int NC>
-  HART_AVX2 static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t nb = g.cols / 256;
-    QuantRows<NC> x(g, c, 256, 16);
-    const uint8_t* w[NR];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    __m256 acc[NR][NC];
-    __m128 macc[NR][NC];
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) acc[k][j] = _mm256_setzero_ps(), macc[k][j] = _mm_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0xF);
-    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      HART_UNROLL for (int k = 0; k < NR; ++k) {
-        const uint8_t* blk = w[k] + 144 * b;
-        const float d = half_at(blk), dmin = half_at(blk + 2);
-        uint32_t u[4];
-        q4k_scales(blk + 4, u);
-        uint8_t sc[8];
-        std::memcpy(sc, u, 8);
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, int(u[3]), int(u[2])));
-        __m256i sumi[NC];
-        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
-        for (int h = 0; h < 4; ++h) {
-          const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16 + 32 * h));
-          const __m256i lo = _mm256_and_si256(qv, m4), hi = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
-          const __m256i slo = _mm256_set1_epi16(sc[2 * h]), shi = _mm256_set1_epi16(sc[2 * h + 1]);
-          HART_UNROLL for (int j = 0; j < NC; ++j) {
-            const int8_t* xp = x.q[j] + 256 * b + 64 * h;
-            const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp));
-            const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32));
-            sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(lo, xl), slo));
-            sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(hi, xh), shi));
-          }
-        }
-        HART_UNROLL for (int j = 0; j < NC; ++j) {
-          const float dx = x.d[j][b];
-          acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(d * dx), _mm256_cvtepi32_ps(sumi[j]), acc[k][j]);
-          const int16_t* bs = x.s[j] + 16 * b;
-          const __m128i s8 = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bs)),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(bs + 8)));
-          macc[k][j] = _mm_fmadd_ps(_mm_set1_ps(dmin * dx), _mm_cvtepi32_ps(_mm_madd_epi16(mins, s8)), macc[k][j]);
-        }
-      }
-    }
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]) - hsum(macc[k][j]);
-  }
-};
-
-// Q6_K x Q8_K: 6-bit q in 0..63 by maddubs; the -32 offset is 32 * sum_j sc_j * bsum_j.
-struct Q6_KK {
-  static constexpr int R = 1, C = 4;
-  template <int NR, int NC>
-  HART_AVX2 static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t nb = g.cols / 256;
-    QuantRows<NC> x(g, c, 256, 16);
-    const uint8_t* w[NR];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    __m256 acc[NR][NC];
-    HART_UNROLL for (auto& row : acc)
-      HART_UNROLL for (auto& v : row) v = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3);
-    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      HART_UNROLL for (int k = 0; k < NR; ++k) {
-        const uint8_t* blk = w[k] + 210 * b;
-        const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
-        const float d = half_at(blk + 208);
-        __m256i sumi[NC];
-        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
-        for (int h = 0; h < 2; ++h) {
-          const uint8_t* ql = blk + 64 * h;
-          const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
-          const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
-          const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128 + 32 * h));
-          __m256i q[4], s[4];
-          q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m2), 4));
-          q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4),
-                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m2), 4));
-          q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m2), 4));
-          q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m2), 4));
-          for (int m = 0; m < 4; ++m)  // 32 elements = sub-blocks 8h+2m (low lane) and 8h+2m+1
-            s[m] = _mm256_set_m128i(_mm_set1_epi16(sc[8 * h + 2 * m + 1]), _mm_set1_epi16(sc[8 * h + 2 * m]));
-          HART_UNROLL for (int j = 0; j < NC; ++j) {
-            const int8_t* xp = x.q[j] + 256 * b + 128 * h;
-            for (int m = 0; m < 4; ++m) {
-              const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32 * m));
-              sumi[j] = _mm256_add_epi32(sumi[j], _mm256_madd_epi16(_mm256_maddubs_epi16(q[m], xv), s[m]));
-            }
-          }
-        }
-        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
-        HART_UNROLL for (int j = 0; j < NC; ++j) {
-          const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.s[j] + 16 * b));
-          const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5);
-          acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(d * x.d[j][b]), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi[j], off)),
-                                      acc[k][j]);
-        }
-      }
-    }
-    store<NR, NC>(g, r, c, acc);
-  }
+  HART_K static __m256i s16(__m256i acc, __m256i a, __m256i b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
 };
 
 }  // namespace
+}  // namespace hart::tensor::detail
 
-GemmBlockFn gemm_avx2(DType t) {
-  switch (t) {
-    case DType::F32: return drive<FloatK<LoadF32>>;
-    case DType::F16: return drive<FloatK<LoadF16>>;
-    case DType::BF16: return drive<FloatK<LoadBF16>>;
-    case DType::Q8_0: return drive<Q8_0K>;
-    case DType::Q4_0: return drive<Q4_0K>;
-    case DType::Q4_K: return drive<Q4_KK>;
-    case DType::Q6_K: return drive<Q6_KK>;
-    default: return nullptr;
-  }
-}
+#include "tensor/gemm_avx2_kernels.h"
 
+namespace hart::tensor::detail {
+KernelTable avx2_kernels() { return kernel_table(); }
 }  // namespace hart::tensor::detail
 
 #else
 namespace hart::tensor::detail {
-GemmBlockFn gemm_avx2(DType) { return nullptr; }
+KernelTable avx2_kernels() { return {}; }
 }  // namespace hart::tensor::detail
 #endif

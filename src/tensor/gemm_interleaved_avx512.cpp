@@ -80,18 +80,18 @@ void drive16(const GemmArgs& g, size_t r0, size_t r1, size_t c0, size_t c1) {
 
 }  // namespace
 
-GemmBlockFn gemm_avx512_interleaved(DType t) {
-  switch (t) {
-    case DType::Q8_0: return drive16<Interleaved<ChunksQ8_0>>;
-    case DType::Q4_0: return drive16<Interleaved<ChunksQ4_0>>;
-    default: return nullptr;
-  }
+KernelTable avx512_interleaved_kernels() {
+  static constexpr KernelEntry k[] = {
+      {DType::Q8_0, drive16<Interleaved<ChunksQ8_0>>},
+      {DType::Q4_0, drive16<Interleaved<ChunksQ4_0>>},
+  };
+  return table_of(k);
 }
 
 }  // namespace hart::tensor::detail
 
 #else
 namespace hart::tensor::detail {
-GemmBlockFn gemm_avx512_interleaved(DType) { return nullptr; }
+KernelTable avx512_interleaved_kernels() { return {}; }
 }  // namespace hart::tensor::detail
 #endif

@@ -28,11 +28,32 @@ struct GemmArgs {
 
 using GemmBlockFn = void (*)(const GemmArgs&, size_t r0, size_t r1, size_t c0, size_t c1);
 
-GemmBlockFn gemm_scalar(DType t);  // nullptr when the type has no kernel
-GemmBlockFn gemm_avx2(DType t);
-GemmBlockFn gemm_avx512(DType t);
-// For weights in interleave.h's layout (AVX-512 only); r0 and r1 multiples of 16.
-GemmBlockFn gemm_avx512_interleaved(DType t);
+// One path's kernels: an entry per weight type it runs. Adding a type is an entry
+// in activations.cpp's table (its activation form) and one in each path's table.
+struct KernelEntry {
+  DType type;
+  GemmBlockFn fn;
+};
+struct KernelTable {
+  const KernelEntry* begin;
+  const KernelEntry* end;
+  GemmBlockFn find(DType t) const {  // nullptr when the type has no kernel here
+    for (const KernelEntry* e = begin; e != end; ++e)
+      if (e->type == t) return e->fn;
+    return nullptr;
+  }
+};
+template <size_t N>
+constexpr KernelTable table_of(const KernelEntry (&e)[N]) { return {e, e + N}; }
+
+KernelTable scalar_kernels();
+KernelTable avx2_kernels();    // empty off x86
+KernelTable avx2_vnni_kernels();
+KernelTable avx512_kernels();
+// For weights in interleave.h's layout; r0 and r1 multiples of 16.
+KernelTable avx512_interleaved_kernels();
+KernelTable avx2_vnni_interleaved_kernels();
+KernelTable avx2_interleaved_kernels();
 
 // The quantized activation rows c..c+NC-1: quants, per-`block` scales and per-`group` sums.
 template <int NC>

@@ -41,7 +41,7 @@ void unpack_block(DType t, const uint8_t* inter, uint8_t* plain, size_t lane) {
 
 bool interleave_pays(DType t, size_t rows, size_t cols) {
   return (t == DType::Q8_0 || t == DType::Q4_0) && rows > 0 && rows % kLanes == 0 && cols > 0 && cols % kBlock == 0 &&
-         best_path() == Path::Avx512;
+         best_path() != Path::Scalar;
 }
 
 void interleave(DType t, uint8_t* data, size_t rows, size_t cols) {

@@ -1,7 +1,8 @@
-// Q8_0 and Q4_0 weights re-laid for the AVX-512 kernels: 16 rows side by side, so
-// one VPDPBUSD multiplies 4 elements of each of 16 rows by the same 4 activations
-// (broadcast) and the 16 results land in the 16 lanes of one register, with no
-// horizontal sums and one vector of 16 scales per block. Same size as the plain
+// Q8_0 and Q4_0 weights re-laid for the AVX-512 and AVX2 (with or without AVX-VNNI)
+// kernels: 16 rows side by side, so one VPDPBUSD (or VPMADDUBSW + VPMADDWD)
+// multiplies 4 elements of each of 16 rows (8 on 256 bits) by the same 4
+// activations (broadcast) and the results land in the lanes of one register, with
+// no horizontal sums and one vector of scales per block. Same size as the plain
 // layout (llama.cpp repacks Q4_0 the same way at load for its AVX2 kernels).
 //
 // For each group of 16 rows and each block b (32 elements), in order:
@@ -21,7 +22,8 @@ namespace hart::tensor {
 inline constexpr size_t kInterleaveRows = 16;
 
 // Whether the kernels this CPU runs multiply `t` faster interleaved: Q8_0 or Q4_0,
-// rows a non-zero multiple of 16, and the AVX-512 path.
+// rows a non-zero multiple of 16, and a SIMD path (every one has such kernels, and
+// on each they measured faster: src/tensor/README.md).
 bool interleave_pays(DType t, size_t rows, size_t cols);
 
 // Re-lays `rows` plain rows at `data` in place (Error unless Q8_0/Q4_0 with rows a

@@ -13,19 +13,32 @@ namespace {
 
 using detail::GemmArgs;
 using detail::GemmBlockFn;
+using detail::KernelTable;
+
+// Path p's kernels for plain rows or for interleave.h's layout.
+KernelTable kernels(Path p, bool interleaved) {
+  switch (p) {
+    case Path::Avx512: return interleaved ? detail::avx512_interleaved_kernels() : detail::avx512_kernels();
+    case Path::Avx2Vnni: return interleaved ? detail::avx2_vnni_interleaved_kernels() : detail::avx2_vnni_kernels();
+    case Path::Avx2: return interleaved ? detail::avx2_interleaved_kernels() : detail::avx2_kernels();
+    case Path::Scalar: break;
+  }
+  return interleaved ? KernelTable{} : detail::scalar_kernels();
+}
 
 GemmBlockFn kernel(Path p, const Weights& w) {
   const DType t = w.type;
   if (!path_supported(p)) throw Error(std::string("tensor kernels: this CPU cannot run the ") + path_name(p) + " path");
   if (w.interleaved) {
-    GemmBlockFn fn = p == Path::Avx512 ? detail::gemm_avx512_interleaved(t) : nullptr;
+    GemmBlockFn fn = kernels(p, true).find(t);
     if (!fn || w.rows % kInterleaveRows)
-      throw Error(std::string("tensor kernels: interleaved ") + dtype_info(t).name + " weights need the avx512 path, not " +
-                  path_name(p) + ", and rows in groups of 16");
+      throw Error(std::string("tensor kernels: interleaved ") + dtype_info(t).name +
+                  " weights need the avx512, avx2-vnni or avx2 path, not " + path_name(p) + ", and rows in groups of 16");
     return fn;
   }
-  GemmBlockFn fn = p == Path::Avx512 ? detail::gemm_avx512(t) : p == Path::Avx2 ? detail::gemm_avx2(t) : detail::gemm_scalar(t);
-  if (!fn) act_format(t);  // throws naming the unsupported type
+  act_format(t);  // throws naming an unsupported type
+  GemmBlockFn fn = kernels(p, false).find(t);
+  if (!fn) throw Error(std::string("tensor kernels: the ") + path_name(p) + " path has no kernel for " + dtype_info(t).name);
   return fn;
 }
 
@@ -70,7 +83,7 @@ void run(GemmBlockFn fn, const Weights& w, size_t rb, const Activations& a, floa
 
 }  // namespace
 
-bool matmul_supported(DType t) { return detail::gemm_scalar(t) != nullptr; }
+bool matmul_supported(DType t) { return detail::scalar_kernels().find(t) != nullptr; }
 
 void matmul(Path p, const Weights& w, const Activations& a, float* y, ThreadPool& pool) {
   run(kernel(p, w), w, row_bytes(w), a, y, pool);

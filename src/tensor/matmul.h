@@ -1,7 +1,8 @@
 // Matrix-vector and matrix-matrix products with weights in their stored type:
 // y = W x (one token) and Y = X W^T (a batch of n activation rows: prompt
-// processing). W is [rows x cols] row-major in F32, F16, BF16, Q8_0, Q4_0, Q4_K or
-// Q6_K, each row a whole number of blocks, at any byte address; activations and
+// processing). W is [rows x cols] row-major in any type act_format accepts (F32,
+// F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL, Q2_K..Q6_K, IQ4_XS), each row a
+// whole number of blocks, at any byte address; activations and
 // outputs are float32. Blocks are decoded in registers, never the whole tensor.
 //
 // Quantized weights multiply activations quantized once per call (Q8_0 or Q8_K,
@@ -23,10 +24,10 @@ struct Weights {
   DType type;
   const void* data;  // rows * dtype_row_bytes(type, cols) bytes
   size_t rows, cols;
-  bool interleaved = false;  // Q8_0/Q4_0 in interleave.h's layout (AVX-512 path only)
+  bool interleaved = false;  // Q8_0/Q4_0 in interleave.h's layout (any SIMD path)
 };
 
-bool matmul_supported(DType t);  // F32 F16 BF16 Q8_0 Q4_0 Q4_K Q6_K
+bool matmul_supported(DType t);  // every type activations.h's act_format accepts
 
 // y[r] = sum_i W[r][i] x[i], r < rows.
 void matvec(const Weights& w, const float* x, float* y, ThreadPool& pool);

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #define HART_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define HART_AVX2_VNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
 #define HART_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
 
 // GCC 12 warns inside its own unmasked AVX-512 intrinsics (they start from

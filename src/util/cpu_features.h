@@ -11,6 +11,7 @@ struct CpuFeatures {
   // __builtin_cpu_supports also checks that the OS saves the YMM/ZMM state.
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false;
+  bool avxvnni = false;  // VEX-encoded VPDPBUSD/VPDPWSSD on 128/256 bits (CPUID 7.1 EAX bit 4)
 };
 
 const CpuFeatures& cpu_features();  // all false on other architectures

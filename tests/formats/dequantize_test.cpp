@@ -105,7 +105,8 @@ TEST_P(DequantGolden, MatchesNumpyReferenceBitForBit) {
 INSTANTIATE_TEST_SUITE_P(Dequant, DequantGolden,
                          testing::Values("F32", "F16", "BF16", "F64", "I8", "I16", "I32", "I64", "U8",
                                          "BOOL", "U16", "U32", "U64", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
-                                         "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K"),
+                                         "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K",
+                                         "IQ4_NL", "IQ4_XS"),
                          [](const auto& info) { return std::string(info.param); });
 
 TEST(DequantErrors, PartialBlockAndUnknownType) {

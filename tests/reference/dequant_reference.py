@@ -30,7 +30,7 @@ OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden
 
 # hart::DType numbering (GGML's type ids, plus safetensors-only types >= 1000).
 DTYPE = dict(F32=0, F16=1, Q4_0=2, Q4_1=3, Q5_0=6, Q5_1=7, Q8_0=8, Q8_1=9, Q2_K=10, Q3_K=11,
-             Q4_K=12, Q5_K=13, Q6_K=14, Q8_K=15, I8=24, I16=25, I32=26, I64=27, F64=28,
+             Q4_K=12, Q5_K=13, Q6_K=14, Q8_K=15, IQ4_NL=20, IQ4_XS=23, I8=24, I16=25, I32=26, I64=27, F64=28,
              BF16=30, U8=1000, BOOL=1001, U16=1002, U32=1003, U64=1004)
 
 F32 = np.float32
@@ -234,6 +234,28 @@ def dq_q8_k(b):
     return d * b[:, 4:260].view(np.int8).astype(F32)
 
 
+# IQ4_NL / IQ4_XS: a 4-bit index picks one of 16 non-linear values; nibble layout
+# per 32 elements as Q4_0's. IQ4_XS: sub-block ib = e//32, 6-bit scale (stored +32)
+# with its low 4 bits in nibble ib%2 of scales_l[ib//2] and its top 2 bits at bit
+# 2*ib of the u16 scales_h.
+IQ4NL_VALUES = np.array([-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113])
+
+
+def dq_iq4_nl(b):
+    d = f16_field(b, 0)[:, None]
+    return d * IQ4NL_VALUES[nibbles(b[:, 2:18])].astype(F32)
+
+
+def dq_iq4_xs(b):
+    d = f16_field(b, 0)[:, None]
+    sh = le_u16(b, 2).astype(np.int32)[:, None]
+    ib = np.arange(8)
+    lo = (b[:, 4:8].astype(np.int32)[:, ib // 2] >> (4 * (ib % 2))) & 15
+    ls = (lo | (((sh >> (2 * ib)) & 3) << 4)) - 32  # (nb, 8)
+    idx = nibbles(b[:, 8:136].reshape(-1, 16)).reshape(-1, 256)
+    return (d * ls[:, E // 32].astype(F32)) * IQ4NL_VALUES[idx].astype(F32)
+
+
 QUANT = {  # name: (block elems, block bytes, decoder, [(offset, kind)] scale fields)
     "Q4_0": (32, 18, dq_q4_0, [(0, "h")]),
     "Q4_1": (32, 20, dq_q4_1, [(0, "h"), (2, "h")]),
@@ -248,10 +270,15 @@ QUANT = {  # name: (block elems, block bytes, decoder, [(offset, kind)] scale fi
     "Q6_K": (256, 210, dq_q6_k, [(208, "k")]),
     "Q8_K": (256, 292, dq_q8_k, [(0, "f")]),
 }
+# Added later, with their own random stream so the goldens above stay unchanged.
+QUANT_LATER = {
+    "IQ4_NL": (32, 18, dq_iq4_nl, [(0, "h")]),
+    "IQ4_XS": (256, 136, dq_iq4_xs, [(0, "k")]),
+}
 
 
 def random_blocks(rng, name):
-    elems, nbytes, _, fields = QUANT[name]
+    elems, nbytes, _, fields = {**QUANT, **QUANT_LATER}[name]
     nb = 8 if elems == 32 else 4
     b = rng.integers(0, 256, size=(nb, nbytes), dtype=np.uint8)
     for off, kind in fields:
@@ -410,6 +437,11 @@ def main():
     x = quantize_inputs(rng)
     write_quant("Q8_0", x, quantize_q8_0(x).reshape(-1))
     write_quant("Q4_0", x, quantize_q4_0(x).reshape(-1))
+
+    rng = np.random.default_rng(20261205)
+    for name, (_, _, decode, _) in QUANT_LATER.items():
+        b = random_blocks(rng, name)
+        write_dequant(name, b.tobytes(), decode(b).reshape(-1))
     return 0
 
 

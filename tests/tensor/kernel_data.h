@@ -12,10 +12,11 @@
 namespace hart::tensor::test {
 
 // rows x cols weights of type t. F32/F16/BF16/Q8_0/Q4_0 by hart::quantize of N(0, 1)
-// values; Q4_K/Q6_K (no quantizer) as random bytes with sane f16 scales. With
+// values; the other types (no quantizer) as random bytes with sane f16 scales. With
 // `raw_bytes`, Q8_0/Q4_0 are random bytes too (covers q = -128 for Q8_0).
 inline std::string make_weights(DType t, size_t rows, size_t cols, uint32_t seed, bool raw_bytes = false) {
-  if (t == DType::Q4_K || t == DType::Q6_K || (raw_bytes && (t == DType::Q8_0 || t == DType::Q4_0)))
+  const bool quantizer = t == DType::F32 || t == DType::F16 || t == DType::BF16 || t == DType::Q8_0 || t == DType::Q4_0;
+  if (!quantizer || (raw_bytes && (t == DType::Q8_0 || t == DType::Q4_0)))
     return hart::test::random_tensor_bytes(t, rows * cols, seed);
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);

@@ -12,8 +12,8 @@
 //     K scaled terms in float (K = number of blocks; elements for float weights),
 //     sequentially (scalar) or in lanes plus a final tree (SIMD). Each term is a
 //     product of <= 3 roundings, so |y - emul| <= (K + 8) u S with
-//     S = sum_i |w_i| |xq_i| (for Q4_K, whose terms d*sc*q and dmin*m are summed
-//     separately, S = sum_i (|w_i| + 2 |dmin m_i|) |xq_i|).
+//     S = sum_i |w_i| |xq_i| (for types with a min, whose terms d*sc*q and dmin*m
+//     are summed separately, S = sum_i (|w_i| + 2 |dmin m_i|) |xq_i|).
 // Two paths are each within (B) of emul, so within twice (B) of each other.
 // Any error in the integer dot (a wrong nibble, scale or offset) moves a result by
 // about |w_i x_i| for some i, orders of magnitude above (B).
@@ -38,8 +38,12 @@ using test::dequantized;
 using test::make_acts;
 using test::make_weights;
 
-const DType kTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K};
-const Path kPaths[] = {Path::Scalar, Path::Avx2, Path::Avx512};
+// Every weight type with kernels (activations.cpp's table).
+const DType kTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0, DType::Q4_0,
+                        DType::Q4_1, DType::Q5_0, DType::Q5_1, DType::IQ4_NL, DType::Q2_K,
+                        DType::Q3_K, DType::Q4_K, DType::Q5_K, DType::Q6_K, DType::IQ4_XS};
+const Path kPaths[] = {Path::Scalar, Path::Avx2, Path::Avx2Vnni, Path::Avx512};
+const Path kInterleavedPaths[] = {Path::Avx2, Path::Avx2Vnni, Path::Avx512};
 
 std::vector<Path> supported_paths() {
   std::vector<Path> out;
@@ -62,14 +66,26 @@ std::vector<float> acts_as_used(DType t, const std::vector<float>& x, size_t n, 
   return out;
 }
 
-// Per element: |dmin * m| of the Q4_K sub-block the element is in (0 for other types),
-// found by dequantizing the blocks with all quants zeroed (then w = -dmin * m).
-std::vector<float> q4k_min_terms(DType t, const std::string& bytes, size_t n) {
+// The quant bytes [first, end) of each block of the types with a min.
+struct MinType {
+  DType t;
+  size_t first, end;
+};
+constexpr MinType kMinTypes[] = {
+    {DType::Q4_1, 4, 20}, {DType::Q5_1, 4, 24}, {DType::Q2_K, 16, 80}, {DType::Q4_K, 16, 144}, {DType::Q5_K, 16, 176}};
+
+// Per element: |min| of the block or sub-block the element is in (0 for types
+// without one), found by dequantizing the blocks with all quants zeroed (then w =
+// the min term alone).
+std::vector<float> min_terms(DType t, const std::string& bytes, size_t n) {
   std::vector<float> out(n, 0.0f);
-  if (t != DType::Q4_K) return out;
+  const MinType* m = nullptr;
+  for (const MinType& e : kMinTypes)
+    if (e.t == t) m = &e;
+  if (!m) return out;
   std::string z = bytes;
-  for (size_t b = 0; b < z.size() / sizeof(quant::BlockQ4_K); ++b)
-    std::memset(z.data() + b * sizeof(quant::BlockQ4_K) + 16, 0, 128);
+  const size_t bb = dtype_info(t).block_bytes;
+  for (size_t b = 0; b < z.size() / bb; ++b) std::memset(z.data() + b * bb + m->first, 0, m->end - m->first);
   out = dequantized(t, z, n);
   for (float& v : out) v = std::fabs(v);
   return out;
@@ -95,7 +111,7 @@ size_t terms(DType t, size_t cols) {
 void check_case(const Case& c, ThreadPool& pool) {
   const std::string wbytes = make_weights(c.t, c.rows, c.cols, 1000 + c.rows + c.cols, c.raw);
   const std::vector<float> w = dequantized(c.t, wbytes, c.rows * c.cols);
-  const std::vector<float> mins = q4k_min_terms(c.t, wbytes, c.rows * c.cols);
+  const std::vector<float> mins = min_terms(c.t, wbytes, c.rows * c.cols);
   const std::vector<float> x = make_acts(c.n * c.cols, 7 + c.n);
   Activations a;
   const std::vector<float> xq = acts_as_used(c.t, x, c.n, c.cols, a);
@@ -129,11 +145,13 @@ void check_case(const Case& c, ThreadPool& pool) {
       }
   };
   for (Path p : supported_paths()) check(W, p, label(c, p));
-  // The same weights re-laid 16 rows side by side, as LoadedModel does for AVX-512.
-  if (path_supported(Path::Avx512) && interleave_pays(c.t, c.rows, c.cols)) {
+  // The same weights re-laid 16 rows side by side, as LoadedModel does for the
+  // paths with interleaved kernels.
+  if ((c.t == DType::Q8_0 || c.t == DType::Q4_0) && c.rows % kInterleaveRows == 0) {
     std::string inter = wbytes;
     interleave(c.t, reinterpret_cast<uint8_t*>(inter.data()), c.rows, c.cols);
-    check({c.t, inter.data(), c.rows, c.cols, true}, Path::Avx512, label(c, Path::Avx512) + " interleaved");
+    for (Path p : kInterleavedPaths)
+      if (path_supported(p)) check({c.t, inter.data(), c.rows, c.cols, true}, p, label(c, p) + " interleaved");
   }
 }
 
@@ -145,7 +163,8 @@ TEST(Matmul, EveryTypeAndPathMatchesDequantizeThenDot) {
 
 // Rows in groups of 16: Q8_0 and Q4_0 also run interleaved (tile edges n = 1..9).
 TEST(Matmul, InterleavedQ8_0AndQ4_0MatchDequantizeThenDot) {
-  if (!path_supported(Path::Avx512)) GTEST_SKIP() << "interleaved kernels need AVX-512, which this CPU lacks";
+  if (!path_supported(Path::Avx512) && !path_supported(Path::Avx2Vnni))
+    GTEST_SKIP() << "interleaved kernels need AVX-512 or AVX-VNNI, which this CPU lacks";
   ThreadPool pool(3);
   for (DType t : {DType::Q8_0, DType::Q4_0})
     for (size_t n : {1, 2, 3, 4, 5, 9}) check_case({t, 48, 320, n}, pool);
@@ -200,22 +219,45 @@ TEST(Matmul, ThreadCountsGiveIdenticalResults) {
 }
 
 TEST(Matmul, InterleavedThreadCountsGiveIdenticalResults) {
-  if (!path_supported(Path::Avx512)) GTEST_SKIP() << "interleaved kernels need AVX-512, which this CPU lacks";
   ThreadPool p1(1), p2(2), p3(3), p8(8);
-  for (DType t : {DType::Q8_0, DType::Q4_0})
-    for (size_t n : {1, 7}) {
-      const size_t rows = 80, cols = 512;
-      std::string wb = make_weights(t, rows, cols, 99);
-      interleave(t, reinterpret_cast<uint8_t*>(wb.data()), rows, cols);
-      const std::vector<float> x = make_acts(n * cols, 5);
-      std::vector<std::vector<float>> ys;
-      for (ThreadPool* pool : {&p1, &p2, &p3, &p8}) {
-        std::vector<float> y(n * rows);
-        matmul(Path::Avx512, {t, wb.data(), rows, cols, true}, x.data(), n, y.data(), *pool);
-        ys.push_back(y);
+  for (Path path : kInterleavedPaths) {
+    if (!path_supported(path)) {
+      std::printf("[ SKIPPED  ] interleaved kernels on path %s: this CPU lacks it\n", path_name(path));
+      continue;
+    }
+    for (DType t : {DType::Q8_0, DType::Q4_0})
+      for (size_t n : {1, 7}) {
+        const size_t rows = 80, cols = 512;
+        std::string wb = make_weights(t, rows, cols, 99);
+        interleave(t, reinterpret_cast<uint8_t*>(wb.data()), rows, cols);
+        const std::vector<float> x = make_acts(n * cols, 5);
+        std::vector<std::vector<float>> ys;
+        for (ThreadPool* pool : {&p1, &p2, &p3, &p8}) {
+          std::vector<float> y(n * rows);
+          matmul(path, {t, wb.data(), rows, cols, true}, x.data(), n, y.data(), *pool);
+          ys.push_back(y);
+        }
+        for (size_t k = 1; k < ys.size(); ++k)
+          ASSERT_EQ(0, std::memcmp(ys[0].data(), ys[k].data(), ys[0].size() * 4))
+              << dtype_info(t).name << " path " << path_name(path) << " n " << n;
       }
-      for (size_t k = 1; k < ys.size(); ++k)
-        ASSERT_EQ(0, std::memcmp(ys[0].data(), ys[k].data(), ys[0].size() * 4)) << dtype_info(t).name << " n " << n;
+  }
+}
+
+// AVX-VNNI's one-instruction dots give the same integers as maddubs + madd (the
+// kernels never saturate maddubs), so the two AVX2 paths agree bit for bit.
+TEST(Matmul, Avx2VnniEqualsAvx2) {
+  if (!path_supported(Path::Avx2Vnni)) GTEST_SKIP() << "this CPU lacks AVX-VNNI";
+  ThreadPool pool(2);
+  for (DType t : kTypes)
+    for (size_t n : {1, 6}) {
+      const size_t rows = 19, cols = 768;
+      const std::string wb = make_weights(t, rows, cols, 11, true);
+      const std::vector<float> x = make_acts(n * cols, 12);
+      std::vector<float> a(n * rows), b(n * rows);
+      matmul(Path::Avx2, {t, wb.data(), rows, cols}, x.data(), n, a.data(), pool);
+      matmul(Path::Avx2Vnni, {t, wb.data(), rows, cols}, x.data(), n, b.data(), pool);
+      ASSERT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * 4)) << dtype_info(t).name << " n " << n;
     }
 }
 
@@ -251,7 +293,7 @@ TEST(Matmul, ErrorsNameTheProblem) {
   ThreadPool pool(1);
   std::vector<float> x(512), y(4);
   std::string bytes(4096, '\0');
-  EXPECT_NE(error_of([&] { matvec({DType::Q5_K, bytes.data(), 1, 256}, x.data(), y.data(), pool); }).find("Q5_K"),
+  EXPECT_NE(error_of([&] { matvec({DType::Q8_1, bytes.data(), 1, 256}, x.data(), y.data(), pool); }).find("Q8_1"),
             std::string::npos);
   EXPECT_NE(error_of([&] { matvec({DType::Q4_0, bytes.data(), 1, 48}, x.data(), y.data(), pool); }).find("48"),
             std::string::npos);
