@@ -1,0 +1,290 @@
+// hart serve, end to end over loopback HTTP: a server on a free port over a database
+// holding the project's own model (models/shakespeare-3m), driven by cpp-httplib's
+// client and raw sockets. The official openai client drives it in
+// tests/server/openai_client.test.mjs.
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "model/causal_lm.h"
+#include "model/generator.h"
+#include "server/http_server.h"
+#include "store/database.h"
+#include "store/model_ingest.h"
+#include "support/test_support.h"
+
+namespace hart::test {
+namespace {
+
+using json = nlohmann::json;
+const char* const kModel = "shakespeare-3m";
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir;
+    Database db(dir_->file("s.db"), Database::Mode::kCreate);
+    ingest_model(db, source_dir() + "/models/shakespeare-3m/shakespeare-3m.gguf", {kModel});
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void TearDown() override { stop(); }
+
+  void start(server::ServerOptions o = {}) {
+    o.db_path = dir_->file("s.db");
+    o.port = 0;
+    if (o.limits.slots == 4 && o.limits.queue == 64) o.limits.slots = 2, o.limits.queue = 8;
+    o.limits.threads = 1;
+    server_ = std::make_unique<server::HttpServer>(o);
+    server_->bind();
+    thread_ = std::thread([this] { server_->run(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(60, 0);
+    for (int i = 0; i < 200; ++i) {  // until it answers
+      if (auto r = client_->Get("/health"); r && r->status == 200) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "the server did not become healthy";
+  }
+  void stop() {
+    if (!server_) return;
+    server_->stop();
+    thread_.join();
+    server_.reset();
+  }
+  httplib::Result post(const std::string& path, const json& body, const httplib::Headers& headers = {}) {
+    return client_->Post(path, headers, body.dump(), "application/json");
+  }
+  static std::string greedy(const std::string& prompt, int max_tokens) {
+    auto m = LoadedModel::from_file(source_dir() + "/models/shakespeare-3m/shakespeare-3m.gguf", kModel);
+    auto lm = make_causal_lm(m, 1);
+    GenerationOptions o;
+    o.max_tokens = max_tokens;
+    return generate_text(*lm, m->tokenizer(), prompt, o).text;
+  }
+
+  static inline TempDir* dir_ = nullptr;
+  std::unique_ptr<server::HttpServer> server_;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+// A TCP connection to the server on loopback.
+int connect_to(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ADD_FAILURE() << "cannot connect";
+  return fd;
+}
+
+json completion(const std::string& prompt, int max_tokens, bool stream = false) {
+  return {{"model", kModel}, {"prompt", prompt}, {"max_tokens", max_tokens}, {"temperature", 0}, {"stream", stream}};
+}
+
+TEST_F(ServerTest, ACompletionIsTheModelsGreedyContinuation) {
+  start();
+  auto r = post("/v1/completions", completion("ROMEO:", 24));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json body = json::parse(r->body);
+  EXPECT_EQ(body["object"], "text_completion");
+  EXPECT_EQ(body["model"], kModel);
+  EXPECT_EQ(body["choices"][0]["text"], greedy("ROMEO:", 24));
+  EXPECT_EQ(body["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(body["usage"]["completion_tokens"], 24);
+  EXPECT_EQ(body["usage"]["total_tokens"], body["usage"]["prompt_tokens"].get<int>() + 24);
+  // The model list and the request log.
+  auto models = client_->Get("/v1/models");
+  ASSERT_TRUE(models);
+  EXPECT_EQ(json::parse(models->body)["data"][0]["id"], kModel);
+  Database db(dir_->file("s.db"), Database::Mode::kOpenExisting);
+  Stmt s = db.prepare("SELECT count(*) FROM inferences WHERE task = 'completion' AND output = ?");
+  s.bind(1, body["choices"][0]["text"].get<std::string>());
+  ASSERT_TRUE(s.step());
+  EXPECT_GE(s.int64(0), 1);
+}
+
+TEST_F(ServerTest, AStreamIsTheSameTextInServerSentEvents) {
+  start();
+  json req = completion("JULIET:\nO", 30, true);
+  req["stream_options"] = {{"include_usage", true}};
+  auto r = post("/v1/completions", req);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/event-stream");
+  std::string text, finish;
+  int usage_chunks = 0;
+  bool done = false;
+  size_t pos = 0;
+  while ((pos = r->body.find("data: ", pos)) != std::string::npos) {
+    const size_t end = r->body.find("\n\n", pos);
+    const std::string data = r->body.substr(pos + 6, end - pos - 6);
+    pos = end;
+    ASSERT_FALSE(done) << "data after [DONE]";
+    if (data == "[DONE]") {
+      done = true;
+      continue;
+    }
+    const json chunk = json::parse(data);
+    if (chunk.contains("usage")) {
+      ++usage_chunks;
+      EXPECT_EQ(chunk["usage"]["completion_tokens"], 30);
+      continue;
+    }
+    text += chunk["choices"][0]["text"].get<std::string>();
+    if (!chunk["choices"][0]["finish_reason"].is_null()) finish = chunk["choices"][0]["finish_reason"];
+  }
+  EXPECT_TRUE(done);
+  EXPECT_EQ(usage_chunks, 1);
+  EXPECT_EQ(finish, "length");
+  EXPECT_EQ(text, greedy("JULIET:\nO", 30));
+}
+
+TEST_F(ServerTest, ConcurrentRequestsAreBatchedAndEachGetsItsOwnAnswer) {
+  server::ServerOptions o;
+  o.limits.slots = 4;
+  o.limits.queue = 16;
+  start(o);
+  const std::vector<std::string> prompts = {"ROMEO:", "KING RICHARD III:\nNow is the winter of", "The king", "First Citizen:"};
+  std::vector<std::string> got(12);
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < got.size(); ++i)
+    clients.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", server_->port());
+      c.set_read_timeout(60, 0);
+      auto r = c.Post("/v1/completions", completion(prompts[i % 4], 20).dump(), "application/json");
+      got[i] = r && r->status == 200 ? json::parse(r->body)["choices"][0]["text"].get<std::string>() : "<error>";
+    });
+  for (auto& t : clients) t.join();
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], greedy(prompts[i % 4], 20)) << "request " << i;
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("hart_tokens_generated_total{model=\"shakespeare-3m\"} 240"), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("hart_prompt_tokens_reused_total"), std::string::npos);
+}
+
+TEST_F(ServerTest, AFullQueueAnswers429AndALeavingClientFreesItsSlot) {
+  server::ServerOptions o;
+  o.limits.slots = 1;
+  o.limits.queue = 0;
+  start(o);
+  // A long stream holds the only slot; the client reads one event, then hangs up.
+  std::atomic<bool> got_first{false};
+  std::thread holder([&] {
+    const int fd = connect_to(server_->port());
+    const std::string body = completion("ROMEO:", 200, true).dump();
+    const std::string req = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body;
+    send(fd, req.data(), req.size(), 0);
+    std::string seen;
+    char buf[512];
+    while (seen.find("data: ") == std::string::npos) {
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      seen.append(buf, static_cast<size_t>(n));
+    }
+    got_first = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    close(fd);  // leave
+  });
+  while (!got_first) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto busy = post("/v1/completions", completion("The king", 5));
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 429);
+  EXPECT_EQ(json::parse(busy->body)["error"]["code"], "server_busy");
+  holder.join();
+  // The slot comes back once the server notices the client left.
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; ++i) {
+    auto r = post("/v1/completions", completion("The king", 5));
+    status = r ? r->status : 0;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(ServerTest, KeysAreCheckedEverywhereButHealth) {
+  server::ServerOptions o;
+  o.api_keys = {"sk-good"};
+  start(o);
+  auto none = post("/v1/completions", completion("ROMEO:", 2));
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(json::parse(none->body)["error"]["code"], "invalid_api_key");
+  auto wrong = post("/v1/completions", completion("ROMEO:", 2), {{"Authorization", "Bearer sk-bad"}});
+  EXPECT_EQ(wrong->status, 401);
+  auto right = post("/v1/completions", completion("ROMEO:", 2), {{"Authorization", "Bearer sk-good"}});
+  EXPECT_EQ(right->status, 200);
+  EXPECT_EQ(client_->Get("/v1/models")->status, 401);
+  EXPECT_EQ(client_->Get("/health")->status, 200);
+}
+
+TEST_F(ServerTest, BadRequestsGetOpenAIErrorsAndNothingStops) {
+  server::ServerOptions o;
+  o.max_body_bytes = 4096;
+  o.limits.slot_ctx = 64;
+  start(o);
+  auto expect = [&](httplib::Result r, int status, const std::string& param, const std::string& words) {
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    const json e = json::parse(r->body)["error"];
+    EXPECT_FALSE(e["type"].get<std::string>().empty());
+    if (!param.empty()) EXPECT_EQ(e["param"], param) << r->body;
+    EXPECT_NE(e["message"].get<std::string>().find(words), std::string::npos) << r->body;
+  };
+  expect(client_->Post("/v1/completions", "{not json", "application/json"), 400, "", "not valid JSON");
+  expect(post("/v1/completions", {{"prompt", "x"}}), 400, "model", "'model' is required");
+  expect(post("/v1/completions", {{"model", "nope"}, {"prompt", "x"}}), 404, "model", "does not exist");
+  json hot = completion("x", 2);
+  hot["temperature"] = 3;
+  expect(post("/v1/completions", hot), 400, "temperature", "from 0 to 2");
+  json many = completion("x", 2);
+  many["n"] = 0;
+  expect(post("/v1/completions", many), 400, "n", "from 1 to 16");
+  json ids = completion("x", 2);
+  ids["prompt"] = {1, 2, 99999};
+  expect(post("/v1/completions", ids), 400, "prompt", "outside the vocabulary");
+  expect(post("/v1/completions", completion(std::string(300, 'a'), 2)), 400, "prompt", "context per request is 64");
+  expect(client_->Post("/v1/completions", std::string(8000, ' '), "application/json"), 413, "", "larger than");
+  expect(client_->Get("/v1/nothing"), 404, "", "no route");
+  // Unknown fields are ignored, as OpenAI does.
+  json extra = completion("ROMEO:", 2);
+  extra["user"] = "someone";
+  extra["frequency_penalty"] = 0;
+  extra["something_new"] = {1, 2};
+  EXPECT_EQ(post("/v1/completions", extra)->status, 200);
+}
+
+// A client that sends its headers a byte at a time and then stalls is dropped after
+// the read timeout, and does not keep the server from answering others meanwhile.
+TEST_F(ServerTest, ASlowClientIsDroppedWithoutStallingOthers) {
+  server::ServerOptions o;
+  o.read_timeout_seconds = 1;
+  start(o);
+  const int fd = connect_to(server_->port());
+  const std::string partial = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Le";
+  ASSERT_EQ(send(fd, partial.data(), partial.size(), 0), static_cast<ssize_t>(partial.size()));
+  EXPECT_EQ(post("/v1/completions", completion("ROMEO:", 2))->status, 200);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[256];
+  const auto t0 = std::chrono::steady_clock::now();
+  const ssize_t n = recv(fd, buf, sizeof buf, 0);  // the server closes: 0 (or an error reply, then close)
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LE(n, static_cast<ssize_t>(sizeof buf));
+  EXPECT_LT(waited, 4.0) << "the stalled connection was not dropped";
+  close(fd);
+}
+
+}  // namespace
+}  // namespace hart::test
