@@ -565,7 +565,7 @@ Value method_of(const Value& object, const std::string& name) {
   return bind(object, object.type_name() + "." + name, it->second);
 }
 
-void install_globals(Context& ctx) {
+void install_globals(Context& ctx, const std::optional<std::tm>& now) {
   ctx.set_global("range", Value::function("range", [](const CallArgs& a) {
                    int64_t start = 0, stop = 0, step = 1;
                    auto num = [](const Value& v) {
@@ -606,11 +606,15 @@ void install_globals(Context& ctx) {
                    std::string message = a.positional.empty() ? "" : a.positional[0].str();
                    throw TemplateError("the template raised an error: " + message, true);
                  }));
-  ctx.set_global("strftime_now", Value::function("strftime_now", [](const CallArgs& a) {
+  ctx.set_global("strftime_now", Value::function("strftime_now", [now](const CallArgs& a) {
                    std::string format = string_arg(a, 0, "format", "strftime_now");
-                   std::time_t now = std::time(nullptr);
                    std::tm tm{};
-                   localtime_r(&now, &tm);
+                   if (now) {
+                     tm = *now;
+                   } else {
+                     std::time_t t = std::time(nullptr);
+                     localtime_r(&t, &tm);
+                   }
                    char buf[256];
                    size_t n = std::strftime(buf, sizeof buf, format.c_str(), &tm);
                    return Value(std::string(buf, n));

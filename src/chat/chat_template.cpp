@@ -20,7 +20,7 @@ std::string ChatTemplate::render(const nlohmann::ordered_json& messages, const C
       throw UsageError("chat message " + std::to_string(i) + " is not an object with a string \"role\"");
   }
   Context ctx(options.limits);
-  install_globals(ctx);
+  install_globals(ctx, options.now);
   ctx.set_global("messages", Value::from_json(messages));
   ctx.set_global("add_generation_prompt", Value(options.add_generation_prompt));
   ctx.set_global("bos_token", Value(options.bos_token));

@@ -7,8 +7,10 @@
 //   std::string prompt = t.render(messages, {.add_generation_prompt = true,
 //                                            .bos_token = "<s>", .eos_token = "</s>"});
 #pragma once
+#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "chat/context.h"
@@ -25,6 +27,8 @@ struct ChatTemplateOptions {
   nlohmann::ordered_json tools;  // null: the variable `tools` is left undefined
   // More variables for the template, e.g. {"enable_thinking": false}.
   nlohmann::ordered_json variables = nlohmann::ordered_json::object();
+  // The time strftime_now() formats; unset: the local time at rendering.
+  std::optional<std::tm> now;
   RenderLimits limits;
 };
 

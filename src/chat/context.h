@@ -2,6 +2,8 @@
 // control in flight, and the limits that stop a runaway template (loop steps, macro
 // recursion, output size).
 #pragma once
+#include <ctime>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -62,7 +64,9 @@ Value apply_filter(Context& ctx, const std::string& name, const Value& input, co
 bool apply_test(Context& ctx, const std::string& name, const Value& input, const CallArgs& args);
 // The bound method `name` of `object`, or undefined if it has none.
 Value method_of(const Value& object, const std::string& name);
-void install_globals(Context& ctx);
+// range, namespace, dict, raise_exception, strftime_now (formatting `now`, or the
+// local time when unset).
+void install_globals(Context& ctx, const std::optional<std::tm>& now);
 
 // Arithmetic and comparison with Python's rules (evaluator.cpp), shared with filters.
 bool less_than(const Value& a, const Value& b);
