@@ -42,6 +42,7 @@ struct Literal : Expr {
 };
 struct ListExpr : Expr {  // [a, b] and (a, b)
   std::vector<ExprPtr> items;
+  bool tuple = false;
   Value eval(Context& ctx) const override;
 };
 struct DictExpr : Expr {

@@ -80,7 +80,9 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
   auto type_error = [&]() -> Value {
     if (a.is_undefined() || b.is_undefined())
       throw TemplateError(undefined_name(a.is_undefined() ? a : b) + " is undefined (used with '" + op + "')");
-    throw TemplateError("unsupported operand types for " + op + ": '" + a.type_name() + "' and '" + b.type_name() + "'");
+    if (op == "+" && a.is_string())  // Python's words for each case
+      throw TemplateError("can only concatenate str (not \"" + b.type_name() + "\") to str");
+    throw TemplateError("unsupported operand type(s) for " + op + ": '" + a.type_name() + "' and '" + b.type_name() + "'");
   };
   if (op == "+") {
     if (a.is_string() && b.is_string()) return Value(a.as_string() + b.as_string());
@@ -200,7 +202,7 @@ Value Literal::eval(Context&) const { return value; }
 Value ListExpr::eval(Context& ctx) const {
   ValueList out;
   for (const auto& e : items) out.push_back(e->eval(ctx));
-  return Value::list(std::move(out));
+  return tuple ? Value::tuple(std::move(out)) : Value::list(std::move(out));
 }
 
 Value DictExpr::eval(Context& ctx) const {

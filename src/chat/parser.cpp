@@ -262,6 +262,7 @@ class Parser {
     ExprPtr first = expression();
     if (!is_op(",")) return first;
     auto list = node<ListExpr>(at);
+    list->tuple = true;
     list->items.push_back(std::move(first));
     while (skip_op(",")) list->items.push_back(expression());
     return list;
@@ -406,10 +407,15 @@ class Parser {
       }
       case Token::Kind::Op:
         if (skip_op("(")) {
-          if (skip_op(")")) return node<ListExpr>(at);  // ()
+          if (skip_op(")")) {  // ()
+            auto empty = node<ListExpr>(at);
+            empty->tuple = true;
+            return empty;
+          }
           ExprPtr first = expression();
           if (skip_op(")")) return first;
           auto list = node<ListExpr>(at);
+          list->tuple = true;
           list->items.push_back(std::move(first));
           while (skip_op(",") && !is_op(")")) list->items.push_back(expression());
           expect_op(")", "to close '('");

@@ -56,6 +56,11 @@ Value Value::list(ValueList items) {
   v.list_ = std::make_shared<ValueList>(std::move(items));
   return v;
 }
+Value Value::tuple(ValueList items) {
+  Value v = list(std::move(items));
+  v.b_ = true;
+  return v;
+}
 Value Value::dict(ValueDict items) {
   Value v;
   v.kind_ = Kind::Dict;
@@ -243,8 +248,9 @@ std::string Value::repr() const {
     case Kind::Float: return float_text(f_);
     case Kind::String: return quote_python(s_);
     case Kind::List: {
-      std::string out = "[";
+      std::string out = b_ ? "(" : "[";
       for (size_t i = 0; i < list_->size(); ++i) out += (i ? ", " : "") + (*list_)[i].repr();
+      if (b_) return out + (list_->size() == 1 ? ",)" : ")");
       return out + "]";
     }
     case Kind::Dict: {
@@ -276,7 +282,7 @@ std::string Value::type_name() const {
     case Kind::Int: return "int";
     case Kind::Float: return "float";
     case Kind::String: return "str";
-    case Kind::List: return "list";
+    case Kind::List: return b_ ? "tuple" : "list";
     case Kind::Dict: return dict_->is_namespace ? "namespace" : "dict";
     case Kind::Function: return "function";
   }

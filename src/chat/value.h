@@ -48,6 +48,8 @@ class Value {
   Value(std::string s);
   Value(const char* s) : Value(std::string(s)) {}
   static Value list(ValueList items = {});
+  // A list that prints as Python's tuple: (a, b), as (a, b) literals and items() make.
+  static Value tuple(ValueList items);
   static Value dict(ValueDict items = {});
   static Value function(std::string name, Function fn);
   static Value from_json(const nlohmann::ordered_json& j);
@@ -59,6 +61,7 @@ class Value {
   bool is_number() const { return kind_ == Kind::Int || kind_ == Kind::Float; }
   bool is_list() const { return kind_ == Kind::List; }
   bool is_dict() const { return kind_ == Kind::Dict; }
+  bool is_tuple() const { return kind_ == Kind::List && b_; }
 
   bool as_bool() const { return b_; }
   int64_t as_int() const { return i_; }
@@ -84,7 +87,7 @@ class Value {
 
  private:
   Kind kind_ = Kind::Undefined;
-  bool b_ = false;
+  bool b_ = false;  // a Bool's value; a List's "is a tuple"
   int64_t i_ = 0;
   double f_ = 0;
   std::string s_;

@@ -60,6 +60,22 @@ def main():
         path.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"{path.relative_to(HERE)}: {sum('output' in r for r in results.values())} renders, "
               f"{sum('error' in r for r in results.values())} errors")
+    render_snippets(env)
+
+
+def render_snippets(env):
+    """expected/snippets.json: each construct of snippets.json, rendered or its error."""
+    spec = json.loads((HERE / "snippets.json").read_text(encoding="utf-8"))
+    results = {}
+    for name, text in spec["snippets"].items():
+        variables = dict(spec["variables"], messages=spec["variables"]["msgs"], add_generation_prompt=True)
+        try:
+            results[name] = {"output": env.from_string(text).render(**variables)}
+        except Exception as e:  # the class names the kind: UndefinedError, TypeError, ...
+            results[name] = {"error": f"{type(e).__name__}: {e}"}
+    path = HERE / "expected" / "snippets.json"
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"{path.relative_to(HERE)}: {len(results)} snippets")
 
 
 if __name__ == "__main__":
