@@ -16,11 +16,17 @@ const std::vector<BuiltinTemplate>& builtin_templates() {
        "{{- '<|start_header_id|>' + m.role + '<|end_header_id|>\\n\\n' + m.content | trim + '<|eot_id|>' }}"
        "{%- endfor %}{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}",
        {"<|start_header_id|>", "<|end_header_id|>"}},
-      {"mistral-v7", "Mistral Small 3.x, Mistral Large 2411 ([SYSTEM_PROMPT])",
+      {"mistral-v7-tekken", "Mistral Small 3.x ([SYSTEM_PROMPT], no spaces)",
        "{{- bos_token }}{%- for m in messages %}"
        "{%- if m.role == 'system' %}{{- '[SYSTEM_PROMPT]' + m.content + '[/SYSTEM_PROMPT]' }}"
        "{%- elif m.role == 'user' %}{{- '[INST]' + m.content + '[/INST]' }}"
        "{%- else %}{{- m.content + eos_token }}{%- endif %}{%- endfor %}",
+       {"[SYSTEM_PROMPT]", "'[SYSTEM_PROMPT]' + "}},
+      {"mistral-v7", "Mistral Large 2411 ([SYSTEM_PROMPT] with spaces)",
+       "{{- bos_token }}{%- for m in messages %}"
+       "{%- if m.role == 'system' %}{{- '[SYSTEM_PROMPT] ' + m.content + '[/SYSTEM_PROMPT]' }}"
+       "{%- elif m.role == 'user' %}{{- '[INST] ' + m.content + '[/INST]' }}"
+       "{%- else %}{{- ' ' + m.content + eos_token }}{%- endif %}{%- endfor %}",
        {"[SYSTEM_PROMPT]"}},
       {"mistral-v3-tekken", "Mistral Nemo ([INST] without spaces; the system text before the last user turn)",
        "{%- set ns = namespace(system='') %}{%- for m in messages if m.role == 'system' %}"
@@ -30,16 +36,7 @@ const std::vector<BuiltinTemplate>& builtin_templates() {
        "{%- if loop.last and ns.system %}{{- '[INST]' + ns.system + '\\n\\n' + m.content + '[/INST]' }}"
        "{%- else %}{{- '[INST]' + m.content + '[/INST]' }}{%- endif %}"
        "{%- else %}{{- m.content + eos_token }}{%- endif %}{%- endfor %}",
-       {"\"[INST]\""}},
-      {"llama2", "Llama 2 chat ([INST] with <<SYS>>)",
-       "{%- set ns = namespace(system='') %}{%- for m in messages if m.role == 'system' %}"
-       "{%- set ns.system = m.content %}{%- endfor %}"
-       "{%- set turns = messages | rejectattr('role', 'equalto', 'system') | list %}"
-       "{%- for m in turns %}{%- if m.role == 'user' %}"
-       "{%- if loop.first and ns.system %}{{- bos_token + '[INST] <<SYS>>\\n' + ns.system + '\\n<</SYS>>\\n\\n' + m.content | trim + ' [/INST]' }}"
-       "{%- else %}{{- bos_token + '[INST] ' + m.content | trim + ' [/INST]' }}{%- endif %}"
-       "{%- else %}{{- ' ' + m.content | trim + ' ' + eos_token }}{%- endif %}{%- endfor %}",
-       {"<<SYS>>"}},
+       {"[INST]", "\"[INST]\""}},
       {"mistral-v1", "Mistral 7B Instruct v0.1-v0.3 ( [INST] with spaces)",
        "{%- set ns = namespace(system='') %}{%- for m in messages if m.role == 'system' %}"
        "{%- set ns.system = m.content %}{%- endfor %}"
@@ -48,6 +45,15 @@ const std::vector<BuiltinTemplate>& builtin_templates() {
        "{%- if loop.first and ns.system %}{{- ' [INST] ' + ns.system + '\\n\\n' + m.content + ' [/INST]' }}"
        "{%- else %}{{- ' [INST] ' + m.content + ' [/INST]' }}{%- endif %}"
        "{%- else %}{{- ' ' + m.content + eos_token }}{%- endif %}{%- endfor %}",
+       {" [INST]"}},
+      {"llama2", "Llama 2 chat ([INST] with <<SYS>>)",
+       "{%- set ns = namespace(system='') %}{%- for m in messages if m.role == 'system' %}"
+       "{%- set ns.system = m.content %}{%- endfor %}"
+       "{%- set turns = messages | rejectattr('role', 'equalto', 'system') | list %}"
+       "{%- for m in turns %}{%- if m.role == 'user' %}"
+       "{%- if loop.first and ns.system %}{{- bos_token + '[INST] <<SYS>>\\n' + ns.system + '\\n<</SYS>>\\n\\n' + m.content | trim + ' [/INST]' }}"
+       "{%- else %}{{- bos_token + '[INST] ' + m.content | trim + ' [/INST]' }}{%- endif %}"
+       "{%- else %}{{- ' ' + m.content | trim + ' ' + eos_token }}{%- endif %}{%- endfor %}",
        {"[INST]"}},
       {"phi3", "Phi-3, Phi-3.5",
        "{%- for m in messages %}{{- '<|' + m.role + '|>\\n' + m.content + '<|end|>\\n' }}{%- endfor %}"
