@@ -53,6 +53,7 @@ std::string strip(const std::string& s, const Value* chars, bool left, bool righ
 
 std::string replace_all(const std::string& s, const std::string& from, const std::string& to, int64_t count) {
   if (from.empty()) {  // Python inserts `to` between every character
+    check_size((s.size() + 1) * (to.size() + 1), "replace");
     std::string out = to;
     for (auto& c : utf8_chars(s)) out += c + to;
     return out;
@@ -64,6 +65,7 @@ std::string replace_all(const std::string& s, const std::string& from, const std
     if (hit == std::string::npos) break;
     out.append(s, pos, hit - pos);
     out += to;
+    check_size(out.size(), "replace");
     pos = hit + from.size();
   }
   out.append(s, pos);

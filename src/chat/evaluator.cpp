@@ -85,8 +85,12 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
     throw TemplateError("unsupported operand type(s) for " + op + ": '" + a.type_name() + "' and '" + b.type_name() + "'");
   };
   if (op == "+") {
-    if (a.is_string() && b.is_string()) return Value(a.as_string() + b.as_string());
+    if (a.is_string() && b.is_string()) {
+      check_size(a.as_string().size() + b.as_string().size(), "'+'");
+      return Value(a.as_string() + b.as_string());
+    }
     if (a.is_list() && b.is_list()) {
+      check_size(a.as_list().size() + b.as_list().size(), "'+'");
       ValueList items = a.as_list();
       items.insert(items.end(), b.as_list().begin(), b.as_list().end());
       return Value::list(std::move(items));
@@ -97,7 +101,9 @@ Value arithmetic(const std::string& op, const Value& a, const Value& b) {
     const Value* n = a.kind() == Value::Kind::Int ? &a : b.kind() == Value::Kind::Int ? &b : nullptr;
     if (s && n) {
       std::string out;
-      for (int64_t i = 0; i < n->as_int() && i < (1 << 20); ++i) out += s->as_string();
+      size_t times = static_cast<size_t>(std::max<int64_t>(n->as_int(), 0));
+      if (times > kMaxValueSize || s->as_string().size() * times > kMaxValueSize) check_size(SIZE_MAX, "'*'");
+      for (size_t i = 0; i < times; ++i) out += s->as_string();
       return Value(std::move(out));
     }
   }
@@ -151,6 +157,7 @@ bool less_than(const Value& a, const Value& b) {
   }
   if (a.is_string() && b.is_string()) return a.as_string() < b.as_string();
   if (a.is_list() && b.is_list()) {
+    NestingGuard guard;
     const auto &x = a.as_list(), &y = b.as_list();
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
       if (less_than(x[i], y[i])) return true;
@@ -349,7 +356,11 @@ Value BinaryExpr::eval(Context& ctx) const {
     if (op == ">=") return Value(!less_than(l, r));
     if (op == "in") return Value(contains(r, l));
     if (op == "not in") return Value(!contains(r, l));
-    if (op == "~") return Value(l.str() + r.str());
+    if (op == "~") {
+      std::string ls = l.str(), rs = r.str();
+      check_size(ls.size() + rs.size(), "'~'");
+      return Value(ls + rs);
+    }
     return arithmetic(op, l, r);
   });
 }

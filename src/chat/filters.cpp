@@ -76,6 +76,7 @@ const std::map<std::string, FilterFn>& filters() {
          std::string out;
          bool first = true;
          for (const auto& item : iterate(v)) {
+           check_size(out.size(), "join");
            if (!first) out += sep;
            first = false;
            out += (attr.is_none() ? item : attribute_of(item, attr)).str();
@@ -190,6 +191,7 @@ const std::map<std::string, FilterFn>& filters() {
            bool pad_it = at_first ? first : (blank || !strip(line, nullptr, true, true).empty());
            if (pad_it) out += pad;
            out += line;
+           check_size(out.size(), "indent");
            if (nl == std::string::npos) break;
            out += '\n';
            pos = nl + 1;

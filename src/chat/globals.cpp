@@ -47,7 +47,7 @@ void install_globals(Context& ctx, const std::optional<std::tm>& now) {
   ctx.set_global("dict", Value::function("dict", make_dict(false)));
   ctx.set_global("raise_exception", Value::function("raise_exception", [](const CallArgs& a) -> Value {
                    std::string message = a.positional.empty() ? "" : a.positional[0].str();
-                   throw TemplateError("the template raised an error: " + message, true);
+                   throw TemplateError("the template raised an error: " + message);
                  }));
   ctx.set_global("strftime_now", Value::function("strftime_now", [now](const CallArgs& a) {
                    std::string format = string_arg(a, 0, "format", "strftime_now");

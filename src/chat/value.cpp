@@ -76,6 +76,7 @@ Value Value::function(std::string name, Function fn) {
 }
 
 Value Value::from_json(const nlohmann::ordered_json& j) {
+  NestingGuard guard;
   switch (j.type()) {
     case nlohmann::ordered_json::value_t::null: return none();
     case nlohmann::ordered_json::value_t::boolean: return Value(j.get<bool>());
@@ -173,6 +174,7 @@ void json_string(std::string& out, const std::string& s) {
 }
 
 void write_json(std::string& out, const Value& v, int indent, int depth) {
+  NestingGuard guard;
   auto newline = [&](int d) {
     out += '\n';
     out.append(static_cast<size_t>(indent * d), ' ');
@@ -240,6 +242,7 @@ std::string Value::str() const {
 }
 
 std::string Value::repr() const {
+  NestingGuard guard;
   switch (kind_) {
     case Kind::Undefined: return "";
     case Kind::None: return "None";
@@ -290,6 +293,7 @@ std::string Value::type_name() const {
 }
 
 bool operator==(const Value& a, const Value& b) {
+  NestingGuard guard;
   if (a.is_number() && b.is_number()) {
     if (a.kind() == Value::Kind::Int && b.kind() == Value::Kind::Int) return a.as_int() == b.as_int();
     return a.as_number() == b.as_number();
@@ -324,6 +328,23 @@ bool operator==(const Value& a, const Value& b) {
     case Value::Kind::Function: return &a.as_function() == &b.as_function();
     default: return false;
   }
+}
+
+thread_local int NestingGuard::depth_ = 0;
+
+NestingGuard::NestingGuard() {
+  constexpr int kMaxNesting = 256;
+  if (++depth_ > kMaxNesting) {
+    --depth_;
+    throw TemplateError("a value nested deeper than " + std::to_string(kMaxNesting) +
+                        " levels (does it contain itself?)");
+  }
+}
+
+void check_size(size_t size, const char* what) {
+  if (size > kMaxValueSize)
+    throw TemplateError(std::string(what) + " would make a value of more than " + std::to_string(kMaxValueSize) +
+                        " bytes or items (a runaway template?)");
 }
 
 std::vector<std::string> utf8_chars(const std::string& s) {

@@ -96,6 +96,24 @@ class Value {
   std::shared_ptr<Function> fn_;
 };
 
+// The largest string or list a template may build (a string doubling itself in a loop
+// must fail, not take the machine's memory); check_size throws past it.
+constexpr size_t kMaxValueSize = 64u << 20;  // bytes of a string, items of a list
+void check_size(size_t size, const char* what);
+
+// Counts the nesting of the recursive walks over values (printing, JSON, comparing):
+// a value may contain itself (`set ns.me = ns`) or nest a million levels deep.
+class NestingGuard {
+ public:
+  NestingGuard();
+  ~NestingGuard() { --depth_; }
+  NestingGuard(const NestingGuard&) = delete;
+  NestingGuard& operator=(const NestingGuard&) = delete;
+
+ private:
+  static thread_local int depth_;
+};
+
 // Code point length and slicing of UTF-8 strings, as Python counts them.
 size_t utf8_length(const std::string& s);
 std::string utf8_slice(const std::string& s, int64_t start, int64_t stop);
