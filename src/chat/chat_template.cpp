@@ -49,6 +49,18 @@ ResolvedTemplate resolve_chat_template(const std::string& choice, const std::str
   return {model_template, "the model's tokenizer.chat_template"};
 }
 
+const std::vector<std::string>& end_of_turn_texts() {
+  static const std::vector<std::string> texts = {
+      "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>",   // Llama 3
+      "<|im_end|>", "<|endoftext|>",                    // ChatML: Qwen, SmolLM
+      "<end_of_turn>",                                  // Gemma
+      "<|end|>",                                        // Phi-3
+      "</s>",                                           // Mistral, Llama 2, Zephyr
+      "<｜end▁of▁sentence｜>",                         // DeepSeek
+  };
+  return texts;
+}
+
 std::string apply_chat_template(const std::string& choice, const std::string& model_template,
                                 const nlohmann::ordered_json& messages, const ChatTemplateOptions& options) {
   ResolvedTemplate r = resolve_chat_template(choice, model_template);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chat/context.h"
 #include "chat/template_error.h"
@@ -53,6 +54,10 @@ struct ResolvedTemplate {
   std::string source;  // "built-in 'chatml'", "the model's tokenizer.chat_template", "the given template text"
 };
 ResolvedTemplate resolve_chat_template(const std::string& choice, const std::string& model_template);
+
+// The texts of the tokens that end an assistant's turn in the supported families
+// (<|eot_id|>, <|im_end|>, <end_of_turn>, <|end|>, ...): generation stops at them.
+const std::vector<std::string>& end_of_turn_texts();
 
 // resolve + parse + render; an error from a model's own template says which family it
 // looks like and how to choose a built-in template instead.

@@ -273,10 +273,6 @@ std::string Value::to_json(int indent) const {
   return out;
 }
 
-nlohmann::ordered_json Value::json() const {
-  return nlohmann::ordered_json::parse(to_json());
-}
-
 std::string Value::type_name() const {
   switch (kind_) {
     case Kind::Undefined: return "undefined";

@@ -79,7 +79,6 @@ class Value {
   // JSON text as Hugging Face's `tojson` writes it: json.dumps(ensure_ascii=False),
   // ", " and ": " separators, or "," and newlines with `indent`.
   std::string to_json(int indent = -1) const;
-  nlohmann::ordered_json json() const;
   // Python's name of the type, for error messages.
   std::string type_name() const;
 
