@@ -1,5 +1,6 @@
 #include "model/generator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -43,13 +44,20 @@ void require_finite(std::span<const float> logits, size_t position, int step) {
 GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
                                const GenerationOptions& options, const TextCallback& on_text,
                                LogitsHook* logits_hook) {
-  GenerationResult r;
   std::vector<int32_t> ids = tokenizer.encode(prompt, /*add_special=*/true);
   if (ids.empty()) {
     if (tokenizer.special().bos < 0)
       throw UsageError("generate: the prompt is empty and the model has no BOS token to start from");
     ids.push_back(tokenizer.special().bos);
   }
+  return generate_from_ids(lm, tokenizer, std::move(ids), options, on_text, logits_hook);
+}
+
+GenerationResult generate_from_ids(CausalLM& lm, const Tokenizer& tokenizer, std::vector<int32_t> ids,
+                                   const GenerationOptions& options, const TextCallback& on_text,
+                                   LogitsHook* logits_hook, std::span<const int32_t> end_ids) {
+  GenerationResult r;
+  if (ids.empty()) throw UsageError("generate: the prompt has no tokens");
   if (static_cast<int64_t>(ids.size()) >= lm.n_ctx())
     throw UsageError("generate: the prompt is " + std::to_string(ids.size()) + " tokens; the model's context is " +
                      std::to_string(lm.n_ctx()) + " tokens (shorten the prompt)");
@@ -75,7 +83,7 @@ GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::st
     require_finite(logits, ids.size(), i);
     if (logits_hook) logits_hook->on_logits(logits, {ids, i});
     SampledToken t = sampler.sample(logits, ids);
-    if (t.id == tokenizer.special().eos) {
+    if (t.id == tokenizer.special().eos || std::find(end_ids.begin(), end_ids.end(), t.id) != end_ids.end()) {
       r.stop_reason = "eos";
       break;
     }

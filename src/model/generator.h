@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,5 +44,12 @@ using TextCallback = std::function<bool(std::string_view piece)>;
 GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
                                const GenerationOptions& options, const TextCallback& on_text = {},
                                LogitsHook* logits_hook = nullptr);
+
+// The same from a prompt already tokenized (a chat prompt is, with its special tokens
+// parsed). `end_ids`: tokens that end generation as EOS does (a chat model's end of
+// turn); like EOS they are not part of the text, and stop_reason is "eos".
+GenerationResult generate_from_ids(CausalLM& lm, const Tokenizer& tokenizer, std::vector<int32_t> ids,
+                                   const GenerationOptions& options, const TextCallback& on_text = {},
+                                   LogitsHook* logits_hook = nullptr, std::span<const int32_t> end_ids = {});
 
 }  // namespace hart
