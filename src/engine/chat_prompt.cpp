@@ -21,6 +21,7 @@ ChatPrompt build_chat_prompt(const LoadedModel& model, const std::string& model_
   const Tokenizer& tok = model.tokenizer();
   chat::ChatTemplateOptions render;
   render.add_generation_prompt = options.add_generation_prompt;
+  render.variables = options.chat_template_kwargs;
   render.bos_token = token_text(tok, tok.special().bos);
   render.eos_token = token_text(tok, tok.special().eos);
   ChatPrompt p;
@@ -58,6 +59,12 @@ nlohmann::json take_chat_options(nlohmann::json options, ChatPromptOptions& chat
   if (auto it = options.find("add_generation_prompt"); it != options.end()) {
     if (!it->is_boolean()) throw UsageError("chat option add_generation_prompt must be true or false");
     chat.add_generation_prompt = it->get<bool>();
+    options.erase(it);
+  }
+  if (auto it = options.find("chat_template_kwargs"); it != options.end()) {
+    if (!it->is_object())
+      throw UsageError("chat option chat_template_kwargs must be a JSON object of the template's variables");
+    chat.chat_template_kwargs = nlohmann::ordered_json::parse(it->dump());
     options.erase(it);
   }
   return options;

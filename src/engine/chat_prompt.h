@@ -15,6 +15,9 @@ namespace hart {
 struct ChatPromptOptions {
   std::string chat_template;  // a built-in name or a template text; empty: the model's own
   bool add_generation_prompt = true;
+  // More variables for the template, e.g. {"enable_thinking": false} (Qwen3);
+  // llama-server's name for them.
+  nlohmann::ordered_json chat_template_kwargs = nlohmann::ordered_json::object();
 };
 
 struct ChatPrompt {
@@ -29,7 +32,7 @@ ChatPrompt build_chat_prompt(const LoadedModel& model, const std::string& model_
                              const nlohmann::ordered_json& messages, const ChatPromptOptions& options);
 
 // Splits a chat() options object into the template's keys ("chat_template",
-// "add_generation_prompt") and the rest (generate()'s options, returned).
+// "add_generation_prompt", "chat_template_kwargs") and the rest (generate()'s options, returned).
 nlohmann::json take_chat_options(nlohmann::json options, ChatPromptOptions& chat);
 
 }  // namespace hart

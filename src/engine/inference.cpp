@@ -81,6 +81,8 @@ GenerateCall run_chat(sqlite3* db, const std::string& model, const nlohmann::ord
   ChatPrompt prompt = build_chat_prompt(*loaded, model, messages, chat);
   nlohmann::json chat_options = {{"add_generation_prompt", chat.add_generation_prompt}};
   if (!chat.chat_template.empty()) chat_options["chat_template"] = chat.chat_template;
+  if (!chat.chat_template_kwargs.empty())
+    chat_options["chat_template_kwargs"] = nlohmann::json::parse(chat.chat_template_kwargs.dump());
   return generate_and_record(db, model, loaded, "chat", prompt.text, options, chat_options, std::move(started_at),
                              start, [&](CausalLM& lm, const GenerationOptions& used) {
                                return generate_from_ids(lm, loaded->tokenizer(), prompt.ids, used, on_text, nullptr,

@@ -67,6 +67,16 @@ TEST_F(ChatSqlTest, TemplateTextAndGenerationPromptOptions) {
   EXPECT_EQ(text("SELECT prompt_tokens FROM inferences"), text("SELECT json_array_length(tokenize('shakespeare', '[Hark]'))"));
 }
 
+TEST_F(ChatSqlTest, TemplateVariables) {
+  text(R"(SELECT chat('shakespeare', '[{"role": "user", "content": "Hark"}]', '{"chat_template":)"
+       R"( "{{ messages[0].content }}{% if not enable_thinking %}/no_think{% endif %}",)"
+       R"( "chat_template_kwargs": {"enable_thinking": false}, "max_tokens": 1}'))");
+  EXPECT_EQ(text("SELECT input FROM inferences"), "Hark/no_think");
+  EXPECT_EQ(text("SELECT json_extract(options, '$.chat_template_kwargs.enable_thinking') FROM inferences"), "0");
+  EXPECT_THAT(error_of(R"(SELECT chat('shakespeare', '[]', '{"chat_template": "chatml", "chat_template_kwargs": 1}'))"),
+              ::testing::HasSubstr("chat_template_kwargs must be a JSON object"));
+}
+
 TEST_F(ChatSqlTest, Errors) {
   EXPECT_THAT(error_of(std::string("SELECT chat('shakespeare', ") + kMessages + ")"),
               ::testing::AllOf(::testing::HasSubstr("model 'shakespeare'"), ::testing::HasSubstr("no chat template"),
