@@ -41,6 +41,7 @@ std::unique_ptr<Command> tensors_command(CLI::App& parent);
 std::unique_ptr<Command> rm_command(CLI::App& parent);
 std::unique_ptr<Command> export_command(CLI::App& parent);
 std::unique_ptr<Command> generate_command(CLI::App& parent);
+std::unique_ptr<Command> chat_command(CLI::App& parent);
 std::unique_ptr<Command> tokenize_command(CLI::App& parent);
 std::unique_ptr<Command> embed_command(CLI::App& parent);
 std::unique_ptr<Command> sql_command(CLI::App& parent);

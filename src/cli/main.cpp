@@ -28,7 +28,7 @@ namespace hart {
 namespace {
 
 constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_source_command, models_command,
-                                        tensors_command, rm_command,      export_command,    generate_command,
+                                        tensors_command, rm_command,      export_command,    generate_command, chat_command,
                                         tokenize_command, embed_command,  sql_command,       check_command,
                                         index_command,   embed_atoms_command, search_command,
                                         importance_command, extract_command, lineage_command,

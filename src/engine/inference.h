@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/chat_prompt.h"
 #include "model/generator.h"
 #include "store/inferences.h"
 #include "store/sqlite_api.h"
@@ -21,6 +22,13 @@ struct GenerateCall {
 GenerateCall run_generate(sqlite3* db, const std::string& model, std::string_view prompt,
                           const GenerationOptions& options, const TextCallback& on_text = {},
                           LogitsHook* logits_hook = nullptr);
+
+// chat(): `messages` (a JSON array of {"role", "content"}) through the model's chat
+// template (engine/chat_prompt.h), generated until the end of the assistant's turn.
+// Recorded as task "chat" with the rendered prompt as its input.
+GenerateCall run_chat(sqlite3* db, const std::string& model, const nlohmann::ordered_json& messages,
+                      const ChatPromptOptions& chat, const GenerationOptions& options,
+                      const TextCallback& on_text = {});
 
 std::vector<int32_t> run_tokenize(sqlite3* db, const std::string& model, std::string_view text);
 

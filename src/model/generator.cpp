@@ -72,9 +72,14 @@ std::vector<int32_t> prompt_tokens(const Tokenizer& tokenizer, std::string_view 
 }
 
 GenerationStream::GenerationStream(const Tokenizer& tokenizer, std::vector<int32_t> ids,
-                                   const GenerationOptions& options, int32_t n_ctx, LogitsHook* logits_hook)
-    : tokenizer_(tokenizer), options_(options), n_ctx_(n_ctx), hook_(logits_hook), ids_(std::move(ids)),
-      sampler_(options), decoder_(tokenizer) {
+                                   const GenerationOptions& options, int32_t n_ctx, LogitsHook* logits_hook,
+                                   std::vector<int32_t> end_ids)
+    : tokenizer_(tokenizer), options_(options), n_ctx_(n_ctx), hook_(logits_hook), end_ids_(std::move(end_ids)),
+      ids_(std::move(ids)), sampler_(options), decoder_(tokenizer) {
+  if (ids_.empty()) throw UsageError("generate: the prompt has no tokens");
+  if (static_cast<int64_t>(ids_.size()) >= n_ctx_)
+    throw UsageError("generate: the prompt is " + std::to_string(ids_.size()) + " tokens; the context is " +
+                     std::to_string(n_ctx_) + " tokens (shorten the prompt)");
   r_.prompt_tokens = static_cast<int32_t>(ids_.size());
   r_.seed = sampler_.seed();
   r_.stop_reason = "max_tokens";
@@ -106,7 +111,7 @@ int32_t GenerationStream::step(std::span<float> logits, std::string& text) {
   std::vector<std::pair<int32_t, float>> top;
   if (options_.top_logprobs > 0) top = top_logprobs(logits, static_cast<size_t>(options_.top_logprobs));
   SampledToken t = sampler_.sample(logits, ids_);
-  if (t.id == tokenizer_.special().eos) {
+  if (t.id == tokenizer_.special().eos || std::find(end_ids_.begin(), end_ids_.end(), t.id) != end_ids_.end()) {
     r_.stop_reason = "eos";
     finish(text);
     return -1;
@@ -148,7 +153,14 @@ int32_t GenerationStream::step(std::span<float> logits, std::string& text) {
 GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
                                const GenerationOptions& options, const TextCallback& on_text,
                                LogitsHook* logits_hook) {
-  GenerationStream stream(tokenizer, prompt_tokens(tokenizer, prompt, lm.n_ctx()), options, lm.n_ctx(), logits_hook);
+  return generate_from_ids(lm, tokenizer, prompt_tokens(tokenizer, prompt, lm.n_ctx()), options, on_text, logits_hook);
+}
+
+GenerationResult generate_from_ids(CausalLM& lm, const Tokenizer& tokenizer, std::vector<int32_t> ids,
+                                   const GenerationOptions& options, const TextCallback& on_text,
+                                   LogitsHook* logits_hook, std::span<const int32_t> end_ids) {
+  GenerationStream stream(tokenizer, std::move(ids), options, lm.n_ctx(), logits_hook,
+                          std::vector<int32_t>(end_ids.begin(), end_ids.end()));
   std::vector<float> logits;
   lm.reset();
   auto t0 = Clock::now();

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,8 +52,9 @@ std::vector<int32_t> prompt_tokens(const Tokenizer& tokenizer, std::string_view 
 class GenerationStream {
  public:
   // `ids` is the prompt (prompt_tokens); `n_ctx` the sequence's context.
+  // `end_ids`: tokens that end generation as EOS does (a chat model's end of turn).
   GenerationStream(const Tokenizer& tokenizer, std::vector<int32_t> ids, const GenerationOptions& options,
-                   int32_t n_ctx, LogitsHook* logits_hook = nullptr);
+                   int32_t n_ctx, LogitsHook* logits_hook = nullptr, std::vector<int32_t> end_ids = {});
   // Samples from `logits` (modified: hooks and penalties), appends the new text that is
   // final to `text`, and returns the token the model must take next, or -1 when the
   // generation has ended (result().stop_reason says why). Throws on non-finite logits.
@@ -71,6 +73,7 @@ class GenerationStream {
   GenerationOptions options_;
   int32_t n_ctx_;
   LogitsHook* hook_;
+  std::vector<int32_t> end_ids_;
   std::vector<int32_t> ids_;
   Sampler sampler_;
   StreamDecoder decoder_;
@@ -85,5 +88,12 @@ class GenerationStream {
 GenerationResult generate_text(CausalLM& lm, const Tokenizer& tokenizer, std::string_view prompt,
                                const GenerationOptions& options, const TextCallback& on_text = {},
                                LogitsHook* logits_hook = nullptr);
+
+// The same from a prompt already tokenized (a chat prompt is, with its special tokens
+// parsed). `end_ids`: tokens that end generation as EOS does (a chat model's end of
+// turn); like EOS they are not part of the text, and stop_reason is "eos".
+GenerationResult generate_from_ids(CausalLM& lm, const Tokenizer& tokenizer, std::vector<int32_t> ids,
+                                   const GenerationOptions& options, const TextCallback& on_text = {},
+                                   LogitsHook* logits_hook = nullptr, std::span<const int32_t> end_ids = {});
 
 }  // namespace hart

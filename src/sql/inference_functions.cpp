@@ -10,6 +10,11 @@
 //   -- 6 | 383 |  there | -0.02
 //   -- 7 | 286 |  was   | -0.01
 //
+//   SELECT chat('qwen', '[{"role": "user", "content": "Hi"}]', '{"max_tokens": 32}');
+//   -- Hello! How can I help you today?
+//   (the model's tokenizer.chat_template, or the options' "chat_template": a built-in
+//   name such as "chatml" or a template text; "add_generation_prompt", default true)
+//
 //   SELECT tokenize('stories260K', 'Once upon a time');   -- [1,403,407,261,378]
 //
 //   SELECT length(embed('bge-small', 'a sentence'));      -- 1536 (384 float32, little-endian)
@@ -39,6 +44,28 @@ void generate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     sqlite3_result_text(ctx, call.result.text.c_str(), static_cast<int>(call.result.text.size()), SQLITE_TRANSIENT);
   } catch (const std::exception& e) {
     std::string msg = std::string("generate: ") + e.what();
+    sqlite3_result_error(ctx, msg.c_str(), -1);
+  }
+}
+
+void chat_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (!require_text(ctx, argv[0], "chat", "the model name") ||
+      !require_text(ctx, argv[1], "chat", "the messages (a JSON array of {\"role\", \"content\"} objects)"))
+    return;
+  try {
+    nlohmann::ordered_json messages = nlohmann::ordered_json::parse(value_text(argv[1]), nullptr, false);
+    if (messages.is_discarded()) throw UsageError("the messages are not valid JSON");
+    ChatPromptOptions chat;
+    nlohmann::json options = nlohmann::json::object();
+    if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL) {
+      options = nlohmann::json::parse(value_text(argv[2]), nullptr, false);
+      if (options.is_discarded()) throw UsageError("the options are not valid JSON");
+    }
+    GenerationOptions o = parse_generation_options_object(take_chat_options(std::move(options), chat));
+    GenerateCall call = run_chat(sqlite3_context_db_handle(ctx), value_text(argv[0]), messages, chat, o);
+    sqlite3_result_text(ctx, call.result.text.c_str(), static_cast<int>(call.result.text.size()), SQLITE_TRANSIENT);
+  } catch (const std::exception& e) {
+    std::string msg = std::string("chat: ") + e.what();
     sqlite3_result_error(ctx, msg.c_str(), -1);
   }
 }

@@ -79,6 +79,8 @@ constexpr SqlFunction kFunctions[] = {
     {"hart_version", nullptr, 0, kPure, hart_version_fn},
     {"hart_generate", "generate", 2, kRuns, generate_fn},
     {"hart_generate", "generate", 3, kRuns, generate_fn},
+    {"hart_chat", "chat", 2, kRuns, chat_fn},
+    {"hart_chat", "chat", 3, kRuns, chat_fn},
     {"hart_tokenize", "tokenize", 2, kRuns, tokenize_fn},
     {"hart_embed", "embed", 2, kRuns, embed_fn},
     {"importance", nullptr, 2, kRuns, importance_fn},

@@ -22,6 +22,7 @@ const AtomGraphWalk* atom_graph_walk(AtomGraph which);  // the module's aux data
 
 // inference_functions.cpp — running models
 void generate_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+void chat_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void tokenize_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 void embed_fn(sqlite3_context* ctx, int argc, sqlite3_value** argv);
 const sqlite3_module* generate_tokens_module();

@@ -28,7 +28,7 @@ TEST_F(SurfaceTest, EveryDeclaredNameIsRegistered) {
   const std::vector<SqlName> surface = sql_surface();
   ASSERT_GE(surface.size(), 17u);
   for (const SqlName& n : surface) EXPECT_TRUE((n.module ? modules : functions).count(n.name)) << n.name;
-  for (const char* verb : {"generate", "tokenize", "embed", "generate_tokens", "perplexity", "eval"}) {
+  for (const char* verb : {"generate", "chat", "tokenize", "embed", "generate_tokens", "perplexity", "eval"}) {
     const bool module = std::string(verb) == "generate_tokens";
     EXPECT_TRUE((module ? modules : functions).count(std::string("hart_") + verb)) << verb;
     EXPECT_TRUE((module ? modules : functions).count(verb)) << verb << " (the alias)";
@@ -58,6 +58,7 @@ TEST_F(SurfaceTest, VersionIsTheProjects) {
 TEST_F(SurfaceTest, RunsAndWritesAreDirectOnly) {
   for (const SqlName& n : sql_surface()) {
     const bool runs = n.name.find("generate") != std::string::npos || n.name.find("tokenize") != std::string::npos ||
+                      n.name.find("chat") != std::string::npos ||
                       n.name.find("embed") != std::string::npos || n.name == "atom_gc" ||
                       n.name == "atom_features" ||  // may run a stored model on the atom's text
                       n.name.find("perplexity") != std::string::npos || n.name.find("eval") != std::string::npos ||
