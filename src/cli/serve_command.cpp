@@ -55,6 +55,9 @@ std::unique_ptr<Command> serve_command(CLI::App& parent) {
   c->app->add_option("--http-threads", o.http_threads, "HTTP worker threads (0: slots + queue + 8)")->capture_default_str()->check(CLI::Range(0, 100000));
   c->app->add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();
   c->app->add_option("--read-timeout", o.read_timeout_seconds, "Seconds a client may take to send")->capture_default_str()->check(CLI::Range(1, 3600));
+  c->app->add_option("--chat-template", o.chat_template,
+                     "Chat template for /v1/chat/completions: a built-in name (chatml, llama3, ...) or a template text; "
+                     "default: each model's own");
   c->app->add_option("--model", o.preload, "A model to load before /health answers ok (repeatable)");
   return c;
 }

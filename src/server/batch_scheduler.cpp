@@ -55,7 +55,8 @@ BatchScheduler::~BatchScheduler() {
   thread_.join();
 }
 
-std::shared_ptr<GenerationJob> BatchScheduler::submit(std::vector<int32_t> prompt, const GenerationOptions& options) {
+std::shared_ptr<GenerationJob> BatchScheduler::submit(std::vector<int32_t> prompt, const GenerationOptions& options,
+                                                      std::vector<int32_t> end_ids) {
   if (prompt.empty()) throw UsageError("server: the prompt has no tokens");
   if (static_cast<int64_t>(prompt.size()) >= slot_ctx_)
     throw UsageError("the prompt is " + std::to_string(prompt.size()) + " tokens; this server's context per request is " +
@@ -63,6 +64,7 @@ std::shared_ptr<GenerationJob> BatchScheduler::submit(std::vector<int32_t> promp
   auto job = std::make_shared<GenerationJob>();
   job->prompt_ = std::move(prompt);
   job->options_ = options;
+  job->end_ids_ = std::move(end_ids);
   {
     std::lock_guard lock(m_);
     if (stopping_) throw QueueFull("server: shutting down");
@@ -152,7 +154,8 @@ void BatchScheduler::start(Slot& slot, std::shared_ptr<GenerationJob> job) {
   job->reused_ = static_cast<int32_t>(keep);
   stats_.prompt_tokens += prompt.size();
   stats_.reused_tokens += keep;
-  slot.stream = std::make_unique<GenerationStream>(model_->tokenizer(), prompt, job->options_, slot_ctx_);
+  slot.stream = std::make_unique<GenerationStream>(model_->tokenizer(), prompt, job->options_, slot_ctx_, nullptr,
+                                                   job->end_ids_);
   slot.job = std::move(job);
 }
 

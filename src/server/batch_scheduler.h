@@ -58,7 +58,7 @@ class GenerationJob {
 
  private:
   friend class BatchScheduler;
-  std::vector<int32_t> prompt_;
+  std::vector<int32_t> prompt_, end_ids_;
   GenerationOptions options_;
   std::chrono::steady_clock::time_point queued_at_ = std::chrono::steady_clock::now();
   std::mutex m_;
@@ -83,9 +83,11 @@ class BatchScheduler {
 
   const LoadedModel& model() const { return *model_; }
   int32_t slot_ctx() const { return slot_ctx_; }
-  // Queues a generation of `prompt` (token ids, checked against the slot context).
-  // Throws QueueFull, or UsageError for a prompt that does not fit.
-  std::shared_ptr<GenerationJob> submit(std::vector<int32_t> prompt, const GenerationOptions& options);
+  // Queues a generation of `prompt` (token ids, checked against the slot context);
+  // `end_ids` end it as EOS does (a chat model's end of turn). Throws QueueFull, or
+  // UsageError for a prompt that does not fit.
+  std::shared_ptr<GenerationJob> submit(std::vector<int32_t> prompt, const GenerationOptions& options,
+                                        std::vector<int32_t> end_ids = {});
 
   struct Stats {
     int busy_slots = 0, queued = 0, slots = 0;

@@ -1,9 +1,11 @@
-// POST /v1/completions: a prompt (text or token ids) through the model's batch
+// POST /v1/completions and /v1/chat/completions: a prompt (text, token ids, or a
+// conversation rendered by the model's chat template) through the model's batch
 // scheduler, answered whole or streamed as server-sent events; every choice is an
 // inferences row.
 #include <chrono>
 #include <ctime>
 
+#include "engine/chat_prompt.h"
 #include "server/openai_api.h"
 #include "server/server_state.h"
 
@@ -35,13 +37,13 @@ json completion_logprobs(const std::vector<GeneratedToken>& tokens, const Tokeni
   return {{"tokens", t}, {"token_logprobs", lp}, {"top_logprobs", top}, {"text_offset", off}};
 }
 
-void record_choice(ServerState& state, const BatchScheduler& s, const std::string& model, const std::string& prompt,
-                   const GenerationJob& job, const std::string& started_at, Clock::time_point start) {
+void record_choice(ServerState& state, const BatchScheduler& s, bool chat, const std::string& model,
+                   const std::string& prompt, const GenerationJob& job, const std::string& started_at, Clock::time_point start) {
   const GenerationResult& r = job.result();
   InferenceRow row;
   row.model_id = s.model().info().id;
   row.model_name = model;
-  row.task = "completion";
+  row.task = chat ? "chat" : "completion";
   row.input = prompt;
   row.output = r.text;
   GenerationOptions used = job.options();
@@ -64,9 +66,27 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
   std::shared_ptr<BatchScheduler> scheduler = state.registry.get(r.model);
   const Tokenizer& tok = scheduler->model().tokenizer();
   const Tokenizer* tokp = &tok;
-  std::vector<int32_t> ids = r.prompt_ids;
+  std::vector<int32_t> ids = r.prompt_ids, end_ids;
   std::string prompt_text = r.prompt;
-  if (ids.empty()) {
+  if (chat) {
+    ChatPromptOptions co;
+    co.chat_template = state.options.chat_template;
+    co.chat_template_kwargs = r.chat_template_kwargs;
+    ChatPrompt p;
+    try {
+      p = build_chat_prompt(scheduler->model(), r.model, r.messages, co);
+    } catch (const std::exception& e) {
+      throw ApiError(400, "invalid_request_error", e.what(), "messages", "chat_template_error");
+    }
+    ids = std::move(p.ids);
+    end_ids = std::move(p.end_ids);
+    prompt_text = std::move(p.text);
+    if (static_cast<int64_t>(ids.size()) >= scheduler->slot_ctx())
+      throw ApiError(400, "invalid_request_error",
+                     "the conversation is " + std::to_string(ids.size()) +
+                         " tokens; this server's context per request is " + std::to_string(scheduler->slot_ctx()) + " tokens",
+                     "messages", "context_length_exceeded");
+  } else if (ids.empty()) {
     try {
       ids = prompt_tokens(tok, r.prompt, scheduler->slot_ctx(), "this server's context per request");
     } catch (const UsageError& e) {
@@ -88,7 +108,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
     for (int i = 0; i < r.n; ++i) {
       GenerationOptions o = r.options;
       if (o.seed) o.seed = *o.seed + static_cast<uint64_t>(i);
-      runs[i].job = scheduler->submit(ids, o);
+      runs[i].job = scheduler->submit(ids, o, end_ids);
     }
   } catch (const QueueFull& e) {
     for (Running& run : runs)
@@ -120,7 +140,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
       if (r.logprobs) c.logprobs = completion_logprobs(g.tokens, tok, 0);
       completion_tokens += static_cast<int>(g.tokens.size());
       choices.push_back(std::move(c));
-      record_choice(state, *scheduler, r.model, prompt_text, *run.job, started_at, start);
+      record_choice(state, *scheduler, chat, r.model, prompt_text, *run.job, started_at, start);
     }
     res.set_content(completion_response(id, created, r.model, chat, choices, prompt_tokens_n, completion_tokens).dump(),
                     "application/json");
@@ -172,7 +192,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
               --remaining;
               const GenerationResult& g = run.job->result();
               completion_tokens += static_cast<int>(g.tokens.size());
-              record_choice(state, *scheduler, r.model, prompt_text, *run.job, started_at, start);
+              record_choice(state, *scheduler, chat, r.model, prompt_text, *run.job, started_at, start);
               if (!write(sse_event(completion_chunk(id, created, r.model, chat, static_cast<int>(i), "",
                                                     finish_reason(g.stop_reason), false)))) {
                 for (Running& other : runs) other.job->cancel();

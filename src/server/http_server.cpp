@@ -194,6 +194,9 @@ struct HttpServer::Impl {
     http.Post("/v1/completions", [this](const httplib::Request& req, httplib::Response& res) {
       handle_completion(state, req, res, /*chat=*/false);
     });
+    http.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+      handle_completion(state, req, res, /*chat=*/true);
+    });
     http.Post("/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
       const json body = read_json_object(req);
       if (!body.contains("content") || !body["content"].is_string()) throw bad_request("'content' must be a string", "content");

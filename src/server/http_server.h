@@ -25,6 +25,7 @@ struct ServerOptions {
   int write_timeout_seconds = 60;
   int keep_alive_max = 1000;             // requests per connection
   std::vector<std::string> preload;      // models loaded before /health says ok
+  std::string chat_template;             // a built-in name or template text for chat (empty: each model's own)
 };
 
 class HttpServer {

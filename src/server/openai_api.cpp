@@ -68,8 +68,26 @@ CompletionRequest parse_completion_request(const std::string& body_text, bool ch
       if (msg.contains("content") && !msg["content"].is_null() && !msg["content"].is_string() &&
           !msg["content"].is_array())
         throw bad_request(where + ".content must be a string or an array of content parts", "messages");
+      // Text parts are joined (templates expect a string); other parts need a model
+      // that reads them, which this engine does not run yet.
+      nlohmann::ordered_json one = nlohmann::ordered_json::parse(msg.dump());
+      if (msg.contains("content") && msg["content"].is_array()) {
+        std::string text;
+        for (const json& part : msg["content"]) {
+          if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
+            throw bad_request(where + ".content holds a part that is not {\"type\": \"text\", \"text\": ...}: only text "
+                              "parts are supported",
+                              "messages");
+          text += part["text"].get<std::string>();
+        }
+        one["content"] = text;
+      }
+      r.messages.push_back(std::move(one));
     }
-    r.messages = *m;
+    if (auto k = body.find("chat_template_kwargs"); k != body.end() && !k->is_null()) {
+      if (!k->is_object()) throw bad_request("'chat_template_kwargs' must be an object", "chat_template_kwargs");
+      r.chat_template_kwargs = nlohmann::ordered_json::parse(k->dump());
+    }
   } else {
     auto p = body.find("prompt");
     if (p == body.end() || p->is_null()) throw bad_request("'prompt' is required", "prompt");

@@ -33,7 +33,8 @@ struct CompletionRequest {
   std::string model;
   std::string prompt;             // completions: the prompt text
   std::vector<int32_t> prompt_ids;  // completions: a prompt given as token ids
-  nlohmann::json messages;        // chat: the conversation
+  nlohmann::ordered_json messages;  // chat: the conversation, content parts joined into text
+  nlohmann::ordered_json chat_template_kwargs = nlohmann::ordered_json::object();  // chat: more template variables
   GenerationOptions options;
   bool max_tokens_given = false;
   bool stream = false, include_usage = false;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/chat_prompt.h"
 #include "model/causal_lm.h"
 #include "model/generator.h"
 #include "server/http_server.h"
@@ -263,6 +264,57 @@ TEST_F(ServerTest, BadRequestsGetOpenAIErrorsAndNothingStops) {
   extra["frequency_penalty"] = 0;
   extra["something_new"] = {1, 2};
   EXPECT_EQ(post("/v1/completions", extra)->status, 200);
+}
+
+// Chat: the conversation rendered by the chosen template (the model has none of its
+// own), answered as generate_from_ids answers that prompt, whole and streamed.
+TEST_F(ServerTest, AChatCompletionAnswersTheRenderedConversation) {
+  server::ServerOptions o;
+  o.chat_template = "chatml";
+  start(o);
+  const json parts = json::array({{{"type", "text"}, {"text", "Speak, "}}, {{"type", "text"}, {"text", "Romeo."}}});
+  const json messages = json::array({{{"role", "system"}, {"content", "You are a player."}},
+                                     {{"role", "user"}, {"content", parts}}});
+  json req = {{"model", kModel}, {"messages", messages}, {"max_tokens", 16}, {"temperature", 0}};
+  auto r = post("/v1/chat/completions", req);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json body = json::parse(r->body);
+  EXPECT_EQ(body["object"], "chat.completion");
+  EXPECT_EQ(body["choices"][0]["message"]["role"], "assistant");
+  auto m = LoadedModel::from_file(source_dir() + "/models/shakespeare-3m/shakespeare-3m.gguf", kModel);
+  ChatPromptOptions co;
+  co.chat_template = "chatml";
+  nlohmann::ordered_json joined = nlohmann::ordered_json::parse(messages.dump());
+  joined[1]["content"] = "Speak, Romeo.";
+  ChatPrompt p = build_chat_prompt(*m, kModel, joined, co);
+  EXPECT_NE(p.text.find("<|im_start|>user\nSpeak, Romeo.<|im_end|>"), std::string::npos) << p.text;
+  auto lm = make_causal_lm(m, 1);
+  GenerationOptions g;
+  g.max_tokens = 16;
+  EXPECT_EQ(body["choices"][0]["message"]["content"],
+            generate_from_ids(*lm, m->tokenizer(), p.ids, g, {}, nullptr, p.end_ids).text);
+  EXPECT_EQ(body["usage"]["prompt_tokens"], static_cast<int>(p.ids.size()));
+  // Streamed: the role first, then the same text in deltas.
+  req["stream"] = true;
+  auto s = post("/v1/chat/completions", req);
+  ASSERT_TRUE(s);
+  std::string text;
+  const size_t first = s->body.find("data: ");
+  const json head = json::parse(s->body.substr(first + 6, s->body.find("\n\n", first) - first - 6));
+  EXPECT_EQ(head["choices"][0]["delta"]["role"], "assistant");
+  for (size_t pos = first; (pos = s->body.find("data: {", pos)) != std::string::npos;) {
+    const size_t end = s->body.find("\n\n", pos);
+    const json chunk = json::parse(s->body.substr(pos + 6, end - pos - 6));
+    pos = end;
+    if (chunk["choices"][0]["delta"].contains("content")) text += chunk["choices"][0]["delta"]["content"].get<std::string>();
+  }
+  EXPECT_EQ(text, body["choices"][0]["message"]["content"]);
+  // A role the API does not have is a 400 naming it.
+  json bad = {{"model", kModel}, {"messages", json::array({{{"role", "wizard"}, {"content", "hi"}}})}};
+  auto b = post("/v1/chat/completions", bad);
+  EXPECT_EQ(b->status, 400);
+  EXPECT_NE(b->body.find("'wizard' is not one of"), std::string::npos) << b->body;
 }
 
 // A client that sends its headers a byte at a time and then stalls is dropped after
