@@ -2,6 +2,7 @@
 // characters and repeatedly merge the adjacent pair whose concatenation is the
 // highest-scoring token (ties: leftmost); text left without a token is spelled
 // with <0xXX> byte tokens.
+#include <charconv>
 #include <queue>
 
 #include "tokenizer/engine.h"
@@ -42,8 +43,11 @@ class SpmEngine final : public Engine {
 
   std::string token_bytes(int32_t id) const override {
     const std::string& t = v_.tokens[id];
-    if (v_.types[id] == TokenType::kByte && t.size() == 6 && t.compare(0, 3, "<0x") == 0)
-      return std::string(1, static_cast<char>(std::stoi(t.substr(3, 2), nullptr, 16)));
+    // A byte token "<0xHH>"; one whose HH is not hex (a malformed vocabulary) is text.
+    unsigned byte = 0;
+    if (v_.types[id] == TokenType::kByte && t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>' &&
+        std::from_chars(t.data() + 3, t.data() + 5, byte, 16).ptr == t.data() + 5)
+      return std::string(1, static_cast<char>(byte));
     std::string out;
     for (size_t i = 0; i < t.size();) {
       if (t.compare(i, 3, kSpace) == 0) out.push_back(' '), i += 3;
