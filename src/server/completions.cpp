@@ -22,6 +22,12 @@ struct Running {
   bool done = false;
 };
 
+// Ends every choice's generation (an error, or a client that left); their slots free.
+void cancel_all(std::vector<Running>& runs) {
+  for (Running& run : runs)
+    if (run.job) run.job->cancel();
+}
+
 // Completions' logprobs object for a choice's tokens (OpenAI's legacy shape).
 json completion_logprobs(const std::vector<GeneratedToken>& tokens, const Tokenizer& tok, size_t text_offset) {
   json t = json::array(), lp = json::array(), top = json::array(), off = json::array();
@@ -111,13 +117,11 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
       runs[i].job = scheduler->submit(ids, o, end_ids);
     }
   } catch (const QueueFull& e) {
-    for (Running& run : runs)
-      if (run.job) run.job->cancel();
+    cancel_all(runs);
     res.set_header("Retry-After", "1");
     throw ApiError(429, "server_overloaded", e.what(), "", "server_busy");
   } catch (const UsageError& e) {
-    for (Running& run : runs)
-      if (run.job) run.job->cancel();
+    cancel_all(runs);
     throw ApiError(400, "invalid_request_error", e.what(), "prompt", "context_length_exceeded");
   }
   const std::string id = response_id(chat ? "chatcmpl-" : "cmpl-");
@@ -132,7 +136,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
         while (!run.job->next(std::chrono::milliseconds(1000)).done) {
         }
       } catch (const std::exception& e) {
-        for (Running& other : runs) other.job->cancel();
+        cancel_all(runs);
         throw ApiError(500, "server_error", std::string("generation failed: ") + e.what());
       }
       const GenerationResult& g = run.job->result();
@@ -174,7 +178,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
             try {
               u = run.job->next(wait);
             } catch (const std::exception& e) {
-              for (Running& other : runs) other.job->cancel();
+              cancel_all(runs);
               write(sse_event(error_body(std::string("generation failed: ") + e.what(), "server_error")));
               sink.done();
               return true;
@@ -182,7 +186,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
             if (!u.text.empty()) {
               json lp = r.logprobs ? completion_logprobs(u.tokens, tok, run.text.size()) : json(nullptr);
               if (!write(sse_event(completion_chunk(id, created, r.model, chat, static_cast<int>(i), u.text, "", false, lp)))) {
-                for (Running& other : runs) other.job->cancel();
+                cancel_all(runs);
                 return false;
               }
             }
@@ -195,7 +199,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
               record_choice(state, *scheduler, chat, r.model, prompt_text, *run.job, started_at, start);
               if (!write(sse_event(completion_chunk(id, created, r.model, chat, static_cast<int>(i), "",
                                                     finish_reason(g.stop_reason), false)))) {
-                for (Running& other : runs) other.job->cancel();
+                cancel_all(runs);
                 return false;
               }
             }
@@ -209,7 +213,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
       },
       [shared_runs](bool success) {
         if (!success)
-          for (Running& run : *shared_runs) run.job->cancel();
+          cancel_all(*shared_runs);
       });
 }
 
