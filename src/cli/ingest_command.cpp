@@ -1,10 +1,10 @@
 // hart ingest FILE PATH... — store files and folders of any kind. The work is done by
-// the module hart-ingest.so (cli/ingest_module.h), so other commands never load the
+// the module hart-ingest.so (cli/modules.h), so other commands never load the
 // media libraries.
 #include <cstdio>
 
 #include "cli/command.h"
-#include "cli/ingest_module.h"
+#include "cli/modules.h"
 #include "cli/terminal_progress.h"
 #include "util/progress.h"
 

@@ -4,15 +4,19 @@
 #include <cstdio>
 
 #include "cli/command.h"
-#include "server/http_server.h"
+#include "cli/modules.h"
 
 namespace hart {
 namespace {
 
-server::HttpServer* g_server = nullptr;
+extern "C" void stop_on_signal(int) { serve_module().stop(); }
 
-extern "C" void stop_on_signal(int) {
-  if (g_server) g_server->stop();
+void announce(const server::ServerOptions& o, int port) {
+  std::fprintf(stderr, "hart serve: http://%s:%d/v1 — %d slots of %s tokens, queue %d%s\n", o.host.c_str(), port,
+               o.limits.slots, o.limits.slot_ctx ? std::to_string(o.limits.slot_ctx).c_str() : "up to 4096",
+               o.limits.queue,
+               o.api_keys.empty() ? "; no API key configured: listening on loopback only, no key needed" : "");
+  std::fflush(stderr);
 }
 
 struct ServeCommand : Command {
@@ -21,18 +25,10 @@ struct ServeCommand : Command {
   int run() override {
     o.db_path = db_path;
     open_database(db_path);  // a missing file or an older schema is the usual clear error, before binding
-    server::HttpServer srv(o);
-    srv.bind();
-    g_server = &srv;
+    const ServeModule& module = serve_module();  // loaded before a signal handler can ask for it
     std::signal(SIGINT, stop_on_signal);
     std::signal(SIGTERM, stop_on_signal);
-    std::fprintf(stderr, "hart serve: http://%s:%d/v1 — %d slots of %s tokens, queue %d%s\n", o.host.c_str(), srv.port(),
-                 o.limits.slots, o.limits.slot_ctx ? std::to_string(o.limits.slot_ctx).c_str() : "up to 4096",
-                 o.limits.queue,
-                 o.api_keys.empty() ? "; no API key configured: listening on loopback only, no key needed" : "");
-    std::fflush(stderr);
-    srv.run();
-    g_server = nullptr;
+    module.serve(o, announce);
     return 0;
   }
 };

@@ -1,6 +1,6 @@
 // Content ingestion as a loadable module: the media libraries it links (Poppler,
 // FFmpeg, Tesseract, ...) are loaded only by a process that ingests. `hart` opens
-// hart-ingest.so from its own folder (cli/ingest_module.h) and calls through this table.
+// hart-ingest.so from its own folder (cli/modules.h) and calls through this table.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +29,5 @@ struct IngestModule {
   ContentRunReport (*ingest_paths)(Database& db, const std::vector<std::string>& paths,
                                    const ContentRunOptions& options);
 };
-
-using IngestModuleEntry = const IngestModule* (*)();
 
 }  // namespace hart

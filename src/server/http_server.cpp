@@ -134,6 +134,13 @@ struct HttpServer::Impl {
     http.set_write_timeout(o.write_timeout_seconds, 0);
     http.set_keep_alive_max_count(static_cast<size_t>(o.keep_alive_max));
     http.set_tcp_nodelay(true);
+    // cpp-httplib's default adds SO_REUSEPORT, which lets a second server bind a port
+    // already serving and take half its connections; SO_REUSEADDR alone only allows a
+    // restart while the old connections linger.
+    http.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
 
     // Keys: every route but /health needs one when keys are configured.
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {

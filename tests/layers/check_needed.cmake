@@ -1,7 +1,7 @@
 # ctest startup_libraries_<target>: the shared libraries a binary loads at start-up are
 # only those every command needs. Each one costs every process start-up (libcrypto alone
 # cost 2.5 ms, the media libraries 80 ms); a new one belongs behind dlopen or in
-# hart-ingest.so, or in ALLOWED here with the reason.
+# hart-ingest.so / hart-serve.so, or in ALLOWED here with the reason.
 # cmake -DREADELF=<readelf> -DBINARY=<file> -DALLOWED=<soname prefixes joined by |> -P ...
 cmake_minimum_required(VERSION 3.25)
 execute_process(COMMAND ${READELF} -d ${BINARY} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -240,7 +240,9 @@ TEST_F(ServerTest, BadRequestsGetOpenAIErrorsAndNothingStops) {
     EXPECT_EQ(r->status, status) << r->body;
     const json e = json::parse(r->body)["error"];
     EXPECT_FALSE(e["type"].get<std::string>().empty());
-    if (!param.empty()) EXPECT_EQ(e["param"], param) << r->body;
+    if (!param.empty()) {
+      EXPECT_EQ(e["param"], param) << r->body;
+    }
     EXPECT_NE(e["message"].get<std::string>().find(words), std::string::npos) << r->body;
   };
   expect(client_->Post("/v1/completions", "{not json", "application/json"), 400, "", "not valid JSON");
@@ -319,6 +321,21 @@ TEST_F(ServerTest, AChatCompletionAnswersTheRenderedConversation) {
 
 // A client that sends its headers a byte at a time and then stalls is dropped after
 // the read timeout, and does not keep the server from answering others meanwhile.
+TEST_F(ServerTest, APortAlreadyServingIsRefused) {
+  start();
+  server::ServerOptions o;
+  o.db_path = dir_->file("s.db");
+  o.port = server_->port();
+  server::HttpServer second(o);
+  try {
+    second.bind();
+    FAIL() << "a second server bound port " << o.port;
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("in use"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(post("/v1/completions", completion("To be", 2))->status, 200);
+}
+
 TEST_F(ServerTest, ASlowClientIsDroppedWithoutStallingOthers) {
   server::ServerOptions o;
   o.read_timeout_seconds = 1;
