@@ -7,6 +7,8 @@ bash scripts/install-deps.sh
 # Node's better-sqlite3, one of the three SQLite hosts the extension is tested in
 # (built from source by npm: about a minute on 2 cores).
 npm ci --prefix tests/sql/node --no-audit --no-fund
+# The official openai client, which drives hart serve in tests/server/openai_client_test.cpp.
+npm ci --prefix tests/server/node --no-audit --no-fund
 # The quick suites under AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
 # (the whole suite sanitized: bash scripts/sanitize.sh, too slow for CI's budget).
 JOBS="$(nproc)" bash scripts/sanitize.sh --subset

@@ -1,0 +1,51 @@
+// The official openai npm client (tests/server/node, installed by the README's test
+// command: npm ci --prefix tests/server/node) against hart serve on loopback.
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "server/http_server.h"
+#include "store/database.h"
+#include "store/model_ingest.h"
+#include "support/test_support.h"
+
+namespace hart::test {
+namespace {
+
+TEST(OpenAIClientTest, TheOfficialClientChatsStreamsAndSeesErrors) {
+  const std::string node_dir = source_dir() + "/tests/server/node";
+  ASSERT_TRUE(std::filesystem::exists(node_dir + "/node_modules/openai"))
+      << "the openai package is not installed: run `npm ci --prefix tests/server/node` (the README's test command does)";
+  TempDir dir;
+  {
+    Database db(dir.file("s.db"), Database::Mode::kCreate);
+    ingest_model(db, source_dir() + "/models/shakespeare-3m/shakespeare-3m.gguf", {"shakespeare-3m"});
+  }
+  server::ServerOptions o;
+  o.db_path = dir.file("s.db");
+  o.port = 0;
+  o.api_keys = {"sk-test"};
+  o.chat_template = "chatml";
+  o.limits.slots = 2;
+  o.limits.threads = 1;
+  server::HttpServer srv(o);
+  srv.bind();
+  std::thread t([&] { srv.run(); });
+  const std::string cmd = "cd '" + node_dir + "' && BASE_URL=http://127.0.0.1:" + std::to_string(srv.port()) +
+                          "/v1 API_KEY=sk-test MODEL=shakespeare-3m node openai_client.mjs 2>&1";
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  srv.stop();
+  t.join();
+  std::printf("%s", out.c_str());
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_EQ(out.find("FAIL"), std::string::npos) << out;
+  EXPECT_NE(out.find("ok chat.completions.create stream"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace hart::test
