@@ -98,7 +98,7 @@ void Gpt2Model::forward_one(const BatchItem& item, float* logits, bool all_logit
       std::memcpy(cache.keys(l, n_past + i), row + dim, dim * sizeof(float));
       std::memcpy(cache.values(l, n_past + i), row + 2 * dim, dim * sizeof(float));
     }
-    const AttentionSpan span{0, n, n_past, &cache};
+    const AttentionSpan span{0, n, static_cast<size_t>(n_past), &cache};
     attention(q_.data(), att_.data(), {&span, 1}, l, shape, *pool_);
     apply(L.proj, att_.data(), n, xb_.data(), *pool_);
     tensor::add(x_.data(), xb_.data(), x_.data(), n * dim);

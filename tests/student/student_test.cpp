@@ -168,7 +168,7 @@ TEST_F(StudentTest, SparsityZeroesWhatItSays) {
   int matrices = 0;
   while (s.step()) {
     const std::string kind = s.text(2);
-    const bool matrix = kind.rfind("attn_", 0) == 0 && kind != "attn_norm" || kind.rfind("ffn_", 0) == 0 && kind != "ffn_norm";
+    const bool matrix = (kind.rfind("attn_", 0) == 0 && kind != "attn_norm") || (kind.rfind("ffn_", 0) == 0 && kind != "ffn_norm");
     if (matrix) {
       EXPECT_DOUBLE_EQ(s.real(1), 0.5) << s.text(0);
       ++matrices;

@@ -1,7 +1,7 @@
 // hart-pack-gguf — the GGUF of a model trained by tools/train/train_llama.py, written by
 // the project's own GGUF writer:
 //
-//   hart-pack-gguf --weights weights.safetensors --config config.json \
+//   hart-pack-gguf --weights weights.safetensors --config config.json
 //       --tokenizer stories260K.gguf --name NAME --out model.gguf
 //
 // The weights (F32, llama.cpp's tensor names, in file order) come from the training

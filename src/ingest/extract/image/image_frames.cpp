@@ -132,7 +132,7 @@ FramesResult add_tiff_pages(ExtractContext& ctx, int64_t atom_id, const std::str
     }
     total += pixels;
     size_t offset = pages[n].ifd;
-    char next[4];
+    char next[4] = {};
     if (!cut.empty()) std::memcpy(next, &cut[pages[n].next_at], 4), std::memset(&cut[pages[n].next_at], 0, 4);
     PixPtr pix(pixReadMemFromMultipageTiff(data, chain.size(), &offset));
     if (!cut.empty()) std::memcpy(&cut[pages[n].next_at], next, 4);
