@@ -2,7 +2,8 @@
 # The main job on the embedded default: one database file holds a real model; its
 # tensors and every single weight are plain SQL; the model comes back out unchanged
 # and generates text; a folder of content becomes deduplicated, related atoms, found
-# again by words and by meaning.
+# again by words and by meaning; students are extracted by query; the models chat and
+# are served over the OpenAI API with keys and a usage ledger.
 # Uses ../shared/data/stories260K/stories260K.gguf when present, otherwise the
 # project's own trained model (models/shakespeare-3m, tools/train/README.md); the
 # student step always uses the project's model.
@@ -162,6 +163,33 @@ fi
 "$hart" lineage "$db" "$own-6l-2of4"
 "$hart" export "$db" "$own-6l" --format gguf "$work/$own-6l.gguf"
 echo "(llama.cpp loads $work/$own-6l.gguf as any GGUF)"
+
+step "19. Chat: a conversation through a chat template (the model's own, or a built-in by name)"
+printf 'Who comes here?\nSpeak, then.\n' | "$hart" chat "$db" "$own" --chat-template chatml --system "Answer as a player." -n 32 2>/dev/null
+sql "SELECT id, task, substr(replace(input, char(10), ' '), 1, 90) AS rendered_prompt FROM inferences WHERE task = 'chat'"
+
+step "20. Serve the database over the OpenAI API: keys, tenants, a usage ledger, SQL over HTTP"
+key=$("$hart" keys create "$db" --name demo --tenant demo-team --scopes inference,sql-read --rpm 600)
+"$hart" keys list "$db"
+"$hart" serve "$db" --port 0 --slots 4 >/dev/null 2>"$work/serve.log" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 200); do grep -q "http://" "$work/serve.log" && break; sleep 0.05; done
+cat "$work/serve.log"
+base=$(grep -o 'http://[0-9.:]*/v1' "$work/serve.log")
+api() { curl -s "$base/$1" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$2"; echo; }
+echo "POST $base/chat/completions"
+api chat/completions "{\"model\": \"$own\", \"messages\": [{\"role\": \"user\", \"content\": \"Who goes there?\"}], \"max_tokens\": 24, \"temperature\": 0}" | jq -c '{content: .choices[0].message.content, usage}'
+echo "POST $base/completions, streamed (server-sent events)"
+api completions "{\"model\": \"$own\", \"prompt\": \"ROMEO:\", \"max_tokens\": 8, \"stream\": true}" | head -3
+echo "POST $base/sql (read-only; writes need a key with the sql-write scope)"
+api sql '{"sql": "SELECT name, architecture, parameter_count FROM models ORDER BY id LIMIT 3"}' | jq -c .
+api sql '{"sql": "DELETE FROM models"}' | jq -c .error
+echo "(a request without the key)"
+curl -s "$base/models" | jq -c .error
+kill -INT $server; wait $server || true
+trap - EXIT
+sql "SELECT u.id, u.tenant, u.endpoint, u.model, u.prompt_tokens, u.completion_tokens, round(u.latency_ms, 1) AS ms, u.status, (SELECT count(*) FROM inferences i WHERE i.usage_id = u.id) AS inferences FROM usage u ORDER BY u.id"
 
 echo
 echo "The database is $db ($(du -h "$db" | cut -f1)). Try: $hart sql $db \"SELECT ...\""

@@ -55,6 +55,7 @@ std::unique_ptr<Command> lineage_command(CLI::App& parent);
 std::unique_ptr<Command> eval_command(CLI::App& parent);
 std::unique_ptr<Command> compare_command(CLI::App& parent);
 std::unique_ptr<Command> serve_command(CLI::App& parent);
+std::unique_ptr<Command> keys_command(CLI::App& parent);
 
 // Settings of the `hart` command itself (main.cpp declares them), for every subcommand.
 struct CliSettings {

@@ -32,7 +32,8 @@ constexpr CommandFactory kCommands[] = {init_command,   ingest_command,   rm_sou
                                         tokenize_command, embed_command,  sql_command,       check_command,
                                         index_command,   embed_atoms_command, search_command,
                                         importance_command, extract_command, lineage_command,
-                                        eval_command,    compare_command,  serve_command};
+                                        eval_command,    compare_command,  serve_command,
+                                        keys_command};
 
 // A command that inserted into a vector collection may have left it to the background
 // thread to seal and merge; leaving now would cancel that work, so the command waits.

@@ -11,11 +11,12 @@ namespace {
 
 extern "C" void stop_on_signal(int) { serve_module().stop(); }
 
-void announce(const server::ServerOptions& o, int port) {
+void announce(const server::ServerOptions& o, int port, bool keys_configured) {
   std::fprintf(stderr, "hart serve: http://%s:%d/v1 — %d slots of %s tokens, queue %d%s\n", o.host.c_str(), port,
                o.limits.slots, o.limits.slot_ctx ? std::to_string(o.limits.slot_ctx).c_str() : "up to 4096",
                o.limits.queue,
-               o.api_keys.empty() ? "; no API key configured: listening on loopback only, no key needed" : "");
+               keys_configured ? ""
+                               : "; no API key configured (hart keys create): listening on loopback only, no key needed");
   std::fflush(stderr);
 }
 
@@ -41,7 +42,9 @@ std::unique_ptr<Command> serve_command(CLI::App& parent) {
   auto& o = c->o;
   c->app->add_option("--host", o.host, "Address to listen on (non-loopback needs --api-key)")->capture_default_str();
   c->app->add_option("--port", o.port, "Port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
-  c->app->add_option("--api-key", o.api_keys, "A key clients send as 'Authorization: Bearer KEY' (repeatable)");
+  c->app->add_option("--api-key", o.api_keys,
+                     "A key with every scope that clients send as 'Authorization: Bearer KEY', beside those of "
+                     "`hart keys create` (repeatable)");
   c->app->add_option("--slots", o.limits.slots, "Requests generating at once, per model")->capture_default_str()->check(CLI::Range(1, 256));
   c->app->add_option("--ctx-size", o.limits.slot_ctx, "Tokens per request, prompt and output (0: the model's, at most 4096)")
       ->capture_default_str()->check(CLI::Range(0, 1 << 24));
@@ -54,6 +57,10 @@ std::unique_ptr<Command> serve_command(CLI::App& parent) {
   c->app->add_option("--chat-template", o.chat_template,
                      "Chat template for /v1/chat/completions: a built-in name (chatml, llama3, ...) or a template text; "
                      "default: each model's own");
+  c->app->add_option("--sql-time-limit", o.sql_time_limit_ms, "POST /v1/sql: milliseconds a statement may run")
+      ->capture_default_str()->check(CLI::Range(1, 3600000));
+  c->app->add_option("--sql-max-rows", o.sql_max_rows, "POST /v1/sql: rows returned at most")
+      ->capture_default_str()->check(CLI::Range(1, 100000000));
   c->app->add_option("--model", o.preload, "A model to load before /health answers ok (repeatable)");
   return c;
 }

@@ -35,7 +35,7 @@ std::vector<float> ModelEmbedder::embed_text(std::string_view text, size_t* n_to
   return encoder_.embed(ids);
 }
 
-std::vector<float> ModelEmbedder::embed(std::span<const std::string> texts) {
+std::vector<float> ModelEmbedder::embed(std::span<const std::string> texts, size_t* n_tokens) {
   // All the texts as one packed batch; the encoder splits it into bounded passes.
   std::vector<int32_t> packed;
   std::vector<size_t> lengths;
@@ -45,6 +45,7 @@ std::vector<float> ModelEmbedder::embed(std::span<const std::string> texts) {
     packed.insert(packed.end(), ids.begin(), ids.end());
     lengths.push_back(ids.size());
   }
+  if (n_tokens) *n_tokens = packed.size();
   return encoder_.embed_batch(packed, lengths);
 }
 

@@ -28,7 +28,9 @@ class ModelEmbedder : public vector::Embedder {
 
   size_t dim() const override { return space_.dim(); }
   const vector::Space& space() const override { return space_; }
-  std::vector<float> embed(std::span<const std::string> texts) override;
+  std::vector<float> embed(std::span<const std::string> texts) override { return embed(texts, nullptr); }
+  // The same; `n_tokens` (optional) receives the tokens of all the texts.
+  std::vector<float> embed(std::span<const std::string> texts, size_t* n_tokens);
 
   // One text; `n_tokens` (optional) receives its token count. A text longer than the
   // model's context is a UsageError naming `what` and both lengths.

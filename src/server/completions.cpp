@@ -43,10 +43,15 @@ json completion_logprobs(const std::vector<GeneratedToken>& tokens, const Tokeni
   return {{"tokens", t}, {"token_logprobs", lp}, {"top_logprobs", top}, {"text_offset", off}};
 }
 
-void record_choice(ServerState& state, const BatchScheduler& s, bool chat, const std::string& model,
+// The choice's inferences row, linked to the request's usage row, whose tokens it adds to.
+void record_choice(ServerState& state, RequestUsage* usage, const BatchScheduler& s, bool chat, const std::string& model,
                    const std::string& prompt, const GenerationJob& job, const std::string& started_at, Clock::time_point start) {
   const GenerationResult& r = job.result();
   InferenceRow row;
+  if (usage) {
+    if (const int64_t id = state.ledger.id(*usage)) row.usage_id = id;
+    UsageLedger::add(*usage, model, r.prompt_tokens, static_cast<int64_t>(r.tokens.size()));
+  }
   row.model_id = s.model().info().id;
   row.model_name = model;
   row.task = chat ? "chat" : "completion";
@@ -68,6 +73,7 @@ void record_choice(ServerState& state, const BatchScheduler& s, bool chat, const
 void handle_completion(ServerState& state, const httplib::Request& req, httplib::Response& res, bool chat) {
   const auto start = Clock::now();
   const std::string started_at = utc_now_iso8601();
+  const std::shared_ptr<RequestUsage> usage = state.ledger.of(req);
   CompletionRequest r = parse_completion_request(req.body, chat);
   std::shared_ptr<BatchScheduler> scheduler = state.registry.get(r.model);
   const Tokenizer& tok = scheduler->model().tokenizer();
@@ -144,7 +150,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
       if (r.logprobs) c.logprobs = completion_logprobs(g.tokens, tok, 0);
       completion_tokens += static_cast<int>(g.tokens.size());
       choices.push_back(std::move(c));
-      record_choice(state, *scheduler, chat, r.model, prompt_text, *run.job, started_at, start);
+      record_choice(state, usage.get(), *scheduler, chat, r.model, prompt_text, *run.job, started_at, start);
     }
     res.set_content(completion_response(id, created, r.model, chat, choices, prompt_tokens_n, completion_tokens).dump(),
                     "application/json");
@@ -158,7 +164,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
   auto shared_runs = std::make_shared<std::vector<Running>>(std::move(runs));
   res.set_chunked_content_provider(
       "text/event-stream",
-      [&state, scheduler, shared_runs, r, id, created, prompt_tokens_n, chat, prompt_text, started_at, start,
+      [&state, usage, scheduler, shared_runs, r, id, created, prompt_tokens_n, chat, prompt_text, started_at, start,
        tokp](size_t, httplib::DataSink& sink) {
         const Tokenizer& tok = *tokp;
         auto& runs = *shared_runs;
@@ -196,7 +202,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
               --remaining;
               const GenerationResult& g = run.job->result();
               completion_tokens += static_cast<int>(g.tokens.size());
-              record_choice(state, *scheduler, chat, r.model, prompt_text, *run.job, started_at, start);
+              record_choice(state, usage.get(), *scheduler, chat, r.model, prompt_text, *run.job, started_at, start);
               if (!write(sse_event(completion_chunk(id, created, r.model, chat, static_cast<int>(i), "",
                                                     finish_reason(g.stop_reason), false)))) {
                 cancel_all(runs);

@@ -17,12 +17,18 @@ using json = nlohmann::json;
 // Shared state
 
 ServerState::ServerState(ServerOptions o)
-    : options(std::move(o)), registry(options.db_path, options.limits),
+    : options(std::move(o)), registry(options.db_path, options.limits), gate(options.db_path, options.api_keys),
+      ledger([this](const std::function<void(sqlite3*)>& f) { write_log(f); }),
       log_db_(std::make_unique<Database>(options.db_path, Database::Mode::kOpenExisting)) {}
 
 RecordedInference ServerState::record(const InferenceRow& row) {
   std::lock_guard lock(log_m_);
   return record_inference(log_db_->handle(), row);
+}
+
+void ServerState::write_log(const std::function<void(sqlite3*)>& f) {
+  std::lock_guard lock(log_m_);
+  f(log_db_->handle());
 }
 
 void ServerState::count(const std::string& route, int status) {
@@ -63,6 +69,9 @@ std::string ServerState::metrics_text() {
        [](const Stats& s) { return double(s.forward_passes); }},
       {"hart_forward_seconds_total", "counter", "Seconds spent in forward passes.", [](const Stats& s) { return s.busy_seconds; }},
   };
+  line("# HELP hart_usage_rows_lost_total Usage rows that could not be written (see the server's stderr).");
+  line("# TYPE hart_usage_rows_lost_total counter");
+  line("hart_usage_rows_lost_total " + std::to_string(ledger.rows_lost()));
   std::vector<std::pair<std::string, Stats>> stats;
   for (const auto& [name, s] : registry.running()) stats.emplace_back(name, s->stats());
   for (const Series& g : series) {
@@ -94,13 +103,24 @@ bool is_loopback(const std::string& host) {
   return false;
 }
 
-// The route a request counts under in /metrics (its path when known, else "other").
-std::string route_of(const httplib::Request& req) {
-  for (const char* r : {"/v1/completions", "/v1/chat/completions", "/v1/models", "/health", "/metrics", "/tokenize",
-                        "/detokenize"})
-    if (req.path == r) return r;
-  return "other";
+// The routes: what /metrics counts a request under and the scope its key needs.
+struct Route {
+  const char* path;
+  Scope scope;
+};
+constexpr Route kRoutes[] = {{"/v1/completions", Scope::kInference}, {"/v1/chat/completions", Scope::kInference},
+                             {"/v1/models", Scope::kInference},      {"/tokenize", Scope::kInference},
+                             {"/detokenize", Scope::kInference},     {"/metrics", Scope::kInference},
+                             {"/v1/embeddings", Scope::kInference},  {"/v1/sql", Scope::kSqlRead},           {"/health", Scope::kInference}};
+
+const Route* route_of(const httplib::Request& req) {
+  for (const Route& r : kRoutes)
+    if (req.path == r.path) return &r;
+  return nullptr;
 }
+
+// Probes and scrapes are not usage: they would fill the ledger on their own.
+bool unmetered(const std::string& path) { return path == "/health" || path == "/metrics"; }
 
 // The tokenize / detokenize bodies (llama-server's shapes, plus the model's name).
 json read_json_object(const httplib::Request& req) {
@@ -142,17 +162,27 @@ struct HttpServer::Impl {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
 
-    // Keys: every route but /health needs one when keys are configured.
+    // Keys, scopes and rate limits: every route but /health, when keys are configured.
+    // Each request begins its usage row's record here; the logger ends it.
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (state.options.api_keys.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
-      const std::string auth = req.get_header_value("Authorization");
-      const std::string prefix = "Bearer ";
-      const bool ok = auth.rfind(prefix, 0) == 0 &&
-                      std::find(state.options.api_keys.begin(), state.options.api_keys.end(), auth.substr(prefix.size())) !=
-                          state.options.api_keys.end();
-      if (ok) return httplib::Server::HandlerResponse::Unhandled;
-      write_error(res, 401, auth.empty() ? "no API key: send 'Authorization: Bearer <key>'" : "incorrect API key provided",
-                  "invalid_request_error", "", "invalid_api_key");
+      if (req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
+      const Route* route = route_of(req);
+      Admission a = state.gate.admit(req.get_header_value("Authorization"), route ? route->scope : Scope::kInference);
+      if (!unmetered(req.path)) {
+        UsageRow row;
+        row.started_at = utc_now_iso8601();
+        if (a.caller.key) row.key_id = a.caller.key->id;
+        row.tenant = a.caller.tenant;
+        row.endpoint = req.method + " " + req.path;
+        state.ledger.begin(req, a.caller, std::move(row));
+      }
+      if (a.status == 0) return httplib::Server::HandlerResponse::Unhandled;
+      if (a.retry_after_seconds > 0) res.set_header("Retry-After", std::to_string(a.retry_after_seconds));
+      write_error(res, a.status, a.message,
+                  a.status == 401   ? "invalid_request_error"
+                  : a.status == 403 ? "permission_error"
+                                    : "rate_limit_error",
+                  "", a.code);
       return httplib::Server::HandlerResponse::Handled;
     });
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
@@ -175,7 +205,11 @@ struct HttpServer::Impl {
       write_error(res, res.status, what, res.status >= 500 ? "server_error" : "invalid_request_error");
     });
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      state.count(route_of(req), res.status);
+      const Route* route = route_of(req);
+      state.count(route ? route->path : "other", res.status);
+      if (auto u = state.ledger.end(req, res.status); u && u->caller.key)
+        state.gate.add_tokens(u->caller.key->id,
+                              u->row.prompt_tokens.value_or(0) + u->row.completion_tokens.value_or(0));
     });
 
     http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
@@ -203,6 +237,13 @@ struct HttpServer::Impl {
     });
     http.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
       handle_completion(state, req, res, /*chat=*/true);
+    });
+    http.Post("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
+      handle_embeddings(state, req, res);
+    });
+    http.Post("/v1/sql", [this](const httplib::Request& req, httplib::Response& res) {
+      auto u = state.ledger.of(req);
+      handle_sql(state, u ? u->caller : Caller{}, req, res);
     });
     http.Post("/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
       const json body = read_json_object(req);
@@ -241,9 +282,9 @@ HttpServer::~HttpServer() {
 
 void HttpServer::bind() {
   const ServerOptions& o = impl_->state.options;
-  if (o.api_keys.empty() && !is_loopback(o.host))
-    throw UsageError("serve: no API key is configured, so the server listens on loopback only; give --api-key to "
-                     "listen on " + o.host);
+  if (!keys_configured() && !is_loopback(o.host))
+    throw UsageError("serve: no API key is configured, so the server listens on loopback only; create one with `hart "
+                     "keys create " + o.db_path + "` (or give --api-key) to listen on " + o.host);
   if (o.port == 0) {
     impl_->port = impl_->http.bind_to_any_port(o.host);
     if (impl_->port < 0) throw Error("serve: cannot listen on " + o.host);
@@ -256,6 +297,8 @@ void HttpServer::bind() {
 }
 
 int HttpServer::port() const { return impl_->port; }
+
+bool HttpServer::keys_configured() { return impl_->state.gate.keys_configured(); }
 
 void HttpServer::run() {
   if (!impl_->bound) bind();

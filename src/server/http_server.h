@@ -17,7 +17,8 @@ struct ServerOptions {
   std::string db_path;
   std::string host = "127.0.0.1";
   int port = 8080;                       // 0: any free port (port() says which)
-  std::vector<std::string> api_keys;     // Bearer keys accepted; none: loopback only, no key
+  std::vector<std::string> api_keys;     // Bearer keys with every scope, beside the api_keys table's; none of
+                                         // either: loopback only, no key needed
   SchedulerLimits limits;
   int http_threads = 0;                  // 0: slots + queue + 8 (a waiting request holds a thread)
   size_t max_body_bytes = 8u << 20;      // larger bodies: 413
@@ -26,6 +27,8 @@ struct ServerOptions {
   int keep_alive_max = 1000;             // requests per connection
   std::vector<std::string> preload;      // models loaded before /health says ok
   std::string chat_template;             // a built-in name or template text for chat (empty: each model's own)
+  int64_t sql_time_limit_ms = 1000;      // POST /v1/sql: a statement running longer is stopped (and rolled back)
+  int64_t sql_max_rows = 1000;           // POST /v1/sql: rows returned at most ("truncated": true past it)
 };
 
 class HttpServer {
@@ -36,6 +39,8 @@ class HttpServer {
   // host without API keys).
   void bind();
   int port() const;
+  // Whether any key exists (--api-key, or a stored key neither revoked nor expired).
+  bool keys_configured();
   // Serves until stop(); preloads models first.
   void run();
   void stop();

@@ -62,6 +62,27 @@ std::shared_ptr<BatchScheduler> ModelRegistry::get(const std::string& name) {
   return e->scheduler;
 }
 
+std::shared_ptr<ModelRegistry::Embedding> ModelRegistry::embedding(const std::string& name) {
+  model(name);  // 404 for a model not stored
+  std::lock_guard lock(db_m_);
+  auto& e = embeddings_[name];
+  if (!e) {
+    auto made = std::make_shared<Embedding>();
+    try {
+      made->embedder = std::make_unique<ModelEmbedder>(db_->handle(), name,
+                                                       limits_.threads > 0 ? tensor::shared_pool(limits_.threads) : nullptr);
+    } catch (const std::exception& err) {
+      embeddings_.erase(name);
+      throw ApiError(400, "invalid_request_error",
+                     "the model '" + name + "' cannot embed: " + err.what() +
+                         " (/v1/embeddings takes a BERT-family embedding model)",
+                     "model", "model_not_runnable");
+    }
+    e = made;
+  }
+  return e;
+}
+
 int ModelRegistry::loading() const {
   std::lock_guard lock(m_);
   return loading_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/model_embedder.h"
 #include "server/batch_scheduler.h"
 #include "store/database.h"
 #include "store/models.h"
@@ -23,6 +24,13 @@ class ModelRegistry {
   std::shared_ptr<BatchScheduler> get(const std::string& name);
   // The loaded model `name` (tokenizing, embedding), without a scheduler.
   std::shared_ptr<const LoadedModel> model(const std::string& name);
+  // The embedder of `name` (a BERT-family model), made on first use; callers hold its
+  // mutex while embedding. 404 for a model not stored, 400 for one that cannot embed.
+  struct Embedding {
+    std::mutex m;
+    std::unique_ptr<ModelEmbedder> embedder;
+  };
+  std::shared_ptr<Embedding> embedding(const std::string& name);
   // Every stored model, as the catalog lists them.
   std::vector<ModelRow> list();
   // Models loading right now (the health endpoint answers 503 while any is).
@@ -44,6 +52,7 @@ class ModelRegistry {
   std::mutex db_m_;  // the connection is used by one thread at a time
   std::unique_ptr<Database> db_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;
+  std::map<std::string, std::shared_ptr<Embedding>> embeddings_;  // guarded by db_m_
   int loading_ = 0;
 };
 

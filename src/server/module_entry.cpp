@@ -8,14 +8,14 @@ namespace {
 std::atomic<hart::server::HttpServer*> g_running{nullptr};
 
 void serve(const hart::server::ServerOptions& options,
-           void (*on_listening)(const hart::server::ServerOptions&, int port)) {
+           void (*on_listening)(const hart::server::ServerOptions&, int port, bool keys_configured)) {
   hart::server::HttpServer srv(options);
   srv.bind();
   g_running = &srv;
   struct Clear {
     ~Clear() { g_running = nullptr; }
   } clear;
-  on_listening(options, srv.port());
+  on_listening(options, srv.port(), srv.keys_configured());
   srv.run();
 }
 

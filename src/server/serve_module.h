@@ -22,7 +22,8 @@ struct ServeModule {
   ServeModuleAbi abi;
   // Binds (an Error if it cannot), calls on_listening with the bound port, then serves
   // until stop() — one server per process.
-  void (*serve)(const server::ServerOptions& options, void (*on_listening)(const server::ServerOptions&, int port));
+  void (*serve)(const server::ServerOptions& options,
+                void (*on_listening)(const server::ServerOptions&, int port, bool keys_configured));
   // Called from a signal handler: it only shuts the listening socket (system calls)
   // once serve() is running, and does nothing before.
   void (*stop)();

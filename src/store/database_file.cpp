@@ -64,6 +64,11 @@ std::string database_file_path(const std::string& name) {
   return percent_decode(rest);
 }
 
+std::string read_only_uri(const std::string& name) {
+  if (is_sqlite_uri(name)) return name + (name.find('?') == std::string::npos ? "?" : "&") + "mode=ro";
+  return "file:" + percent_encode_path(std::filesystem::absolute(std::filesystem::path(name)).string()) + "?mode=ro";
+}
+
 ReadOnlyOpen plan_existing_open(const std::string& path) {
   namespace fs = std::filesystem;
   fs::path dir = fs::absolute(fs::path(path)).parent_path();

@@ -11,6 +11,10 @@ bool is_sqlite_uri(const std::string& name);
 // The file a name refers to: the path itself, or a URI's path with %HH decoded.
 std::string database_file_path(const std::string& name);
 
+// The SQLite URI that opens `name` (a path or a URI) read-only (mode=ro): queries work,
+// and any statement that would write fails.
+std::string read_only_uri(const std::string& name);
+
 // How to open an existing database file `path` (a plain path) that this process may
 // not be able to write.
 struct ReadOnlyOpen {

@@ -21,6 +21,12 @@ constexpr const char* kInsert =
     "INSERT INTO inferences(model_id, model_name, task, input, output, options, started_at, duration_ms,"
     " prompt_tokens, output_tokens, stop_reason, input_bytes, input_sha256, output_bytes, output_sha256)"
     " VALUES((SELECT id FROM models WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+// The server's rows name their request's usage row (its database is always migrated).
+constexpr const char* kInsertWithUsage =
+    "INSERT INTO inferences(model_id, model_name, task, input, output, options, started_at, duration_ms,"
+    " prompt_tokens, output_tokens, stop_reason, input_bytes, input_sha256, output_bytes, output_sha256, usage_id)"
+    " VALUES((SELECT id FROM models WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+    " (SELECT id FROM usage WHERE id = ?16))";
 // A database older than schema version 6 (a host that loaded the extension without
 // migrating it) has no columns for a cut record's length and hash.
 constexpr const char* kInsertBeforeV6 =
@@ -45,7 +51,7 @@ void bind_optional(sqlite3_stmt* st, int i, const std::optional<int64_t>& v) {
 // One attempt; SQLITE_OK with *id set, or SQLite's (extended) error code and *error.
 int try_insert(sqlite3* db, const InferenceRow& r, int64_t* id, std::string* error) {
   sqlite3_stmt* st = nullptr;
-  const bool v6 = sqlite3_prepare_v2(db, kInsert, -1, &st, nullptr) == SQLITE_OK;
+  const bool v6 = sqlite3_prepare_v2(db, r.usage_id ? kInsertWithUsage : kInsert, -1, &st, nullptr) == SQLITE_OK;
   int rc = v6 ? SQLITE_OK : (sqlite3_finalize(st), sqlite3_prepare_v2(db, kInsertBeforeV6, -1, &st, nullptr));
   if (rc == SQLITE_OK) {
     sqlite3_bind_int64(st, 1, r.model_id);
@@ -64,6 +70,7 @@ int try_insert(sqlite3* db, const InferenceRow& r, int64_t* id, std::string* err
       bind_text(st, 13, r.input_sha256, true);
       bind_optional(st, 14, r.output_bytes);
       bind_text(st, 15, r.output_sha256, true);
+      if (r.usage_id) sqlite3_bind_int64(st, 16, *r.usage_id);
     }
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) rc = SQLITE_OK;

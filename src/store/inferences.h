@@ -26,6 +26,7 @@ struct InferenceRow {
   double duration_ms = 0;
   std::optional<int64_t> prompt_tokens, output_tokens;
   std::string stop_reason;
+  std::optional<int64_t> usage_id;  // the server's usage row of the request (schema 10)
   // Set by record_inference when the inference_log setting keeps only the start of
   // input or output: the whole's length and hex SHA-256.
   std::optional<int64_t> input_bytes, output_bytes;

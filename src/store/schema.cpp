@@ -471,6 +471,48 @@ CREATE VIEW model_lineage AS
          m.parameter_count, m.n_bytes, m.created_at
   FROM models m WHERE m.derivation IS NOT NULL;
 )sql",
+    // Version 10: the API keys of `hart serve` and its usage ledger (issue 13). A key is
+    // stored as the SHA-256 of its text (it is 256 random bits, so a fast hash is as safe
+    // as a slow one); its prefix names it in lists. Every request the server answers is
+    // a usage row, and the inferences it made point at that row.
+    R"sql(
+CREATE TABLE api_keys(
+  id INTEGER PRIMARY KEY,
+  prefix TEXT NOT NULL UNIQUE,          -- the key's first characters, shown by hart keys list
+  secret_sha256 TEXT NOT NULL UNIQUE,   -- hex SHA-256 of the whole key; the key itself is not kept
+  name TEXT NOT NULL DEFAULT '',
+  tenant TEXT NOT NULL DEFAULT 'default',
+  scopes TEXT NOT NULL CHECK(json_valid(scopes) AND json_type(scopes) = 'array'),
+  requests_per_minute INTEGER CHECK(requests_per_minute IS NULL OR requests_per_minute > 0),  -- NULL: no limit
+  tokens_per_minute INTEGER CHECK(tokens_per_minute IS NULL OR tokens_per_minute > 0),
+  expires_at TEXT,                      -- NULL: never
+  revoked_at TEXT,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE usage(
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  key_id INTEGER REFERENCES api_keys(id) ON DELETE SET NULL,  -- NULL: no key (loopback) or a refused one
+  tenant TEXT,
+  endpoint TEXT NOT NULL,               -- method and path: POST /v1/chat/completions
+  model TEXT,
+  prompt_tokens INTEGER,
+  completion_tokens INTEGER,
+  latency_ms REAL,                      -- until the last byte was written; NULL while running
+  status INTEGER                        -- HTTP status; NULL while running (or the process died)
+);
+CREATE INDEX usage_by_key ON usage(key_id, started_at);
+CREATE INDEX usage_by_tenant ON usage(tenant, started_at);
+ALTER TABLE inferences ADD COLUMN usage_id INTEGER REFERENCES usage(id) ON DELETE SET NULL;
+CREATE INDEX inferences_by_usage ON inferences(usage_id) WHERE usage_id IS NOT NULL;
+-- Cascades for clients with foreign keys off.
+CREATE TRIGGER api_keys_delete AFTER DELETE ON api_keys BEGIN
+  UPDATE usage SET key_id = NULL WHERE key_id = old.id;
+END;
+CREATE TRIGGER usage_delete AFTER DELETE ON usage BEGIN
+  UPDATE inferences SET usage_id = NULL WHERE usage_id = old.id;
+END;
+)sql",
 };
 
 int read_int_pragma(Database& db, const char* pragma) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -78,6 +79,34 @@ TEST(ServeCliTest, ServesAnnouncedPortRecordsTheRequestAndStopsOnSigterm) {
   EXPECT_FALSE(running(pid)) << "hart serve did not end on SIGTERM";
   ASSERT_EQ(run_command(hart + "sql " + db + " \"SELECT count(*) AS n FROM inferences\" --csv", &out), 0) << out;
   EXPECT_EQ(out, "n\n1\n");
+}
+
+TEST(ServeCliTest, KeysAreCreatedListedAndRevoked) {
+  TempDir dir;
+  const std::string hart = binary_dir() + "/src/hart ", db = dir.file("k.db");
+  std::string out, key;
+  ASSERT_EQ(run_command(hart + "init " + db, &out), 0) << out;
+  ASSERT_EQ(run_command("(" + hart + "keys create " + db + " --name ci --tenant acme --scopes inference,sql-read "
+                               "--rpm 60 --expires 30d 2>/dev/null)", &key), 0) << key;
+  ASSERT_EQ(key.size(), 3u + 64u + 1u) << key;  // the key and a newline, on stdout alone
+  key.pop_back();
+  ASSERT_EQ(run_command(hart + "keys list " + db + " --json", &out), 0) << out;
+  EXPECT_NE(out.find(key.substr(0, 11)), std::string::npos) << out;
+  EXPECT_EQ(out.find(key.substr(11)), std::string::npos) << "the list shows the key itself: " << out;
+  const auto listed = nlohmann::json::parse(out);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["scopes"], "inference,sql-read");
+  EXPECT_EQ(listed[0]["tenant"], "acme");
+  EXPECT_EQ(listed[0]["rpm"], 60);
+  EXPECT_EQ(listed[0]["requests"], 0);
+  EXPECT_EQ(run_command(hart + "keys create " + db + " --scopes root 2>&1", &out), 1);
+  EXPECT_NE(out.find("unknown scope 'root'"), std::string::npos) << out;
+  EXPECT_EQ(run_command(hart + "keys create " + db + " --expires yesterday 2>&1", &out), 1);
+  EXPECT_NE(out.find("expiry 'yesterday'"), std::string::npos) << out;
+  ASSERT_EQ(run_command(hart + "keys revoke " + db + " ci", &out), 0) << out;
+  EXPECT_NE(out.find("revoked API key " + key.substr(0, 11)), std::string::npos) << out;
+  EXPECT_EQ(run_command(hart + "keys revoke " + db + " ci 2>&1", &out), 1);
+  EXPECT_NE(out.find("already revoked"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sql/register.h"
+#include "store/api_keys.h"
 #include "store/atoms.h"
 #include "store/models.h"
 #include "store/schema.h"
@@ -163,6 +164,15 @@ TEST_P(SchemaFixture, OpensAtTheLatestVersionWithItsRowsReadable) {
   EXPECT_EQ(read_setting(db.handle(), kInferenceLogSetting), version >= 6 ? "full" : "65536");
   EXPECT_EQ(column_strings(db, "SELECT coalesce(config, 'NULL') FROM models ORDER BY id"),
             (std::vector<std::string>{"NULL", version >= 3 ? "{\"model_type\": \"gpt2\", \"n_embd\": 4}" : "NULL"}));
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM inferences WHERE usage_id = (SELECT id FROM usage WHERE status = 200)"),
+            version >= 10 ? 1 : 0);
+  const std::vector<ApiKey> keys = list_api_keys(db);
+  ASSERT_EQ(keys.size(), version >= 10 ? 1u : 0u);
+  if (version >= 10) {
+    EXPECT_EQ(keys[0].tenant, "fixtures");
+    EXPECT_EQ(keys[0].requests_per_minute, 60);
+    EXPECT_TRUE(find_api_key(db, "hk-fixture", "2026-01-01T00:00:00.000Z").key);
+  }
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM atoms"), version >= 4 ? 3 : 0);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM sources"), version >= 4 ? 2 : 0);
   // Version 8: atoms with text are in the full-text index, whether the migration or
