@@ -171,7 +171,8 @@ sql "SELECT id, task, substr(replace(input, char(10), ' '), 1, 90) AS rendered_p
 step "20. Serve the database over the OpenAI API: keys, tenants, a usage ledger, SQL over HTTP"
 key=$("$hart" keys create "$db" --name demo --tenant demo-team --scopes inference,sql-read --rpm 600)
 "$hart" keys list "$db"
-"$hart" serve "$db" --port 0 --slots 4 >/dev/null 2>"$work/serve.log" &
+echo "(the project's model has no chat template of its own: the server is given the built-in chatml)"
+"$hart" serve "$db" --port 0 --slots 4 --chat-template chatml >/dev/null 2>"$work/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 200); do grep -q "http://" "$work/serve.log" && break; sleep 0.05; done
@@ -181,7 +182,8 @@ api() { curl -s "$base/$1" -H "Authorization: Bearer $key" -H 'Content-Type: app
 echo "POST $base/chat/completions"
 api chat/completions "{\"model\": \"$own\", \"messages\": [{\"role\": \"user\", \"content\": \"Who goes there?\"}], \"max_tokens\": 24, \"temperature\": 0}" | jq -c '{content: .choices[0].message.content, usage}'
 echo "POST $base/completions, streamed (server-sent events)"
-api completions "{\"model\": \"$own\", \"prompt\": \"ROMEO:\", \"max_tokens\": 8, \"stream\": true}" | head -3
+api completions "{\"model\": \"$own\", \"prompt\": \"ROMEO:\", \"max_tokens\": 4, \"stream\": true}" >"$work/stream.txt"
+grep -v '^$' "$work/stream.txt" | cut -c1-150
 echo "POST $base/sql (read-only; writes need a key with the sql-write scope)"
 api sql '{"sql": "SELECT name, architecture, parameter_count FROM models ORDER BY id LIMIT 3"}' | jq -c .
 api sql '{"sql": "DELETE FROM models"}' | jq -c .error
