@@ -68,7 +68,26 @@ void record_choice(ServerState& state, RequestUsage* usage, const BatchScheduler
   state.record(row);
 }
 
+// The conversation of a chat request made into the model's prompt (its template, or the
+// server's --chat-template); a template that fails is the client's 400.
+ChatPrompt render_conversation(ServerState& state, const LoadedModel& model, const CompletionRequest& r) {
+  ChatPromptOptions co;
+  co.chat_template = state.options.chat_template;
+  co.chat_template_kwargs = r.chat_template_kwargs;
+  try {
+    return build_chat_prompt(model, r.model, r.messages, co);
+  } catch (const std::exception& e) {
+    throw ApiError(400, "invalid_request_error", e.what(), "messages", "chat_template_error");
+  }
+}
+
 }  // namespace
+
+void handle_apply_template(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  const CompletionRequest r = parse_completion_request(req.body, /*chat=*/true);
+  ChatPrompt p = render_conversation(state, *state.registry.model(r.model), r);
+  res.set_content(json{{"prompt", p.text}, {"tokens", p.ids.size()}}.dump(), "application/json");
+}
 
 void handle_completion(ServerState& state, const httplib::Request& req, httplib::Response& res, bool chat) {
   const auto start = Clock::now();
@@ -81,15 +100,7 @@ void handle_completion(ServerState& state, const httplib::Request& req, httplib:
   std::vector<int32_t> ids = r.prompt_ids, end_ids;
   std::string prompt_text = r.prompt;
   if (chat) {
-    ChatPromptOptions co;
-    co.chat_template = state.options.chat_template;
-    co.chat_template_kwargs = r.chat_template_kwargs;
-    ChatPrompt p;
-    try {
-      p = build_chat_prompt(scheduler->model(), r.model, r.messages, co);
-    } catch (const std::exception& e) {
-      throw ApiError(400, "invalid_request_error", e.what(), "messages", "chat_template_error");
-    }
+    ChatPrompt p = render_conversation(state, scheduler->model(), r);
     ids = std::move(p.ids);
     end_ids = std::move(p.end_ids);
     prompt_text = std::move(p.text);

@@ -111,7 +111,8 @@ struct Route {
 constexpr Route kRoutes[] = {{"/v1/completions", Scope::kInference}, {"/v1/chat/completions", Scope::kInference},
                              {"/v1/models", Scope::kInference},      {"/tokenize", Scope::kInference},
                              {"/detokenize", Scope::kInference},     {"/metrics", Scope::kInference},
-                             {"/v1/embeddings", Scope::kInference},  {"/v1/sql", Scope::kSqlRead},           {"/health", Scope::kInference}};
+                             {"/v1/embeddings", Scope::kInference},  {"/v1/rerank", Scope::kInference},
+                             {"/apply-template", Scope::kInference}, {"/v1/sql", Scope::kSqlRead},           {"/health", Scope::kInference}};
 
 const Route* route_of(const httplib::Request& req) {
   for (const Route& r : kRoutes)
@@ -240,6 +241,10 @@ struct HttpServer::Impl {
     });
     http.Post("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
       handle_embeddings(state, req, res);
+    });
+    http.Post("/v1/rerank", [this](const httplib::Request& req, httplib::Response& res) { handle_rerank(state, req, res); });
+    http.Post("/apply-template", [this](const httplib::Request& req, httplib::Response& res) {
+      handle_apply_template(state, req, res);
     });
     http.Post("/v1/sql", [this](const httplib::Request& req, httplib::Response& res) {
       auto u = state.ledger.of(req);

@@ -46,8 +46,12 @@ struct ServerState {
 // POST /v1/completions (chat = false) and /v1/chat/completions (chat = true).
 void handle_completion(ServerState& state, const httplib::Request& req, httplib::Response& res, bool chat);
 
-// POST /v1/embeddings (server/embeddings.cpp).
+// POST /apply-template: the prompt a chat request's conversation renders to (completions.cpp).
+void handle_apply_template(ServerState& state, const httplib::Request& req, httplib::Response& res);
+
+// POST /v1/embeddings and /v1/rerank (server/embeddings.cpp).
 void handle_embeddings(ServerState& state, const httplib::Request& req, httplib::Response& res);
+void handle_rerank(ServerState& state, const httplib::Request& req, httplib::Response& res);
 
 // POST /v1/sql (server/sql_endpoint.cpp).
 void handle_sql(ServerState& state, const Caller& caller, const httplib::Request& req, httplib::Response& res);

@@ -101,5 +101,33 @@ TEST_F(EmbeddingsTest, BadRequestsAreRefusedNamingTheField) {
   EXPECT_EQ(post("/v1/embeddings", {{"model", "bert"}, {"input", "still here"}})->status, 200);
 }
 
+TEST_F(EmbeddingsTest, RerankOrdersDocumentsByCosineWithTheQuery) {
+  start();
+  const std::vector<std::string> docs = {"the quick brown fox", "hello world", "hello there", "a"};
+  auto r = post("/v1/rerank", {{"model", "bert"}, {"query", "hello world"}, {"documents", docs}, {"return_documents", true}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json results = json::parse(r->body)["results"];
+  ASSERT_EQ(results.size(), docs.size());
+  EXPECT_EQ(results[0]["index"], 1);  // the query itself
+  EXPECT_NEAR(results[0]["relevance_score"].get<double>(), 1.0, 1e-5);
+  EXPECT_EQ(results[0]["document"]["text"], "hello world");
+  const std::vector<float> q = alone("hello world");
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (i > 0) {
+      EXPECT_GE(results[i - 1]["relevance_score"].get<double>(), results[i]["relevance_score"].get<double>());
+    }
+    const std::vector<float> d = alone(docs[results[i]["index"].get<size_t>()]);
+    double dot = 0;
+    for (size_t k = 0; k < q.size(); ++k) dot += double(q[k]) * d[k];
+    EXPECT_NEAR(results[i]["relevance_score"].get<double>(), dot, 1e-5);
+  }
+  auto top = post("/v1/rerank", {{"model", "bert"}, {"query", "hello"}, {"documents", docs}, {"top_n", 2}});
+  EXPECT_EQ(json::parse(top->body)["results"].size(), 2u);
+  EXPECT_FALSE(json::parse(top->body)["results"][0].contains("document"));
+  EXPECT_EQ(post("/v1/rerank", {{"model", "bert"}, {"query", "x"}, {"documents", json::array()}})->status, 400);
+  EXPECT_EQ(post("/v1/rerank", {{"model", "bert"}, {"documents", docs}})->status, 400);
+  EXPECT_EQ(post("/v1/rerank", {{"model", kModel}, {"query", "x"}, {"documents", docs}})->status, 400);
+}
+
 }  // namespace
 }  // namespace hart::test

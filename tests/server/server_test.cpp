@@ -1,7 +1,10 @@
 // hart serve, end to end over loopback HTTP (server_fixture.h), also through raw
 // sockets. The official openai client drives it in openai_client_test.cpp; keys, the
 // usage ledger and /v1/sql are keys_test.cpp's.
+#include <sys/wait.h>
+
 #include "engine/chat_prompt.h"
+#include "reference/reference_models.h"
 #include "server_fixture.h"
 
 namespace hart::test {
@@ -213,6 +216,12 @@ TEST_F(ServerTest, AChatCompletionAnswersTheRenderedConversation) {
   EXPECT_EQ(body["choices"][0]["message"]["content"],
             generate_from_ids(*lm, m->tokenizer(), p.ids, g, {}, nullptr, p.end_ids).text);
   EXPECT_EQ(body["usage"]["prompt_tokens"], static_cast<int>(p.ids.size()));
+  // /apply-template: the same rendered prompt, without generating.
+  auto applied = post("/apply-template", {{"model", kModel}, {"messages", messages}});
+  ASSERT_EQ(applied->status, 200) << applied->body;
+  EXPECT_EQ(json::parse(applied->body)["prompt"], p.text);
+  EXPECT_EQ(json::parse(applied->body)["tokens"], p.ids.size());
+  EXPECT_EQ(post("/apply-template", {{"model", kModel}, {"messages", {{{"role", "wizard"}, {"content", "x"}}}}})->status, 400);
   // Streamed: the role first, then the same text in deltas.
   req["stream"] = true;
   auto s = post("/v1/chat/completions", req);
@@ -237,6 +246,41 @@ TEST_F(ServerTest, AChatCompletionAnswersTheRenderedConversation) {
 
 // A client that sends its headers a byte at a time and then stalls is dropped after
 // the read timeout, and does not keep the server from answering others meanwhile.
+// Requirement 6: the database stays usable by other processes while the server runs.
+TEST_F(ServerTest, AnotherProcessIngestsWhileClientsAreServed) {
+  use_own_database();
+  TempDir models;
+  reference::write_reference_models(models.path());
+  start();
+  const int pid = start_hart_ingest(db_file, models.path());
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0}, failed{0};
+  for (int c = 0; c < 4; ++c)
+    clients.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", server_->port());
+      client.set_read_timeout(60, 0);
+      for (int i = 0; i < 5; ++i) {
+        auto r = client.Post("/v1/completions", completion("ROMEO " + std::to_string(c * 10 + i) + ":", 8).dump(),
+                             "application/json");
+        (r && r->status == 200 ? ok : failed)++;
+      }
+    });
+  for (auto& t : clients) t.join();
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "hart ingest ended with " << status;
+  EXPECT_EQ(ok, 20);
+  EXPECT_EQ(failed, 0);
+  stop();
+  Database db(db_file, Database::Mode::kOpenExisting);
+  Stmt s = db.prepare("SELECT (SELECT count(*) FROM models), (SELECT count(*) FROM inferences WHERE input GLOB 'ROMEO [0-9]*:'),"
+                      " (SELECT integrity_check FROM pragma_integrity_check)");
+  ASSERT_TRUE(s.step());
+  EXPECT_GT(s.int64(0), 1);  // the reference models came in
+  EXPECT_EQ(s.int64(1), 20);
+  EXPECT_EQ(s.text(2), "ok");
+}
+
 TEST_F(ServerTest, APortAlreadyServingIsRefused) {
   start();
   server::ServerOptions o;
