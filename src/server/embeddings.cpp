@@ -63,14 +63,6 @@ std::vector<std::string> inputs_of(const json& body) {
   return out;
 }
 
-json request_object(const httplib::Request& req) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) throw bad_request("the request body must be a JSON object");
-  if (!body.contains("model") || !body["model"].is_string())
-    throw bad_request("'model' is required: the name of a stored embedding model", "model");
-  return body;
-}
-
 struct Embedded {
   std::vector<float> rows;  // texts.size() rows of dim
   size_t dim = 0;
@@ -121,7 +113,7 @@ Embedded embed_texts(ServerState& state, const httplib::Request& req, const std:
 }  // namespace
 
 void handle_embeddings(ServerState& state, const httplib::Request& req, httplib::Response& res) {
-  const json body = request_object(req);
+  const json body = model_request(req.body);
   const std::string model = body["model"];
   const std::string format = body.value("encoding_format", json("float")).is_string()
                                  ? body.value("encoding_format", std::string("float"))
@@ -143,7 +135,7 @@ void handle_embeddings(ServerState& state, const httplib::Request& req, httplib:
 }
 
 void handle_rerank(ServerState& state, const httplib::Request& req, httplib::Response& res) {
-  const json body = request_object(req);
+  const json body = model_request(req.body);
   const std::string model = body["model"];
   if (!body.contains("query") || !body["query"].is_string() || body["query"].get_ref<const std::string&>().empty())
     throw bad_request("'query' must be a non-empty string", "query");

@@ -123,15 +123,6 @@ const Route* route_of(const httplib::Request& req) {
 // Probes and scrapes are not usage: they would fill the ledger on their own.
 bool unmetered(const std::string& path) { return path == "/health" || path == "/metrics"; }
 
-// The tokenize / detokenize bodies (llama-server's shapes, plus the model's name).
-json read_json_object(const httplib::Request& req) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) throw bad_request("the request body must be a JSON object");
-  if (!body.contains("model") || !body["model"].is_string())
-    throw bad_request("'model' is required: the name of a stored model", "model");
-  return body;
-}
-
 }  // namespace
 
 // ----------------------------------------------------------------------------
@@ -251,7 +242,7 @@ struct HttpServer::Impl {
       handle_sql(state, u ? u->caller : Caller{}, req, res);
     });
     http.Post("/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
-      const json body = read_json_object(req);
+      const json body = model_request(req.body);  // llama-server's shape, plus the model's name
       if (!body.contains("content") || !body["content"].is_string()) throw bad_request("'content' must be a string", "content");
       const bool add_special = body.value("add_special", false);
       auto m = state.registry.model(body["model"]);
@@ -259,7 +250,7 @@ struct HttpServer::Impl {
                       "application/json");
     });
     http.Post("/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
-      const json body = read_json_object(req);
+      const json body = model_request(req.body);  // llama-server's shape, plus the model's name
       if (!body.contains("tokens") || !body["tokens"].is_array()) throw bad_request("'tokens' must be an array of ids", "tokens");
       auto m = state.registry.model(body["model"]);
       std::vector<int32_t> ids;

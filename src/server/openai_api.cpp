@@ -10,6 +10,14 @@ ApiError bad_request(const std::string& message, const std::string& param) {
   return ApiError(400, "invalid_request_error", message, param);
 }
 
+json model_request(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw bad_request("the request body must be a JSON object");
+  if (!j.contains("model") || !j["model"].is_string())
+    throw bad_request("'model' is required: the name of a stored model", "model");
+  return j;
+}
+
 json error_body(const std::string& message, const std::string& type, const std::string& param, const std::string& code) {
   json e = {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}};
   if (!param.empty()) e["param"] = param;

@@ -22,6 +22,8 @@ struct ApiError : Error {
   std::string type, param, code;
 };
 ApiError bad_request(const std::string& message, const std::string& param = "");
+// A request body that must be a JSON object naming a stored model ("model"); a 400 otherwise.
+nlohmann::json model_request(const std::string& body);
 
 // {"error": {"message", "type", "param", "code"}}
 nlohmann::json error_body(const std::string& message, const std::string& type, const std::string& param = "",
