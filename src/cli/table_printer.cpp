@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace hart {
 namespace {
@@ -12,16 +13,6 @@ namespace {
 // Blobs longer than this show as a size in tables (CSV and JSON get all of it as hex).
 constexpr size_t kBlobPreviewBytes = 16;
 
-std::string hex(const unsigned char* p, size_t n) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  s.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    s += d[p[i] >> 4];
-    s += d[p[i] & 15];
-  }
-  return s;
-}
 
 size_t display_width(const std::string& s) {
   size_t w = 0;
@@ -61,8 +52,7 @@ ResultTable collect(sqlite3_stmt* st) {
                                         sqlite3_column_bytes(st, i))};
           break;
         case SQLITE_BLOB:
-          c = {Cell::kBlob, hex(static_cast<const unsigned char*>(sqlite3_column_blob(st, i)),
-                                sqlite3_column_bytes(st, i))};
+          c = {Cell::kBlob, to_hex(sqlite3_column_blob(st, i), static_cast<size_t>(sqlite3_column_bytes(st, i)))};
           break;
         default: c = {Cell::kNull, ""};
       }

@@ -27,15 +27,11 @@ Admission Gatekeeper::admit(const std::string& authorization, Scope needed) {
   Admission a;
   const std::string bearer = "Bearer ";
   const bool has_key = authorization.rfind(bearer, 0) == 0 && authorization.size() > bearer.size();
-  if (!keys_configured()) {
-    a.caller.keyless = true;  // whatever key a client sends (SDKs insist on one), as llama-server does
-  } else if (!has_key) {
-    a.status = 401;
-    a.code = "invalid_api_key";
-    a.message = authorization.empty() ? "no API key: send 'Authorization: Bearer <key>'"
-                                      : "the Authorization header must be 'Bearer <key>'";
-    return a;
-  } else {
+  // A valid key is found by its own lookup; only a request without one asks whether
+  // any key exists at all (one query per request either way).
+  std::string refused = authorization.empty() ? "no API key: send 'Authorization: Bearer <key>'"
+                                              : "the Authorization header must be 'Bearer <key>'";
+  if (has_key) {
     const std::string secret = authorization.substr(bearer.size());
     if (std::find(command_line_keys_.begin(), command_line_keys_.end(), secret) != command_line_keys_.end()) {
       a.caller.command_line_key = true;
@@ -46,15 +42,22 @@ Admission Gatekeeper::admit(const std::string& authorization, Scope needed) {
         std::lock_guard lock(db_m_);
         found = find_api_key(db_, secret, utc_now_iso8601());
       }
-      if (!found.key) {
-        a.status = 401;
-        a.code = "invalid_api_key";
-        a.message = found.refused;
-        return a;
+      if (found.key) {
+        a.caller.tenant = found.key->tenant;
+        a.caller.key = std::move(found.key);
+      } else {
+        refused = found.refused;
       }
-      a.caller.tenant = found.key->tenant;
-      a.caller.key = std::move(found.key);
     }
+  }
+  if (!a.caller.command_line_key && !a.caller.key) {
+    if (keys_configured()) {
+      a.status = 401;
+      a.code = "invalid_api_key";
+      a.message = refused;
+      return a;
+    }
+    a.caller.keyless = true;  // whatever key a client sends (SDKs insist on one), as llama-server does
   }
   if (!a.caller.allows(needed)) {
     a.status = 403;

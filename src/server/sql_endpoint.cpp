@@ -9,6 +9,7 @@
 #include "server/openai_api.h"
 #include "server/server_state.h"
 #include "store/database_file.h"
+#include "util/sha256.h"
 
 namespace hart::server {
 namespace {
@@ -74,13 +75,8 @@ json column_value(sqlite3_stmt* st, int c) {
     case SQLITE_TEXT:
       return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)),
                          static_cast<size_t>(sqlite3_column_bytes(st, c)));
-    case SQLITE_BLOB: {
-      static const char* hex = "0123456789abcdef";
-      const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(st, c));
-      std::string out;
-      for (int i = 0, n = sqlite3_column_bytes(st, c); i < n; ++i) out += hex[p[i] >> 4], out += hex[p[i] & 15];
-      return json{{"$hex", out}};
-    }
+    case SQLITE_BLOB:
+      return json{{"$hex", to_hex(sqlite3_column_blob(st, c), static_cast<size_t>(sqlite3_column_bytes(st, c)))}};
     default: return nullptr;
   }
 }

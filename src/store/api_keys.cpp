@@ -38,10 +38,7 @@ std::string random_hex(size_t bytes) {
     }
     got += static_cast<size_t>(n);
   }
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) out += hex[c >> 4], out += hex[c & 15];
-  return out;
+  return to_hex(raw.data(), raw.size());
 }
 
 std::string hash_of(const std::string& secret) { return to_hex(sha256(secret.data(), secret.size())); }

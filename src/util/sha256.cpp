@@ -93,12 +93,15 @@ Sha256Digest sha256(const void* data, size_t size) {
   return out;
 }
 
-std::string to_hex(const Sha256Digest& digest) {
+std::string to_hex(const Sha256Digest& digest) { return to_hex(digest.data(), digest.size()); }
+
+std::string to_hex(const void* data, size_t size) {
   static const char* kHex = "0123456789abcdef";
-  std::string s(64, '0');
-  for (size_t i = 0; i < digest.size(); ++i) {
-    s[2 * i] = kHex[digest[i] >> 4];
-    s[2 * i + 1] = kHex[digest[i] & 15];
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::string s(2 * size, '0');
+  for (size_t i = 0; i < size; ++i) {
+    s[2 * i] = kHex[p[i] >> 4];
+    s[2 * i + 1] = kHex[p[i] & 15];
   }
   return s;
 }

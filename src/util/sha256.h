@@ -12,6 +12,8 @@ using Sha256Digest = std::array<uint8_t, 32>;
 
 Sha256Digest sha256(const void* data, size_t size);
 std::string to_hex(const Sha256Digest& digest);
+// Any bytes as lowercase hex.
+std::string to_hex(const void* data, size_t size);
 
 // Incremental hashing for streams too large to hold at once.
 class Sha256Stream {
