@@ -1,11 +1,13 @@
 // generate()'s options JSON. UsageError is the only expected failure; accepted
 // options must be in range, and their JSON (as recorded with each inference, the
-// thread count filled in) must parse back to the same options.
+// thread count filled in) must parse back to the same options. A response_format's
+// grammar (model/json_grammar.h) is then fed the input's own bytes.
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
 #include "model/generation_options.h"
+#include "model/json_grammar.h"
 #include "util/error.h"
 
 namespace {
@@ -18,7 +20,8 @@ namespace {
 bool same(const hart::GenerationOptions& a, const hart::GenerationOptions& b) {
   return a.max_tokens == b.max_tokens && a.temperature == b.temperature && a.top_k == b.top_k &&
          a.top_p == b.top_p && a.min_p == b.min_p && a.repeat_penalty == b.repeat_penalty &&
-         a.repeat_last_n == b.repeat_last_n && a.seed == b.seed && a.stop == b.stop && a.threads == b.threads;
+         a.repeat_last_n == b.repeat_last_n && a.seed == b.seed && a.stop == b.stop && a.threads == b.threads &&
+         a.response_format == b.response_format && (a.json_grammar == nullptr) == (b.json_grammar == nullptr);
 }
 
 }  // namespace
@@ -46,5 +49,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fail(e.what(), json);
   }
   if (!same(o, back)) fail("options changed on the way through JSON", json);
+  if (o.json_grammar) {
+    hart::JsonState state = o.json_grammar->start();
+    for (size_t i = 0; i < size && o.json_grammar->feed(state, data[i]); ++i)
+      if (state.stack.size() > hart::kMaxJsonDepth) fail("the grammar nested past its depth", json);
+    if (state.finished && !o.json_grammar->can_end(state)) fail("a finished value cannot end", json);
+  }
   return 0;
 }

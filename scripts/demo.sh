@@ -181,6 +181,9 @@ base=$(grep -o 'http://[0-9.:]*/v1' "$work/serve.log")
 api() { curl -s "$base/$1" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$2"; echo; }
 echo "POST $base/chat/completions"
 api chat/completions "{\"model\": \"$own\", \"messages\": [{\"role\": \"user\", \"content\": \"Who goes there?\"}], \"max_tokens\": 24, \"temperature\": 0}" | jq -c '{content: .choices[0].message.content, usage}'
+echo "POST $base/chat/completions with a response_format: the answer is sampled inside the JSON schema"
+schema='{"type": "object", "properties": {"speaker": {"type": "string", "maxLength": 12}, "lines": {"type": "integer"}, "mood": {"enum": ["merry", "grave"]}}, "required": ["speaker", "lines", "mood"]}'
+api chat/completions "{\"model\": \"$own\", \"messages\": [{\"role\": \"user\", \"content\": \"Who speaks?\"}], \"max_tokens\": 200, \"seed\": 3, \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"who\", \"schema\": $schema}}}" | jq -c '.choices[0] | {finish_reason, content: (.message.content | fromjson)}'
 echo "POST $base/completions, streamed (server-sent events)"
 api completions "{\"model\": \"$own\", \"prompt\": \"ROMEO:\", \"max_tokens\": 4, \"stream\": true}" >"$work/stream.txt"
 grep -v '^$' "$work/stream.txt" | cut -c1-150

@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "model/json_grammar.h"
 #include "util/error.h"
 
 namespace hart {
@@ -54,6 +55,34 @@ struct Checker {
   }
 };
 
+// OpenAI's response_format object, into the grammar the answer must follow.
+void read_response_format(const json& v, GenerationOptions& o) {
+  auto bad = [&](const std::string& why) {
+    throw UsageError("generate options: \"response_format\" " + why + ", got " + v.dump().substr(0, 200));
+  };
+  if (!v.is_object() || !v.contains("type") || !v["type"].is_string())
+    bad("must be an object with a \"type\": \"text\", \"json_object\" or \"json_schema\"");
+  const std::string type = v["type"];
+  const json* schema = nullptr;
+  if (type == "text") return;
+  if (type == "json_object") {
+    if (v.contains("schema")) schema = &v["schema"];
+  } else if (type == "json_schema") {
+    const json& spec = v.contains("json_schema") ? v["json_schema"] : v;
+    if (!spec.is_object() || !spec.contains("schema"))
+      bad("of type json_schema needs \"json_schema\": {\"name\": ..., \"schema\": {...}}");
+    schema = &spec["schema"];
+  } else {
+    bad("has an unknown type \"" + type + "\" (known: text, json_object, json_schema)");
+  }
+  try {
+    o.json_grammar = schema ? JsonGrammar::from_schema(*schema) : JsonGrammar::any_object();
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("generate options: \"response_format\": ") + e.what());
+  }
+  o.response_format = v.dump();
+}
+
 }  // namespace
 
 GenerationOptions parse_generation_options(std::string_view text) {
@@ -91,10 +120,12 @@ GenerationOptions parse_generation_options_object(const nlohmann::json& j,
           o.stop.push_back(s.get<std::string>());
         }
       } else c.bad(key, "a non-empty string or an array of them", v);
+    } else if (key == "response_format") {
+      read_response_format(v, o);
     } else {
       throw UsageError("generate options: unknown key \"" + key +
                        "\" (known: max_tokens, temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n,"
-                       " seed, stop, threads)");
+                       " seed, stop, threads, response_format)");
     }
   }
   return o;
@@ -105,6 +136,7 @@ std::string GenerationOptions::to_json() const {
             {"min_p", min_p}, {"repeat_penalty", repeat_penalty}, {"repeat_last_n", repeat_last_n},
             {"stop", stop}, {"threads", threads}};
   if (seed) j["seed"] = *seed;
+  if (!response_format.empty()) j["response_format"] = json::parse(response_format);
   return j.dump();
 }
 

@@ -1,12 +1,14 @@
 // Options of generate(), as the JSON a user passes from SQL or the CLI:
 //   {"max_tokens": 64, "temperature": 0.8, "top_k": 40, "top_p": 0.95, "min_p": 0,
-//    "repeat_penalty": 1.1, "repeat_last_n": 64, "seed": 42, "stop": ["\n\n"], "threads": 2}
+//    "repeat_penalty": 1.1, "repeat_last_n": 64, "seed": 42, "stop": ["\n\n"], "threads": 2,
+//    "response_format": {"type": "json_schema", "json_schema": {"schema": {...}}}}
 // Unknown keys, wrong types and out-of-range values are errors naming the key, the
 // allowed range and the value given. Defaults are greedy decoding (temperature 0),
 // so a query gives the same answer every time unless asked otherwise.
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -14,6 +16,8 @@
 #include <vector>
 
 namespace hart {
+
+class JsonGrammar;
 
 inline constexpr int kMaxGenerateTokens = 1 << 20;
 inline constexpr int kMaxThreads = 512;
@@ -30,6 +34,12 @@ struct GenerationOptions {
   std::vector<std::string> stop; // generation ends before any of these strings
   int threads = 0;               // 0 = the machine's core count (more is capped to it)
   int top_logprobs = 0;          // each generated token also reports this many likeliest alternatives (API only)
+  // response_format, OpenAI's shape: {"type": "text"}, {"type": "json_object"} (any
+  // object; llama-server's "schema" beside it is read too) or {"type": "json_schema",
+  // "json_schema": {"name", "schema", "strict"}}. The answer is sampled inside the
+  // grammar (json_constraint.h); null for free text.
+  std::shared_ptr<const JsonGrammar> json_grammar;
+  std::string response_format;  // as given, recorded with the inference ("" for free text)
 
   // The options as JSON, with the seed actually used; recorded with each inference.
   std::string to_json() const;

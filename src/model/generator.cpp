@@ -86,6 +86,7 @@ GenerationStream::GenerationStream(const Tokenizer& tokenizer, std::vector<int32
   // The continuation follows the prompt's text: decode the prompt first (and drop it)
   // so a leading space of the first new token is kept, as in decode(prompt + new).
   for (int32_t id : ids_) decoder_.push(id);
+  if (options_.json_grammar) json_ = std::make_unique<JsonConstraint>(options_.json_grammar, tokenizer_, end_ids_);
   if (options_.max_tokens <= 0) done_ = true;
 }
 
@@ -108,6 +109,7 @@ int32_t GenerationStream::step(std::span<float> logits, std::string& text) {
   const int i = steps_++;
   require_finite(logits, ids_.size(), i);
   if (hook_) hook_->on_logits(logits, {ids_, i});
+  if (json_) json_->mask(logits);  // after any hook: the grammar has the last word
   std::vector<std::pair<int32_t, float>> top;
   if (options_.top_logprobs > 0) top = top_logprobs(logits, static_cast<size_t>(options_.top_logprobs));
   SampledToken t = sampler_.sample(logits, ids_);
@@ -117,10 +119,11 @@ int32_t GenerationStream::step(std::span<float> logits, std::string& text) {
     return -1;
   }
   ids_.push_back(t.id);
+  if (json_) json_->advance(t.id);
   std::string piece = decoder_.push(t.id);
   r_.tokens.push_back({static_cast<int32_t>(ids_.size() - 1), t.id, piece, t.logprob, std::move(top)});
   pending_ += piece;
-  bool stopped = false;
+  bool stopped = json_ && json_->finished();
   for (const std::string& s : options_.stop) {
     size_t at = pending_.find(s);
     if (at != std::string::npos) {

@@ -4,7 +4,9 @@
 //  - a prompt longer than the context is an error naming both lengths;
 //  - generation stops at max_tokens, the end-of-sequence token, a stop string (which
 //    is not included in the text), or a full context (stop_reason says which);
-//  - invalid UTF-8 in the prompt is replaced by U+FFFD (the tokenizer's policy).
+//  - invalid UTF-8 in the prompt is replaced by U+FFFD (the tokenizer's policy);
+//  - with a response_format, tokens are sampled inside its JSON grammar and the
+//    answer ends (stop_reason "stop") as soon as the JSON value is whole.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -15,6 +17,7 @@
 
 #include "model/causal_lm.h"
 #include "model/generation_options.h"
+#include "model/json_constraint.h"
 #include "model/logits_hook.h"
 #include "model/sampler.h"
 #include "tokenizer/tokenizer.h"
@@ -74,6 +77,7 @@ class GenerationStream {
   int32_t n_ctx_;
   LogitsHook* hook_;
   std::vector<int32_t> end_ids_;
+  std::unique_ptr<JsonConstraint> json_;  // options.response_format's grammar, if any
   std::vector<int32_t> ids_;
   Sampler sampler_;
   StreamDecoder decoder_;

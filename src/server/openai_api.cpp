@@ -30,7 +30,7 @@ namespace {
 // The generation fields OpenAI and llama-server define, passed to the engine's own
 // option parser (its messages name the key); null means unset, as in OpenAI.
 const char* const kGenerationKeys[] = {"max_tokens", "temperature", "top_p", "seed", "stop",
-                                       "top_k",      "min_p",       "repeat_penalty"};
+                                       "top_k",      "min_p",       "repeat_penalty", "response_format"};
 
 int small_int(const json& body, const char* key, int lo, int hi) {
   const json& v = body[key];

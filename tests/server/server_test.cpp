@@ -244,6 +244,62 @@ TEST_F(ServerTest, AChatCompletionAnswersTheRenderedConversation) {
   EXPECT_NE(b->body.find("'wizard' is not one of"), std::string::npos) << b->body;
 }
 
+// response_format: every choice, whole or streamed, is JSON that fits the schema
+// (model/json_grammar.h enforces it while sampling); a schema it cannot follow is a 400.
+TEST_F(ServerTest, AResponseFormatShapesEveryChoice) {
+  server::ServerOptions o;
+  o.chat_template = "chatml";
+  start(o);
+  const json schema = json::parse(R"({"type": "object", "required": ["speaker", "lines", "mood"],
+      "properties": {"speaker": {"type": "string", "maxLength": 10}, "lines": {"type": "integer"},
+                     "mood": {"enum": ["merry", "grave"]}}, "additionalProperties": false})");
+  json req = {{"model", kModel}, {"max_tokens", 200}, {"temperature", 1.0}, {"seed", 5}, {"n", 3},
+              {"messages", json::array({{{"role", "user"}, {"content", "Who speaks?"}}})},
+              {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "who"}, {"schema", schema}}}}}};
+  auto check = [](const std::string& content) {
+    SCOPED_TRACE(content);
+    const json v = json::parse(content);
+    ASSERT_TRUE(v.is_object());
+    EXPECT_EQ(v.size(), 3u);
+    EXPECT_LE(v.at("speaker").get<std::string>().size(), 10u);
+    EXPECT_TRUE(v.at("lines").is_number_integer());
+    EXPECT_TRUE(v.at("mood") == "merry" || v.at("mood") == "grave");
+  };
+  auto r = post("/v1/chat/completions", req);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json body = json::parse(r->body);
+  ASSERT_EQ(body["choices"].size(), 3u);
+  for (const json& c : body["choices"]) {
+    EXPECT_EQ(c["finish_reason"], "stop");
+    check(c["message"]["content"].get<std::string>());
+  }
+  req["stream"] = true;
+  req["n"] = 1;
+  auto st = post("/v1/chat/completions", req);
+  ASSERT_EQ(st->status, 200);
+  std::string text;
+  for (size_t pos = 0; (pos = st->body.find("data: {", pos)) != std::string::npos;) {
+    const size_t end = st->body.find("\n\n", pos);
+    const json chunk = json::parse(st->body.substr(pos + 6, end - pos - 6));
+    pos = end;
+    if (chunk["choices"][0]["delta"].contains("content")) text += chunk["choices"][0]["delta"]["content"].get<std::string>();
+  }
+  check(text);
+  // The schema is recorded with the inference.
+  Database db(dir_->file("s.db"), Database::Mode::kOpenExisting);
+  Stmt q = db.prepare("SELECT count(*) FROM inferences WHERE json_extract(options, '$.response_format.type') = 'json_schema'");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.int64(0), 4);
+  // A keyword it cannot follow is a 400 naming the field.
+  req["response_format"]["json_schema"]["schema"] = {{"not", {{"type", "string"}}}};
+  auto bad = post("/v1/chat/completions", req);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_EQ(json::parse(bad->body)["error"]["param"], "response_format") << bad->body;
+  EXPECT_NE(json::parse(bad->body)["error"]["message"].get<std::string>().find("\"not\" is not supported"),
+            std::string::npos)
+      << bad->body;
+}
+
 // A client that sends its headers a byte at a time and then stalls is dropped after
 // the read timeout, and does not keep the server from answering others meanwhile.
 // Requirement 6: the database stays usable by other processes while the server runs.
