@@ -24,9 +24,9 @@
 //   test   name=pp64 n_tokens=64 threads= reps= median_ts= avg_ts= stddev_ts= samples_ts=a,b,..
 //   memory peak_rss_bytes= rss_before_load_bytes= rss_after_load_bytes= model_bytes=
 //          sqlite_cache_bytes= (the connection's page cache after the load) kv_positions= kv_bytes= budget_bytes= ratio=
-// kv_bytes counts the engine's F32 cache for the largest number of positions any
-// test of this run used (kv_positions): n_layer * 2 (K and V) * kv_positions *
-// kv_dim * 4 bytes. budget_bytes = 1.3 * (model_bytes + kv_bytes); ratio =
+// kv_bytes counts the engine's cache (--cache-type) for the largest number of
+// positions any test of this run used (kv_positions): n_layer * 2 (K and V) *
+// kv_positions * kv_dim * 4 bytes (2 for f16). budget_bytes = 1.3 * (model_bytes + kv_bytes); ratio =
 // peak_rss / (model_bytes + kv_bytes).
 #include <sys/resource.h>
 #include <unistd.h>
@@ -39,6 +39,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <span>
 #include <string>
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
   using namespace hart;
   std::string gguf, db_path, name, pp_list = "64,512", tg_list = "128";
   int threads = 1, reps = 5;
+  KvType cache_type = KvType::kF32;
   unsigned seed = 1;
   bool ingest_only = false;
   CLI::App app{"hart-infer-bench — llama-bench-style pp/tg tokens per second and peak memory of the engine"};
@@ -139,6 +141,9 @@ int main(int argc, char** argv) {
   app.add_option("-n,--tg", tg_list, "Generation lengths, comma-separated (0 or empty: none)")->capture_default_str();
   app.add_option("-r,--reps", reps, "Timed repetitions per test")->capture_default_str();
   app.add_option("--seed", seed, "Seed of the random token ids")->capture_default_str();
+  app.add_option("--cache-type", cache_type, "KV cache type: f32, or f16 (llama-bench's default)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, KvType>{{"f32", KvType::kF32}, {"f16", KvType::kF16}}))
+      ->default_str("f32");
   CLI11_PARSE(app, argc, argv);
 
   std::filesystem::path temp_dir;
@@ -171,6 +176,7 @@ int main(int argc, char** argv) {
     const ModelRow row = require_model(db, name);
     std::shared_ptr<const LoadedModel> loaded = load_stored_model(db.handle(), row);
     std::unique_ptr<CausalLM> lm = make_causal_lm(loaded, threads);
+    lm->set_kv_type(cache_type);
     const double load_secs = std::chrono::duration<double>(Clock::now() - t0).count();
     const uint64_t rss_after_load = current_rss_bytes();
     // SQLite's page cache of this connection after the load (part of rss_after_load).
@@ -183,11 +189,11 @@ int main(int argc, char** argv) {
     for (const TensorView& t : loaded->tensors()) model_bytes += t.n_bytes;
     std::printf(
         "model name=%s arch=%s params=%lld tensor_bytes=%llu resident_bytes=%llu n_layer=%d n_head=%d n_head_kv=%d "
-        "head_dim=%d kv_dim=%llu n_ctx=%d n_vocab=%d path=%s threads=%d load_seconds=%.3f\n",
+        "head_dim=%d kv_dim=%llu n_ctx=%d n_vocab=%d path=%s cache_type=%s threads=%d load_seconds=%.3f\n",
         name.c_str(), loaded->architecture().c_str(), static_cast<long long>(row.parameter_count),
         static_cast<unsigned long long>(model_bytes), static_cast<unsigned long long>(loaded->resident_bytes()),
         c.n_layer, c.n_head, c.n_head_kv, c.head_dim, static_cast<unsigned long long>(kv_dim), c.n_ctx, c.n_vocab,
-        tensor::path_name(tensor::best_path()), threads, load_secs);
+        tensor::path_name(tensor::best_path()), std::string(kv_type_name(cache_type)).c_str(), threads, load_secs);
     std::fflush(stdout);
 
     // BOS first (as llama-bench does when the vocabulary adds one), then random ids.
@@ -245,7 +251,8 @@ int main(int argc, char** argv) {
       report("tg" + std::to_string(n), n, ts);
     }
 
-    const uint64_t kv_bytes = static_cast<uint64_t>(c.n_layer) * 2 * kv_positions * kv_dim * 4;
+    const uint64_t kv_bytes =
+        static_cast<uint64_t>(c.n_layer) * 2 * kv_positions * kv_dim * (cache_type == KvType::kF16 ? 2 : 4);
     const uint64_t peak = peak_rss_bytes();
     const double budget = 1.3 * static_cast<double>(model_bytes + kv_bytes);
     std::printf(

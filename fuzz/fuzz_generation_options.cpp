@@ -20,7 +20,7 @@ namespace {
 bool same(const hart::GenerationOptions& a, const hart::GenerationOptions& b) {
   return a.max_tokens == b.max_tokens && a.temperature == b.temperature && a.top_k == b.top_k &&
          a.top_p == b.top_p && a.min_p == b.min_p && a.repeat_penalty == b.repeat_penalty &&
-         a.repeat_last_n == b.repeat_last_n && a.seed == b.seed && a.stop == b.stop && a.threads == b.threads &&
+         a.repeat_last_n == b.repeat_last_n && a.seed == b.seed && a.stop == b.stop && a.threads == b.threads && a.cache_type == b.cache_type &&
          a.response_format == b.response_format && (a.json_grammar == nullptr) == (b.json_grammar == nullptr);
 }
 

@@ -39,6 +39,7 @@ GenerateCall generate_and_record(sqlite3* db, const std::string& model, std::sha
   GenerationOptions used = options;
   if (used.threads == 0) used.threads = tensor::hardware_threads();
   auto lm = make_causal_lm(loaded, used.threads);
+  lm->set_kv_type(used.cache_type);
   used.threads = lm->pool()->size();  // what ran: requests beyond the machine's cores are capped
   GenerateCall call;
   call.result = generate(*lm, used);

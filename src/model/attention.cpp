@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
+#include "formats/half.h"
 #include "model/ops.h"
 #include "tensor/attend.h"
 #include "tensor/ops.h"
@@ -11,12 +13,35 @@
 namespace hart {
 
 void KvCache::reserve(size_t layer, size_t end) {
-  AlignedVector<float>& k = k_[layer];
-  if (k.size() >= end * kv_dim_) return;
+  AlignedVector<uint8_t>& k = k_[layer];
+  const size_t row = kv_dim_ * element_size();
+  if (k.size() >= end * row) return;
   // Grow in steps (doubling, at least 64 positions), never past the context.
-  size_t cap = std::min(n_ctx_, std::max(end, 2 * k.size() / kv_dim_ + 64));
-  k.resize(cap * kv_dim_);
-  v_[layer].resize(cap * kv_dim_);
+  size_t cap = std::min(n_ctx_, std::max(end, 2 * k.size() / row + 64));
+  k.resize(cap * row);
+  v_[layer].resize(cap * row);
+}
+
+void KvCache::store(size_t layer, size_t pos, size_t n, const float* keys, const float* values, size_t stride) {
+  reserve(layer, pos + n);
+  const size_t row = kv_dim_ * element_size();
+  uint8_t* k = k_[layer].data() + pos * row;
+  uint8_t* v = v_[layer].data() + pos * row;
+  for (size_t i = 0; i < n; ++i, k += row, v += row) {
+    if (type_ == KvType::kF16) {
+      half::f32_to_f16_row(keys + i * stride, reinterpret_cast<uint16_t*>(k), kv_dim_);
+      half::f32_to_f16_row(values + i * stride, reinterpret_cast<uint16_t*>(v), kv_dim_);
+    } else {
+      std::memcpy(k, keys + i * stride, row);
+      std::memcpy(v, values + i * stride, row);
+    }
+  }
+}
+
+size_t KvCache::bytes() const {
+  size_t total = 0;
+  for (size_t l = 0; l < k_.size(); ++l) total += k_[l].size() + v_[l].size();
+  return total;
 }
 
 namespace {
@@ -43,10 +68,11 @@ void attend_rows(const float* q_all, float* out_all, size_t n, const float* keys
 }  // namespace
 
 void KvCache::copy_prefix(const KvCache& from, size_t n) {
+  const size_t row = kv_dim_ * element_size();
   for (size_t l = 0; l < k_.size(); ++l) {
     reserve(l, n);
-    std::copy_n(from.k_[l].data(), n * kv_dim_, k_[l].data());
-    std::copy_n(from.v_[l].data(), n * kv_dim_, v_[l].data());
+    std::copy_n(from.k_[l].data(), n * row, k_[l].data());
+    std::copy_n(from.v_[l].data(), n * row, v_[l].data());
   }
 }
 
@@ -71,10 +97,15 @@ void attention(const float* q_all, float* out_all, std::span<const AttentionSpan
       const AttentionSpan& sp = spans[k];
       const size_t local = job - first_job[k], h = local / sp.n, i = local % sp.n, kvh = h / group;
       const size_t end = sp.n_past + i + 1, first = s.window && end > s.window ? end - s.window : 0;
-      const size_t kv_dim = sp.cache->kv_dim();
-      tensor::attend(q_all + (sp.row + i) * q_dim + h * hd, sp.cache->keys(layer, first) + kvh * hd,
-                     sp.cache->values(layer, first) + kvh * hd, kv_dim, end - first, hd, scale, s.softcap,
-                     score.data(), out_all + (sp.row + i) * q_dim + h * hd);
+      const KvCache& c = *sp.cache;
+      const float* q = q_all + (sp.row + i) * q_dim + h * hd;
+      float* out = out_all + (sp.row + i) * q_dim + h * hd;
+      if (c.type() == KvType::kF16)
+        tensor::attend(q, c.keys<uint16_t>(layer, first) + kvh * hd, c.values<uint16_t>(layer, first) + kvh * hd,
+                       c.kv_dim(), end - first, hd, scale, s.softcap, score.data(), out);
+      else
+        tensor::attend(q, c.keys<float>(layer, first) + kvh * hd, c.values<float>(layer, first) + kvh * hd,
+                       c.kv_dim(), end - first, hd, scale, s.softcap, score.data(), out);
     }
   });
 }

@@ -1,11 +1,13 @@
-// Multi-head attention, shared by every architecture: causal over a growing F32 KV
-// cache (the decoders; grouped-query when n_head_kv < n_head), and bidirectional
-// over a packed batch of sequences (the BERT encoder).
+// Multi-head attention, shared by every architecture: causal over a growing KV cache
+// of floats or halves (the decoders; grouped-query when n_head_kv < n_head), and
+// bidirectional over a packed batch of sequences (the BERT encoder).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
+#include "model/kv_type.h"
 #include "tensor/thread_pool.h"
 #include "util/aligned_vector.h"
 
@@ -14,18 +16,32 @@ namespace hart {
 // Per layer, [position][kv_dim] keys and values; grows on demand up to n_ctx.
 class KvCache {
  public:
-  KvCache(size_t n_layer, size_t kv_dim, size_t n_ctx) : k_(n_layer), v_(n_layer), kv_dim_(kv_dim), n_ctx_(n_ctx) {}
-  // Makes room for positions [0, end) of `layer`.
-  void reserve(size_t layer, size_t end);
-  float* keys(size_t layer, size_t pos) { return &k_[layer][pos * kv_dim_]; }
-  float* values(size_t layer, size_t pos) { return &v_[layer][pos * kv_dim_]; }
+  KvCache(size_t n_layer, size_t kv_dim, size_t n_ctx, KvType type = KvType::kF32)
+      : k_(n_layer), v_(n_layer), kv_dim_(kv_dim), n_ctx_(n_ctx), type_(type) {}
+  // Writes positions [pos, pos + n) of `layer` (room is made): row i's keys from
+  // keys + i * stride, its values from values + i * stride, kv_dim floats each.
+  void store(size_t layer, size_t pos, size_t n, const float* keys, const float* values, size_t stride);
+  // Position pos's row of `layer`, as stored (T is float for F32, uint16_t for F16).
+  template <class T>
+  const T* keys(size_t layer, size_t pos) const {
+    return reinterpret_cast<const T*>(k_[layer].data()) + pos * kv_dim_;
+  }
+  template <class T>
+  const T* values(size_t layer, size_t pos) const {
+    return reinterpret_cast<const T*>(v_[layer].data()) + pos * kv_dim_;
+  }
   size_t kv_dim() const { return kv_dim_; }
-  // Replaces positions [0, n) of every layer with `from`'s (same kv_dim).
+  KvType type() const { return type_; }
+  size_t bytes() const;  // memory held for keys and values
+  // Replaces positions [0, n) of every layer with `from`'s (same kv_dim and type).
   void copy_prefix(const KvCache& from, size_t n);
 
  private:
-  std::vector<AlignedVector<float>> k_, v_;
+  void reserve(size_t layer, size_t end);
+  size_t element_size() const { return type_ == KvType::kF16 ? 2 : 4; }
+  std::vector<AlignedVector<uint8_t>> k_, v_;
   size_t kv_dim_, n_ctx_;
+  KvType type_;
 };
 
 struct AttentionShape {

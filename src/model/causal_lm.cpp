@@ -12,8 +12,9 @@ void Sequence::copy_prefix(const Sequence& from, size_t n) {
   if (n > from.tokens_.size())
     throw Error("copy_prefix: the source sequence holds " + std::to_string(from.tokens_.size()) + " tokens, not " +
                 std::to_string(n));
-  if (from.cache.kv_dim() != cache.kv_dim() || static_cast<int64_t>(n) > n_ctx_)
-    throw Error("copy_prefix: the sequences belong to different models or the prefix exceeds this context");
+  if (from.cache.kv_dim() != cache.kv_dim() || from.cache.type() != cache.type() || static_cast<int64_t>(n) > n_ctx_)
+    throw Error("copy_prefix: the sequences belong to different models or cache types, or the prefix exceeds this "
+                "context");
   cache.copy_prefix(from.cache, n);
   tokens_.assign(from.tokens_.begin(), from.tokens_.begin() + static_cast<std::ptrdiff_t>(n));
 }
@@ -30,7 +31,13 @@ std::unique_ptr<Sequence> CausalLM::new_sequence(int32_t n_ctx) const {
   if (n_ctx < 0 || n_ctx > this->n_ctx())
     throw UsageError("model '" + loaded().info().name + "': a context of " + std::to_string(n_ctx) +
                      " tokens is outside 1.." + std::to_string(this->n_ctx()));
-  return std::make_unique<Sequence>(kv_layers(), kv_dim(), n_ctx ? n_ctx : this->n_ctx());
+  return std::make_unique<Sequence>(kv_layers(), kv_dim(), n_ctx ? n_ctx : this->n_ctx(), kv_type_);
+}
+
+void CausalLM::set_kv_type(KvType type) {
+  if (type == kv_type_) return;
+  kv_type_ = type;
+  own_.reset();
 }
 
 void CausalLM::eval_batch(std::span<const BatchItem> items, std::vector<float>& logits) {

@@ -22,7 +22,8 @@ namespace hart {
 // valid only for the model that made it (CausalLM::new_sequence).
 class Sequence {
  public:
-  Sequence(size_t n_layer, size_t kv_dim, int32_t n_ctx) : cache(n_layer, kv_dim, n_ctx), n_ctx_(n_ctx) {}
+  Sequence(size_t n_layer, size_t kv_dim, int32_t n_ctx, KvType kv_type = KvType::kF32)
+      : cache(n_layer, kv_dim, n_ctx, kv_type), n_ctx_(n_ctx) {}
   int32_t n_past() const { return static_cast<int32_t>(tokens_.size()); }
   int32_t n_ctx() const { return n_ctx_; }
   const std::vector<int32_t>& tokens() const { return tokens_; }
@@ -69,6 +70,10 @@ class CausalLM {
 
   // A new, empty sequence holding at most n_ctx tokens (0: the model's context).
   std::unique_ptr<Sequence> new_sequence(int32_t n_ctx = 0) const;
+  // The KV cache type of sequences made from now on (F32 unless set); the instance's
+  // own sequence starts over when it changes.
+  void set_kv_type(KvType type);
+  KvType kv_type() const { return kv_type_; }
   // Appends each item's tokens to its sequence, all in one forward pass; `logits`
   // gets the logits of each item's last token, items.size() x n_vocab. Every item's
   // tokens and context are checked before anything runs; a sequence appears once.
@@ -95,6 +100,7 @@ class CausalLM {
 
  private:
   std::unique_ptr<Sequence> own_;  // eval()'s sequence, made on first use
+  KvType kv_type_ = KvType::kF32;
 };
 
 // Architectures the engine runs, for error messages.

@@ -116,11 +116,8 @@ void DecoderModel::attention_block(const Layer& L, int l, const Rows& R) {
     tensor::rope(q, c_.n_head, hd, R.pos[i], rope);
     tensor::rope(k, c_.n_head_kv, hd, R.pos[i], rope);
   }
-  for (const AttentionSpan& sp : R.spans) {  // the new keys and values join their caches
-    sp.cache->reserve(l, sp.n_past + sp.n);
-    std::memcpy(sp.cache->keys(l, sp.n_past), &k_[sp.row * kv_dim], sp.n * kv_dim * sizeof(float));
-    std::memcpy(sp.cache->values(l, sp.n_past), &v_[sp.row * kv_dim], sp.n * kv_dim * sizeof(float));
-  }
+  for (const AttentionSpan& sp : R.spans)  // the new keys and values join their caches
+    sp.cache->store(l, sp.n_past, sp.n, &k_[sp.row * kv_dim], &v_[sp.row * kv_dim], kv_dim);
   const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head_kv), hd, c_.attn_scale,
                              c_.attn_softcap, sliding ? static_cast<size_t>(c_.sliding_window) : 0};
   attention(q_.data(), q_.data(), R.spans, l, shape, *pool_);  // in place

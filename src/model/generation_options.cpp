@@ -120,12 +120,16 @@ GenerationOptions parse_generation_options_object(const nlohmann::json& j,
           o.stop.push_back(s.get<std::string>());
         }
       } else c.bad(key, "a non-empty string or an array of them", v);
+    } else if (key == "cache_type") {
+      std::optional<KvType> type = v.is_string() ? kv_type_named(v.get<std::string>()) : std::nullopt;
+      if (!type) c.bad(key, "\"f32\" or \"f16\"", v);
+      o.cache_type = *type;
     } else if (key == "response_format") {
       read_response_format(v, o);
     } else {
       throw UsageError("generate options: unknown key \"" + key +
                        "\" (known: max_tokens, temperature, top_k, top_p, min_p, repeat_penalty, repeat_last_n,"
-                       " seed, stop, threads, response_format)");
+                       " seed, stop, threads, cache_type, response_format)");
     }
   }
   return o;
@@ -136,6 +140,7 @@ std::string GenerationOptions::to_json() const {
             {"min_p", min_p}, {"repeat_penalty", repeat_penalty}, {"repeat_last_n", repeat_last_n},
             {"stop", stop}, {"threads", threads}};
   if (seed) j["seed"] = *seed;
+  if (cache_type != KvType::kF32) j["cache_type"] = kv_type_name(cache_type);
   if (!response_format.empty()) j["response_format"] = json::parse(response_format);
   return j.dump();
 }

@@ -1,7 +1,7 @@
 // Options of generate(), as the JSON a user passes from SQL or the CLI:
 //   {"max_tokens": 64, "temperature": 0.8, "top_k": 40, "top_p": 0.95, "min_p": 0,
 //    "repeat_penalty": 1.1, "repeat_last_n": 64, "seed": 42, "stop": ["\n\n"], "threads": 2,
-//    "response_format": {"type": "json_schema", "json_schema": {"schema": {...}}}}
+//    "cache_type": "f16", "response_format": {"type": "json_schema", "json_schema": {"schema": {...}}}}
 // Unknown keys, wrong types and out-of-range values are errors naming the key, the
 // allowed range and the value given. Defaults are greedy decoding (temperature 0),
 // so a query gives the same answer every time unless asked otherwise.
@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "model/kv_type.h"
 
 namespace hart {
 
@@ -33,6 +35,7 @@ struct GenerationOptions {
   std::optional<uint64_t> seed;  // unset: drawn from the clock and reported back
   std::vector<std::string> stop; // generation ends before any of these strings
   int threads = 0;               // 0 = the machine's core count (more is capped to it)
+  KvType cache_type = KvType::kF32;  // "cache_type": "f32" or "f16" (half the KV cache's memory)
   int top_logprobs = 0;          // each generated token also reports this many likeliest alternatives (API only)
   // response_format, OpenAI's shape: {"type": "text"}, {"type": "json_object"} (any
   // object; llama-server's "schema" beside it is read too) or {"type": "json_schema",

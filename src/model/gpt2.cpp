@@ -82,22 +82,17 @@ void Gpt2Model::forward_one(const BatchItem& item, float* logits, bool all_logit
     ops::read_row(wpe, n_past + i, pos.data());
     tensor::add(&x_[i * dim], pos.data(), &x_[i * dim], dim);
   }
-  const size_t end = n_past + n;
   const AttentionShape shape{static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.n_head), static_cast<size_t>(c_.head_dim)};
   const HiddenRows stream{x_.data(), dim, tokens, n_past}, normed{xb_.data(), dim, tokens, n_past};
   for (int l = 0; l < c_.n_layer; ++l) {
     const Layer& L = layers_[l];
     if (observer_) observer_->on_block_input(l, stream);
-    cache.reserve(l, end);
     for (size_t i = 0; i < n; ++i)
       tensor::layernorm(&x_[i * dim], L.ln1_w.data(), L.ln1_b.data(), &xb_[i * dim], dim, c_.eps);
     apply(L.qkv, xb_.data(), n, qkv_.data(), *pool_);
-    for (size_t i = 0; i < n; ++i) {  // split [q | k | v]; k and v go into the cache
-      const float* row = &qkv_[i * 3 * dim];
-      std::memcpy(&q_[i * dim], row, dim * sizeof(float));
-      std::memcpy(cache.keys(l, n_past + i), row + dim, dim * sizeof(float));
-      std::memcpy(cache.values(l, n_past + i), row + 2 * dim, dim * sizeof(float));
-    }
+    for (size_t i = 0; i < n; ++i)  // split [q | k | v]; k and v go into the cache
+      std::memcpy(&q_[i * dim], &qkv_[i * 3 * dim], dim * sizeof(float));
+    cache.store(l, n_past, n, &qkv_[dim], &qkv_[2 * dim], 3 * dim);
     const AttentionSpan span{0, n, static_cast<size_t>(n_past), &cache};
     attention(q_.data(), att_.data(), {&span, 1}, l, shape, *pool_);
     apply(L.proj, att_.data(), n, xb_.data(), *pool_);

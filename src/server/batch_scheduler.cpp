@@ -36,6 +36,7 @@ BatchScheduler::BatchScheduler(std::shared_ptr<const LoadedModel> model, Schedul
   if (limits_.queue < 0) throw UsageError("server: the queue length must be >= 0");
   if (limits_.batch_tokens < 1) throw UsageError("server: batch tokens must be >= 1");
   lm_ = make_causal_lm(model_, limits_.threads > 0 ? limits_.threads : tensor::hardware_threads());
+  lm_->set_kv_type(limits_.cache_type);
   slot_ctx_ = limits_.slot_ctx > 0 ? limits_.slot_ctx : std::min<int32_t>(lm_->n_ctx(), 4096);
   if (slot_ctx_ > lm_->n_ctx())
     throw UsageError("server: a slot context of " + std::to_string(slot_ctx_) + " tokens exceeds model '" +

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "model/kv_type.h"
 #include "model/causal_lm.h"
 #include "model/generator.h"
 #include "util/error.h"
@@ -29,6 +30,7 @@ struct SchedulerLimits {
   int queue = 64;           // requests waiting for a slot; more are refused
   int batch_tokens = 512;   // prompt tokens per forward pass, shared by the slots
   int threads = 0;          // for the forward pass (0: the machine's cores)
+  KvType cache_type = KvType::kF32;  // the slots' KV caches (f16: half the memory)
 };
 
 // Thrown by submit() when the queue is full: the server answers 429 (or 503).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "formats/dtype.h"
 #include "tensor/cpu_path.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -18,12 +19,16 @@ void cap_scores(float* score, size_t n, float softcap) {
   for (size_t t = 0; t < n; ++t) score[t] = softcap * std::tanh(score[t] / softcap);
 }
 
-void attend_scalar(const float* q, const float* keys, const float* values, size_t stride, size_t n, size_t hd,
-                   float scale, float softcap, float* score, float* out) {
+inline float value_of(float x) { return x; }
+inline float value_of(uint16_t h) { return f16_to_f32(h); }
+
+template <class T>
+void attend_scalar(const float* q, const T* keys, const T* values, size_t stride, size_t n, size_t hd, float scale,
+                   float softcap, float* score, float* out) {
   for (size_t t = 0; t < n; ++t) {
-    const float* k = keys + t * stride;
+    const T* k = keys + t * stride;
     float s = 0;
-    for (size_t d = 0; d < hd; ++d) s = std::fma(q[d], k[d], s);
+    for (size_t d = 0; d < hd; ++d) s = std::fma(q[d], value_of(k[d]), s);
     score[t] = s * scale;
   }
   if (softcap > 0) cap_scores(score, n, softcap);
@@ -33,7 +38,7 @@ void attend_scalar(const float* q, const float* keys, const float* values, size_
   for (size_t t = 0; t < n; ++t) sum += (score[t] = std::exp(score[t] - mx));
   std::fill(out, out + hd, 0.0f);
   for (size_t t = 0; t < n; ++t)
-    for (size_t d = 0; d < hd; ++d) out[d] = std::fma(score[t], values[t * stride + d], out[d]);
+    for (size_t d = 0; d < hd; ++d) out[d] = std::fma(score[t], value_of(values[t * stride + d]), out[d]);
   const float inv = 1.0f / sum;
   for (size_t d = 0; d < hd; ++d) out[d] *= inv;
 }
@@ -60,17 +65,26 @@ HART_AVX2 inline __m256 exp_neg(__m256 x) {
   return _mm256_and_ps(e, _mm256_cmp_ps(x, _mm256_set1_ps(-87.0f), _CMP_GE_OQ));
 }
 
-HART_AVX2 float dot(const float* a, const float* b, size_t n) {
+HART_AVX2 inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+HART_AVX2 inline __m256 load8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+HART_AVX2 inline float load1(const float* p) { return *p; }
+HART_AVX2 inline float load1(const uint16_t* p) { return _cvtsh_ss(*p); }
+
+template <class T>
+HART_AVX2 float dot(const float* a, const T* b, size_t n) {
   __m256 s = _mm256_setzero_ps();
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s);
+  for (; i + 8 <= n; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), load8(b + i), s);
   float r = hsum(s);
-  for (; i < n; ++i) r = std::fma(a[i], b[i], r);
+  for (; i < n; ++i) r = std::fma(a[i], load1(b + i), r);
   return r;
 }
 
-HART_AVX2 void attend_avx2(const float* q, const float* keys, const float* values, size_t stride, size_t n,
-                               size_t hd, float scale, float softcap, float* score, float* out) {
+template <class T>
+HART_AVX2 void attend_avx2(const float* q, const T* keys, const T* values, size_t stride, size_t n, size_t hd,
+                           float scale, float softcap, float* score, float* out) {
   for (size_t t = 0; t < n; ++t) score[t] = dot(q, keys + t * stride, hd) * scale;
   if (softcap > 0) cap_scores(score, n, softcap);
   // max, then exp and sum, 8 positions at a time
@@ -93,33 +107,42 @@ HART_AVX2 void attend_avx2(const float* q, const float* keys, const float* value
   size_t d = 0;
   for (; d + 8 <= hd; d += 8) {
     __m256 acc = _mm256_setzero_ps();
-    for (t = 0; t < n; ++t) acc = _mm256_fmadd_ps(_mm256_set1_ps(score[t]), _mm256_loadu_ps(values + t * stride + d), acc);
+    for (t = 0; t < n; ++t) acc = _mm256_fmadd_ps(_mm256_set1_ps(score[t]), load8(values + t * stride + d), acc);
     _mm256_storeu_ps(out + d, _mm256_mul_ps(acc, _mm256_set1_ps(inv)));
   }
   for (; d < hd; ++d) {
     float acc = 0;
-    for (t = 0; t < n; ++t) acc = std::fma(score[t], values[t * stride + d], acc);
+    for (t = 0; t < n; ++t) acc = std::fma(score[t], load1(values + t * stride + d), acc);
     out[d] = acc * inv;
   }
 }
+
 #endif
 
-using AttendFn = void (*)(const float*, const float*, const float*, size_t, size_t, size_t, float, float, float*, float*);
+template <class T>
+using AttendFn = void (*)(const float*, const T*, const T*, size_t, size_t, size_t, float, float, float*, float*);
 
-AttendFn pick() {
+template <class T>
+AttendFn<T> pick() {
 #ifdef HART_AVX2
-  if (path_supported(Path::Avx2)) return attend_avx2;
+  if (best_path() != Path::Scalar) return attend_avx2<T>;
 #endif
-  return attend_scalar;
+  return attend_scalar<T>;
 }
 
-const AttendFn attend_fn = pick();
+const AttendFn<float> attend_f32 = pick<float>();
+const AttendFn<uint16_t> attend_f16 = pick<uint16_t>();
 
 }  // namespace
 
 void attend(const float* q, const float* keys, const float* values, size_t stride, size_t n, size_t head_dim,
             float scale, float softcap, float* score, float* out) {
-  attend_fn(q, keys, values, stride, n, head_dim, scale, softcap, score, out);
+  attend_f32(q, keys, values, stride, n, head_dim, scale, softcap, score, out);
+}
+
+void attend(const float* q, const uint16_t* keys, const uint16_t* values, size_t stride, size_t n, size_t head_dim,
+            float scale, float softcap, float* score, float* out) {
+  attend_f16(q, keys, values, stride, n, head_dim, scale, softcap, score, out);
 }
 
 }  // namespace hart::tensor

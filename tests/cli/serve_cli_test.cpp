@@ -44,7 +44,13 @@ TEST(ServeCliTest, ServesAnnouncedPortRecordsTheRequestAndStopsOnSigterm) {
   ASSERT_EQ(run_command(hart + "init " + db, &out), 0) << out;
   ASSERT_EQ(run_command(hart + "ingest " + db + " " + source_dir() +
                             "/models/shakespeare-3m/shakespeare-3m.gguf --name bard --quiet", &out), 0) << out;
-  ASSERT_EQ(run_command(hart + "serve " + db + " --port 0 --threads 1 >/dev/null 2>" + log + " & echo $!", &out), 0) << out;
+  // An unknown cache type is refused by name, before anything binds.
+  EXPECT_NE(run_command(hart + "serve " + db + " --port 0 --cache-type q4 2>&1", &out), 0);
+  EXPECT_NE(out.find("--cache-type"), std::string::npos) << out;
+  ASSERT_EQ(run_command(hart + "serve " + db + " --port 0 --threads 1 --cache-type f16 >/dev/null 2>" + log + " & echo $!",
+                        &out),
+            0)
+      << out;
   const int pid = std::stoi(out);
   struct KillOnExit {  // a failed assertion must not leave the server running
     int pid;

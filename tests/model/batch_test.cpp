@@ -111,6 +111,59 @@ TEST_P(BatchTest, BadBatchesAreRefusedBeforeAnythingRuns) {
   EXPECT_THROW(lm->new_sequence(lm->n_ctx() + 1), UsageError);
 }
 
+// An F16 KV cache (KvType::kF16): half the bytes, and logits within what rounding
+// keys and values to 11 significant bits costs, with (nearly) the same greedy choices; batches
+// over it are still exact, and a prefix cannot be copied between cache types.
+TEST_P(BatchTest, AnF16CacheHalvesTheMemoryAndKeepsTheLogitsClose) {
+  auto lm32 = model(), lm16 = model();
+  lm16->set_kv_type(KvType::kF16);
+  std::vector<int32_t> tokens = kPrompts[2];
+  for (int i = 0; tokens.size() < 40; ++i) tokens.push_back(static_cast<int32_t>((i * 37 + 11) % lm32->n_vocab()));
+  std::vector<float> a, b;
+  lm32->eval(tokens, a, /*all_logits=*/true);
+  lm16->eval(tokens, b, /*all_logits=*/true);
+  const size_t V = static_cast<size_t>(lm32->n_vocab());
+  float largest = 0, worst = 0;
+  int same_choice = 0;
+  for (size_t r = 0; r < tokens.size(); ++r) {
+    const float* x = &a[r * V];
+    const float* y = &b[r * V];
+    for (size_t v = 0; v < V; ++v) {
+      largest = std::max(largest, std::abs(x[v]));
+      worst = std::max(worst, std::abs(x[v] - y[v]));
+    }
+    same_choice += std::max_element(x, x + V) - x == std::max_element(y, y + V) - y;
+  }
+  // Quantized weights quantize their activations to 8 bits too, and a rounded key can
+  // move a value across a step of that grid: there the gap is a step, not a rounding.
+  const bool quantized = GetParam().find("_q") != std::string::npos;
+  EXPECT_LT(worst, (quantized ? 3e-2f : 2e-3f) * largest) << "largest logit " << largest;
+  EXPECT_GE(same_choice, static_cast<int>(tokens.size()) - (quantized ? 4 : 1));
+  RecordProperty("f16_cache_max_logit_error", std::to_string(worst) + " of " + std::to_string(largest));
+
+  auto s32 = lm32->new_sequence(), s16 = lm16->new_sequence();
+  std::vector<BatchItem> items{{s32.get(), kPrompts[0]}};
+  lm32->eval_batch(items, a);
+  items[0].sequence = s16.get();
+  lm16->eval_batch(items, b);
+  EXPECT_EQ(s16->cache.type(), KvType::kF16);
+  EXPECT_EQ(s16->cache.bytes() * 2, s32->cache.bytes());
+  EXPECT_THROW(s16->copy_prefix(*s32, 2), Error);
+
+  // Batched over F16 caches: each sequence's logits exactly as alone.
+  std::vector<std::vector<int32_t>> next;
+  const auto expected = alone(*lm16, next);
+  std::vector<std::unique_ptr<Sequence>> seqs;
+  std::vector<BatchItem> all;
+  for (const auto& p : kPrompts) {
+    seqs.push_back(lm16->new_sequence());
+    all.push_back({seqs.back().get(), p});
+  }
+  lm16->eval_batch(all, b);
+  for (size_t i = 0; i < kPrompts.size(); ++i)
+    EXPECT_TRUE(std::equal(b.begin() + i * V, b.begin() + (i + 1) * V, expected[i * 4].begin())) << "sequence " << i;
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, BatchTest,
                          ::testing::Values("llama_f32", "llama_q4_0", "qwen2_f32", "phi3_f32", "gemma2_f32",
                                            "gemma3_f32", "gpt2_f32"));

@@ -80,8 +80,11 @@ TEST(Sampler, RepetitionPenaltyDiscouragesRecentTokens) {
 TEST(GenerationOptions, ParsesEveryKeyAndRoundTrips) {
   GenerationOptions o = parse_generation_options(
       R"({"max_tokens": 5, "temperature": 0.7, "top_k": 3, "top_p": 0.9, "min_p": 0.05, "repeat_penalty": 1.1,
-          "repeat_last_n": 8, "seed": 99, "stop": ["\n", "The end"], "threads": 2})");
+          "repeat_last_n": 8, "seed": 99, "stop": ["\n", "The end"], "threads": 2, "cache_type": "f16"})");
   EXPECT_EQ(o.max_tokens, 5);
+  EXPECT_EQ(o.cache_type, KvType::kF16);
+  EXPECT_THAT(o.to_json(), ::testing::HasSubstr("\"cache_type\":\"f16\""));
+  EXPECT_THAT(parse_generation_options("{}").to_json(), ::testing::Not(::testing::HasSubstr("cache_type")));
   EXPECT_EQ(o.stop.size(), 2u);
   EXPECT_EQ(*o.seed, 99u);
   GenerationOptions again = parse_generation_options(o.to_json());
@@ -104,6 +107,7 @@ TEST(GenerationOptions, BadOptionsNameTheKeyAndTheRange) {
            {R"({"seed": -3})", "\"seed\" must be a non-negative integer"},
            {R"({"stop": [1]})", "\"stop\" must be a non-empty string"},
            {R"({"stop": ""})", "\"stop\" must be a non-empty string"},
+           {R"({"cache_type": "q8_0"})", "\"cache_type\" must be \"f32\" or \"f16\", got \"q8_0\""},
            {R"([1, 2])", "expected a JSON object"},
            {R"({"max_tokens": )", "not valid JSON"}}) {
     try {

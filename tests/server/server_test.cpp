@@ -244,6 +244,24 @@ TEST_F(ServerTest, AChatCompletionAnswersTheRenderedConversation) {
   EXPECT_NE(b->body.find("'wizard' is not one of"), std::string::npos) << b->body;
 }
 
+// --cache-type f16: the slots' caches hold halves, and each answer is what generate()
+// gives with the same cache type (batching changes nothing, as with F32).
+TEST_F(ServerTest, AnF16CacheServesWhatGenerateGivesWithIt) {
+  server::ServerOptions o;
+  o.limits.cache_type = KvType::kF16;
+  start(o);
+  auto m = LoadedModel::from_file(source_dir() + "/models/shakespeare-3m/shakespeare-3m.gguf", kModel);
+  auto lm = make_causal_lm(m, 1);
+  lm->set_kv_type(KvType::kF16);
+  GenerationOptions g;
+  g.max_tokens = 24;
+  for (const char* prompt : {"ROMEO:", "JULIET:\nO"}) {
+    auto r = post("/v1/completions", completion(prompt, 24));
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_EQ(json::parse(r->body)["choices"][0]["text"], generate_text(*lm, m->tokenizer(), prompt, g).text) << prompt;
+  }
+}
+
 // response_format: every choice, whole or streamed, is JSON that fits the schema
 // (model/json_grammar.h enforces it while sampling); a schema it cannot follow is a 400.
 TEST_F(ServerTest, AResponseFormatShapesEveryChoice) {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <vector>
 
+#include "formats/dtype.h"
+#include "formats/half.h"
 #include "tensor/attend.h"
 #include "util/error.h"
 
@@ -141,6 +143,38 @@ TEST(Attend, MatchesDoublePrecisionAttention) {
         for (size_t t = 0; t < n; ++t) want += p[t] / sum * values[t * stride + d];
         ASSERT_NEAR(out[d], want, 2e-5) << "head_dim " << hd << " n " << n << " dim " << d;
       }
+    }
+}
+
+// An F16 KV cache's rows: f32_to_f16_row rounds as f32_to_f16 does (nearest even,
+// infinities, NaN) on every path, and attending over halves equals attending over
+// the floats they stand for.
+TEST(Attend, HalfRowsAreTheirRoundedFloats) {
+  uint32_t seed = 777;
+  auto rnd = [&] { return (seed = seed * 1664525u + 1013904223u) / 4294967296.0 * 2 - 1; };
+  std::vector<float> in = {0.0f, -0.0f, 1.0f, 65504.0f, 65520.0f, 1e-8f, 6.1e-5f, 1.0009765625f + 0.00048828125f,
+                           INFINITY, -INFINITY, NAN};
+  for (int i = 0; i < 1000; ++i) in.push_back(float(rnd() * 100));
+  for (half::Path p : {half::Path::Scalar, half::Path::Avx2, half::Path::Avx512}) {
+    if (!half::path_supported(p)) continue;
+    std::vector<uint16_t> h(in.size());
+    half::f32_to_f16_row(p, in.data(), h.data(), in.size());
+    for (size_t i = 0; i < in.size(); ++i) ASSERT_EQ(h[i], f32_to_f16(in[i])) << in[i] << " on " << half::path_name(p);
+  }
+  for (size_t hd : {8, 13, 64})
+    for (size_t n : {1, 9, 100}) {
+      const size_t stride = 2 * hd + 3;
+      std::vector<float> q(hd), keys(n * stride), values(n * stride), score(n), want(hd), got(hd);
+      for (float& v : q) v = float(rnd() * 4);
+      for (float& v : keys) v = float(rnd() * 4);
+      for (float& v : values) v = float(rnd());
+      std::vector<uint16_t> k16(keys.size()), v16(values.size());
+      half::f32_to_f16_row(keys.data(), k16.data(), keys.size());
+      half::f32_to_f16_row(values.data(), v16.data(), values.size());
+      for (size_t i = 0; i < keys.size(); ++i) keys[i] = f16_to_f32(k16[i]), values[i] = f16_to_f32(v16[i]);
+      attend(q.data(), keys.data(), values.data(), stride, n, hd, 0.3f, 0.0f, score.data(), want.data());
+      attend(q.data(), k16.data(), v16.data(), stride, n, hd, 0.3f, 0.0f, score.data(), got.data());
+      ASSERT_EQ(got, want) << "head_dim " << hd << " n " << n;
     }
 }
 
