@@ -1,4 +1,5 @@
 #include "cli/generation_flags.h"
+#include "tensor/cpu_path.h"
 
 #include <algorithm>
 #include <charconv>
@@ -58,10 +59,13 @@ GenerationOptions GenerationFlags::options() const {
 
 void print_generation_stats(const GenerateCall& call) {
   const GenerationResult& r = call.result;
-  std::fprintf(stderr, "[%d prompt tokens in %.1f ms (%.0f tok/s); %zu generated in %.1f ms (%.0f tok/s); stop: %s; seed %llu; %s]\n",
+  std::fprintf(stderr,
+               "[%d prompt tokens in %.1f ms (%.0f tok/s); %zu generated in %.1f ms (%.0f tok/s); stop: %s; seed %llu; "
+               "%s kernels; %s]\n",
                r.prompt_tokens, r.prompt_seconds * 1e3, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9),
                r.tokens.size(), r.generate_seconds * 1e3, r.tokens.size() / std::max(r.generate_seconds, 1e-9),
-               r.stop_reason.c_str(), static_cast<unsigned long long>(r.seed), describe(call.record).c_str());
+               r.stop_reason.c_str(), static_cast<unsigned long long>(r.seed), tensor::path_name(tensor::best_path()),
+               describe(call.record).c_str());
 }
 
 }  // namespace hart

@@ -1,6 +1,9 @@
 #include "tensor/cpu_path.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <initializer_list>
+#include <string_view>
 
 namespace hart::tensor {
 
@@ -18,8 +21,19 @@ bool path_supported(Path p) {
 
 Path best_path() {
   static const Path p = [] {
+    // HART_CPU_PATH caps the choice (to compare with an AVX2-only build of another
+    // engine, or to see what a user without AVX-512 gets).
+    Path cap = Path::Avx512;
+    if (const char* want = std::getenv("HART_CPU_PATH"); want && *want) {
+      bool known = false;
+      for (Path q : {Path::Scalar, Path::Avx2, Path::Avx2Vnni, Path::Avx512})
+        if (std::string_view(want) == path_name(q)) cap = q, known = true;
+      if (!known)
+        std::fprintf(stderr, "hart: HART_CPU_PATH=%s is not a kernel path (scalar, avx2, avx2-vnni, avx512); ignored\n",
+                     want);
+    }
     for (Path q : {Path::Avx512, Path::Avx2Vnni, Path::Avx2})
-      if (path_supported(q)) return q;
+      if (q <= cap && path_supported(q)) return q;
     return Path::Scalar;
   }();
   return p;

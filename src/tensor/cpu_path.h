@@ -14,7 +14,9 @@ enum class Path {
   Avx512,    // AVX-512 F/BW/VL/DQ + VNNI: 512-bit dpbusd/dpwssd and FMA
 };
 
-Path best_path();              // the path the plain entry points use: the widest supported
+// The path the plain entry points use: the widest supported, or at most the one the
+// environment variable HART_CPU_PATH names (scalar, avx2, avx2-vnni, avx512).
+Path best_path();
 bool path_supported(Path p);   // whether this CPU can run `p`
 const char* path_name(Path p); // "scalar", "avx2", "avx2-vnni", "avx512"
 

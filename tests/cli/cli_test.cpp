@@ -4,6 +4,7 @@
 #include "reference_models.h"
 #include "support/model_builder.h"
 #include "support/test_support.h"
+#include "tensor/cpu_path.h"
 
 namespace hart::test {
 namespace {
@@ -119,6 +120,24 @@ TEST_F(CliTest, GenerateStreamsLlamaCppsContinuation) {
   EXPECT_THAT(out, ::testing::HasSubstr("unknown key \"top_q\""));
   ASSERT_EQ(hart("sql " + db + " \"SELECT count(*) FROM inferences\" --csv"), 0);
   EXPECT_EQ(out, "count(*)\n3\n");  // two generations and a tokenization; failed calls record nothing
+}
+
+// HART_CPU_PATH caps the kernel path (to compare with an AVX2-only build of another
+// engine); the stats line says which path ran; an unknown name is reported and ignored.
+TEST_F(CliTest, HartCpuPathCapsTheKernelsAndTheStatsSayWhichRan) {
+  ASSERT_EQ(hart("ingest " + db + " " + source_dir() + "/models/shakespeare-3m/shakespeare-3m.gguf --name bard --quiet"), 0)
+      << out;
+  auto run = [&](const std::string& path) {  // stderr only
+    return "(HART_CPU_PATH=" + path + " " + binary_dir() + "/src/hart generate " + db + " bard 'ROMEO:' -n 4 >/dev/null)";
+  };
+  ASSERT_EQ(run_command(run("scalar"), &out), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("; scalar kernels;"));
+  const std::string avx2 = tensor::path_supported(tensor::Path::Avx2) ? "avx2" : "scalar";
+  ASSERT_EQ(run_command(run("avx2"), &out), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("; " + avx2 + " kernels;"));
+  ASSERT_EQ(run_command(run("amx"), &out), 0) << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("HART_CPU_PATH=amx is not a kernel path (scalar, avx2, avx2-vnni, avx512); ignored"));
+  EXPECT_THAT(out, ::testing::HasSubstr(std::string("; ") + tensor::path_name(tensor::best_path()) + " kernels;"));
 }
 
 // hart eval and hart compare on the reference Llama (context 64): the text from a file
