@@ -28,7 +28,15 @@
 #                 side still runs and the llama.cpp column says "not run".
 #   HART_BENCH_ROUNDS  alternating rounds per configuration (default 3; --quick: 1)
 #   HART_BENCH_REPS    repetitions per run, both sides (default 5; --quick: 2)
-#   STORIES_GGUF  stories260K.gguf (default ../shared/data/stories260K/stories260K.gguf)
+#   STORIES_GGUF  stories260K.gguf (default ../shared/data/stories260K/stories260K.gguf;
+#                 HART_BENCH_STORIES=0 leaves it out)
+#   HART_BENCH_DTYPES  the synthetic model's types (default "F32 Q8_0 Q4_0"); llama.cpp's
+#                 mixes such as Q4_K_M and Q5_K_M are made from the F16 model by
+#                 LLAMA_QUANTIZE (llama.cpp's llama-quantize, built beside llama-bench)
+#   HART_BENCH_THREADS  thread counts (default "1 2")
+#   HART_BENCH_CACHE    our KV cache type, f32 (default) or f16 (llama-bench's default)
+#   HART_BENCH_PP_TARGET  the pp rows' target ratio (default 0.8; tg rows: 1.0)
+#   HART_CPU_PATH caps our kernel path (avx2 against an AVX2-only llama.cpp build)
 #   TMPDIR        where the generated models and the database go (~1.3 GB)
 #   --quick       a small synthetic model, 1 round, 2 repetitions: a smoke test
 #
@@ -89,7 +97,11 @@ else
 fi
 PP=64,512
 TG=128
-THREADS=(1 2)
+read -r -a THREADS <<<"${HART_BENCH_THREADS:-1 2}"
+read -r -a DTYPES <<<"${HART_BENCH_DTYPES:-F32 Q8_0 Q4_0}"
+CACHE=${HART_BENCH_CACHE:-f32}
+PP_TARGET=${HART_BENCH_PP_TARGET:-0.8}
+LLAMA_QUANTIZE=${LLAMA_QUANTIZE:-}
 STORIES=${STORIES_GGUF:-../shared/data/stories260K/stories260K.gguf}
 
 SCRIPT_START=$EPOCHREALTIME
@@ -112,16 +124,32 @@ fi
 # ---------------------------------------------------------------- models
 # Each entry: name|file|dtype
 MODELS=()
-if [[ -f "$STORIES" ]]; then
+if [[ "${HART_BENCH_STORIES:-1}" == 0 ]]; then :
+elif [[ -f "$STORIES" ]]; then
   MODELS+=("stories260K|$STORIES|F32")
 else
   echo "note: $STORIES not found; stories260K rows are skipped"
 fi
-for dtype in F32 Q8_0 Q4_0; do
+for dtype in "${DTYPES[@]}"; do
   file=$TMP/synth-$dtype.gguf
-  GEN=$("$SYNTH" --out "$file" --dtype "$dtype" --name "$SYNTH_LABEL" "${SHAPE[@]}")
-  echo "model: hart-synth --dtype $dtype ${SHAPE[*]}"
-  echo "       $(field parameters "$GEN") parameters, $(field tensor_bytes "$GEN") tensor bytes, file $(field file_bytes "$GEN") bytes"
+  case "$dtype" in
+    *_K_*|*_K)  # a llama.cpp mix: quantized from the F16 model by llama-quantize
+      if [[ -z "$LLAMA_QUANTIZE" || ! -x "$LLAMA_QUANTIZE" ]]; then
+        echo "run_inference_bench.sh: $dtype needs LLAMA_QUANTIZE (llama.cpp's llama-quantize)" >&2; exit 1
+      fi
+      f16=$TMP/synth-F16.gguf
+      [[ -f "$f16" ]] || "$SYNTH" --out "$f16" --dtype F16 --name "$SYNTH_LABEL" "${SHAPE[@]}" >/dev/null
+      "$LLAMA_QUANTIZE" "$f16" "$file" "$dtype" >"$TMP/quantize.log" 2>&1 || {
+        echo "run_inference_bench.sh: llama-quantize failed:" >&2; tail -n 20 "$TMP/quantize.log" >&2; exit 1; }
+      echo "model: hart-synth --dtype F16 ${SHAPE[*]}, then llama-quantize FILE OUT $dtype"
+      echo "       file $(stat -c %s "$file") bytes"
+      ;;
+    *)
+      GEN=$("$SYNTH" --out "$file" --dtype "$dtype" --name "$SYNTH_LABEL" "${SHAPE[@]}")
+      echo "model: hart-synth --dtype $dtype ${SHAPE[*]}"
+      echo "       $(field parameters "$GEN") parameters, $(field tensor_bytes "$GEN") tensor bytes, file $(field file_bytes "$GEN") bytes"
+      ;;
+  esac
   MODELS+=("$SYNTH_LABEL-$dtype|$file|$dtype")
 done
 for m in "${MODELS[@]}"; do
@@ -136,7 +164,7 @@ declare -A OURS LLAMA MEMO LRSS INFO
 TESTS=(pp64 pp512 tg128)
 run_ours() {  # name threads
   local out=$TMP/ours.out
-  "$IBENCH" --db "$DB" --model "$1" -t "$2" -p "$PP" -n "$TG" -r "$REPS" >"$out"
+  "$IBENCH" --db "$DB" --model "$1" -t "$2" -p "$PP" -n "$TG" -r "$REPS" --cache-type "$CACHE" >"$out"
   local line t
   for t in "${TESTS[@]}"; do
     line=$(grep "^test name=$t " "$out" || true)
@@ -183,13 +211,13 @@ for m in "${MODELS[@]}"; do
     done
   done
 done
-echo "engine: $(field path "${INFO[${MODELS[0]%%|*}|model]}") kernels (hart-infer-bench's path=)"
+echo "engine: $(field path "${INFO[${MODELS[0]%%|*}|model]}") kernels (hart-infer-bench's path=), $CACHE KV cache"
 (( ANCHOR )) && echo "llama-bench: $LLAMA_INFO"
 
 # ---------------------------------------------------------------- tables
 echo
 echo "== Speed (tokens/s, median of $ROUNDS rounds of median-of-$REPS; ratio = ours / llama.cpp)"
-FMT='%-20s | %-5s | %-7s | %-6s | %10s | %12s | %7s | %-7s | %s\n'
+FMT='%-20s | %-6s | %-7s | %-6s | %10s | %12s | %7s | %-7s | %s\n'
 printf "$FMT" model dtype threads test ours llama.cpp ratio target met?
 printf '%s\n' "$(printf -- '-%.0s' {1..100})"
 MISSES=0
@@ -200,7 +228,7 @@ for m in "${MODELS[@]}"; do
       o=${OURS[$name|$T|$t]:-}
       [[ -z "$o" ]] && continue
       om=$(median $o)
-      if [[ $t == tg* ]]; then target=1.0; else target=0.8; fi
+      if [[ $t == tg* ]]; then target=1.0; else target=$PP_TARGET; fi
       if (( ANCHOR )) && [[ -n "${LLAMA[$name|$T|$t]:-}" ]]; then
         lm=$(median ${LLAMA[$name|$T|$t]})
         ratio=$(calc '%.2f' "$om / $lm")
@@ -217,10 +245,10 @@ done
 
 echo
 echo "== Peak memory of the measuring process (MB = 10^6 bytes; median of $ROUNDS runs)"
-echo "   KV = our F32 cache for the 512 positions pp512 fills: n_layer * 2 * 512 * kv_dim * 4 bytes"
+echo "   KV = our $CACHE cache for the 512 positions pp512 fills: n_layer * 2 * 512 * kv_dim * $([[ $CACHE == f16 ]] && echo 2 || echo 4) bytes"
 echo "   budget = 1.3 x (tensor bytes + KV); 'base' = RSS before the model is loaded (binary, libraries, SQLite)"
 echo "   llama-bench max RSS is for information (its whole run: mmapped file, F16 KV cache of n_prompt + n_gen cells)"
-FMT2='%-20s | %-5s | %-7s | %9s | %7s | %9s | %9s | %6s | %-4s | %8s | %11s | %s\n'
+FMT2='%-20s | %-6s | %-7s | %9s | %7s | %9s | %9s | %6s | %-4s | %8s | %11s | %s\n'
 printf "$FMT2" model dtype threads tensors KV budget "peak RSS" ratio met? "base" "after load" "llama-bench RSS"
 printf '%s\n' "$(printf -- '-%.0s' {1..130})"
 for m in "${MODELS[@]}"; do
@@ -240,7 +268,7 @@ for m in "${MODELS[@]}"; do
 done
 
 echo
-echo "commands: $IBENCH --db DB --model NAME -t T -p $PP -n $TG -r $REPS"
+echo "commands: ${HART_CPU_PATH:+HART_CPU_PATH=$HART_CPU_PATH }$IBENCH --db DB --model NAME -t T -p $PP -n $TG -r $REPS --cache-type $CACHE"
 if (( ANCHOR )); then echo "          $LLAMA_BENCH -m FILE -p $PP -n $TG -t T -r $REPS -o json"; fi
 echo "rows that miss their target: $MISSES"
 echo "total script time: $(calc '%.1f' "$EPOCHREALTIME - $SCRIPT_START") s"

@@ -147,114 +147,6 @@ struct Q4_0K {
   }
 };
 
-// Q4_K x Q8_K: sum_j sc_j * dot_j(q, x) * d - sum_j m_j * sum_j(x) * dmin.
-struct Q4_KK {
-  static constexpr int R = 1, C = 4;
-  template <int NR, int NC>
-  HART_K static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t nb = g.cols / 256;
-    QuantRows<NC> x(g, c, 256, 16);
-    const uint8_t* w[NR];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    __m256 acc[NR][NC];
-    __m128 macc[NR][NC];
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) acc[k][j] = _mm256_setzero_ps(), macc[k][j] = _mm_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0xF);
-    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      HART_UNROLL for (int k = 0; k < NR; ++k) {
-        const uint8_t* blk = w[k] + 144 * b;
-        const float d = half_at(blk), dmin = half_at(blk + 2);
-        uint32_t u[4];
-        q4k_scales(blk + 4, u);
-        uint8_t sc[8];
-        std::memcpy(sc, u, 8);
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, int(u[3]), int(u[2])));
-        __m256i sumi[NC];
-        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
-        for (int h = 0; h < 4; ++h) {
-          const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16 + 32 * h));
-          const __m256i lo = _mm256_and_si256(qv, m4), hi = _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4);
-          const __m256i slo = _mm256_set1_epi16(sc[2 * h]), shi = _mm256_set1_epi16(sc[2 * h + 1]);
-          HART_UNROLL for (int j = 0; j < NC; ++j) {
-            const int8_t* xp = x.q[j] + 256 * b + 64 * h;
-            const __m256i xl = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp));
-            const __m256i xh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32));
-            sumi[j] = IntDot::s16(sumi[j], _mm256_maddubs_epi16(lo, xl), slo);
-            sumi[j] = IntDot::s16(sumi[j], _mm256_maddubs_epi16(hi, xh), shi);
-          }
-        }
-        HART_UNROLL for (int j = 0; j < NC; ++j) {
-          const float dx = x.d[j][b];
-          acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(d * dx), _mm256_cvtepi32_ps(sumi[j]), acc[k][j]);
-          const int16_t* bs = x.s[j] + 16 * b;
-          const __m128i s8 = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bs)),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(bs + 8)));
-          macc[k][j] = _mm_fmadd_ps(_mm_set1_ps(dmin * dx), _mm_cvtepi32_ps(_mm_madd_epi16(mins, s8)), macc[k][j]);
-        }
-      }
-    }
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]) - hsum(macc[k][j]);
-  }
-};
-
-// Q6_K x Q8_K: 6-bit q in 0..63 by maddubs; the -32 offset is 32 * sum_j sc_j * bsum_j.
-struct Q6_KK {
-  static constexpr int R = 1, C = 4;
-  template <int NR, int NC>
-  HART_K static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t nb = g.cols / 256;
-    QuantRows<NC> x(g, c, 256, 16);
-    const uint8_t* w[NR];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    __m256 acc[NR][NC];
-    HART_UNROLL for (auto& row : acc)
-      HART_UNROLL for (auto& v : row) v = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3);
-    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      HART_UNROLL for (int k = 0; k < NR; ++k) {
-        const uint8_t* blk = w[k] + 210 * b;
-        const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192);
-        const float d = half_at(blk + 208);
-        __m256i sumi[NC];
-        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
-        for (int h = 0; h < 2; ++h) {
-          const uint8_t* ql = blk + 64 * h;
-          const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
-          const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
-          const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 128 + 32 * h));
-          __m256i q[4], s[4];
-          q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m2), 4));
-          q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4),
-                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m2), 4));
-          q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
-                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m2), 4));
-          q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m2), 4));
-          for (int m = 0; m < 4; ++m)  // 32 elements = sub-blocks 8h+2m (low lane) and 8h+2m+1
-            s[m] = _mm256_set_m128i(_mm_set1_epi16(sc[8 * h + 2 * m + 1]), _mm_set1_epi16(sc[8 * h + 2 * m]));
-          HART_UNROLL for (int j = 0; j < NC; ++j) {
-            const int8_t* xp = x.q[j] + 256 * b + 128 * h;
-            for (int m = 0; m < 4; ++m) {
-              const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32 * m));
-              sumi[j] = IntDot::s16(sumi[j], _mm256_maddubs_epi16(q[m], xv), s[m]);
-            }
-          }
-        }
-        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
-        HART_UNROLL for (int j = 0; j < NC; ++j) {
-          const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.s[j] + 16 * b));
-          const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5);
-          acc[k][j] = _mm256_fmadd_ps(_mm256_set1_ps(d * x.d[j][b]), _mm256_cvtepi32_ps(_mm256_sub_epi32(sumi[j], off)),
-                                      acc[k][j]);
-        }
-      }
-    }
-    store<NR, NC>(g, r, c, acc);
-  }
-};
-
 // The other 32-element types (unpack_x86.h decodes a block into 32 bytes):
 // maddubs + madd per block, the q offset as -kOffset * sum(x), the min as
 // m * dx * sum(x) in a float beside the vector accumulator.
@@ -358,9 +250,9 @@ KernelTable kernel_table() {
       {DType::IQ4_NL, drive<Block32K<unpack::IQ4_NL>>},
       {DType::Q2_K, drive<Block256K<unpack::Q2_K>>},
       {DType::Q3_K, drive<Block256K<unpack::Q3_K>>},
-      {DType::Q4_K, drive<Q4_KK>},
+      {DType::Q4_K, drive<Block256K<unpack::Q4_K>>},
       {DType::Q5_K, drive<Block256K<unpack::Q5_K>>},
-      {DType::Q6_K, drive<Q6_KK>},
+      {DType::Q6_K, drive<Block256K<unpack::Q6_K>>},
       {DType::IQ4_XS, drive<Block256K<unpack::IQ4_XS>>},
   };
   return table_of(k);

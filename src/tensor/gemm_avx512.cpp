@@ -1,7 +1,7 @@
 // AVX-512 (F/BW/VL/DQ + VNNI) block kernels, chosen at run time (cpu_path.h).
 // The 32-element types take two blocks per 512-bit VPDPBUSD; the 256-element ones
-// multiply by their sub-block scales with VPDPWSSD (madd + add in one). Q8_0, Q4_0,
-// Q4_K and Q6_K are hand-tuned; the others decode through unpack_x86.h. Every output keeps
+// multiply by their sub-block scales with VPDPWSSD (madd + add in one). Q8_0 and Q4_0
+// are hand-tuned; the others decode through unpack_x86.h. Every output keeps
 // its own accumulators, so a tile computes each output exactly as a 1 x 1 tile.
 #include <cmath>
 #include <cstring>
@@ -179,112 +179,6 @@ struct UnpackGeneric {
   }
 };
 
-// Q4_K x Q8_K: 64 elements (sub-blocks 2h, 2h+1) per 512-bit maddubs + dpwssd.
-struct Q4_KK {
-  static constexpr int R = 1, C = 4;
-  template <int NR, int NC>
-  HART_AVX512 static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t nb = g.cols / 256;
-    QuantRows<NC> x(g, c, 256, 16);
-    const uint8_t* w[NR];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    __m512 acc[NR][NC];
-    __m128 macc[NR][NC];
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) acc[k][j] = _mm512_setzero_ps(), macc[k][j] = _mm_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0xF);
-    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      HART_UNROLL for (int k = 0; k < NR; ++k) {
-        const uint8_t* blk = w[k] + 144 * b;
-        const float d = half_at(blk), dmin = half_at(blk + 2);
-        uint32_t u[4];
-        q4k_scales(blk + 4, u);
-        uint8_t sc[8];
-        std::memcpy(sc, u, 8);
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, int(u[3]), int(u[2])));
-        __m512i sumi[NC];
-        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
-        for (int h = 0; h < 4; ++h) {
-          const __m256i qv = ld256(blk + 16 + 32 * h);
-          const __m512i q = join(_mm256_and_si256(qv, m4), _mm256_and_si256(_mm256_srli_epi16(qv, 4), m4));
-          const __m512i s = join(_mm256_set1_epi16(sc[2 * h]), _mm256_set1_epi16(sc[2 * h + 1]));
-          HART_UNROLL for (int j = 0; j < NC; ++j)
-            sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(q, ld512(x.q[j] + 256 * b + 64 * h)), s);
-        }
-        HART_UNROLL for (int j = 0; j < NC; ++j) {
-          const float dx = x.d[j][b];
-          acc[k][j] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(sumi[j]), acc[k][j]);
-          const int16_t* bs = x.s[j] + 16 * b;
-          const __m128i s8 = _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(bs)),
-                                            _mm_loadu_si128(reinterpret_cast<const __m128i*>(bs + 8)));
-          macc[k][j] = _mm_fmadd_ps(_mm_set1_ps(dmin * dx), _mm_cvtepi32_ps(_mm_madd_epi16(mins, s8)), macc[k][j]);
-        }
-      }
-    }
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]) - hsum(macc[k][j]);
-  }
-};
-
-// Q6_K x Q8_K: 64 elements per 512-bit step; scales spread per 16 elements by
-// VPERMW; the -32 offset is 32 * sum_j sc_j * bsum_j.
-struct Q6_KK {
-  static constexpr int R = 1, C = 4;
-  template <int NR, int NC>
-  HART_AVX512 static void tile(const GemmArgs& g, size_t r, size_t c) {
-    const size_t nb = g.cols / 256;
-    QuantRows<NC> x(g, c, 256, 16);
-    const uint8_t* w[NR];
-    HART_UNROLL for (int k = 0; k < NR; ++k) w[k] = g.w + (r + k) * g.row_bytes;
-    __m512 acc[NR][NC];
-    HART_UNROLL for (auto& row : acc)
-      HART_UNROLL for (auto& v : row) v = _mm512_setzero_ps();
-    const __m512i m4 = _mm512_set1_epi8(0xF), m2 = _mm512_set1_epi8(3);
-    // 16-bit lane l of a 64-element step belongs to sub-block l / 8 (+ 4 for the high nibbles).
-    __m512i idx_lo, idx_hi, sh_lo, sh_hi;
-    {
-      alignas(64) int16_t il[32], ih[32], sl[32], shv[32];
-      for (int l = 0; l < 32; ++l) il[l] = int16_t(l / 8), ih[l] = int16_t(l / 8 + 4), sl[l] = int16_t(l < 16 ? 0 : 2),
-                                   shv[l] = int16_t(l < 16 ? 4 : 6);
-      idx_lo = ld512(il), idx_hi = ld512(ih), sh_lo = ld512(sl), sh_hi = ld512(shv);
-    }
-    for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
-      HART_UNROLL for (int k = 0; k < NR; ++k) {
-        const uint8_t* blk = w[k] + 210 * b;
-        const float d = half_at(blk + 208);
-        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192)));
-        const __m512i scz = _mm512_castsi256_si512(sc16);
-        __m512i sumi[NC];
-        HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm512_setzero_si512();
-        for (int h = 0; h < 2; ++h) {
-          const __m512i ql = ld512(blk + 64 * h);
-          const __m256i hb = ld256(blk + 128 + 32 * h);
-          const __m512i qh = join(hb, hb);
-          const __m512i qa = _mm512_or_si512(
-              _mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh_lo), m2), 4));
-          const __m512i qb = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
-                                             _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, sh_hi), m2), 4));
-          const __m512i off = _mm512_set1_epi16(int16_t(8 * h));
-          const __m512i sa = _mm512_permutexvar_epi16(_mm512_add_epi16(idx_lo, off), scz);
-          const __m512i sb = _mm512_permutexvar_epi16(_mm512_add_epi16(idx_hi, off), scz);
-          HART_UNROLL for (int j = 0; j < NC; ++j) {
-            const int8_t* xp = x.q[j] + 256 * b + 128 * h;
-            sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(qa, ld512(xp)), sa);
-            sumi[j] = _mm512_dpwssd_epi32(sumi[j], _mm512_maddubs_epi16(qb, ld512(xp + 64)), sb);
-          }
-        }
-        HART_UNROLL for (int j = 0; j < NC; ++j) {
-          const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, ld256(x.s[j] + 16 * b)), 5);
-          const __m512i tot = _mm512_sub_epi32(sumi[j], _mm512_zextsi256_si512(off));
-          acc[k][j] = _mm512_fmadd_ps(_mm512_set1_ps(d * x.d[j][b]), _mm512_cvtepi32_ps(tot), acc[k][j]);
-        }
-      }
-    }
-    HART_UNROLL for (int k = 0; k < NR; ++k)
-      HART_UNROLL for (int j = 0; j < NC; ++j) g.y[(c + j) * g.ldy + r + k] = hsum(acc[k][j]);
-  }
-};
-
 // The other 256-element types (unpack_x86.h): pairs of its 32-byte registers
 // make 64 elements (sub-blocks 4i..4i+3, one per 128-bit lane) for maddubs +
 // dpwssd with the scales spread by VPERMW; offsets and mins as in gemm_avx2.cpp.
@@ -361,9 +255,9 @@ KernelTable avx512_kernels() {
       {DType::IQ4_NL, drive<Pair32K<UnpackGeneric<unpack::IQ4_NL>>>},
       {DType::Q2_K, drive<Block256K<unpack::Q2_K>>},
       {DType::Q3_K, drive<Block256K<unpack::Q3_K>>},
-      {DType::Q4_K, drive<Q4_KK>},
+      {DType::Q4_K, drive<Block256K<unpack::Q4_K>>},
       {DType::Q5_K, drive<Block256K<unpack::Q5_K>>},
-      {DType::Q6_K, drive<Q6_KK>},
+      {DType::Q6_K, drive<Block256K<unpack::Q6_K>>},
       {DType::IQ4_XS, drive<Block256K<unpack::IQ4_XS>>},
   };
   return table_of(k);

@@ -120,10 +120,10 @@ struct Q3_K {
   }
 };
 
-// Q5_K: Q4_K's nibbles (64 elements per 32 bytes) plus fifth bits: bit i of qh[l]
-// belongs to element 32i + l.
-struct Q5_K {
-  static constexpr size_t kBytes = 176;
+// Q4_K: 8 sub-blocks of 32 with 6-bit scales and mins; 64 elements per 32 bytes
+// (sub-block 2h in the low nibbles of bytes 32h.., 2h + 1 in the high ones).
+struct Q4_K {
+  static constexpr size_t kBytes = 144;
   static constexpr bool kSigned = false, kMin = true;
   static constexpr int kOffset = 0;
   HART_AVX2 static void scales(const uint8_t* b, Scales& s) {
@@ -137,9 +137,44 @@ struct Q5_K {
     s.d = simd::half_at(b), s.dmin = simd::half_at(b + 2);
   }
   HART_AVX2 static __m256i chunk(const uint8_t* b, int i) {
+    const __m256i qv = ld(b + 16 + 32 * (i / 2));
+    return _mm256_and_si256(i % 2 ? _mm256_srli_epi16(qv, 4) : qv, _mm256_set1_epi8(0xF));
+  }
+};
+
+// Q5_K: Q4_K's nibbles (64 elements per 32 bytes) plus fifth bits: bit i of qh[l]
+// belongs to element 32i + l.
+struct Q5_K {
+  static constexpr size_t kBytes = 176;
+  static constexpr bool kSigned = false, kMin = true;
+  static constexpr int kOffset = 0;
+  HART_AVX2 static void scales(const uint8_t* b, Scales& s) { Q4_K::scales(b, s); }  // the same header
+  HART_AVX2 static __m256i chunk(const uint8_t* b, int i) {
     const __m256i qv = ld(b + 48 + 32 * (i / 2));
     const __m256i nib = _mm256_and_si256(i % 2 ? _mm256_srli_epi16(qv, 4) : qv, _mm256_set1_epi8(0xF));
     return _mm256_or_si256(nib, bit_to(ld(b + 16), i, 4));
+  }
+};
+
+// Q6_K: q = 4 low bits (ql) + 2 high bits (qh), 0..63, offset 32; 16 int8 scales.
+// Chunk i (elements 32i..) of half h = i / 4: ql bytes 64h + 32 (i % 2).., low
+// nibbles for i % 4 < 2, high ones after; its high bits are 2-bit plane i % 4 of
+// qh bytes 128 + 32h...
+struct Q6_K {
+  static constexpr size_t kBytes = 210;
+  static constexpr bool kSigned = false, kMin = false;
+  static constexpr int kOffset = 32;
+  HART_AVX2 static void scales(const uint8_t* b, Scales& s) {
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(s.sc), _mm256_cvtepi8_epi16(raw));
+    s.d = simd::half_at(b + 208), s.dmin = 0.0f;
+  }
+  HART_AVX2 static __m256i chunk(const uint8_t* b, int i) {
+    const int h = i / 4, j = i % 4;
+    const __m256i ql = ld(b + 64 * h + 32 * (j % 2));
+    const __m256i lo = _mm256_and_si256(j < 2 ? ql : _mm256_srli_epi16(ql, 4), _mm256_set1_epi8(0xF));
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(ld(b + 128 + 32 * h), 2 * j), _mm256_set1_epi8(3));
+    return _mm256_or_si256(lo, _mm256_slli_epi16(hi, 4));
   }
 };
 
