@@ -1,4 +1,4 @@
-// AVX2 kernels for Q8_0 and Q4_0 weights in interleave.h's 16-row layout (the one
+// AVX2 kernels for Q8_0, Q4_0 and Q4_K weights in interleave.h's 16-row layout (the one
 // the AVX-512 kernels read), with AVX-VNNI (VEX VPDPBUSD) and without (VPMADDUBSW
 // + VPMADDWD): see gemm_interleaved_avx2_kernels.h.
 #include <cstring>
@@ -19,6 +19,7 @@ struct IntDot {
   static constexpr int kQ8Offset = 128;
   HART_K static __m256i u8s8(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_avx_epi32(acc, u, s); }
   HART_K static __m256i q8(__m256i acc, __m256i w, __m256i x) { return _mm256_dpbusd_avx_epi32(acc, w, x); }
+  HART_K static __m256i s16(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_avx_epi32(acc, a, b); }
 };
 #include "tensor/gemm_interleaved_avx2_kernels.h"
 #undef HART_K
@@ -35,6 +36,7 @@ struct IntDot {
     const __m256i q = _mm256_xor_si256(w, _mm256_set1_epi8(static_cast<char>(0x80)));
     return u8s8(acc, _mm256_sign_epi8(q, q), _mm256_sign_epi8(x, q));
   }
+  HART_K static __m256i s16(__m256i acc, __m256i a, __m256i b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
 };
 #include "tensor/gemm_interleaved_avx2_kernels.h"
 #undef HART_K
@@ -44,6 +46,7 @@ KernelTable avx2_vnni_interleaved_kernels() {
   static constexpr KernelEntry k[] = {
       {DType::Q8_0, vnni::drive16<vnni::Interleaved<vnni::ChunksQ8_0>>},
       {DType::Q4_0, vnni::drive16<vnni::Interleaved<vnni::ChunksQ4_0>>},
+      {DType::Q4_K, vnni::drive16<vnni::InterleavedQ4_K>},
   };
   return table_of(k);
 }
@@ -52,6 +55,7 @@ KernelTable avx2_interleaved_kernels() {
   static constexpr KernelEntry k[] = {
       {DType::Q8_0, plain::drive16<plain::Interleaved<plain::ChunksQ8_0>>},
       {DType::Q4_0, plain::drive16<plain::Interleaved<plain::ChunksQ4_0>>},
+      {DType::Q4_K, plain::drive16<plain::InterleavedQ4_K>},
   };
   return table_of(k);
 }

@@ -1,4 +1,4 @@
-// AVX-512 VNNI kernels for Q8_0 and Q4_0 weights in interleave.h's 16-row layout.
+// AVX-512 VNNI kernels for Q8_0, Q4_0 (and Q4_K, on 256 bits) weights in interleave.h's 16-row layout.
 // Per 32-element block and activation row: 8 VPDPBUSD, each multiplying 4 unsigned
 // weight bytes of 16 rows by 4 activation bytes broadcast, give the 16 rows' integer
 // dots in the 16 lanes; the weights' +128 (Q8_0) or +8 (Q4_0) offset comes off as
@@ -80,10 +80,25 @@ void drive16(const GemmArgs& g, size_t r0, size_t r1, size_t c0, size_t c1) {
 
 }  // namespace
 
+// Q4_K: the 256-bit kernel of gemm_interleaved_avx2_kernels.h with AVX-512's EVEX
+// VNNI (which every CPU on this path has; VEX AVX-VNNI it may lack).
+namespace evex {
+#define HART_K HART_AVX512
+struct IntDot {
+  static constexpr int kQ8Offset = 128;
+  HART_K static __m256i u8s8(__m256i acc, __m256i u, __m256i s) { return _mm256_dpbusd_epi32(acc, u, s); }
+  HART_K static __m256i q8(__m256i acc, __m256i w, __m256i x) { return _mm256_dpbusd_epi32(acc, w, x); }
+  HART_K static __m256i s16(__m256i acc, __m256i a, __m256i b) { return _mm256_dpwssd_epi32(acc, a, b); }
+};
+#include "tensor/gemm_interleaved_avx2_kernels.h"
+#undef HART_K
+}  // namespace evex
+
 KernelTable avx512_interleaved_kernels() {
   static constexpr KernelEntry k[] = {
       {DType::Q8_0, drive16<Interleaved<ChunksQ8_0>>},
       {DType::Q4_0, drive16<Interleaved<ChunksQ4_0>>},
+      {DType::Q4_K, evex::drive16<evex::InterleavedQ4_K>},
   };
   return table_of(k);
 }
