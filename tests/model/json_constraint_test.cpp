@@ -5,31 +5,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../store/store_fixture.h"
-#include "engine/stored_model.h"
-#include "model/causal_lm.h"
 #include "model/generator.h"
-#include "store/model_ingest.h"
+#include "stories_fixture.h"
 
 namespace hart::test {
 namespace {
 
 using json = nlohmann::json;
 
-class JsonConstraintTest : public StoreTest {
+class JsonConstraintTest : public StoriesTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    if (shared_data("stories260K/stories260K.gguf").empty()) GTEST_SKIP() << "no shared stories260K";
-    ingest_model(*db, shared_data("stories260K/stories260K.gguf"), {"stories260K"});
-    model = load_stored_model(db->handle(), require_model(*db, "stories260K"));
-    lm = make_causal_lm(model, 1);
-  }
   GenerationResult generate(const json& options) {
     return generate_text(*lm, model->tokenizer(), "Once upon a time", parse_generation_options(options.dump()));
   }
-  std::shared_ptr<const LoadedModel> model;
-  std::unique_ptr<CausalLM> lm;
 };
 
 const json kPerson = json::parse(R"({"type": "object", "required": ["name", "age", "mood", "friends"],

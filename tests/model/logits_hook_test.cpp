@@ -6,14 +6,13 @@
 #include <limits>
 #include <map>
 
-#include "../store/store_fixture.h"
 #include "engine/inference.h"
 #include "engine/stored_model.h"
 #include "model/causal_lm.h"
 #include "model/forward_observer.h"
 #include "model/generator.h"
 #include "model/logits_hook.h"
-#include "store/model_ingest.h"
+#include "stories_fixture.h"
 
 namespace hart::test {
 namespace {
@@ -38,15 +37,8 @@ class TestHook : public LogitsHook {
   }
 };
 
-class LogitsHookTest : public StoreTest {
+class LogitsHookTest : public StoriesTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    if (shared_data("stories260K/stories260K.gguf").empty()) GTEST_SKIP() << "no shared stories260K";
-    ingest_model(*db, shared_data("stories260K/stories260K.gguf"), {"stories260K"});
-    model = load_stored_model(db->handle(), require_model(*db, "stories260K"));
-    lm = make_causal_lm(model, 1);
-  }
   GenerationResult generate(const std::string& json, LogitsHook* hook) {
     return generate_text(*lm, model->tokenizer(), "Once upon a time", parse_generation_options(json), {}, hook);
   }
@@ -55,8 +47,6 @@ class LogitsHookTest : public StoreTest {
     for (const GeneratedToken& t : r.tokens) v.push_back(t.id);
     return v;
   }
-  std::shared_ptr<const LoadedModel> model;
-  std::unique_ptr<CausalLM> lm;
 };
 
 const char* kGreedy = R"({"max_tokens": 48})";
