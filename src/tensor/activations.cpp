@@ -1,6 +1,7 @@
 // Activation quantization to Q8_0 / Q8_K blocks (see activations.h for the form).
 #include "tensor/activations.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -14,8 +15,8 @@ namespace {
 inline int round_even(float v) { return static_cast<int>((v + 12582912.0f) - 12582912.0f); }
 
 void quantize_block(const float* x, size_t b, int8_t* qs, float* d) {
-  float amax = 0.0f;
-  for (size_t i = 0; i < b; ++i) amax = std::fmax(amax, std::fabs(x[i]));
+  float amax = 0.0f;  // std::max(amax, NaN) keeps amax as std::fmax would, without a libm call per element
+  for (size_t i = 0; i < b; ++i) amax = std::max(amax, std::fabs(x[i]));
   const float scale = amax / 127.0f;
   const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
   *d = scale;

@@ -85,7 +85,23 @@ HART_AVX2 float dot(const float* a, const T* b, size_t n) {
 template <class T>
 HART_AVX2 void attend_avx2(const float* q, const T* keys, const T* values, size_t stride, size_t n, size_t hd,
                            float scale, float softcap, float* score, float* out) {
-  for (size_t t = 0; t < n; ++t) score[t] = dot(q, keys + t * stride, hd) * scale;
+  size_t t0 = 0;
+  if (hd % 8 == 0)  // 8 keys at a time: their dots reduced together, not one horizontal sum each
+    for (; t0 + 8 <= n; t0 += 8) {
+      __m256 a[8];
+      for (int u = 0; u < 8; ++u) a[u] = _mm256_setzero_ps();
+      for (size_t d = 0; d < hd; d += 8) {
+        const __m256 qv = _mm256_loadu_ps(q + d);
+#pragma GCC unroll 8
+        for (int u = 0; u < 8; ++u) a[u] = _mm256_fmadd_ps(qv, load8(keys + (t0 + u) * stride + d), a[u]);
+      }
+      // hadd pairs, then pairs of pairs: lane u of each 128-bit half holds half of key u's dot
+      const __m256 s0123 = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+      const __m256 s4567 = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
+      const __m256 dots = _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20), _mm256_permute2f128_ps(s0123, s4567, 0x31));
+      _mm256_storeu_ps(score + t0, _mm256_mul_ps(dots, _mm256_set1_ps(scale)));
+    }
+  for (size_t t = t0; t < n; ++t) score[t] = dot(q, keys + t * stride, hd) * scale;
   if (softcap > 0) cap_scores(score, n, softcap);
   // max, then exp and sum, 8 positions at a time
   size_t t = 0;
