@@ -51,7 +51,11 @@
 # is missing.
 #
 # Note: both servers and the client share this machine's cores; the client's own CPU
-# time is taken from the servers alike.
+# time is taken from the servers alike. The client keeps connections alive; llama-server
+# (build 10587) closes the connection after each streamed response while announcing
+# keep-alive, so against it every request opens a new connection, and now and then one
+# is sent on a connection that is being closed: it fails ("Connection error. <- fetch
+# failed <- UND_ERR_SOCKET other side closed") and is counted (the SDK's retries, which would hide it, are off).
 set -euo pipefail
 export LC_ALL=C
 
@@ -316,9 +320,10 @@ echo "  ${HART_CPU_PATH:+HART_CPU_PATH=$HART_CPU_PATH }$(shq "${OURS_CMD[@]}")"
 (( ANCHOR )) && echo "  $(shq "${LLAMA_CMD[@]}")"
 echo "  node $(shq "$LOAD" --base-url URL --clients C --requests "$REQUESTS" "${LOAD_ARGS[@]}")"
 echo "  (warm-up: the same with --clients $WARM_C --requests 2)"
-# tokens SIDE: prompt and completion tokens per request of SIDE's last run
+# tokens SIDE: prompt and completion tokens per successful request of SIDE's last run
 tokens() {
-  jq -r '"\(if .prompt_tokens then .prompt_tokens / .requests else "?" end) prompt, \(.completion_tokens / .requests) completion (\(.usage)); cached prompt tokens reported by the server: \(.cached_prompt_tokens // "none")"' <<<"$(tail -n1 "$TMP/$1.jsonl")"
+  jq -r '(.requests - .errors) as $n | if $n == 0 then "no request succeeded" else
+    "\(if .prompt_tokens then .prompt_tokens / $n else "?" end) prompt, \(.completion_tokens / $n) completion (\(.usage)); cached prompt tokens reported by the server: \(.cached_prompt_tokens // "none")" end' <<<"$(tail -n1 "$TMP/$1.jsonl")"
 }
 echo "tokens per request (last run of each server):"
 echo "  ours $(tokens ours)"

@@ -114,13 +114,23 @@ async function oneRequest(client, text) {
   };
 }
 
+// The SDK's message names the HTTP status; a connection error's causes (fetch's, then the
+// socket's) say what happened.
+function describeError(err) {
+  const parts = [];
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    parts.push([e.code, e.message ?? String(e)].filter(Boolean).join(' '));
+  }
+  return parts.join(' <- ');
+}
+
 async function runClient(id, client) {
   for (let n = 0; n < perClient; n++) {
     const text = varyPrompt ? `${nonce}-${id}-${n}: ${prompt}` : prompt;
     try {
       results.push(await oneRequest(client, text));
     } catch (err) {
-      errors.push(`client ${id} request ${n}: ${err?.message ?? err}`);  // the SDK's message names the HTTP status
+      errors.push(`client ${id} request ${n}: ${describeError(err)}`);
     }
   }
 }
@@ -140,7 +150,7 @@ const sdkClients = Array.from({ length: clients },
 try {
   await Promise.all(sdkClients.map((c) => c.models.list()));
 } catch (err) {
-  console.error(`server_load.mjs: GET ${baseURL}/models failed: ${err?.message ?? err}`);
+  console.error(`server_load.mjs: GET ${baseURL}/models failed: ${describeError(err)}`);
   process.exit(1);
 }
 
