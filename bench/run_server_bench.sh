@@ -55,7 +55,8 @@
 # (build 10587) closes the connection after each streamed response while announcing
 # keep-alive, so against it every request opens a new connection, and now and then one
 # is sent on a connection that is being closed: it fails ("Connection error. <- fetch
-# failed <- UND_ERR_SOCKET other side closed") and is counted (the SDK's retries, which would hide it, are off).
+# failed <- UND_ERR_SOCKET other side closed") and is counted (the SDK's retries, which
+# would hide it, are off).
 set -euo pipefail
 export LC_ALL=C
 
