@@ -1,4 +1,4 @@
-// AVX2 kernels for Q8_0, Q4_0, Q4_K and Q5_K weights in interleave.h's 16-row layout (the one
+// AVX2 kernels for Q8_0, Q4_0 and Q4_K weights in interleave.h's 16-row layout (the one
 // the AVX-512 kernels read), with AVX-VNNI (VEX VPDPBUSD) and without (VPMADDUBSW
 // + VPMADDWD): see gemm_interleaved_avx2_kernels.h.
 #include <cstring>
@@ -46,8 +46,7 @@ KernelTable avx2_vnni_interleaved_kernels() {
   static constexpr KernelEntry k[] = {
       {DType::Q8_0, vnni::drive16<vnni::Interleaved<vnni::ChunksQ8_0>>},
       {DType::Q4_0, vnni::drive16<vnni::Interleaved<vnni::ChunksQ4_0>>},
-      {DType::Q4_K, vnni::drive16<vnni::InterleavedK<false>>},
-      {DType::Q5_K, vnni::drive16<vnni::InterleavedK<true>>},
+      {DType::Q4_K, vnni::drive16<vnni::InterleavedQ4_K>},
   };
   return table_of(k);
 }
@@ -56,8 +55,7 @@ KernelTable avx2_interleaved_kernels() {
   static constexpr KernelEntry k[] = {
       {DType::Q8_0, plain::drive16<plain::Interleaved<plain::ChunksQ8_0>>},
       {DType::Q4_0, plain::drive16<plain::Interleaved<plain::ChunksQ4_0>>},
-      {DType::Q4_K, plain::drive16<plain::InterleavedK<false>>},
-      {DType::Q5_K, plain::drive16<plain::InterleavedK<true>>},
+      {DType::Q4_K, plain::drive16<plain::InterleavedQ4_K>},
   };
   return table_of(k);
 }

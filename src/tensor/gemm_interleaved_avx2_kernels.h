@@ -78,23 +78,14 @@ struct Interleaved {
   }
 };
 
-// Q4_K and Q5_K (interleave.h's layout, kFifth: Q5_K), two activation rows a tile.
-// Per sub-block pair h and chunk of 4 elements: the quants of 16 rows by 4 broadcast
-// activation bytes, summed in 16-bit lanes over a run of the sub-block's chunks (8 of
-// Q4_K's 0..15: at most 8 x 2 x 15 x 128 = 30720; 4 of Q5_K's 0..31: 31744; no
-// overflow), then times each row's 6-bit scale in one madd (IntDot::s16). The mins
-// come off as dmin * sum_s min_s * (sum of sub-block s's activations).
-template <bool kFifth>
-struct InterleavedK {
+// Q4_K (interleave.h's layout), two activation rows a tile. Per sub-block pair h and
+// chunk of 4 elements: the nibbles of 16 rows by 4 broadcast activation bytes, summed
+// in 16-bit lanes over the sub-block's 8 chunks (at most 8 x 2 x 15 x 128 = 30720:
+// no overflow), then times each row's 6-bit scale in one madd (IntDot::s16). The
+// mins come off as dmin * sum_s min_s * (sum of sub-block s's activations).
+struct InterleavedQ4_K {
   static constexpr int C = 2;
-  static constexpr size_t kBlockBytes = 16 * (kFifth ? 176 : 144);
-  static constexpr int kRun = kFifth ? 4 : 8;  // chunks summed in 16 bits before the scale
-  static constexpr size_t kQuants = kFifth ? 256 + 512 : 256;
-  // Bit `bit` of every byte of v, moved to bit 4 (the fifth bit of a quant).
-  HART_K static __m256i fifth(__m256i v, int bit) {
-    const __m256i moved = bit <= 4 ? _mm256_slli_epi16(v, 4 - bit) : _mm256_srli_epi16(v, bit - 4);
-    return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
-  }
+  static constexpr size_t kBlockBytes = 16 * 144;
   // Sub-block s's 16 scales (or mins, `mins`) as one byte per row.
   HART_K static __m128i row_bytes(const uint8_t* blk, int s, bool mins) {
     const uint8_t* at = blk + 64 + 24 * s;
@@ -119,42 +110,32 @@ struct InterleavedK {
       __m256i sum_lo[NC], sum_hi[NC], min_lo[NC], min_hi[NC];
       HART_UNROLL for (int j = 0; j < NC; ++j) sum_lo[j] = sum_hi[j] = min_lo[j] = min_hi[j] = _mm256_setzero_si256();
       for (int h = 0; h < 4; ++h) {  // the hot loop: where the time goes
-        const uint8_t* q = blk + kQuants + 512 * h;
-        __m256i sc_v[2][2];  // sub-block 2h + t's scales, rows 0..7 and 8..15, each twice (madd pairs)
+        const uint8_t* q = blk + 256 + 512 * h;
+        __m256i p[NC][4];  // 16-bit sums: sub-block 2h rows 0..7, 8..15; 2h + 1 rows 0..7, 8..15
+        HART_UNROLL for (int j = 0; j < NC; ++j) p[j][0] = p[j][1] = p[j][2] = p[j][3] = _mm256_setzero_si256();
+        HART_UNROLL for (int k = 0; k < 8; ++k) {
+          const __m256i w0 = ld(q + 64 * k), w1 = ld(q + 64 * k + 32);
+          const __m256i a0 = _mm256_and_si256(w0, m4), a1 = _mm256_and_si256(w1, m4);
+          const __m256i b0 = _mm256_and_si256(_mm256_srli_epi16(w0, 4), m4), b1 = _mm256_and_si256(_mm256_srli_epi16(w1, 4), m4);
+          HART_UNROLL for (int j = 0; j < NC; ++j) {
+            const int8_t* xp = x.q[j] + 256 * b + 64 * h + 4 * k;
+            int32_t xa, xb;
+            std::memcpy(&xa, xp, 4);
+            std::memcpy(&xb, xp + 32, 4);
+            const __m256i va = _mm256_set1_epi32(xa), vb = _mm256_set1_epi32(xb);
+            p[j][0] = _mm256_add_epi16(p[j][0], _mm256_maddubs_epi16(a0, va));
+            p[j][1] = _mm256_add_epi16(p[j][1], _mm256_maddubs_epi16(a1, va));
+            p[j][2] = _mm256_add_epi16(p[j][2], _mm256_maddubs_epi16(b0, vb));
+            p[j][3] = _mm256_add_epi16(p[j][3], _mm256_maddubs_epi16(b1, vb));
+          }
+        }
         HART_UNROLL for (int t = 0; t < 2; ++t) {
           const __m128i sc = row_bytes(blk, 2 * h + t, false);
-          sc_v[t][0] = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(sc, sc));
-          sc_v[t][1] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sc, sc));
-        }
-        HART_UNROLL for (int k0 = 0; k0 < 8; k0 += kRun) {
-          __m256i p[NC][4];  // 16-bit sums: sub-block 2h rows 0..7, 8..15; 2h + 1 rows 0..7, 8..15
-          HART_UNROLL for (int j = 0; j < NC; ++j) p[j][0] = p[j][1] = p[j][2] = p[j][3] = _mm256_setzero_si256();
-          HART_UNROLL for (int k = k0; k < k0 + kRun; ++k) {
-            const __m256i w0 = ld(q + 64 * k), w1 = ld(q + 64 * k + 32);
-            __m256i a0 = _mm256_and_si256(w0, m4), a1 = _mm256_and_si256(w1, m4);
-            __m256i b0 = _mm256_and_si256(_mm256_srli_epi16(w0, 4), m4), b1 = _mm256_and_si256(_mm256_srli_epi16(w1, 4), m4);
-            if constexpr (kFifth) {  // bits 2h and 2h + 1 of the chunk's qh bytes
-              const __m256i h0 = ld(blk + 256 + 64 * k), h1 = ld(blk + 256 + 64 * k + 32);
-              a0 = _mm256_or_si256(a0, fifth(h0, 2 * h)), a1 = _mm256_or_si256(a1, fifth(h1, 2 * h));
-              b0 = _mm256_or_si256(b0, fifth(h0, 2 * h + 1)), b1 = _mm256_or_si256(b1, fifth(h1, 2 * h + 1));
-            }
-            HART_UNROLL for (int j = 0; j < NC; ++j) {
-              const int8_t* xp = x.q[j] + 256 * b + 64 * h + 4 * k;
-              int32_t xa, xb;
-              std::memcpy(&xa, xp, 4);
-              std::memcpy(&xb, xp + 32, 4);
-              const __m256i va = _mm256_set1_epi32(xa), vb = _mm256_set1_epi32(xb);
-              p[j][0] = _mm256_add_epi16(p[j][0], _mm256_maddubs_epi16(a0, va));
-              p[j][1] = _mm256_add_epi16(p[j][1], _mm256_maddubs_epi16(a1, va));
-              p[j][2] = _mm256_add_epi16(p[j][2], _mm256_maddubs_epi16(b0, vb));
-              p[j][3] = _mm256_add_epi16(p[j][3], _mm256_maddubs_epi16(b1, vb));
-            }
-          }
+          const __m256i sc_lo = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(sc, sc));  // rows 0..7, each twice
+          const __m256i sc_hi = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sc, sc));
           HART_UNROLL for (int j = 0; j < NC; ++j) {
-            HART_UNROLL for (int t = 0; t < 2; ++t) {
-              sum_lo[j] = IntDot::s16(sum_lo[j], p[j][2 * t], sc_v[t][0]);
-              sum_hi[j] = IntDot::s16(sum_hi[j], p[j][2 * t + 1], sc_v[t][1]);
-            }
+            sum_lo[j] = IntDot::s16(sum_lo[j], p[j][2 * t], sc_lo);
+            sum_hi[j] = IntDot::s16(sum_hi[j], p[j][2 * t + 1], sc_hi);
           }
         }
       }

@@ -1,4 +1,4 @@
-// AVX-512 VNNI kernels for Q8_0, Q4_0, Q4_K and Q5_K weights in interleave.h's 16-row layout.
+// AVX-512 VNNI kernels for Q8_0, Q4_0 and Q4_K weights in interleave.h's 16-row layout.
 // Per 32-element block and activation row: 8 VPDPBUSD, each multiplying 4 unsigned
 // weight bytes of 16 rows by 4 activation bytes broadcast, give the 16 rows' integer
 // dots in the 16 lanes; the weights' +128 (Q8_0) or +8 (Q4_0) offset comes off as
@@ -78,20 +78,13 @@ void drive16(const GemmArgs& g, size_t r0, size_t r1, size_t c0, size_t c1) {
   }
 }
 
-// Q4_K and Q5_K in the same layout, 512 bits wide: one register holds a chunk's 16 rows x 4
+// Q4_K in the same layout, 512 bits wide: one register holds a chunk's 16 rows x 4
 // bytes, so the nibbles of both sub-blocks of a pair are two ANDs of one load. The
 // 16-bit sums over a sub-block's 8 chunks, then one VPDPWSSD by the 16 rows' scales
 // (each twice: the pairs of a maddubs); the mins as in the 256-bit kernel.
-template <bool kFifth>  // Q5_K: the fifth bits, and runs of 4 chunks (see the AVX2 kernel)
-struct InterleavedK {
+struct InterleavedQ4_K {
   static constexpr int C = 4;
-  static constexpr size_t kBlockBytes = 16 * (kFifth ? 176 : 144);
-  static constexpr int kRun = kFifth ? 4 : 8;
-  static constexpr size_t kQuants = kFifth ? 256 + 512 : 256;
-  HART_AVX512 static __m512i fifth(__m512i v, int bit) {
-    const __m512i moved = bit <= 4 ? _mm512_slli_epi16(v, 4 - bit) : _mm512_srli_epi16(v, bit - 4);
-    return _mm512_and_si512(moved, _mm512_set1_epi8(0x10));
-  }
+  static constexpr size_t kBlockBytes = 16 * 144;
   // Sub-block s's 16 scales (or mins) as one byte per row (interleave.h's packing).
   HART_AVX512 static __m128i row_bytes(const uint8_t* blk, int s, bool mins) {
     const uint8_t* at = blk + 64 + 24 * s;
@@ -120,32 +113,26 @@ struct InterleavedK {
       __m512i sum[NC], mins[NC];
       HART_UNROLL for (int j = 0; j < NC; ++j) sum[j] = mins[j] = _mm512_setzero_si512();
       for (int h = 0; h < 4; ++h) {  // the hot loop: where the time goes
-        const uint8_t* q = blk + kQuants + 512 * h;
+        const uint8_t* q = blk + 256 + 512 * h;
+        __m512i pa[NC], pb[NC];  // 16-bit sums of sub-blocks 2h and 2h + 1
+        HART_UNROLL for (int j = 0; j < NC; ++j) pa[j] = pb[j] = _mm512_setzero_si512();
+        HART_UNROLL for (int k = 0; k < 8; ++k) {
+          const __m512i w = _mm512_loadu_si512(q + 64 * k);
+          const __m512i a = _mm512_and_si512(w, m4), bq = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
+          HART_UNROLL for (int j = 0; j < NC; ++j) {
+            const int8_t* xp = x.q[j] + 256 * b + 64 * h + 4 * k;
+            int32_t xa, xb;
+            std::memcpy(&xa, xp, 4);
+            std::memcpy(&xb, xp + 32, 4);
+            pa[j] = _mm512_add_epi16(pa[j], _mm512_maddubs_epi16(a, _mm512_set1_epi32(xa)));
+            pb[j] = _mm512_add_epi16(pb[j], _mm512_maddubs_epi16(bq, _mm512_set1_epi32(xb)));
+          }
+        }
         const __m128i sa = row_bytes(blk, 2 * h, false), sb = row_bytes(blk, 2 * h + 1, false);
         const __m512i va = pairs(sa, sa), vb = pairs(sb, sb);
-        HART_UNROLL for (int k0 = 0; k0 < 8; k0 += kRun) {
-          __m512i pa[NC], pb[NC];  // 16-bit sums of sub-blocks 2h and 2h + 1
-          HART_UNROLL for (int j = 0; j < NC; ++j) pa[j] = pb[j] = _mm512_setzero_si512();
-          HART_UNROLL for (int k = k0; k < k0 + kRun; ++k) {
-            const __m512i w = _mm512_loadu_si512(q + 64 * k);
-            __m512i a = _mm512_and_si512(w, m4), bq = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4);
-            if constexpr (kFifth) {
-              const __m512i hb = _mm512_loadu_si512(blk + 256 + 64 * k);
-              a = _mm512_or_si512(a, fifth(hb, 2 * h)), bq = _mm512_or_si512(bq, fifth(hb, 2 * h + 1));
-            }
-            HART_UNROLL for (int j = 0; j < NC; ++j) {
-              const int8_t* xp = x.q[j] + 256 * b + 64 * h + 4 * k;
-              int32_t xa, xb;
-              std::memcpy(&xa, xp, 4);
-              std::memcpy(&xb, xp + 32, 4);
-              pa[j] = _mm512_add_epi16(pa[j], _mm512_maddubs_epi16(a, _mm512_set1_epi32(xa)));
-              pb[j] = _mm512_add_epi16(pb[j], _mm512_maddubs_epi16(bq, _mm512_set1_epi32(xb)));
-            }
-          }
-          HART_UNROLL for (int j = 0; j < NC; ++j) {
-            sum[j] = _mm512_dpwssd_epi32(sum[j], pa[j], va);
-            sum[j] = _mm512_dpwssd_epi32(sum[j], pb[j], vb);
-          }
+        HART_UNROLL for (int j = 0; j < NC; ++j) {
+          sum[j] = _mm512_dpwssd_epi32(sum[j], pa[j], va);
+          sum[j] = _mm512_dpwssd_epi32(sum[j], pb[j], vb);
         }
       }
       for (int s = 0; s < 8; s += 2) {  // mins of sub-blocks s and s + 1 side by side per row
@@ -174,8 +161,7 @@ KernelTable avx512_interleaved_kernels() {
   static constexpr KernelEntry k[] = {
       {DType::Q8_0, drive16<Interleaved<ChunksQ8_0>>},
       {DType::Q4_0, drive16<Interleaved<ChunksQ4_0>>},
-      {DType::Q4_K, drive16<InterleavedK<false>>},
-      {DType::Q5_K, drive16<InterleavedK<true>>},
+      {DType::Q4_K, drive16<InterleavedQ4_K>},
   };
   return table_of(k);
 }

@@ -1,4 +1,4 @@
-// Q8_0, Q4_0, Q4_K and Q5_K weights re-laid for the AVX-512 and AVX2 (with or without
+// Q8_0, Q4_0 and Q4_K weights re-laid for the AVX-512 and AVX2 (with or without
 // AVX-VNNI) kernels: 16 rows side by side, so one VPDPBUSD (or VPMADDUBSW + VPMADDWD)
 // multiplies 4 elements of each of 16 rows (8 on 256 bits) by the same 4
 // activations (broadcast) and the results land in the lanes of one register, with
@@ -16,8 +16,6 @@
 //         2k + 1 in the low and high nibbles of byte k; then 32 chunks of 16 rows x 4
 //         bytes, chunk 8h + g holding bytes 32h + 4g..4g+3 of each row's quants (low
 //         nibbles: sub-block 2h, high: 2h + 1)
-//   Q5_K (16 x 176 bytes): as Q4_K, with 8 chunks of the fifth bits (chunk g: bytes
-//         4g..4g+3 of each row's qh, bit s for sub-block s) before the 32 of quants
 // A group takes exactly the 16 rows' plain bytes.
 #pragma once
 #include <cstddef>
@@ -29,12 +27,12 @@ namespace hart::tensor {
 
 inline constexpr size_t kInterleaveRows = 16;
 
-// Whether the kernels this CPU runs multiply `t` faster interleaved: Q8_0, Q4_0,
-// Q4_K or Q5_K, rows a non-zero multiple of 16, and a SIMD path (every one has such kernels, and
+// Whether the kernels this CPU runs multiply `t` faster interleaved: Q8_0, Q4_0 or
+// Q4_K, rows a non-zero multiple of 16, and a SIMD path (every one has such kernels, and
 // on each they measured faster: src/tensor/README.md).
 bool interleave_pays(DType t, size_t rows, size_t cols);
 
-// Re-lays `rows` plain rows at `data` in place (Error unless Q8_0/Q4_0/Q4_K/Q5_K with rows
+// Re-lays `rows` plain rows at `data` in place (Error unless Q8_0/Q4_0/Q4_K with rows
 // a multiple of 16 and whole blocks).
 void interleave(DType t, uint8_t* data, size_t rows, size_t cols);
 // Writes plain row r of an interleaved tensor to `out` (dtype_row_bytes bytes).

@@ -39,7 +39,7 @@ std::vector<int> thread_counts() {
 }
 // The layouts to time for (t, p): plain, and interleaved where a kernel reads it.
 std::vector<bool> layouts(DType t, Path p, size_t rows, size_t cols) {
-  if (p != Path::Scalar && (t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q4_K || t == DType::Q5_K) && rows % 16 == 0 &&
+  if (p != Path::Scalar && (t == DType::Q8_0 || t == DType::Q4_0 || t == DType::Q4_K) && rows % 16 == 0 &&
       cols % 256 == 0)
     return {false, true};
   return {false};
