@@ -38,7 +38,7 @@ TEST_F(LoadedModelTest, TensorsAreAlignedCopiesOfTheStoredBytes) {
     EXPECT_EQ(reinterpret_cast<uintptr_t>(v.data) % kTensorAlignment, 0u) << t.name;
     ASSERT_EQ(v.n_bytes, t.bytes.size());
     EXPECT_EQ(v.dtype, t.dtype);
-    // Q8_0/Q4_0/Q4_K/Q5_K matrices are re-laid for the SIMD kernels when this CPU runs them;
+    // Q8_0/Q4_0/Q4_K matrices are re-laid for the SIMD kernels when this CPU runs them;
     // their plain rows must still be the stored bytes.
     const bool interleave = v.shape.size() == 2 && tensor::interleave_pays(v.dtype, v.rows(), v.cols());
     EXPECT_EQ(v.interleaved, interleave) << t.name;
