@@ -1,5 +1,4 @@
 #include "cli/generation_flags.h"
-#include "tensor/cpu_path.h"
 
 #include <algorithm>
 #include <charconv>
@@ -64,7 +63,7 @@ void print_generation_stats(const GenerateCall& call) {
                "%s kernels; %s]\n",
                r.prompt_tokens, r.prompt_seconds * 1e3, r.prompt_tokens / std::max(r.prompt_seconds, 1e-9),
                r.tokens.size(), r.generate_seconds * 1e3, r.tokens.size() / std::max(r.generate_seconds, 1e-9),
-               r.stop_reason.c_str(), static_cast<unsigned long long>(r.seed), tensor::path_name(tensor::best_path()),
+               r.stop_reason.c_str(), static_cast<unsigned long long>(r.seed), call.kernels,
                describe(call.record).c_str());
 }
 

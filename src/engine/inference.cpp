@@ -6,6 +6,7 @@
 #include "engine/model_cache.h"
 #include "engine/model_embedder.h"
 #include "store/inferences.h"
+#include "tensor/cpu_path.h"
 #include "tensor/thread_pool.h"
 #include "util/error.h"
 
@@ -42,6 +43,7 @@ GenerateCall generate_and_record(sqlite3* db, const std::string& model, std::sha
   lm->set_kv_type(used.cache_type);
   used.threads = lm->pool()->size();  // what ran: requests beyond the machine's cores are capped
   GenerateCall call;
+  call.kernels = tensor::path_name(tensor::best_path());
   call.result = generate(*lm, used);
   used.seed = call.result.seed;
   InferenceRow row = row_for(*loaded, model, task, input, std::move(started_at), start);

@@ -16,6 +16,7 @@ namespace hart {
 struct GenerateCall {
   GenerationResult result;
   RecordedInference record;  // the inferences row: written, late (queued) or not recorded
+  const char* kernels = "";   // the kernel path that ran (tensor/cpu_path.h: "avx2", "avx512", ...)
 };
 
 // `logits_hook` (optional) steers sampling, as in generate_text (model/logits_hook.h).
