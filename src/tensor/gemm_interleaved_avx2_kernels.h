@@ -86,17 +86,6 @@ struct Interleaved {
 struct InterleavedQ4_K {
   static constexpr int C = 2;
   static constexpr size_t kBlockBytes = 16 * 144;
-  // Sub-block s's 16 scales (or mins, `mins`) as one byte per row.
-  HART_K static __m128i row_bytes(const uint8_t* blk, int s, bool mins) {
-    const uint8_t* at = blk + 64 + 24 * s;
-    const __m128i m4 = _mm_set1_epi8(0xF);
-    const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    const __m128i packed = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(at + 16));
-    const __m128i high = _mm_unpacklo_epi8(_mm_and_si128(packed, m4), _mm_and_si128(_mm_srli_epi16(packed, 4), m4));
-    const __m128i lo4 = mins ? _mm_and_si128(_mm_srli_epi16(low, 4), m4) : _mm_and_si128(low, m4);
-    const __m128i hi2 = _mm_and_si128(mins ? _mm_srli_epi16(high, 2) : high, _mm_set1_epi8(3));
-    return _mm_or_si128(lo4, _mm_slli_epi16(hi2, 4));
-  }
   template <int NC>
   HART_K static void tile(const GemmArgs& g, size_t r, size_t c) {
     const size_t nb = g.cols / 256;
@@ -130,7 +119,7 @@ struct InterleavedQ4_K {
           }
         }
         HART_UNROLL for (int t = 0; t < 2; ++t) {
-          const __m128i sc = row_bytes(blk, 2 * h + t, false);
+          const __m128i sc = simd::q4k_row_bytes(blk, 2 * h + t, false);
           const __m256i sc_lo = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(sc, sc));  // rows 0..7, each twice
           const __m256i sc_hi = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sc, sc));
           HART_UNROLL for (int j = 0; j < NC; ++j) {
@@ -140,7 +129,7 @@ struct InterleavedQ4_K {
         }
       }
       for (int s = 0; s < 8; s += 2) {  // mins of sub-blocks s and s + 1 side by side per row
-        const __m128i m0 = row_bytes(blk, s, true), m1 = row_bytes(blk, s + 1, true);
+        const __m128i m0 = simd::q4k_row_bytes(blk, s, true), m1 = simd::q4k_row_bytes(blk, s + 1, true);
         const __m256i v_lo = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m0, m1));
         const __m256i v_hi = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(m0, m1));
         HART_UNROLL for (int j = 0; j < NC; ++j) {

@@ -85,17 +85,6 @@ void drive16(const GemmArgs& g, size_t r0, size_t r1, size_t c0, size_t c1) {
 struct InterleavedQ4_K {
   static constexpr int C = 4;
   static constexpr size_t kBlockBytes = 16 * 144;
-  // Sub-block s's 16 scales (or mins) as one byte per row (interleave.h's packing).
-  HART_AVX512 static __m128i row_bytes(const uint8_t* blk, int s, bool mins) {
-    const uint8_t* at = blk + 64 + 24 * s;
-    const __m128i m4 = _mm_set1_epi8(0xF);
-    const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    const __m128i packed = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(at + 16));
-    const __m128i high = _mm_unpacklo_epi8(_mm_and_si128(packed, m4), _mm_and_si128(_mm_srli_epi16(packed, 4), m4));
-    const __m128i lo4 = mins ? _mm_and_si128(_mm_srli_epi16(low, 4), m4) : _mm_and_si128(low, m4);
-    const __m128i hi2 = _mm_and_si128(mins ? _mm_srli_epi16(high, 2) : high, _mm_set1_epi8(3));
-    return _mm_or_si128(lo4, _mm_slli_epi16(hi2, 4));
-  }
   // Two sub-blocks' bytes per row side by side (a0 b0 a1 b1 ...) as 32 int16.
   HART_AVX512 static __m512i pairs(__m128i a, __m128i b) {
     return _mm512_cvtepu8_epi16(_mm256_set_m128i(_mm_unpackhi_epi8(a, b), _mm_unpacklo_epi8(a, b)));
@@ -128,7 +117,7 @@ struct InterleavedQ4_K {
             pb[j] = _mm512_add_epi16(pb[j], _mm512_maddubs_epi16(bq, _mm512_set1_epi32(xb)));
           }
         }
-        const __m128i sa = row_bytes(blk, 2 * h, false), sb = row_bytes(blk, 2 * h + 1, false);
+        const __m128i sa = simd::q4k_row_bytes(blk, 2 * h, false), sb = simd::q4k_row_bytes(blk, 2 * h + 1, false);
         const __m512i va = pairs(sa, sa), vb = pairs(sb, sb);
         HART_UNROLL for (int j = 0; j < NC; ++j) {
           sum[j] = _mm512_dpwssd_epi32(sum[j], pa[j], va);
@@ -136,7 +125,7 @@ struct InterleavedQ4_K {
         }
       }
       for (int s = 0; s < 8; s += 2) {  // mins of sub-blocks s and s + 1 side by side per row
-        const __m512i v = pairs(row_bytes(blk, s, true), row_bytes(blk, s + 1, true));
+        const __m512i v = pairs(simd::q4k_row_bytes(blk, s, true), simd::q4k_row_bytes(blk, s + 1, true));
         HART_UNROLL for (int j = 0; j < NC; ++j) {
           const int16_t* bs = x.s[j] + 16 * b + 2 * s;
           const uint32_t pair = uint16_t(bs[0] + bs[1]) | uint32_t(uint16_t(bs[2] + bs[3])) << 16;

@@ -19,6 +19,19 @@
 
 namespace hart::tensor::simd {
 
+// Sub-block s's 16 scales (or mins, `mins`) of an interleaved Q4_K super-block
+// (interleave.h's packing) as one byte per row. SSE2 only: every path inlines it.
+inline __m128i q4k_row_bytes(const uint8_t* blk, int s, bool mins) {
+  const uint8_t* at = blk + 64 + 24 * s;
+  const __m128i m4 = _mm_set1_epi8(0xF);
+  const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  const __m128i packed = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(at + 16));
+  const __m128i high = _mm_unpacklo_epi8(_mm_and_si128(packed, m4), _mm_and_si128(_mm_srli_epi16(packed, 4), m4));
+  const __m128i lo4 = mins ? _mm_and_si128(_mm_srli_epi16(low, 4), m4) : _mm_and_si128(low, m4);
+  const __m128i hi2 = _mm_and_si128(mins ? _mm_srli_epi16(high, 2) : high, _mm_set1_epi8(3));
+  return _mm_or_si128(lo4, _mm_slli_epi16(hi2, 4));
+}
+
 // The f16 at p (any alignment) as a float.
 __attribute__((target("f16c"))) inline float half_at(const uint8_t* p) {
   uint16_t h;
