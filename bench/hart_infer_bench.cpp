@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
   app.add_option("-r,--reps", reps, "Timed repetitions per test")->capture_default_str();
   app.add_option("--seed", seed, "Seed of the random token ids")->capture_default_str();
   app.add_option("--cache-type", cache_type, "KV cache type: f32, or f16 (llama-bench's default)")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, KvType>{{"f32", KvType::kF32}, {"f16", KvType::kF16}}))
+      ->transform(CLI::CheckedTransformer(kv_types()))
       ->default_str("f32");
   CLI11_PARSE(app, argc, argv);
 

@@ -3,19 +3,30 @@
 // significant bits. Chosen per run: generate()'s "cache_type", `hart serve --cache-type`.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace hart {
 
 enum class KvType : uint8_t { kF32, kF16 };
 
-inline std::string_view kv_type_name(KvType type) { return type == KvType::kF16 ? "f16" : "f32"; }
+// Every type by name: the one table the parsers and the CLI flags read.
+inline const std::map<std::string, KvType>& kv_types() {
+  static const std::map<std::string, KvType> types{{"f32", KvType::kF32}, {"f16", KvType::kF16}};
+  return types;
+}
+
+inline std::string_view kv_type_name(KvType type) {
+  for (const auto& [name, t] : kv_types())
+    if (t == type) return name;
+  return "?";
+}
 
 inline std::optional<KvType> kv_type_named(std::string_view name) {
-  if (name == "f32") return KvType::kF32;
-  if (name == "f16") return KvType::kF16;
-  return std::nullopt;
+  auto it = kv_types().find(std::string(name));
+  return it == kv_types().end() ? std::nullopt : std::optional<KvType>(it->second);
 }
 
 }  // namespace hart
