@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <tuple>
 #include <utility>
 
 #include "formats/half.h"
@@ -46,24 +47,82 @@ size_t KvCache::bytes() const {
 
 namespace {
 
-// out[i] for queries i in [0, n): attention over key rows [first, end) = key_range(i),
-// never more than max_keys of them. The one loop behind both entry points below.
-template <class KeyRange>
-void attend_rows(const float* q_all, float* out_all, size_t n, const float* keys, const float* values, size_t kv_dim,
-                 size_t max_keys, const AttentionShape& s, tensor::ThreadPool& pool, KeyRange key_range) {
+constexpr size_t kTile = 4;  // queries per attend() call: consecutive tokens share their keys' loads
+
+// For each head, tiles of up to kTile consecutive queries of each of `seqs` sequences,
+// parallel over all of them. Sequence k's query i is row rows(k) + i of q and out;
+// keys_of(k, i) is the key range [lo, hi) it attends over; keys(k) and values(k) the
+// row-0 pointers of its keys and values (float or uint16_t), stride kv_dim. Tile jobs
+// run head-major within a sequence, so a thread's consecutive tiles read the same keys.
+template <class Sequences>
+void attend_tiles(const float* q_all, float* out_all, size_t kv_dim, const AttentionShape& s,
+                  tensor::ThreadPool& pool, const Sequences& seqs) {
   const size_t hd = s.head_dim, q_dim = s.n_head * hd, group = s.n_head / s.n_head_kv;
   const float scale = s.scale > 0 ? s.scale : 1.0f / std::sqrt(static_cast<float>(hd));
-  pool.parallel_for(n * s.n_head, 1, [&](size_t b, size_t e) {
+  std::vector<size_t> first_job(seqs.count() + 1, 0);
+  size_t max_keys = 0;
+  for (size_t k = 0; k < seqs.count(); ++k) {
+    first_job[k + 1] = first_job[k] + (seqs.n(k) + kTile - 1) / kTile * s.n_head;
+    max_keys = std::max(max_keys, seqs.max_keys(k));
+  }
+  pool.parallel_for(first_job.back(), 1, [&](size_t b, size_t e) {
     thread_local AlignedVector<float> score;  // per thread: no allocation per token and layer
-    score.resize(max_keys);
+    score.resize(kTile * max_keys);
+    size_t k = std::upper_bound(first_job.begin(), first_job.end(), b) - first_job.begin() - 1;
     for (size_t job = b; job < e; ++job) {
-      size_t h = job / n, i = job % n, kvh = h / group;
-      auto [first, end] = key_range(i);
-      tensor::attend(q_all + i * q_dim + h * hd, keys + first * kv_dim + kvh * hd, values + first * kv_dim + kvh * hd,
-                     kv_dim, end - first, hd, scale, s.softcap, score.data(), out_all + i * q_dim + h * hd);
+      while (job >= first_job[k + 1]) ++k;
+      const size_t n = seqs.n(k), tiles = (n + kTile - 1) / kTile, local = job - first_job[k];
+      const size_t h = local / tiles, i0 = local % tiles * kTile, nq = std::min(kTile, n - i0), kvh = h / group;
+      size_t lo[kTile], hi[kTile];
+      for (size_t j = 0; j < nq; ++j) std::tie(lo[j], hi[j]) = seqs.key_range(k, i0 + j);
+      const size_t at = (seqs.row(k) + i0) * q_dim + h * hd;
+      seqs.visit(k, [&](const auto* keys, const auto* values) {
+        tensor::attend(q_all + at, q_dim, nq, keys + kvh * hd, values + kvh * hd, kv_dim, lo, hi, hd, scale,
+                       s.softcap, score.data(), out_all + at);
+      });
     }
   });
 }
+
+// attend_tiles's view of causal spans over their KV caches.
+struct CacheSpans {
+  std::span<const AttentionSpan> spans;
+  size_t layer, window;
+  size_t count() const { return spans.size(); }
+  size_t n(size_t k) const { return spans[k].n; }
+  size_t row(size_t k) const { return spans[k].row; }
+  // A tile's keys: its last query's range plus the kTile - 1 before it
+  size_t max_keys(size_t k) const {
+    const size_t all = spans[k].n_past + spans[k].n;
+    return window ? std::min(all, window + kTile - 1) : all;
+  }
+  std::pair<size_t, size_t> key_range(size_t k, size_t i) const {
+    const size_t end = spans[k].n_past + i + 1;
+    return {window && end > window ? end - window : 0, end};
+  }
+  template <class F>
+  void visit(size_t k, F&& f) const {
+    const KvCache& c = *spans[k].cache;
+    if (c.type() == KvType::kF16)
+      f(c.keys<uint16_t>(layer, 0), c.values<uint16_t>(layer, 0));
+    else
+      f(c.keys<float>(layer, 0), c.values<float>(layer, 0));
+  }
+};
+
+// attend_tiles's view of a packed batch: each sequence is one of its sequences, so no
+// tile spans two of them.
+struct PackedRows {
+  std::span<const size_t> starts;
+  const float *keys, *values;
+  size_t count() const { return starts.size() - 1; }
+  size_t n(size_t k) const { return starts[k + 1] - starts[k]; }
+  size_t row(size_t k) const { return starts[k]; }
+  size_t max_keys(size_t k) const { return n(k); }
+  std::pair<size_t, size_t> key_range(size_t k, size_t) const { return {starts[k], starts[k + 1]}; }
+  template <class F>
+  void visit(size_t, F&& f) const { f(keys, values); }
+};
 
 }  // namespace
 
@@ -78,46 +137,13 @@ void KvCache::copy_prefix(const KvCache& from, size_t n) {
 
 void attention(const float* q_all, float* out_all, std::span<const AttentionSpan> spans, size_t layer,
                const AttentionShape& s, tensor::ThreadPool& pool) {
-  const size_t hd = s.head_dim, q_dim = s.n_head * hd, group = s.n_head / s.n_head_kv;
-  const float scale = s.scale > 0 ? s.scale : 1.0f / std::sqrt(static_cast<float>(hd));
-  // Job j of span k is head h = j / n, token i = j % n: a thread's consecutive
-  // queries read the same head's keys and values, which then stay in cache.
-  std::vector<size_t> first_job(spans.size() + 1, 0);
-  size_t max_keys = 0;
-  for (size_t k = 0; k < spans.size(); ++k) {
-    first_job[k + 1] = first_job[k] + spans[k].n * s.n_head;
-    max_keys = std::max(max_keys, spans[k].n_past + spans[k].n);
-  }
-  pool.parallel_for(first_job.back(), 1, [&](size_t b, size_t e) {
-    thread_local AlignedVector<float> score;  // per thread: no allocation per token and layer
-    score.resize(max_keys);
-    size_t k = std::upper_bound(first_job.begin(), first_job.end(), b) - first_job.begin() - 1;
-    for (size_t job = b; job < e; ++job) {
-      while (job >= first_job[k + 1]) ++k;
-      const AttentionSpan& sp = spans[k];
-      const size_t local = job - first_job[k], h = local / sp.n, i = local % sp.n, kvh = h / group;
-      const size_t end = sp.n_past + i + 1, first = s.window && end > s.window ? end - s.window : 0;
-      const KvCache& c = *sp.cache;
-      const float* q = q_all + (sp.row + i) * q_dim + h * hd;
-      float* out = out_all + (sp.row + i) * q_dim + h * hd;
-      if (c.type() == KvType::kF16)
-        tensor::attend(q, c.keys<uint16_t>(layer, first) + kvh * hd, c.values<uint16_t>(layer, first) + kvh * hd,
-                       c.kv_dim(), end - first, hd, scale, s.softcap, score.data(), out);
-      else
-        tensor::attend(q, c.keys<float>(layer, first) + kvh * hd, c.values<float>(layer, first) + kvh * hd,
-                       c.kv_dim(), end - first, hd, scale, s.softcap, score.data(), out);
-    }
-  });
+  if (!spans.empty())
+    attend_tiles(q_all, out_all, spans[0].cache->kv_dim(), s, pool, CacheSpans{spans, layer, s.window});
 }
 
 void packed_attention(const float* q, const float* keys, const float* values, size_t kv_dim, float* out,
                       std::span<const size_t> starts, const AttentionShape& s, tensor::ThreadPool& pool) {
-  size_t longest = 0;
-  for (size_t j = 1; j < starts.size(); ++j) longest = std::max(longest, starts[j] - starts[j - 1]);
-  attend_rows(q, out, starts.back(), keys, values, kv_dim, longest, s, pool, [&](size_t i) {
-    auto next = std::upper_bound(starts.begin(), starts.end(), i);  // the start of the sequence after row i's
-    return std::pair<size_t, size_t>{*(next - 1), *next};
-  });
+  attend_tiles(q, out, kv_dim, s, pool, PackedRows{starts, keys, values});
 }
 
 }  // namespace hart

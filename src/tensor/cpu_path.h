@@ -4,6 +4,11 @@
 #pragma once
 #include "util/cpu_features.h"
 
+// Before every loop over a kernel tile's rows, columns or accumulators: fully unrolled,
+// the tile's accumulator arrays live in registers (at -O2 GCC keeps them on the stack,
+// and the store-to-load chain through memory became the kernels' bottleneck).
+#define HART_UNROLL _Pragma("GCC unroll 16")
+
 namespace hart::tensor {
 
 enum class Path {

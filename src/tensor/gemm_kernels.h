@@ -9,11 +9,7 @@
 
 #include "formats/dtype.h"
 #include "tensor/activations.h"
-
-// Before every loop over a tile's rows or columns: fully unrolled, the tile's
-// accumulator arrays live in registers (at -O2 GCC keeps them on the stack, and the
-// store-to-load chain through memory became the kernels' bottleneck).
-#define HART_UNROLL _Pragma("GCC unroll 16")
+#include "tensor/cpu_path.h"
 
 namespace hart::tensor::detail {
 

@@ -146,6 +146,58 @@ TEST(Attend, MatchesDoublePrecisionAttention) {
     }
 }
 
+// Several queries per call, as a prompt's tokens arrive: query j of a tile sees keys
+// [lo_j, hi_j), causal (hi rising by one per query) and, with a sliding window, lo rising
+// too. Every tile size the kernel splits into (4, 2, 1 and their sums), heads of 8, 13
+// (scalar), 64 and 128, float and half rows, in place; each output against attention in
+// double over that query's own range, and bit for bit what it gives alone.
+TEST(Attend, TilesOfQueriesMatchDoublePrecisionOverTheirOwnKeys) {
+  uint32_t seed = 99;
+  auto rnd = [&] { return (seed = seed * 1664525u + 1013904223u) / 4294967296.0 * 2 - 1; };
+  for (size_t hd : {8, 13, 64, 128})
+    for (size_t nq : {1, 2, 3, 4, 5, 7, 9})
+      for (size_t window : {0, 6}) {
+        const size_t n_past = 11, n = n_past + nq, stride = 2 * hd + 5;
+        std::vector<float> q(nq * hd), keys(n * stride), values(n * stride);
+        for (float& v : q) v = float(rnd() * 6);
+        for (float& v : keys) v = float(rnd() * 6);
+        for (float& v : values) v = float(rnd());
+        std::vector<uint16_t> k16(keys.size()), v16(values.size());
+        half::f32_to_f16_row(keys.data(), k16.data(), keys.size());
+        half::f32_to_f16_row(values.data(), v16.data(), values.size());
+        for (size_t i = 0; i < keys.size(); ++i) keys[i] = f16_to_f32(k16[i]), values[i] = f16_to_f32(v16[i]);
+        std::vector<size_t> lo(nq), hi(nq);
+        for (size_t j = 0; j < nq; ++j) hi[j] = n_past + j + 1, lo[j] = window && hi[j] > window ? hi[j] - window : 0;
+        const float scale = 0.2f;
+        std::vector<float> score(nq * n), got = q, got16 = q;
+        attend(got.data(), hd, nq, keys.data(), values.data(), stride, lo.data(), hi.data(), hd, scale, 0.0f,
+               score.data(), got.data());
+        attend(got16.data(), hd, nq, k16.data(), v16.data(), stride, lo.data(), hi.data(), hd, scale, 0.0f,
+               score.data(), got16.data());
+        for (size_t j = 0; j < nq; ++j) {
+          // Alone, a query gives the same bits as in any tile (a recomputed prefix must)
+          std::vector<float> alone(hd);
+          attend(q.data() + j * hd, hd, 1, keys.data(), values.data(), stride, &lo[j], &hi[j], hd, scale, 0.0f,
+                 score.data(), alone.data());
+          ASSERT_TRUE(std::equal(alone.begin(), alone.end(), got.begin() + j * hd)) << "hd " << hd << " nq " << nq;
+          std::vector<double> p(hi[j] - lo[j]);
+          double mx = -1e300, sum = 0;
+          for (size_t t = lo[j]; t < hi[j]; ++t) {
+            double s = 0;
+            for (size_t d = 0; d < hd; ++d) s += double(q[j * hd + d]) * keys[t * stride + d];
+            mx = std::max(mx, p[t - lo[j]] = s * scale);
+          }
+          for (double& v : p) sum += (v = std::exp(v - mx));
+          for (size_t d = 0; d < hd; ++d) {
+            double want = 0;
+            for (size_t t = lo[j]; t < hi[j]; ++t) want += p[t - lo[j]] / sum * values[t * stride + d];
+            ASSERT_NEAR(got[j * hd + d], want, 2e-5) << "hd " << hd << " nq " << nq << " window " << window << " j " << j;
+            ASSERT_NEAR(got16[j * hd + d], want, 2e-5) << "halves: hd " << hd << " nq " << nq << " j " << j;
+          }
+        }
+      }
+}
+
 // An F16 KV cache's rows: f32_to_f16_row rounds as f32_to_f16 does (nearest even,
 // infinities, NaN) on every path, and attending over halves equals attending over
 // the floats they stand for.
