@@ -119,9 +119,7 @@ std::vector<float> BertEncoder::encode_batch(std::span<const int32_t> tokens, st
   for (int l = 0; l < c_.n_layer; ++l) {
     const Layer& L = layers_[l];
     if (observer_) observe([&](const HiddenRows& r) { observer_->on_block_input(l, r); });
-    apply(L.q, x.data(), n, q.data(), *pool_);
-    apply(L.k, x.data(), n, k.data(), *pool_);
-    apply(L.v, x.data(), n, v.data(), *pool_);
+    apply({{&L.q, q.data()}, {&L.k, k.data()}, {&L.v, v.data()}}, x.data(), n, *pool_);
     packed_attention(q.data(), k.data(), v.data(), dim, att.data(), starts, shape, *pool_);
     apply(L.out, att.data(), n, xb.data(), *pool_);
     tensor::add(xb.data(), x.data(), xb.data(), n * dim);

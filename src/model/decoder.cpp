@@ -101,9 +101,7 @@ void DecoderModel::attention_block(const Layer& L, int l, const Rows& R) {
       std::memcpy(&v_[i * kv_dim], row + q_dim + kv_dim, kv_dim * sizeof(float));
     }
   } else {
-    apply(L.q, xb_.data(), n, q_.data(), *pool_);
-    apply(L.k, xb_.data(), n, k_.data(), *pool_);
-    apply(L.v, xb_.data(), n, v_.data(), *pool_);
+    apply({{&L.q, q_.data()}, {&L.k, k_.data()}, {&L.v, v_.data()}}, xb_.data(), n, *pool_);
   }
   const bool sliding = c_.swa_layers[l];
   const tensor::RopeSpec& rope = sliding ? c_.rope_swa : c_.rope;
@@ -133,8 +131,8 @@ void DecoderModel::feed_forward_block(const Layer& L, int l, const Rows& R) {
   if (observer_) observer_->on_ffn_input(l, R.rows(xb_.data(), dim));
   float *gate = gate_.data(), *up = up_.data();
   if (L.gate.rows) {
-    tensor::matmul(L.gate, xb_.data(), n, gate, *pool_);
-    tensor::matmul(L.up, xb_.data(), n, up, *pool_);
+    const tensor::Product both[] = {{&L.gate, gate}, {&L.up, up}};
+    tensor::matmul(both, xb_.data(), n, *pool_);
   } else {  // fused: row i is [gate | up]; split it
     tensor::matmul(L.up, xb_.data(), n, up_.data(), *pool_);
     for (size_t i = 0; i < n; ++i) std::memcpy(gate + i * ffn, up + i * 2 * ffn, ffn * sizeof(float));

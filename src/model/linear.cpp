@@ -11,10 +11,15 @@ Linear check_linear(const LoadedModel& m, const std::string& prefix, int64_t row
   return l;
 }
 
-void apply(const Linear& l, const float* x, size_t n, float* y, tensor::ThreadPool& pool) {
-  tensor::matmul(l.w, x, n, y, pool);
-  if (l.b.empty()) return;
-  for (size_t i = 0; i < n; ++i) tensor::add(y + i * l.w.rows, l.b.data(), y + i * l.w.rows, l.w.rows);
+void apply(const Linear& l, const float* x, size_t n, float* y, tensor::ThreadPool& pool) { apply({{&l, y}}, x, n, pool); }
+
+void apply(std::initializer_list<LinearOut> outs, const float* x, size_t n, tensor::ThreadPool& pool) {
+  std::vector<tensor::Product> products;
+  for (const LinearOut& o : outs) products.push_back({&o.l->w, o.y});
+  tensor::matmul(products, x, n, pool);
+  for (const LinearOut& o : outs)
+    if (!o.l->b.empty())
+      for (size_t i = 0; i < n; ++i) tensor::add(o.y + i * o.l->w.rows, o.l->b.data(), o.y + i * o.l->w.rows, o.l->w.rows);
 }
 
 }  // namespace hart

@@ -59,11 +59,12 @@ size_t act_chunk(const Activations& a) {
   return std::max<size_t>(8, (512 << 10) / bytes);
 }
 
-thread_local Activations tls_acts;
 
 // Below this many multiply-adds a hand-off to other threads costs more than it saves
 // (measured: a 64 x 64 F32 matvec takes ~0.3 us on one core; a dispatch ~0.8 us).
-constexpr size_t kInlineWork = size_t(1) << 15;  // matvec's scratch: no allocation per token
+constexpr size_t kInlineWork = size_t(1) << 15;
+
+thread_local Activations tls_acts;  // activations_for's scratch: no allocation per call
 
 void run(GemmBlockFn fn, const Weights& w, size_t rb, const Activations& a, float* y, ThreadPool& pool) {
   if (a.cols != w.cols)
@@ -81,6 +82,23 @@ void run(GemmBlockFn fn, const Weights& w, size_t rb, const Activations& a, floa
   });
 }
 
+// x's n rows in the form w multiplies, in this thread's scratch (reused: a prompt's
+// activations are megabytes, and fresh pages cost a fault each), valid until the
+// thread's next call.
+const Activations& activations_for(const Weights& w, const float* x, size_t n, ThreadPool& pool) {
+  Activations& a = tls_acts;
+  prepare_activations(act_format(w.type), n, w.cols, a);
+  if (a.format == ActFormat::F32)
+    a.f32 = x;
+  else if (n == 1)
+    quantize_activation_row(x, 0, a);
+  else
+    pool.parallel_for(n, 1, [&](size_t c0, size_t c1) {
+      for (size_t c = c0; c < c1; ++c) quantize_activation_row(x + c * w.cols, c, a);
+    });
+  return a;
+}
+
 }  // namespace
 
 bool matmul_supported(DType t) { return detail::scalar_kernels().find(t) != nullptr; }
@@ -92,27 +110,24 @@ void matmul(Path p, const Weights& w, const Activations& a, float* y, ThreadPool
 void matmul(Path p, const Weights& w, const float* x, size_t n, float* y, ThreadPool& pool) {
   const size_t rb = row_bytes(w);
   GemmBlockFn fn = kernel(p, w);
-  Activations a;
-  prepare_activations(act_format(w.type), n, w.cols, a);
-  if (a.format == ActFormat::F32)
-    a.f32 = x;
-  else
-    pool.parallel_for(n, 1, [&](size_t c0, size_t c1) {
-      for (size_t c = c0; c < c1; ++c) quantize_activation_row(x + c * w.cols, c, a);
-    });
-  run(fn, w, rb, a, y, pool);
+  run(fn, w, rb, activations_for(w, x, n, pool), y, pool);
+}
+
+void matmul(std::span<const Product> products, const float* x, size_t n, ThreadPool& pool) {
+  const Path p = best_path();
+  const Activations* a = nullptr;
+  for (const Product& m : products) {
+    const size_t rb = row_bytes(*m.w);
+    GemmBlockFn fn = kernel(p, *m.w);
+    if (!a || a->format != act_format(m.w->type) || a->cols != m.w->cols) a = &activations_for(*m.w, x, n, pool);
+    run(fn, *m.w, rb, *a, m.y, pool);
+  }
 }
 
 void matvec(Path p, const Weights& w, const float* x, float* y, ThreadPool& pool) {
   const size_t rb = row_bytes(w);
   GemmBlockFn fn = kernel(p, w);
-  Activations& a = tls_acts;
-  prepare_activations(act_format(w.type), 1, w.cols, a);
-  if (a.format == ActFormat::F32)
-    a.f32 = x;
-  else
-    quantize_activation_row(x, 0, a);
-  run(fn, w, rb, a, y, pool);
+  run(fn, w, rb, activations_for(w, x, 1, pool), y, pool);
 }
 
 void matvec(const Weights& w, const float* x, float* y, ThreadPool& pool) { matvec(best_path(), w, x, y, pool); }

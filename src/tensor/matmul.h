@@ -12,6 +12,7 @@
 // results are identical for any thread count.
 #pragma once
 #include <cstddef>
+#include <span>
 
 #include "formats/dtype.h"
 #include "tensor/activations.h"
@@ -33,10 +34,16 @@ bool matmul_supported(DType t);  // every type activations.h's act_format accept
 void matvec(const Weights& w, const float* x, float* y, ThreadPool& pool);
 // y[c * rows + r] = sum_i W[r][i] x[c * cols + i], c < n.
 void matmul(const Weights& w, const float* x, size_t n, float* y, ThreadPool& pool);
-// The same with activations prepared by quantize_activations (for several weight
-// matrices that read the same input, e.g. Q, K and V); a.format must be
+// The same with activations prepared by quantize_activations; a.format must be
 // act_format(w.type) and a.cols == w.cols.
 void matmul(const Weights& w, const Activations& a, float* y, ThreadPool& pool);
+// Several weight matrices times the same x (Q, K and V; gate and up): y_i = X W_i^T,
+// the activations quantized once per form rather than once per matrix.
+struct Product {
+  const Weights* w;
+  float* y;
+};
+void matmul(std::span<const Product> products, const float* x, size_t n, ThreadPool& pool);
 
 // The same on an explicit path (tests compare paths); `p` must be supported.
 void matvec(Path p, const Weights& w, const float* x, float* y, ThreadPool& pool);
