@@ -200,15 +200,20 @@ struct Block256K {
     __m256 acc[NR][NC], macc[NR][NC];
     HART_UNROLL for (int k = 0; k < NR; ++k)
       HART_UNROLL for (int j = 0; j < NC; ++j) acc[k][j] = macc[k][j] = _mm256_setzero_ps();
+    const __m256i spread = _mm256_set_epi8(3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2,  //
+                                           1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0);
     for (size_t b = 0; b < nb; ++b) {  // the hot loop: where the time goes
       HART_UNROLL for (int k = 0; k < NR; ++k) {
         const uint8_t* blk = w[k] + U::kBytes * b;
         unpack::Scales s;
         U::scales(blk, s);
+        const __m256i sc16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.sc));
         __m256i sumi[NC];
         HART_UNROLL for (int j = 0; j < NC; ++j) sumi[j] = _mm256_setzero_si256();
         HART_UNROLL for (int i = 0; i < 8; ++i) {  // sub-blocks 2i (low lane) and 2i+1
-          const __m256i scv = _mm256_set_m128i(_mm_set1_epi16(s.sc[2 * i + 1]), _mm_set1_epi16(s.sc[2 * i]));
+          // scales 2i and 2i+1 (dword i of sc16) to every dword, then 2i across the low
+          // lane and 2i+1 across the high one: two shuffles, not two scalar broadcasts
+          const __m256i scv = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(sc16, _mm256_set1_epi32(i)), spread);
           const __m256i q = U::chunk(blk, i);
           const __m256i uq = U::kSigned ? _mm256_sign_epi8(q, q) : q;
           HART_UNROLL for (int j = 0; j < NC; ++j) {
@@ -217,7 +222,6 @@ struct Block256K {
             sumi[j] = IntDot::s16(sumi[j], _mm256_maddubs_epi16(uq, xv), scv);
           }
         }
-        const __m256i sc16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.sc));
         const __m256i mn16 = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.mn));
         HART_UNROLL for (int j = 0; j < NC; ++j) {
           const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.s[j] + 16 * b));
