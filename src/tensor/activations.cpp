@@ -5,7 +5,12 @@
 #include <cmath>
 #include <string>
 
+#include "tensor/cpu_path.h"
 #include "util/error.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include "tensor/simd_x86.h"
+#endif
 
 namespace hart::tensor {
 namespace {
@@ -22,6 +27,59 @@ void quantize_block(const float* x, size_t b, int8_t* qs, float* d) {
   *d = scale;
   for (size_t i = 0; i < b; ++i) qs[i] = static_cast<int8_t>(round_even(x[i] * inv));
 }
+
+void quantize_row_scalar(const float* x, size_t cols, size_t b, size_t g, int8_t* qs, float* d, int16_t* sums) {
+  for (size_t i = 0; i < cols / b; ++i) quantize_block(x + i * b, b, qs + i * b, d + i);
+  for (size_t i = 0; i < cols / g; ++i) {
+    int s = 0;
+    for (size_t j = 0; j < g; ++j) s += qs[i * g + j];
+    sums[i] = static_cast<int16_t>(s);
+  }
+}
+
+#ifdef HART_AVX2
+// The same bits as quantize_row_scalar (max is exact, CVTPS2DQ rounds half to even as
+// round_even does, the sums are integers), 32 elements a step: a prompt's activations
+// are quantized before every matrix, and scalar code took 7% of a 512-token prompt.
+HART_AVX2 void quantize_row_avx2(const float* x, size_t cols, size_t b, size_t g, int8_t* qs, float* d,
+                                 int16_t* sums) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (size_t i = 0; i < cols / b; ++i) {
+    const float* xb = x + i * b;
+    __m256 mv = _mm256_setzero_ps();  // max(|x|, m) keeps m where x is NaN, as std::max does
+    for (size_t j = 0; j < b; j += 8) mv = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(xb + j), abs_mask), mv);
+    const float amax = simd::hmax(mv), scale = amax / 127.0f, inv = scale != 0.0f ? 1.0f / scale : 0.0f;
+    d[i] = scale;
+    const __m256 iv = _mm256_set1_ps(inv);
+    for (size_t j = 0; j < b; j += 32) {
+      __m256i q[4];
+      for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j + 8 * k), iv));
+      const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+      const __m256i v = _mm256_permutevar8x32_epi32(packed, order);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + i * b + j), v);
+      // sums of 4, then of 16 per 128-bit lane: one group of 16 per lane, or both for 32
+      const __m256i s4 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), v), _mm256_set1_epi16(1));
+      const __m256i s16 = _mm256_hadd_epi32(_mm256_hadd_epi32(s4, s4), s4);
+      const int lo = _mm_cvtsi128_si32(_mm256_castsi256_si128(s16)), hi = _mm_cvtsi128_si32(_mm256_extracti128_si256(s16, 1));
+      int16_t* out = sums + (i * b + j) / g;
+      if (g == 16)
+        out[0] = static_cast<int16_t>(lo), out[1] = static_cast<int16_t>(hi);
+      else
+        out[0] = static_cast<int16_t>(lo + hi);
+    }
+  }
+}
+#endif
+
+using QuantizeRowFn = void (*)(const float*, size_t, size_t, size_t, int8_t*, float*, int16_t*);
+QuantizeRowFn pick_quantize_row() {
+#ifdef HART_AVX2
+  if (best_path() != Path::Scalar) return quantize_row_avx2;
+#endif
+  return quantize_row_scalar;
+}
+const QuantizeRowFn quantize_row = pick_quantize_row();
 
 // Every weight type with kernels, and the activations they multiply (as llama.cpp
 // pairs them: 32-element types with Q8_0 blocks, 256-element ones with Q8_K).
@@ -73,14 +131,7 @@ void prepare_activations(ActFormat f, size_t n, size_t cols, Activations& out) {
 
 void quantize_activation_row(const float* x, size_t r, Activations& out) {
   const size_t b = act_block(out.format), g = sum_group(out.format), cols = out.cols;
-  int8_t* qs = out.qs.data() + r * cols;
-  for (size_t i = 0; i < cols / b; ++i) quantize_block(x + i * b, b, qs + i * b, out.d.data() + r * cols / b + i);
-  int16_t* sums = out.sums.data() + r * cols / g;
-  for (size_t i = 0; i < cols / g; ++i) {
-    int s = 0;
-    for (size_t j = 0; j < g; ++j) s += qs[i * g + j];
-    sums[i] = static_cast<int16_t>(s);
-  }
+  quantize_row(x, cols, b, g, out.qs.data() + r * cols, out.d.data() + r * cols / b, out.sums.data() + r * cols / g);
 }
 
 void quantize_activations(ActFormat f, const float* x, size_t n, size_t cols, Activations& out) {

@@ -33,8 +33,8 @@ struct Activations {
 };
 
 // Fills `out` from n rows of x (stride cols), sizing its arrays. `cols` must be a
-// multiple of the block size (Error otherwise). Scalar code on every CPU: it is
-// O(n*cols) against the matmul's O(n*rows*cols).
+// multiple of the block size (Error otherwise). AVX2 where the CPU has it, the same
+// bits as the portable code.
 void quantize_activations(ActFormat f, const float* x, size_t n, size_t cols, Activations& out);
 
 // Sizes `out` for n rows without filling it (matmul fills rows on its threads).

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "tensor/kernel_data.h"
 
@@ -36,6 +38,24 @@ TEST(Activations, QuantizationErrorIsAtMostHalfAStep) {
       for (size_t i = 0; i < G; ++i) s += a.qs[g * G + i];
       ASSERT_EQ(a.sums[g], s);
     }
+  }
+}
+
+// Exact halves round to even, as llama.cpp's quantizers (and CVTPS2DQ) do, on the
+// path this CPU runs (HART_CPU_PATH=scalar runs the portable one): a block whose
+// max is 127 has d = 1, so x itself is rounded.
+TEST(Activations, HalvesRoundToEven) {
+  for (ActFormat f : {ActFormat::Q8_0, ActFormat::Q8_K}) {
+    const size_t B = act_block(f);
+    std::vector<float> x(B, 0.0f);
+    const float halves[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f, 127.0f, -3.49f, 3.51f};
+    const int want[] = {0, 2, 2, 0, -2, -2, 126, 127, -3, 4};
+    std::copy(std::begin(halves), std::end(halves), x.begin() + 5);
+    Activations a;
+    quantize_activations(f, x.data(), 1, B, a);
+    ASSERT_EQ(a.d[0], 1.0f);
+    for (size_t i = 0; i < std::size(want); ++i) EXPECT_EQ(a.qs[5 + i], want[i]) << halves[i];
+    EXPECT_EQ(a.sums[0], 2 + 2 - 2 - 2 + 126 + 127 - 3 + 4) << "the first group's sum";
   }
 }
 
