@@ -111,6 +111,24 @@ TEST(Ops, RopeScalingDividesTheAngle) {
   EXPECT_NEAR(y6[hd - 1], lin6[hd - 1] * mscale, 1e-5);
 }
 
+// `count` keys (uniform in +-spread) and values (+-1) as an F16 cache holds them, and
+// the floats those halves stand for.
+struct HalfRows {
+  std::vector<float> keys, values;
+  std::vector<uint16_t> k16, v16;
+};
+template <class Rnd>
+HalfRows half_rows(size_t count, float spread, Rnd& rnd) {
+  HalfRows r{std::vector<float>(count), std::vector<float>(count), std::vector<uint16_t>(count),
+             std::vector<uint16_t>(count)};
+  for (float& v : r.keys) v = float(rnd() * spread);
+  for (float& v : r.values) v = float(rnd());
+  half::f32_to_f16_row(r.keys.data(), r.k16.data(), count);
+  half::f32_to_f16_row(r.values.data(), r.v16.data(), count);
+  for (size_t i = 0; i < count; ++i) r.keys[i] = f16_to_f32(r.k16[i]), r.values[i] = f16_to_f32(r.v16[i]);
+  return r;
+}
+
 // attend() against softmax attention in double, on rows strided like a KV cache;
 // heads of 8 (stories260K), 64, and 13 (a vector tail); scores spread over ~60 so
 // exp sees arguments from 0 down past -87 (where it must give 0, not garbage).
@@ -158,14 +176,9 @@ TEST(Attend, TilesOfQueriesMatchDoublePrecisionOverTheirOwnKeys) {
     for (size_t nq : {1, 2, 3, 4, 5, 7, 9})
       for (size_t window : {0, 6}) {
         const size_t n_past = 11, n = n_past + nq, stride = 2 * hd + 5;
-        std::vector<float> q(nq * hd), keys(n * stride), values(n * stride);
+        std::vector<float> q(nq * hd);
         for (float& v : q) v = float(rnd() * 6);
-        for (float& v : keys) v = float(rnd() * 6);
-        for (float& v : values) v = float(rnd());
-        std::vector<uint16_t> k16(keys.size()), v16(values.size());
-        half::f32_to_f16_row(keys.data(), k16.data(), keys.size());
-        half::f32_to_f16_row(values.data(), v16.data(), values.size());
-        for (size_t i = 0; i < keys.size(); ++i) keys[i] = f16_to_f32(k16[i]), values[i] = f16_to_f32(v16[i]);
+        auto [keys, values, k16, v16] = half_rows(n * stride, 6.0f, rnd);
         std::vector<size_t> lo(nq), hi(nq);
         for (size_t j = 0; j < nq; ++j) hi[j] = n_past + j + 1, lo[j] = window && hi[j] > window ? hi[j] - window : 0;
         const float scale = 0.2f;
@@ -216,14 +229,9 @@ TEST(Attend, HalfRowsAreTheirRoundedFloats) {
   for (size_t hd : {8, 13, 64})
     for (size_t n : {1, 9, 100}) {
       const size_t stride = 2 * hd + 3;
-      std::vector<float> q(hd), keys(n * stride), values(n * stride), score(n), want(hd), got(hd);
+      std::vector<float> q(hd), score(n), want(hd), got(hd);
       for (float& v : q) v = float(rnd() * 4);
-      for (float& v : keys) v = float(rnd() * 4);
-      for (float& v : values) v = float(rnd());
-      std::vector<uint16_t> k16(keys.size()), v16(values.size());
-      half::f32_to_f16_row(keys.data(), k16.data(), keys.size());
-      half::f32_to_f16_row(values.data(), v16.data(), values.size());
-      for (size_t i = 0; i < keys.size(); ++i) keys[i] = f16_to_f32(k16[i]), values[i] = f16_to_f32(v16[i]);
+      auto [keys, values, k16, v16] = half_rows(n * stride, 4.0f, rnd);
       attend(q.data(), keys.data(), values.data(), stride, n, hd, 0.3f, 0.0f, score.data(), want.data());
       attend(q.data(), k16.data(), v16.data(), stride, n, hd, 0.3f, 0.0f, score.data(), got.data());
       ASSERT_EQ(got, want) << "head_dim " << hd << " n " << n;
