@@ -141,8 +141,10 @@ int main(int argc, char** argv) {
   app.add_option("-n,--tg", tg_list, "Generation lengths, comma-separated (0 or empty: none)")->capture_default_str();
   app.add_option("-r,--reps", reps, "Timed repetitions per test")->capture_default_str();
   app.add_option("--seed", seed, "Seed of the random token ids")->capture_default_str();
-  app.add_option("--cache-type", cache_type, "KV cache type: f32, or f16 (llama-bench's default)")
-      ->transform(CLI::CheckedTransformer(kv_types()))
+  app.add_option_function<std::string>(
+         "--cache-type", [&](const std::string& name) { cache_type = *kv_type_named(name); },
+         "KV cache type: f32, or f16 (llama-bench's default)")
+      ->check(CLI::IsMember(kv_type_names()))
       ->default_str("f32");
   CLI11_PARSE(app, argc, argv);
 

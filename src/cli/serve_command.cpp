@@ -51,8 +51,11 @@ std::unique_ptr<Command> serve_command(CLI::App& parent) {
   c->app->add_option("--queue", o.limits.queue, "Requests waiting for a slot before 429")->capture_default_str()->check(CLI::Range(0, 100000));
   c->app->add_option("--batch-tokens", o.limits.batch_tokens, "Prompt tokens per forward pass")->capture_default_str()->check(CLI::Range(1, 1 << 20));
   c->app->add_option("--threads", o.limits.threads, "Threads of the forward pass (0: every core)")->capture_default_str()->check(CLI::Range(0, 512));
-  c->app->add_option("--cache-type", o.limits.cache_type, "KV cache type of the slots: f32, or f16 (half the memory)")
-      ->transform(CLI::CheckedTransformer(kv_types()))
+  c->app
+      ->add_option_function<std::string>(
+          "--cache-type", [&o](const std::string& name) { o.limits.cache_type = *kv_type_named(name); },
+          "KV cache type of the slots: f32, or f16 (half the memory)")
+      ->check(CLI::IsMember(kv_type_names()))
       ->default_str("f32");
   c->app->add_option("--http-threads", o.http_threads, "HTTP worker threads (0: slots + queue + 8)")->capture_default_str()->check(CLI::Range(0, 100000));
   c->app->add_option("--max-body", o.max_body_bytes, "Largest request body in bytes")->capture_default_str();

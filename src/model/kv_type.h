@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hart {
 
@@ -16,6 +17,12 @@ enum class KvType : uint8_t { kF32, kF16 };
 inline const std::map<std::string, KvType>& kv_types() {
   static const std::map<std::string, KvType> types{{"f32", KvType::kF32}, {"f16", KvType::kF16}};
   return types;
+}
+
+inline std::vector<std::string> kv_type_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : kv_types()) names.push_back(entry.first);
+  return names;
 }
 
 inline std::string_view kv_type_name(KvType type) {
