@@ -49,11 +49,12 @@ namespace {
 
 constexpr size_t kTile = 4;  // queries per attend() call: consecutive tokens share their keys' loads
 
-// For each head, tiles of up to kTile consecutive queries of each of `seqs` sequences,
-// parallel over all of them. Sequence k's query i is row rows(k) + i of q and out;
-// keys_of(k, i) is the key range [lo, hi) it attends over; keys(k) and values(k) the
-// row-0 pointers of its keys and values (float or uint16_t), stride kv_dim. Tile jobs
-// run head-major within a sequence, so a thread's consecutive tiles read the same keys.
+// For each head, tiles of up to kTile consecutive queries of each of `seqs`' count()
+// sequences, parallel over all of them. Sequence k has n(k) queries; its query i is row
+// row(k) + i of q and out and attends over key rows key_range(k, i) = [lo, hi), a tile
+// over at most max_keys(k) of them; visit(k, f) calls f with the row-0 pointers of its
+// keys and values (float or uint16_t), stride kv_dim. Tile jobs run head-major within a
+// sequence, so a thread's consecutive tiles read the same keys.
 template <class Sequences>
 void attend_tiles(const float* q_all, float* out_all, size_t kv_dim, const AttentionShape& s,
                   tensor::ThreadPool& pool, const Sequences& seqs) {
@@ -110,8 +111,8 @@ struct CacheSpans {
   }
 };
 
-// attend_tiles's view of a packed batch: each sequence is one of its sequences, so no
-// tile spans two of them.
+// attend_tiles's view of a packed batch: one sequence per text, so no tile spans two
+// texts.
 struct PackedRows {
   std::span<const size_t> starts;
   const float *keys, *values;

@@ -59,7 +59,6 @@ size_t act_chunk(const Activations& a) {
   return std::max<size_t>(8, (512 << 10) / bytes);
 }
 
-
 // Below this many multiply-adds a hand-off to other threads costs more than it saves
 // (measured: a 64 x 64 F32 matvec takes ~0.3 us on one core; a dispatch ~0.8 us).
 constexpr size_t kInlineWork = size_t(1) << 15;
