@@ -5,6 +5,10 @@
 
 namespace hart {
 
+bool is_current(const LoadedModel& loaded, const ModelRow& row) {
+  return loaded.info().id == row.id && loaded.info().source_sha256 == row.source_sha256;
+}
+
 ModelCache& ModelCache::global() {
   static ModelCache cache;
   return cache;
@@ -17,8 +21,7 @@ std::shared_ptr<const LoadedModel> ModelCache::get(sqlite3* db, const std::strin
   std::string key = std::string(file ? file : "") + '\n' + name;
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = models_.find(key);
-  if (it != models_.end() && it->second->info().id == row.id && it->second->info().source_sha256 == row.source_sha256)
-    return it->second;
+  if (it != models_.end() && is_current(*it->second, row)) return it->second;
   auto loaded = load_stored_model(db, row);
   models_[key] = loaded;
   return loaded;

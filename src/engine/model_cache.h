@@ -12,6 +12,12 @@
 
 namespace hart {
 
+struct ModelRow;
+
+// Whether `loaded` is still what `row` stores: the same row and source file. A model
+// re-ingested under its name (a new row or another file) is not.
+bool is_current(const LoadedModel& loaded, const ModelRow& row);
+
 class ModelCache {
  public:
   static ModelCache& global();

@@ -25,7 +25,33 @@ std::shared_ptr<const LoadedModel> ModelRegistry::model(const std::string& name)
   return ModelCache::global().get(db_->handle(), name);
 }
 
+bool ModelRegistry::stored_as(const std::string& name, const LoadedModel& loaded) {
+  std::lock_guard lock(db_m_);
+  auto row = find_model(*db_, name);
+  return row && is_current(loaded, *row);
+}
+
+void ModelRegistry::forget(const std::string& name, const std::shared_ptr<Entry>& e) {
+  std::lock_guard lock(m_);
+  if (auto it = entries_.find(name); it != entries_.end() && it->second == e) entries_.erase(it);
+}
+
 std::shared_ptr<BatchScheduler> ModelRegistry::get(const std::string& name) {
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<Entry> e = entry(name);
+    if (!e->scheduler) {  // a model stored later (or fixed) is tried again by the next request
+      forget(name, e);
+      throw ApiError(e->error_status, "invalid_request_error", e->error, "model",
+                     e->error_status == 404 ? "model_not_found" : "model_not_runnable");
+    }
+    // Replaced or removed since it was loaded: load what is stored now (once; a model
+    // replaced again meanwhile is served as loaded, and checked on the next request).
+    if (attempt > 0 || stored_as(name, e->scheduler->model())) return e->scheduler;
+    forget(name, e);
+  }
+}
+
+std::shared_ptr<ModelRegistry::Entry> ModelRegistry::entry(const std::string& name) {
   std::shared_ptr<Entry> e;
   {
     std::lock_guard lock(m_);
@@ -51,21 +77,17 @@ std::shared_ptr<BatchScheduler> ModelRegistry::get(const std::string& name) {
     std::lock_guard lock(m_);
     --loading_;
   });
-  if (!e->scheduler) {
-    {  // a model stored later (or fixed) is tried again by the next request
-      std::lock_guard lock(m_);
-      if (entries_[name] == e) entries_.erase(name);
-    }
-    throw ApiError(e->error_status, "invalid_request_error", e->error, "model",
-                   e->error_status == 404 ? "model_not_found" : "model_not_runnable");
-  }
-  return e->scheduler;
+  return e;
 }
 
 std::shared_ptr<ModelRegistry::Embedding> ModelRegistry::embedding(const std::string& name) {
   model(name);  // 404 for a model not stored
   std::lock_guard lock(db_m_);
   auto& e = embeddings_[name];
+  if (e) {  // re-ingested under its name since: made again (callers holding the old one finish with it)
+    auto row = find_model(*db_, name);
+    if (!row || !is_current(e->embedder->model(), *row)) e.reset();
+  }
   if (!e) {
     auto made = std::make_shared<Embedding>();
     try {

@@ -1,6 +1,8 @@
 // The models a server runs, chosen per request by name: each stored model gets its
 // batch scheduler on first use (no restart, no router process), loaded once even when
-// many requests ask at the same time. Reads go through the server's own connection.
+// many requests ask at the same time. A model re-ingested under its name while the
+// server runs is loaded again by the next request (requests already running finish on
+// the old one); a removed one is a 404. Reads go through the server's own connection.
 #pragma once
 #include <map>
 #include <memory>
@@ -54,6 +56,12 @@ class ModelRegistry {
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   std::map<std::string, std::shared_ptr<Embedding>> embeddings_;  // guarded by db_m_
   int loading_ = 0;
+  // Whether `loaded` is still what the database stores under `name`.
+  bool stored_as(const std::string& name, const LoadedModel& loaded);
+  // `name`'s entry, its scheduler made (or its error recorded) by the first caller.
+  std::shared_ptr<Entry> entry(const std::string& name);
+  // Forgets `name`'s entry if it is still `e` (the next get() makes a new one).
+  void forget(const std::string& name, const std::shared_ptr<Entry>& e);
 };
 
 }  // namespace hart::server

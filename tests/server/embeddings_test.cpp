@@ -6,6 +6,7 @@
 #include "engine/model_embedder.h"
 #include "reference/reference_models.h"
 #include "server_fixture.h"
+#include "store/models.h"
 
 namespace hart::test {
 namespace {
@@ -127,6 +128,25 @@ TEST_F(EmbeddingsTest, RerankOrdersDocumentsByCosineWithTheQuery) {
   EXPECT_EQ(post("/v1/rerank", {{"model", "bert"}, {"query", "x"}, {"documents", json::array()}})->status, 400);
   EXPECT_EQ(post("/v1/rerank", {{"model", "bert"}, {"documents", docs}})->status, 400);
   EXPECT_EQ(post("/v1/rerank", {{"model", kModel}, {"query", "x"}, {"documents", docs}})->status, 400);
+}
+
+// An embedding model re-ingested under its name while the server runs is not served
+// from the old embedder: replaced by a model that cannot embed (the reference GPT-2),
+// the next request gets that model's 400.
+TEST_F(EmbeddingsTest, AnEmbedderReplacedWhileServingIsMadeAgain) {
+  start();
+  ASSERT_EQ(post("/v1/embeddings", {{"model", "bert"}, {"input", "first"}})->status, 200);
+  {
+    TempDir models;
+    reference::write_reference_models(models.path());
+    Database db(db_file, Database::Mode::kOpenExisting);
+    remove_model(db, "bert");
+    ingest_model(db, models.file("gpt2_f32.gguf"), {"bert"});
+  }
+  auto r = post("/v1/embeddings", {{"model", "bert"}, {"input", "second"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_NE(r->body.find("cannot embed"), std::string::npos) << r->body;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "engine/chat_prompt.h"
 #include "reference/reference_models.h"
 #include "server_fixture.h"
+#include "store/models.h"
 
 namespace hart::test {
 namespace {
@@ -353,6 +354,44 @@ TEST_F(ServerTest, AnotherProcessIngestsWhileClientsAreServed) {
   EXPECT_GT(s.int64(0), 1);  // the reference models came in
   EXPECT_EQ(s.int64(1), 20);
   EXPECT_EQ(s.text(2), "ok");
+}
+
+// "No restart": a model re-ingested under its name while the server runs is what the
+// next request gets (here Shakespeare replaced by the reference Llama, asked by token
+// ids since that model's vocabulary is a placeholder), and a removed one is a 404.
+TEST_F(ServerTest, AModelReplacedOrRemovedWhileServingIsWhatTheNextRequestGets) {
+  use_own_database();
+  TempDir models;
+  reference::write_reference_models(models.path());
+  const std::vector<int32_t> ids = {1, 2, 3};
+  GenerationOptions greedy;
+  greedy.max_tokens = 6;
+  auto llama = LoadedModel::from_file(models.file("llama_f32.gguf"), "llama");
+  const std::string llama_text = generate_from_ids(*make_causal_lm(llama, 1), llama->tokenizer(), ids, greedy).text;
+  start();
+  auto ask = [&] {
+    return post("/v1/completions", {{"model", kModel}, {"prompt", ids}, {"max_tokens", 6}, {"temperature", 0}});
+  };
+  auto before = ask();
+  ASSERT_TRUE(before);
+  ASSERT_EQ(before->status, 200) << before->body;
+  ASSERT_NE(json::parse(before->body)["choices"][0]["text"], llama_text) << "the two models must answer differently";
+  {
+    Database db(db_file, Database::Mode::kOpenExisting);
+    remove_model(db, kModel);
+    ingest_model(db, models.file("llama_f32.gguf"), {kModel});
+  }
+  auto after = ask();
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->status, 200) << after->body;
+  EXPECT_EQ(json::parse(after->body)["choices"][0]["text"], llama_text);
+  {
+    Database db(db_file, Database::Mode::kOpenExisting);
+    remove_model(db, kModel);
+  }
+  auto gone = ask();
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 404) << gone->body;
 }
 
 TEST_F(ServerTest, APortAlreadyServingIsRefused) {
