@@ -81,13 +81,11 @@ std::shared_ptr<ModelRegistry::Entry> ModelRegistry::entry(const std::string& na
 }
 
 std::shared_ptr<ModelRegistry::Embedding> ModelRegistry::embedding(const std::string& name) {
-  model(name);  // 404 for a model not stored
+  const auto stored = model(name);  // 404 for a model not stored; the cache reloads a replaced one
   std::lock_guard lock(db_m_);
   auto& e = embeddings_[name];
-  if (e) {  // re-ingested under its name since: made again (callers holding the old one finish with it)
-    auto row = find_model(*db_, name);
-    if (!row || !is_current(e->embedder->model(), *row)) e.reset();
-  }
+  // Re-ingested under its name since: made again (callers holding the old one finish with it)
+  if (e && &e->embedder->model() != stored.get()) e.reset();
   if (!e) {
     auto made = std::make_shared<Embedding>();
     try {

@@ -54,7 +54,7 @@ HART_AVX2 void quantize_row_avx2(const float* x, size_t cols, size_t b, size_t g
     const __m256 iv = _mm256_set1_ps(inv);
     for (size_t j = 0; j < b; j += 32) {
       __m256i q[4];
-      for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j + 8 * k), iv));
+      HART_UNROLL for (int k = 0; k < 4; ++k) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + j + 8 * k), iv));
       const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
       const __m256i v = _mm256_permutevar8x32_epi32(packed, order);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + i * b + j), v);
@@ -112,8 +112,11 @@ std::string matmul_type_names() {
 
 size_t act_block(ActFormat f) { return f == ActFormat::Q8_0 ? 32 : f == ActFormat::Q8_K ? 256 : 1; }
 
-static size_t sum_group(ActFormat f) { return f == ActFormat::Q8_0 ? 32 : 16; }
+namespace {
 
+size_t sum_group(ActFormat f) { return f == ActFormat::Q8_0 ? 32 : 16; }
+
+// Sizes `out` for n rows without filling it.
 void prepare_activations(ActFormat f, size_t n, size_t cols, Activations& out) {
   const size_t b = act_block(f);
   if (cols % b)
@@ -129,18 +132,27 @@ void prepare_activations(ActFormat f, size_t n, size_t cols, Activations& out) {
   out.sums.resize(n * cols / sum_group(f));
 }
 
+// Quantizes row r of x into `out` (prepared for at least r+1 rows).
 void quantize_activation_row(const float* x, size_t r, Activations& out) {
   const size_t b = act_block(out.format), g = sum_group(out.format), cols = out.cols;
   quantize_row(x, cols, b, g, out.qs.data() + r * cols, out.d.data() + r * cols / b, out.sums.data() + r * cols / g);
 }
 
-void quantize_activations(ActFormat f, const float* x, size_t n, size_t cols, Activations& out) {
+}  // namespace
+
+void quantize_activations(ActFormat f, const float* x, size_t n, size_t cols, Activations& out, ThreadPool* pool) {
   prepare_activations(f, n, cols, out);
   if (f == ActFormat::F32) {
     out.f32 = x;
     return;
   }
-  for (size_t r = 0; r < n; ++r) quantize_activation_row(x + r * cols, r, out);
+  auto rows = [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) quantize_activation_row(x + r * cols, r, out);
+  };
+  if (pool && n > 1)
+    pool->parallel_for(n, 1, rows);
+  else
+    rows(0, n);
 }
 
 }  // namespace hart::tensor

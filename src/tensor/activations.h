@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "formats/dtype.h"
+#include "tensor/thread_pool.h"
 
 namespace hart::tensor {
 
@@ -32,14 +33,11 @@ struct Activations {
   std::vector<int16_t> sums;    // sums of qs: per 32 (Q8_0) or per 16 (Q8_K) elements
 };
 
-// Fills `out` from n rows of x (stride cols), sizing its arrays. `cols` must be a
+// Fills `out` from n rows of x (stride cols), sizing its arrays; the rows are split
+// over `pool`'s threads when one is given and there are several. `cols` must be a
 // multiple of the block size (Error otherwise). AVX2 where the CPU has it, the same
 // bits as the portable code.
-void quantize_activations(ActFormat f, const float* x, size_t n, size_t cols, Activations& out);
-
-// Sizes `out` for n rows without filling it (matmul fills rows on its threads).
-void prepare_activations(ActFormat f, size_t n, size_t cols, Activations& out);
-// Quantizes row r of x into `out` (prepared for at least r+1 rows).
-void quantize_activation_row(const float* x_row, size_t r, Activations& out);
+void quantize_activations(ActFormat f, const float* x, size_t n, size_t cols, Activations& out,
+                          ThreadPool* pool = nullptr);
 
 }  // namespace hart::tensor

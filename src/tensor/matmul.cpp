@@ -85,17 +85,8 @@ void run(GemmBlockFn fn, const Weights& w, size_t rb, const Activations& a, floa
 // activations are megabytes, and fresh pages cost a fault each), valid until the
 // thread's next call.
 const Activations& activations_for(const Weights& w, const float* x, size_t n, ThreadPool& pool) {
-  Activations& a = tls_acts;
-  prepare_activations(act_format(w.type), n, w.cols, a);
-  if (a.format == ActFormat::F32)
-    a.f32 = x;
-  else if (n == 1)
-    quantize_activation_row(x, 0, a);
-  else
-    pool.parallel_for(n, 1, [&](size_t c0, size_t c1) {
-      for (size_t c = c0; c < c1; ++c) quantize_activation_row(x + c * w.cols, c, a);
-    });
-  return a;
+  quantize_activations(act_format(w.type), x, n, w.cols, tls_acts, &pool);
+  return tls_acts;
 }
 
 }  // namespace
